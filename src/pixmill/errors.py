@@ -1,0 +1,79 @@
+"""Errors the pipeline raises; each dialect in `pixmill.api` renders them.
+
+    ApiError(status, code, message, param)
+     ├── InvalidRequest        400 invalid_value         a parameter is wrong
+     │    └── UnsupportedMediaType  415                   the body is not JSON
+     ├── PayloadTooLarge       413 payload_too_large     the body is over the limit
+     ├── AuthenticationError   401 invalid_api_key       missing or unknown key
+     ├── NotFound              404 not_found             unknown route or model
+     ├── ModerationBlocked     400 moderation_blocked    prompt or output refused
+     ├── EngineError           500 engine_error          the engine failed
+     └── Unavailable           503 server_busy           shutting down or overloaded
+
+An exception that is not an ApiError is a bug: the HTTP layer logs it and
+answers 500 without details.
+"""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """An error with its HTTP status, machine code and, when one is to blame, the parameter."""
+
+    status: int = 500
+    code: str = "server_error"
+    type: str = "server_error"
+
+    def __init__(self, message: str, *, param: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        if code is not None:
+            self.code = code
+
+
+class InvalidRequest(ApiError):
+    status = 400
+    code = "invalid_value"
+    type = "invalid_request_error"
+
+
+class UnsupportedMediaType(InvalidRequest):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    code = "payload_too_large"
+    type = "invalid_request_error"
+
+
+class AuthenticationError(ApiError):
+    status = 401
+    code = "invalid_api_key"
+    type = "invalid_request_error"
+
+
+class NotFound(ApiError):
+    status = 404
+    code = "not_found"
+    type = "invalid_request_error"
+
+
+class ModerationBlocked(ApiError):
+    status = 400
+    code = "moderation_blocked"
+    type = "image_generation_user_error"
+
+
+class EngineError(ApiError):
+    status = 500
+    code = "engine_error"
+    type = "server_error"
+
+
+class Unavailable(ApiError):
+    status = 503
+    code = "server_busy"
+    type = "server_error"
