@@ -189,9 +189,7 @@ def resolve(request: ImageRequest, *, default_quality: ConcreteQuality = "medium
     background = request.background
     if background == "auto":
         background = (
-            auto_background(request.prompt)
-            if request.output_format in ALPHA_FORMATS
-            else "opaque"
+            auto_background(request.prompt) if request.output_format in ALPHA_FORMATS else "opaque"
         )
     quality = default_quality if request.quality == "auto" else request.quality
     seed = request.seed if request.seed is not None else secrets.randbelow(SEED_LIMIT)

@@ -1,0 +1,1 @@
+"""HTTP only: each dialect translates between its wire form and the pipeline."""

@@ -1,0 +1,90 @@
+"""Rendering ApiError in each dialect, and the app's exception handlers."""
+
+from __future__ import annotations
+
+import logging
+import re
+from enum import StrEnum
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from pixmill.errors import ApiError, InvalidRequest
+
+log = logging.getLogger(__name__)
+
+_SEGMIND_PATH = re.compile(r"^/v1/(?!images/)[^/]+/?$")
+
+
+class Dialect(StrEnum):
+    OPENAI = "openai"
+    SEGMIND = "segmind"
+
+
+def dialect_of(request: Request) -> Dialect:
+    """Segmind's routes are POST /v1/{model}; everything else answers in OpenAI's form."""
+    if request.method == "POST" and _SEGMIND_PATH.match(request.url.path):
+        return Dialect.SEGMIND
+    return Dialect.OPENAI
+
+
+def error_response(
+    dialect: Dialect, error: ApiError, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    if dialect is Dialect.SEGMIND:
+        body: dict[str, object] = {"error": error.message}
+    else:
+        body = {
+            "error": {
+                "message": error.message,
+                "type": error.type,
+                "param": error.param,
+                "code": error.code,
+            }
+        }
+    return JSONResponse(body, status_code=error.status, headers=headers)
+
+
+def _headers(request: Request) -> dict[str, str]:
+    request_id = getattr(request.state, "request_id", None)
+    return {"x-request-id": request_id} if request_id else {}
+
+
+async def _on_api_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(dialect_of(request), exc, _headers(request))
+
+
+async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    error = ApiError(str(exc.detail), code="not_found" if exc.status_code == 404 else None)
+    error.status = exc.status_code
+    error.type = "invalid_request_error"
+    response = error_response(dialect_of(request), error, _headers(request))
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {}
+    loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
+    param = loc[0] if loc else None
+    error = InvalidRequest(f"Invalid value for '{param}': {first.get('msg')}.", param=param)
+    return error_response(dialect_of(request), error, _headers(request))
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    error = ApiError("The server had an error while processing your request.")
+    return error_response(dialect_of(request), error, _headers(request))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _on_api_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,1 @@
+"""Image work after the engine: encoding, metadata, and (later) background removal."""
