@@ -55,7 +55,9 @@ def serve(
         engine_options=_engine_options(model),
         data_dir=data_dir,
     )
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
+    )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
         asgi_app = create_app(settings)
@@ -107,7 +109,9 @@ def generate(
         images, used = _generate_remote(server, api_key, body)
     else:
         images, used = _generate_local(body)
-    for path, data in zip(_output_paths(output, used["output_format"], len(images)), images, strict=True):
+    for path, data in zip(
+        _output_paths(output, used["output_format"], len(images)), images, strict=True
+    ):
         path.write_bytes(data)
         console.print(f"wrote {path} ({used['size']}, {used['quality']}, {len(data)} bytes)")
 
@@ -128,7 +132,8 @@ def _generate_local(body: dict[str, Any]) -> tuple[list[bytes], dict[str, Any]]:
             task = bar.add_task("rendering", total=None)
             result = asyncio.run(
                 service.generate(
-                    request, progress=lambda done, total: bar.update(task, completed=done, total=total)
+                    request,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )
             )
     except ApiError as exc:
@@ -148,7 +153,10 @@ def _generate_remote(
     with console.status("waiting for the server"):
         try:
             response = httpx.post(
-                server.rstrip("/") + "/v1/images/generations", json=body, headers=headers, timeout=600
+                server.rstrip("/") + "/v1/images/generations",
+                json=body,
+                headers=headers,
+                timeout=600,
             )
         except httpx.HTTPError as exc:
             console.print(f"[red]Cannot reach {server}: {exc}[/red]")

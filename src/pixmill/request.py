@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
@@ -67,7 +67,9 @@ def parse_request(body: Any, model_cls: type[ImageRequest] = ImageRequest) -> Im
     if not request.prompt.strip():
         raise InvalidRequest("'prompt' must not be empty.", param="prompt")
     if request.stream:
-        raise InvalidRequest("Streaming is not supported by this server yet.", param="stream")
+        raise InvalidRequest(
+            "'stream': streaming is not supported by this server yet.", param="stream"
+        )
     parse_size(request.size)
     if request.background == "transparent" and request.output_format not in ALPHA_FORMATS:
         raise InvalidRequest(
@@ -88,7 +90,7 @@ def _invalid_from(exc: ValidationError, body: dict[str, Any]) -> InvalidRequest:
         return InvalidRequest(f"Unrecognized request argument supplied: {param}", param=param)
     shown = repr(body.get(param)) if param in body else "the value"
     if kind == "literal_error":
-        allowed = ", ".join(repr(v) for v in get_args(ImageRequest.model_fields[param].annotation))
+        allowed = error.get("ctx", {}).get("expected", "")
         return InvalidRequest(
             f"Invalid value for '{param}': {shown}. Supported values are: {allowed}.", param=param
         )
