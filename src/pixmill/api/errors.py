@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pixmill.errors import ApiError, InvalidRequest
+from pixmill.errors import ApiError, InvalidRequest, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +59,10 @@ async def _on_api_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    error = ApiError(str(exc.detail), code="not_found" if exc.status_code == 404 else None)
-    error.status = exc.status_code
-    error.type = "invalid_request_error"
+    if exc.status_code == 404:
+        error: ApiError = NotFound(f"No route for {request.method} {request.url.path}.")
+    else:
+        error = InvalidRequest(str(exc.detail), status=exc.status_code, code="http_error")
     response = error_response(dialect_of(request), error, _headers(request))
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value

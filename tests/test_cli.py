@@ -1,0 +1,110 @@
+"""The `pixmill` command: generate (in-process and against a server), models, serve."""
+
+import base64
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from pixmill.cli import app
+from tests.conftest import API_KEY
+
+runner = CliRunner()
+
+
+def test_generate_against_a_server_writes_numbered_files(fake_server, tmp_path):
+    out = tmp_path / "pic.png"
+    result = runner.invoke(
+        app,
+        ["generate", "a fox", "-n", "2", "--size", "256x512", "--format", "webp",
+         "--seed", "4", "-o", str(out), "--server", fake_server, "--api-key", API_KEY],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    for index in (1, 2):
+        with Image.open(tmp_path / f"pic-{index}.webp") as image:
+            assert (image.format, image.size) == ("WEBP", (256, 512))
+
+
+def test_generate_against_a_server_reports_errors(fake_server, tmp_path):
+    result = runner.invoke(
+        app,
+        ["generate", "a fox", "--quality", "ultra", "-o", str(tmp_path / "x.png"),
+         "--server", fake_server, "--api-key", API_KEY],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "quality" in result.output
+
+
+def test_generate_in_process(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(
+        app, ["generate", 'a poster for "Night Market"', "--size", "256x384", "-o", "poster.png"]
+    )
+    assert result.exit_code == 0, result.output
+    with Image.open(tmp_path / "poster.png") as image:
+        assert (image.format, image.size) == ("PNG", (256, 384))
+
+
+def test_generate_in_process_refuses_bad_values(tmp_path):
+    result = runner.invoke(
+        app, ["generate", "x", "--size", "100x100", "-o", str(tmp_path / "x.png")]
+    )
+    assert result.exit_code == 1
+    assert "size" in result.output
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_models_lists_the_configured_models():
+    result = runner.invoke(app, ["models"])
+    assert result.exit_code == 0
+    assert "gpt-image-1" in result.output
+    assert "design" in result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_serve_answers_and_stops_cleanly_on_sigterm(tmp_path, seed_request):
+    port = _free_port()
+    env = {**os.environ, "PIXMILL_API_KEYS": API_KEY}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pixmill", "serve", "--port", str(port),
+         "--data-dir", str(tmp_path / "data")],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, process.stdout.read().decode()
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
+        response = httpx.post(
+            url + "/v1/gpt-image-1", json=seed_request, headers={"x-api-key": API_KEY}, timeout=120
+        )
+        assert response.status_code == 200
+        png = base64.b64decode(response.json()["data"][0]["b64_json"])
+        assert Image.open(io.BytesIO(png)).size == (1024, 1536)
+        assert (tmp_path / "data").is_dir()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=30)[0].decode()
+    assert process.returncode == 0, output
+    assert "Traceback" not in output
