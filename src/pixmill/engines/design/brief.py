@@ -1,0 +1,337 @@
+"""Reading a prompt: its quoted strings and their roles, genre, colour and style words.
+
+Quoted strings are found between straight double quotes, curly double quotes,
+guillemets and CJK corner brackets. Each string is normalised (NFC, control and
+format characters removed, whitespace collapsed) and set exactly once; duplicates
+and empty quotes are dropped.
+
+Roles come from the words just before a quote ("called", "headlines", "tagline",
+"date"...); a quote with only punctuation or "and" between it and the previous one
+keeps the previous role. The first quote without a hint is the title.
+
+Mastheads and titles: trailing sentence punctuation inside the quotes (``.``,
+``,``, ``;``, ``:``) is dropped, so ``called "Urban Pulse."`` sets "Urban Pulse":
+the period ends the prompt's sentence, not the name. ``!`` and ``?`` are kept.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+_OPENERS = {'"': '"', "“": "”", "„": "“", "«": "»", "「": "」", "『": "』", "”": "”"}
+_WORD_RE = re.compile(r"[a-z]+(?:-[a-z]+)?")
+
+GENRES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("thumbnail", ("youtube thumbnail", "video thumbnail", "thumbnail", "youtube")),
+    ("magazine", ("magazine cover", "magazine", "zine", "cover story")),
+    ("album", ("album cover", "album art", "record sleeve", "ep cover", "mixtape", "album")),
+    ("book", ("book cover", "novel cover", "novel", "ebook", "book")),
+    (
+        "event",
+        (
+            "concert poster",
+            "event poster",
+            "gig poster",
+            "festival poster",
+            "concert",
+            "festival",
+            "gig",
+            "live music",
+            "conference",
+            "meetup",
+        ),
+    ),
+    ("menu", ("restaurant menu", "cafe menu", "menu")),
+    ("card", ("business card", "name card", "visiting card")),
+    (
+        "invitation",
+        (
+            "invitation",
+            "invite",
+            "greeting card",
+            "birthday card",
+            "wedding",
+            "thank you card",
+            "holiday card",
+            "save the date",
+            "card",
+        ),
+    ),
+    ("logo", ("wordmark", "logotype", "logo", "monogram")),
+    ("sticker", ("sticker", "app icon", "icon", "badge", "emblem", "patch")),
+    (
+        "label",
+        (
+            "product label",
+            "packaging",
+            "package",
+            "label",
+            "bottle",
+            "can design",
+            "box design",
+            "jar",
+        ),
+    ),
+    ("quote", ("quote card", "quote", "quotation", "inspirational")),
+    ("infographic", ("infographic", "checklist", "list of", "steps", "top 10", "top ten", "chart")),
+    (
+        "banner",
+        (
+            "web banner",
+            "website header",
+            "banner",
+            "header",
+            "hero image",
+            "cover photo",
+            "ad banner",
+            "billboard",
+        ),
+    ),
+    (
+        "social",
+        (
+            "instagram",
+            "social media",
+            "social post",
+            "tweet",
+            "facebook post",
+            "linkedin",
+            "story post",
+            "pinterest",
+        ),
+    ),
+    ("flyer", ("flyer", "flier", "leaflet", "handout", "brochure")),
+    ("poster", ("poster", "placard", "announcement", "advert", "advertisement", "ad")),
+)
+DESIGN_GENRES = tuple(name for name, _ in GENRES)
+
+_ROLE_HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "headline",
+        (
+            "headline",
+            "headlines",
+            "cover line",
+            "cover lines",
+            "article",
+            "articles",
+            "feature",
+            "features",
+            "story",
+            "stories",
+            "items",
+            "item",
+            "bullet",
+            "bullets",
+            "points",
+            "dishes",
+            "list",
+        ),
+    ),
+    (
+        "tagline",
+        (
+            "tagline",
+            "slogan",
+            "subtitle",
+            "subheading",
+            "sub-heading",
+            "motto",
+            "strapline",
+            "caption",
+            "subhead",
+            "byline",
+            "author",
+            "by",
+        ),
+    ),
+    (
+        "info",
+        (
+            "date",
+            "dates",
+            "time",
+            "venue",
+            "location",
+            "address",
+            "when",
+            "where",
+            "price",
+            "phone",
+            "email",
+            "website",
+            "url",
+            "contact",
+            "details",
+            "on",
+            "at",
+        ),
+    ),
+    (
+        "body",
+        (
+            "body",
+            "text",
+            "description",
+            "paragraph",
+            "copy",
+            "message",
+            "reading",
+            "saying",
+            "says",
+            "quote",
+            "that",
+        ),
+    ),
+    (
+        "title",
+        (
+            "called",
+            "named",
+            "titled",
+            "title",
+            "name",
+            "masthead",
+            "brand",
+            "logo",
+            "wordmark",
+            "heading",
+            "headline:",
+            "for",
+        ),
+    ),
+)
+
+_CONTROL_RE = re.compile(r"\s+")
+
+
+def clean_text(text: str) -> str:
+    """NFC, no control or format characters, single spaces, trimmed."""
+    text = unicodedata.normalize("NFC", text)
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            kept.append(" " if char in "\t\n\r\x0b\x0c\u2028\u2029" else "")
+        else:
+            kept.append(char)
+    return _CONTROL_RE.sub(" ", "".join(kept)).strip()
+
+
+@dataclass
+class Quote:
+    text: str
+    role: str
+    position: int
+
+
+@dataclass
+class Brief:
+    prompt: str
+    quotes: list[Quote] = field(default_factory=list)
+    genre: str = "scene"
+    words: frozenset[str] = frozenset()
+    lowered: str = ""
+
+    def has(self, *words: str) -> bool:
+        return any(w in self.words for w in words)
+
+    def phrase(self, *phrases: str) -> bool:
+        return any(p in self.lowered for p in phrases)
+
+    def by_role(self, role: str) -> list[Quote]:
+        return [q for q in self.quotes if q.role == role]
+
+    @property
+    def is_design(self) -> bool:
+        return self.genre != "scene"
+
+
+def _find_quotes(prompt: str) -> list[tuple[int, int, str]]:
+    found = []
+    i, n = 0, len(prompt)
+    while i < n:
+        closer = _OPENERS.get(prompt[i])
+        if closer is None:
+            i += 1
+            continue
+        closers = {closer, '"', "”"} if prompt[i] != '"' else {'"', "”"}
+        j = i + 1
+        while j < n and prompt[j] not in closers:
+            j += 1
+        if j >= n:
+            break
+        found.append((i, j, prompt[i + 1 : j]))
+        i = j + 1
+    return found
+
+
+def _hint(context: str) -> str | None:
+    words = _WORD_RE.findall(context.lower())[-6:]
+    for word in reversed(words):
+        for role, hints in _ROLE_HINTS:
+            if word in hints:
+                return role
+    return None
+
+
+def _genre(lowered: str, words: frozenset[str]) -> str | None:
+    best: tuple[int, str] | None = None
+    for name, phrases in GENRES:
+        for phrase in phrases:
+            if " " in phrase:
+                pos = lowered.find(phrase)
+            else:
+                pos = -1 if phrase not in words else _word_pos(lowered, phrase)
+            if pos >= 0 and (best is None or pos < best[0]):
+                best = (pos, name)
+            if pos >= 0:
+                break
+    return best[1] if best else None
+
+
+def _word_pos(lowered: str, word: str) -> int:
+    match = re.search(rf"\b{re.escape(word)}\b", lowered)
+    return match.start() if match else -1
+
+
+def parse(prompt: str) -> Brief:
+    """Read the prompt; never raises."""
+    prompt = prompt if isinstance(prompt, str) else str(prompt)
+    prompt = prompt.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    spans = _find_quotes(prompt)
+    unquoted = prompt
+    for start, end, _ in reversed(spans):
+        unquoted = unquoted[:start] + " " + unquoted[end + 1 :]
+    lowered = clean_text(unquoted).lower()
+    words = frozenset(_WORD_RE.findall(lowered)) | frozenset(re.findall(r"[a-z]+", lowered))
+
+    quotes: list[Quote] = []
+    seen: set[str] = set()
+    previous_end = 0
+    previous_role: str | None = None
+    for start, end, raw in spans:
+        context = prompt[previous_end:start]
+        hint = _hint(context)
+        if hint is None and previous_role and not re.search(r"[A-Za-z]{4,}", context):
+            hint = previous_role
+        if hint is None:
+            hint = "title" if not any(q.role == "title" for q in quotes) else "headline"
+        text = clean_text(raw)
+        if hint == "title":
+            text = text.rstrip(".,;:").rstrip()
+        previous_end, previous_role = end + 1, hint
+        if not text or text in seen:
+            continue
+        seen.add(text)
+        quotes.append(Quote(text, hint, start))
+    # A brief has at most one title: later "title" hints become headlines.
+    titles = [q for q in quotes if q.role == "title"]
+    for extra in titles[1:]:
+        extra.role = "headline"
+    genre = _genre(lowered, words)
+    if genre is None:
+        genre = "poster" if quotes else "scene"
+    return Brief(prompt, quotes, genre, words, lowered)

@@ -1,0 +1,158 @@
+"""From a prompt and a seed to a finished Scene: brief, palette, layout, type, contrast."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+from dataclasses import dataclass
+
+import numpy as np
+
+from pixmill.engines.design import render, typeset
+from pixmill.engines.design.brief import Brief
+from pixmill.engines.design.contrast import ContrastSolver, luminance_map, plate_rect, recolor
+from pixmill.engines.design.layouts import choose_layout
+from pixmill.engines.design.layouts.base import Composition, Frame
+from pixmill.engines.design.layouts.visuals import abstract
+from pixmill.engines.design.palette import make_palette
+from pixmill.engines.design.scene import Box, Scene, TextBlock
+
+logger = logging.getLogger("pixmill.engines.design")
+
+DETAIL = {"low": 0, "medium": 1, "high": 2, "xhigh": 3, "max": 4}
+SUPERSAMPLE = {"low": 1, "medium": 1, "high": 2, "xhigh": 3, "max": 4}
+MAX_SUPERSAMPLED_PIXELS = 40_000_000
+MAX_MEASURED_PIXELS = 2_400_000
+VARIANTS = 6
+
+
+@dataclass
+class Design:
+    """One composed picture: the scene, and what was left out for lack of a font."""
+
+    scene: Scene
+    missing: set[str]
+    genre: str
+    variant: int
+
+    @property
+    def blocks(self) -> list[TextBlock]:
+        return self.scene.blocks
+
+
+def supersample_for(quality: str, width: int, height: int) -> int:
+    factor = SUPERSAMPLE.get(quality, 1)
+    while factor > 1 and width * height * factor * factor > MAX_SUPERSAMPLED_PIXELS:
+        factor -= 1
+    return factor
+
+
+def rng_for(prompt: str, seed: int) -> random.Random:
+    """Deterministic across processes: seeded from a SHA-256 of the seed and prompt."""
+    digest = hashlib.sha256(f"pixmill-design|{seed}|".encode() + _utf8(prompt)).digest()
+    return random.Random(int.from_bytes(digest[:16], "big"))
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+def compose(brief: Brief, width: int, height: int, seed: int, quality: str) -> Design:
+    # 1. what to draw: palette, variant, and the genre's layout
+    rng = rng_for(brief.prompt, seed)
+    variant = rng.randrange(VARIANTS)
+    palette = make_palette(brief, rng)
+    frame = Frame(brief, palette, width, height, rng, DETAIL.get(quality, 1), variant)
+    layout = choose_layout(brief.genre)
+    composition: Composition = layout(frame)
+    scene = Scene(width, height, composition.background, composition.art)
+    # 2. fit each slot's text to its box
+    missing: set[str] = set()
+    slot_blocks: list[list[TextBlock]] = []
+    for slot in composition.slots:
+        box = _on_canvas(slot.box, width, height)
+        blocks = typeset.fit(
+            slot.paragraphs, box, slot.max_size, slot.min_size, valign=slot.valign, missing=missing
+        )
+        slot_blocks.append(blocks)
+    # 3. settle contrast against what lies behind each block
+    _settle_contrast(scene, composition, slot_blocks, frame)
+    for blocks in slot_blocks:
+        scene.blocks.extend(blocks)
+        for block in blocks:
+            scene.text.extend(block.lines)
+    if not scene.art and not scene.text:  # never blank, even with the background dropped
+        m = frame.margin
+        scene.art += abstract(frame, Box(m, m, width - 2 * m, height - 2 * m))
+    if missing:
+        shown = "".join(sorted(missing))[:40]
+        logger.warning(
+            "design engine: no bundled font covers %d character(s) of the quoted text (%r); "
+            "they are left out",
+            len(missing),
+            shown,
+        )
+    return Design(scene, missing, brief.genre, variant)
+
+
+def _on_canvas(box: Box, width: int, height: int) -> Box:
+    x0, y0 = max(0.0, box.x), max(0.0, box.y)
+    x1, y1 = min(float(width), box.right), min(float(height), box.bottom)
+    return Box(x0, y0, max(0.0, x1 - x0), max(0.0, y1 - y0))
+
+
+def measure_scale(width: int, height: int) -> float:
+    pixels = width * height
+    return 1.0 if pixels <= MAX_MEASURED_PIXELS else (MAX_MEASURED_PIXELS / pixels) ** 0.5
+
+
+def _settle_contrast(scene: Scene, comp: Composition, slot_blocks, frame: Frame) -> None:
+    scale = measure_scale(scene.width, scene.height)
+    backdrop = render.rasterize(scene, text=False, scale=scale)
+    solver = ContrastSolver(luminance_map(backdrop), scale, frame.palette)
+    pad_unit = max(3.0, frame.short * 0.012)
+    # 1. plates that layouts always want, and plates for slots whose text fails
+    for slot, blocks in zip(comp.slots, slot_blocks, strict=True):
+        if not blocks:
+            continue
+        needs = slot.plate is not None or any(solver.pick(b) is None for b in blocks)
+        if not needs:
+            continue
+        preferred = blocks[0].color
+        plate, _ = solver.plate_for(preferred, slot.plate)
+        area = blocks[0].box
+        for block in blocks[1:]:
+            area = area.union(block.box)
+        size = max(line.size for b in blocks for line in b.lines)
+        pad = min(max(pad_unit, size * 0.3), max(2.0, frame.margin * 0.6))
+        if slot.plate_box is not None:
+            area = slot.plate_box.union(area)
+            pad = max(3.0, min(pad, 4.0))
+        rect = plate_rect(area, pad, scene.width, scene.height, slot.plate_radius, plate)
+        scene.plates.append(rect)
+        solver.paint(Box(rect.x, rect.y, rect.w, rect.h), plate)
+        for block in blocks:
+            block.plate = plate
+    # 2. every block takes the first ink that passes; a last tight plate if none does.
+    # A plate added here may lie under a neighbour already settled, so repeat.
+    for _ in range(4):
+        added = False
+        for blocks in slot_blocks:
+            for block in blocks:
+                color = solver.pick(block)
+                if color is None:
+                    plate, color = solver.plate_for(block.color)
+                    rect = plate_rect(block.box, 2.0, scene.width, scene.height, 0.0, plate)
+                    scene.plates.append(rect)
+                    solver.paint(Box(rect.x, rect.y, rect.w, rect.h), plate)
+                    block.plate = plate
+                    added = True
+                recolor(block, color)
+        if not added:
+            break
+
+
+def backdrop_luminance(scene: Scene) -> np.ndarray:
+    """Full-size luminance of what lies behind the text (for checks and tests)."""
+    return luminance_map(render.rasterize(scene, text=False))

@@ -1,0 +1,61 @@
+"""DesignEngine: procedural typography and vector scenes, no model weights.
+
+For each image: read the prompt (`brief`), compose a vector scene from the seed
+(`compose`), rasterise it with skia (`render`), and when asked draw the same scene
+as an SVG document with text as outlines.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PIL import Image
+
+from pixmill.engines.base import EngineCapabilities, GeneratedImage, ProgressCallback
+from pixmill.engines.design import brief as brief_module
+from pixmill.engines.design import fonts, render
+from pixmill.engines.design.compose import Design, compose, supersample_for
+from pixmill.request import RenderSpec
+
+logger = logging.getLogger("pixmill.engines.design")
+
+
+class DesignEngine:
+    """The built-in engine. Thread-safe: it keeps no per-call state."""
+
+    name = "design"
+    capabilities = EngineCapabilities(
+        native_alpha=True, vector=True, max_n=10, default_quality="medium"
+    )
+
+    def __init__(self, **options: object) -> None:
+        if options:
+            logger.info("design engine: ignoring options %s", sorted(options))
+        fonts.preload()
+
+    def design(self, spec: RenderSpec, index: int = 0) -> Design:
+        """The composed scene of the index-th image (layout boxes, colours) without pixels."""
+        brief = brief_module.parse(spec.prompt)
+        return compose(brief, spec.width, spec.height, spec.image_seed(index), spec.quality)
+
+    def generate(
+        self, spec: RenderSpec, progress: ProgressCallback | None = None
+    ) -> list[GeneratedImage]:
+        brief = brief_module.parse(spec.prompt)
+        transparent = spec.background == "transparent"
+        factor = supersample_for(spec.quality, spec.width, spec.height)
+        images: list[GeneratedImage] = []
+        for index in range(spec.n):
+            seed = spec.image_seed(index)
+            design = compose(brief, spec.width, spec.height, seed, spec.quality)
+            pixels = render.rasterize(design.scene, supersample=factor, transparent=transparent)
+            image = Image.fromarray(pixels, "RGBA")
+            if not transparent:
+                image.putalpha(255)
+            svg = None
+            if spec.output_format == "svg":
+                svg = render.to_svg(design.scene, transparent=transparent)
+            images.append(GeneratedImage(image=image, svg=svg, seed=seed))
+            if progress is not None:
+                progress(index + 1, spec.n)
+        return images

@@ -1,0 +1,195 @@
+"""What every layout shares: the frame it works in, text slots, and paragraph builders.
+
+A layout is a function ``layout(frame) -> Composition``: it draws the background
+and the art, and names the text slots (disjoint boxes inside the canvas) with the
+paragraphs each one carries. The composer fits the text and settles contrast.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+
+from pixmill.engines.design.brief import Brief, Quote
+from pixmill.engines.design.palette import Palette
+from pixmill.engines.design.scene import Box, Color, Shape
+from pixmill.engines.design.typeset import Paragraph, TextStyle
+
+
+@dataclass
+class Frame:
+    brief: Brief
+    palette: Palette
+    width: int
+    height: int
+    rng: random.Random
+    detail: int
+    """0 low (flat), 1 medium, 2 high, 3 xhigh, 4 max."""
+    variant: int
+    """Which layout variant of the genre; chosen from the seed."""
+
+    @property
+    def aspect(self) -> float:
+        return self.height / self.width
+
+    @property
+    def portrait(self) -> bool:
+        return self.aspect >= 1.15
+
+    @property
+    def landscape(self) -> bool:
+        return self.aspect <= 1 / 1.15
+
+    @property
+    def short(self) -> float:
+        return min(self.width, self.height)
+
+    @property
+    def margin(self) -> float:
+        return round(self.short * 0.055)
+
+
+@dataclass
+class Slot:
+    box: Box
+    paragraphs: list[Paragraph]
+    max_size: float
+    min_size: float
+    valign: str = "top"
+    plate: Color | None = None
+    """Always put this plate behind the slot's text (else only when contrast needs it)."""
+    plate_radius: float = 0.0
+    plate_box: Box | None = None
+    """Where the plate goes when `plate` is set; default: around the set text."""
+
+
+@dataclass
+class Composition:
+    background: list[Shape] = field(default_factory=list)
+    art: list[Shape] = field(default_factory=list)
+    slots: list[Slot] = field(default_factory=list)
+
+
+def split_kicker(text: str) -> tuple[str, str] | None:
+    """'Exclusive Interview: Behind the Scenes' -> ('Exclusive Interview:', 'Behind...')."""
+    head, sep, tail = text.partition(": ")
+    if sep and 0 < len(head) <= 32 and tail.strip():
+        return head + ":", tail.strip()
+    return None
+
+
+_NUMBER_RE = re.compile(r"^(\d[\d.,]*[%+]?)\s+(\S.*)$")
+
+
+def split_number(text: str) -> tuple[str, str] | None:
+    """'10 Hidden Cafés You'll Love' -> ('10', 'Hidden Cafés You'll Love')."""
+    match = _NUMBER_RE.match(text)
+    if match and len(match[1]) <= 5 and len(match[2]) >= 8:
+        return match[1], match[2]
+    return None
+
+
+def headline_paragraphs(
+    quotes: list[Quote],
+    *,
+    face: str,
+    kicker_face: str,
+    color: Color,
+    kicker_color: Color,
+    align: str = "left",
+    lead_scale: float = 1.0,
+    gap: float = 0.9,
+    number_face: str = "condensed",
+) -> list[Paragraph]:
+    """Cover lines: a kicker before a colon is set apart, in the accent colour; the lead
+    line's opening number is set large."""
+    paragraphs: list[Paragraph] = []
+    for index, quote in enumerate(quotes):
+        scale = lead_scale if index == 0 else 1.0
+        gap_before = gap if paragraphs else 0.0
+        parts = split_kicker(quote.text)
+        number = split_number(quote.text) if index == 0 and lead_scale > 1 else None
+        if number:
+            digits, rest = number
+            paragraphs.append(
+                Paragraph(
+                    digits,
+                    TextStyle(number_face, scale * 2.4, 1.0, align, gap_before=gap_before),
+                    "headline",
+                    kicker_color,
+                    quote.text,
+                )
+            )
+            paragraphs.append(
+                Paragraph(
+                    rest,
+                    TextStyle(face, scale, 1.08, align, gap_before=0.1),
+                    "headline",
+                    color,
+                    quote.text,
+                )
+            )
+        elif parts:
+            kicker, deck = parts
+            paragraphs.append(
+                Paragraph(
+                    kicker,
+                    TextStyle(kicker_face, scale * 0.8, 1.1, align, gap_before=gap_before),
+                    "headline",
+                    kicker_color,
+                    quote.text,
+                )
+            )
+            paragraphs.append(
+                Paragraph(
+                    deck,
+                    TextStyle(face, scale, 1.08, align, gap_before=0.15),
+                    "headline",
+                    color,
+                    quote.text,
+                )
+            )
+        else:
+            paragraphs.append(
+                Paragraph(
+                    quote.text,
+                    TextStyle(face, scale, 1.08, align, gap_before=gap_before),
+                    "headline",
+                    color,
+                    quote.text,
+                )
+            )
+    return paragraphs
+
+
+def simple_paragraphs(
+    quotes: list[Quote],
+    face: str,
+    color: Color,
+    *,
+    align: str = "left",
+    role: str = "body",
+    leading: float = 1.2,
+    gap: float = 0.6,
+) -> list[Paragraph]:
+    return [
+        Paragraph(
+            q.text,
+            TextStyle(face, 1.0, leading, align, gap_before=gap if i else 0.0),
+            role,
+            color,
+            q.text,
+        )
+        for i, q in enumerate(quotes)
+    ]
+
+
+def roles(brief: Brief) -> dict[str, list[Quote]]:
+    """Quotes by role, with a title guaranteed when there is any quote."""
+    out = {role: brief.by_role(role) for role in ("title", "headline", "tagline", "info", "body")}
+    if not out["title"] and brief.quotes:
+        first = brief.quotes[0]
+        out[first.role] = [q for q in out[first.role] if q is not first]
+        out["title"] = [first]
+    return out

@@ -1,0 +1,1 @@
+"""Drawn subjects: functions that return lists of scene shapes, one module per kind."""

@@ -1,0 +1,246 @@
+"""Fitting text to a box: one size for a slot's paragraphs, greedy line breaks.
+
+Widths come from the faces at size 1 with linear metrics, so a size search is
+arithmetic. A slot is searched from its largest size down; when nothing fits even
+at its smallest size the search goes on down, so text is never clipped: it only
+gets smaller. A word wider than the box is broken between characters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pixmill.engines.design import fonts
+from pixmill.engines.design.scene import Box, Color, Span, TextBlock, TextLine
+
+
+@dataclass(frozen=True)
+class TextStyle:
+    face: str
+    scale: float = 1.0
+    """Size relative to the slot's base size."""
+    leading: float = 1.15
+    """Baseline to baseline, in units of size."""
+    align: str = "left"
+    max_lines: int = 0
+    """0: any number of lines."""
+    gap_before: float = 0.0
+    """Space above the paragraph, in units of the base size (ignored for the first)."""
+
+
+@dataclass
+class Paragraph:
+    text: str
+    style: TextStyle
+    role: str
+    color: Color
+    source: str = ""
+
+
+@dataclass
+class _Prepared:
+    paragraph: Paragraph
+    words: list[list[tuple[str, str, float]]]
+    """Per word, its characters as (face, char, unit width)."""
+    space: float
+    ascent: float
+    descent: float
+
+
+_BREAK = ("", "", 0.0)
+"""Ends a line broken inside a word."""
+
+_char_widths: dict[tuple[str, str], float] = {}
+
+
+def _char_width(face: str, char: str) -> float:
+    key = (face, char)
+    width = _char_widths.get(key)
+    if width is None:
+        width = fonts.unit_width(face, char)
+        _char_widths[key] = width
+    return width
+
+
+def _prepare(paragraph: Paragraph, missing: set[str]) -> _Prepared | None:
+    face = paragraph.style.face
+    words = []
+    for raw in paragraph.text.split():
+        runs, lost = fonts.split_spans(face, raw)
+        missing |= lost
+        chars = [(f, ch, _char_width(f, ch)) for f, text in runs for ch in text]
+        if chars:
+            words.append(chars)
+    if not words:
+        return None
+    ascent, descent, _ = fonts.metrics(face)
+    return _Prepared(paragraph, words, _char_width(face, " "), ascent, descent)
+
+
+def _wrap(
+    prep: _Prepared, max_units: float, breaks: bool
+) -> list[list[tuple[str, str, float]]] | None:
+    """Greedy line breaking; returns lines of characters (with spaces), or None if a
+    word is wider than the line (and `breaks` is off) or a character is."""
+    lines: list[list[tuple[str, str, float]]] = []
+    current: list[tuple[str, str, float]] = []
+    width = 0.0
+    space = ("", " ", prep.space)
+    for word in prep.words:
+        word_width = sum(c[2] for c in word)
+        extra = (prep.space if current else 0.0) + word_width
+        if width + extra <= max_units:
+            if current:
+                current.append(space)
+            current.extend(word)
+            width += extra
+            continue
+        if current:
+            lines.append(current)
+            current, width = [], 0.0
+        if word_width <= max_units:
+            current, width = list(word), word_width
+            continue
+        if not breaks:
+            return None
+        for char in word:  # break an over-long word between characters
+            if char[2] > max_units:
+                return None
+            if width + char[2] > max_units:
+                current.append(_BREAK)
+                lines.append(current)
+                current, width = [], 0.0
+            current.append(char)
+            width += char[2]
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _layout(preps: list[_Prepared], base: float, box: Box, breaks: bool = False):
+    """Lines per paragraph at `base`, or None when they do not fit the box."""
+    total = 0.0
+    result = []
+    for index, prep in enumerate(preps):
+        style = prep.paragraph.style
+        size = base * style.scale
+        lines = _wrap(prep, box.w / size, breaks)
+        if lines is None or (style.max_lines and len(lines) > style.max_lines):
+            return None
+        height = (prep.ascent + prep.descent) * size + (len(lines) - 1) * style.leading * size
+        if index:
+            total += style.gap_before * base
+        total += height
+        if total > box.h:
+            return None
+        result.append(lines)
+    return result, total
+
+
+def _search(preps, box, lo, hi, breaks=False):
+    best = None
+    if (found := _layout(preps, hi, box, breaks)) is not None:
+        return hi, found
+    for _ in range(24):
+        mid = (lo + hi) / 2
+        found = _layout(preps, mid, box, breaks)
+        if found is None:
+            hi = mid
+        else:
+            lo, best = mid, found
+        if hi - lo < 0.25:
+            break
+    if best is None and (found := _layout(preps, lo, box, breaks)) is not None:
+        best = found
+    return (lo, best) if best is not None else None
+
+
+def _without_line_limits(preps: list[_Prepared]) -> list[_Prepared]:
+    out = []
+    for prep in preps:
+        p = prep.paragraph
+        style = TextStyle(
+            p.style.face, p.style.scale, p.style.leading, p.style.align, 0, p.style.gap_before
+        )
+        para = Paragraph(p.text, style, p.role, p.color, p.source)
+        out.append(_Prepared(para, prep.words, prep.space, prep.ascent, prep.descent))
+    return out
+
+
+def fit(
+    paragraphs: list[Paragraph],
+    box: Box,
+    max_size: float,
+    min_size: float,
+    *,
+    valign: str = "top",
+    missing: set[str] | None = None,
+) -> list[TextBlock]:
+    """Set the paragraphs in the box at the largest base size that fits.
+
+    Paragraphs that have nothing a bundled face can draw are left out; their
+    characters are added to `missing`.
+    """
+    missing = set() if missing is None else missing
+    preps = [p for p in (_prepare(par, missing) for par in paragraphs) if p is not None]
+    if not preps or box.w <= 1 or box.h <= 1:
+        return []
+    max_size = max(max_size, min_size)
+    found = _search(preps, box, min_size, max_size)
+    if found is None:  # smaller, on more lines, but whole words
+        preps = _without_line_limits(preps)
+        found = _search(preps, box, min_size * 0.6, max_size)
+    if found is None:  # break inside words rather than clip
+        found = _search(preps, box, 0.05, max_size, breaks=True)
+    if found is None:  # a box too small for one character: set it at a hair's size
+        found = (0.05, _layout(preps, 0.05, Box(box.x, box.y, 1e9, 1e9), True))
+    base, (all_lines, total) = found
+    y = box.y + {"top": 0.0, "center": (box.h - total) / 2, "bottom": box.h - total}.get(
+        valign, 0.0
+    )
+    blocks = []
+    for index, (prep, lines) in enumerate(zip(preps, all_lines, strict=True)):
+        style = prep.paragraph.style
+        size = base * style.scale
+        if index:
+            y += style.gap_before * base
+        baseline = y + prep.ascent * size
+        set_lines = []
+        left, right = box.right, box.x
+        for chars in lines:
+            broken = bool(chars) and chars[-1] is _BREAK
+            spans = _spans(chars[:-1] if broken else chars, size)
+            width = sum(span.width for span in spans)
+            if style.align == "center":
+                x = box.x + (box.w - width) / 2
+            elif style.align == "right":
+                x = box.right - width
+            else:
+                x = box.x
+            left, right = min(left, x), max(right, x + width)
+            set_lines.append(
+                TextLine(x, baseline, size, tuple(spans), prep.paragraph.color, broken)
+            )
+            baseline += style.leading * size
+        height = (prep.ascent + prep.descent) * size + (len(lines) - 1) * style.leading * size
+        block_box = Box(left, y, max(0.0, right - left), height)
+        par = prep.paragraph
+        blocks.append(TextBlock(par.source or par.text, par.role, set_lines, block_box, par.color))
+        y += height
+    return blocks
+
+
+def _spans(chars: list[tuple[str, str, float]], size: float) -> list[Span]:
+    spans: list[Span] = []
+    face, text, width = None, "", 0.0
+    for char_face, char, unit in chars:
+        char_face = char_face or face or "sans"
+        if char_face != face and text:
+            spans.append(Span(face, text, width * size))
+            text, width = "", 0.0
+        face = char_face
+        text += char
+        width += unit
+    if text:
+        spans.append(Span(face, text, width * size))
+    return spans

@@ -1,0 +1,72 @@
+"""Fixtures for the design engine's tests: one engine per session, a spec builder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pixmill.engines.design import DesignEngine
+from pixmill.request import RenderSpec
+
+SEED_REQUEST = Path(__file__).resolve().parents[3].parent / "shared/examples/seed-request.json"
+SEED_PROMPT = (
+    "Create a professional and visually engaging magazine cover for a lifestyle magazine "
+    'called "Urban Pulse." Include these featured article headlines clearly: "10 Hidden Cafés '
+    'You\'ll Love in NYC" "Minimalist Apartments: Small Spaces, Big Ideas" "Exclusive '
+    'Interview: Behind the Scenes with Indie Band Echo District" Use contemporary typography, '
+    "vibrant colors, and include an eye-catching main photograph with a person standing in "
+    "front of a city scene"
+)
+SEED_QUOTES = (
+    "Urban Pulse",
+    "10 Hidden Cafés You'll Love in NYC",
+    "Minimalist Apartments: Small Spaces, Big Ideas",
+    "Exclusive Interview: Behind the Scenes with Indie Band Echo District",
+)
+
+
+@pytest.fixture(scope="session")
+def engine() -> DesignEngine:
+    return DesignEngine()
+
+
+@pytest.fixture(scope="session")
+def seed_prompt() -> str:
+    if SEED_REQUEST.exists():
+        return json.loads(SEED_REQUEST.read_text(encoding="utf-8"))["prompt"]
+    return SEED_PROMPT
+
+
+def _make_spec(prompt: str, width: int = 512, height: int = 512, **overrides) -> RenderSpec:
+    values = dict(
+        prompt=prompt,
+        model="design",
+        n=1,
+        width=width,
+        height=height,
+        quality="medium",
+        background="opaque",
+        output_format="png",
+        output_compression=100,
+        seed=7,
+    )
+    values.update(overrides)
+    return RenderSpec(**values)
+
+
+@pytest.fixture(scope="session")
+def make_spec():
+    """Build a RenderSpec: make_spec(prompt, width, height, **fields)."""
+    return _make_spec
+
+
+@pytest.fixture(scope="session")
+def seed_quotes() -> tuple[str, ...]:
+    return SEED_QUOTES
+
+
+@pytest.fixture(scope="session")
+def inline_seed_prompt() -> str:
+    return SEED_PROMPT
