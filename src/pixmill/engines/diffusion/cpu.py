@@ -1,0 +1,100 @@
+"""Device and precision choices, each one kept because bench/diffusion_cpu.py shows it helps.
+
+CUDA: fp16, or bf16 for the transformer families trained in it (FLUX, SD3, Sana,
+PixArt), whose activations overflow fp16.
+
+CPU (measured on a 2-core AVX512-BF16 server, SD-Turbo at 512x512, 1 step; see
+docs/diffusion.md for the table):
+
+- bf16 weights and activations when oneDNN has bf16 kernels for this CPU
+  (AVX512-BF16 or AMX): the UNet runs about 3x faster than in fp32, since bf16
+  matmuls reach about 3.5x the fp32 throughput here.
+- The tiny autoencoder for decoding, when the operator has its weights: the full SD
+  VAE decoder costs more than the 1-step UNet.
+- Attention over chunks of queries (attention.py) instead of PyTorch's fused CPU
+  kernel: 2.3x faster attention, about a third off the bf16 UNet.
+- Threads: one per physical core (torch's default), which the operator can change.
+
+Tried and not kept: channels_last (slower with bf16 convolutions here) and
+torch.compile (minutes of compile time at start-up for a gain that the benchmark
+did not show); both stay available as options.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import torch
+
+logger = logging.getLogger(__name__)
+
+_DTYPES = {
+    "float32": torch.float32,
+    "fp32": torch.float32,
+    "bfloat16": torch.bfloat16,
+    "bf16": torch.bfloat16,
+    "float16": torch.float16,
+    "fp16": torch.float16,
+}
+_BF16_FAMILIES = frozenset({"flux-dev", "flux-schnell", "sd3", "sana", "pixart"})
+
+
+def pick_device(device: str | None) -> torch.device:
+    """The operator's device, else CUDA when there is one, else the CPU."""
+    if device:
+        return torch.device(device)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def cpu_has_fast_bf16() -> bool:
+    """Whether oneDNN has native bf16 kernels on this CPU (AVX512-BF16 or AMX)."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def pick_dtype(device: torch.device, dtype: str | None, family: str | None = None) -> torch.dtype:
+    """The operator's dtype, else the fastest one this device runs well."""
+    if dtype:
+        try:
+            return _DTYPES[dtype.lower()]
+        except KeyError:
+            known = ", ".join(_DTYPES)
+            raise ValueError(f"Unknown dtype {dtype!r}; use one of {known}.") from None
+    if device.type == "cuda":
+        if family in _BF16_FAMILIES and torch.cuda.is_bf16_supported():
+            return torch.bfloat16
+        return torch.float16
+    if device.type == "cpu":
+        return torch.bfloat16 if cpu_has_fast_bf16() else torch.float32
+    return torch.float16 if device.type == "mps" else torch.float32
+
+
+def set_threads(threads: int | None) -> None:
+    """Use `threads` intra-op threads; torch's default is one per physical core."""
+    if threads:
+        torch.set_num_threads(threads)
+
+
+def speed_up(
+    pipeline: Any, *, device: torch.device, channels_last: bool, compile_model: bool
+) -> None:
+    """Apply the CPU attention, and the optional layout and compile choices."""
+    denoiser = getattr(pipeline, "unet", None) or getattr(pipeline, "transformer", None)
+    vae = getattr(pipeline, "vae", None)
+    if device.type == "cpu":
+        from pixmill.engines.diffusion.attention import use_chunked_attention
+
+        for module in (denoiser, vae):
+            if module is not None:
+                use_chunked_attention(module)
+    if channels_last:
+        for module in (getattr(pipeline, "unet", None), vae):
+            if module is not None:
+                module.to(memory_format=torch.channels_last)
+    if compile_model and denoiser is not None:
+        name = "unet" if getattr(pipeline, "unet", None) is not None else "transformer"
+        setattr(pipeline, name, torch.compile(denoiser))
+        logger.info("torch.compile on the %s (%s); the first image compiles it", name, device)
