@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,7 +59,25 @@ def _utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def compose(brief: Brief, width: int, height: int, seed: int, quality: str) -> Design:
+Backdrop = Callable[[Scene], tuple[np.ndarray, float]]
+"""Draws a scene's backdrop (background, art) and returns (RGBA pixels, their scale)."""
+
+
+def measured_backdrop(scene: Scene) -> tuple[np.ndarray, float]:
+    scale = measure_scale(scene.width, scene.height)
+    return render.rasterize(scene, text=False, scale=scale), scale
+
+
+def compose(
+    brief: Brief,
+    width: int,
+    height: int,
+    seed: int,
+    quality: str,
+    backdrop: Backdrop = measured_backdrop,
+) -> Design:
+    """Compose one picture. `backdrop` renders what lies behind the text, so contrast
+    can be settled against real pixels (the engine passes one that keeps its surface)."""
     # 1. what to draw: palette, variant, and the genre's layout
     rng = rng_for(brief.prompt, seed)
     variant = rng.randrange(VARIANTS)
@@ -76,15 +95,16 @@ def compose(brief: Brief, width: int, height: int, seed: int, quality: str) -> D
             slot.paragraphs, box, slot.max_size, slot.min_size, valign=slot.valign, missing=missing
         )
         slot_blocks.append(blocks)
+    if not scene.art and not any(slot_blocks):  # never blank, even without the background
+        m = frame.margin
+        scene.art += abstract(frame, Box(m, m, width - 2 * m, height - 2 * m))
     # 3. settle contrast against what lies behind each block
-    _settle_contrast(scene, composition, slot_blocks, frame)
+    pixels, scale = backdrop(scene)
+    _settle_contrast(scene, composition, slot_blocks, frame, ContrastSolver(pixels, scale, palette))
     for blocks in slot_blocks:
         scene.blocks.extend(blocks)
         for block in blocks:
             scene.text.extend(block.lines)
-    if not scene.art and not scene.text:  # never blank, even with the background dropped
-        m = frame.margin
-        scene.art += abstract(frame, Box(m, m, width - 2 * m, height - 2 * m))
     if missing:
         shown = "".join(sorted(missing))[:40]
         logger.warning(
@@ -107,10 +127,7 @@ def measure_scale(width: int, height: int) -> float:
     return 1.0 if pixels <= MAX_MEASURED_PIXELS else (MAX_MEASURED_PIXELS / pixels) ** 0.5
 
 
-def _settle_contrast(scene: Scene, comp: Composition, slot_blocks, frame: Frame) -> None:
-    scale = measure_scale(scene.width, scene.height)
-    backdrop = render.rasterize(scene, text=False, scale=scale)
-    solver = ContrastSolver(luminance_map(backdrop), scale, frame.palette)
+def _settle_contrast(scene: Scene, comp: Composition, slot_blocks, frame: Frame, solver) -> None:
     pad_unit = max(3.0, frame.short * 0.012)
     # 1. plates that layouts always want, and plates for slots whose text fails
     for slot, blocks in zip(comp.slots, slot_blocks, strict=True):

@@ -21,11 +21,14 @@ TARGET = 4.75
 _WHITE, _BLACK = (255, 255, 255), (12, 12, 14)
 
 
+_V = np.arange(256, dtype=np.float64) / 255.0
+_LINEAR = np.where(_V <= 0.04045, _V / 12.92, ((_V + 0.055) / 1.055) ** 2.4)
+_LUT = [(_LINEAR * k).astype(np.float32) for k in (0.2126, 0.7152, 0.0722)]
+
+
 def luminance_map(rgba: np.ndarray) -> np.ndarray:
-    """Relative luminance per pixel of an (h, w, 4) array composited over nothing."""
-    c = rgba[..., :3].astype(np.float32) / 255.0
-    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    return lin @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+    """Relative luminance per pixel of an (h, w, 3 or 4) uint8 array (alpha ignored)."""
+    return _LUT[0][rgba[..., 0]] + _LUT[1][rgba[..., 1]] + _LUT[2][rgba[..., 2]]
 
 
 def _window(box: Box, scale: float, shape: tuple[int, int]) -> tuple[slice, slice]:
@@ -46,19 +49,24 @@ def worst_contrast(color: Color, lo: float, hi: float) -> float:
 
 
 class ContrastSolver:
-    """Reads the backdrop's luminance and recolours blocks or adds plates."""
+    """Reads the backdrop's pixels and recolours blocks or adds plates.
 
-    def __init__(self, lum: np.ndarray, scale: float, palette: Palette):
-        self.lum = lum
+    `rgba` is the backdrop at `scale` of the canvas; luminance is computed only
+    where text goes.
+    """
+
+    def __init__(self, rgba: np.ndarray, scale: float, palette: Palette):
+        self.rgba = rgba
         self.scale = scale
         self.palette = palette
 
     def range_in(self, box: Box) -> tuple[float, float]:
-        ys, xs = _window(box, self.scale, self.lum.shape)
-        region = self.lum[ys, xs]
+        ys, xs = _window(box, self.scale, self.rgba.shape)
+        region = self.rgba[ys, xs]
         if region.size == 0:
             return 0.0, 1.0
-        return float(region.min()), float(region.max())
+        lum = luminance_map(region)
+        return float(lum.min()), float(lum.max())
 
     def candidates(self, preferred: Color) -> list[Color]:
         pal = self.palette
@@ -85,9 +93,9 @@ class ContrastSolver:
         return _BLACK, _WHITE  # pragma: no cover - black on white always passes
 
     def paint(self, box: Box, plate: Color) -> None:
-        """Record an opaque plate in the luminance map."""
-        ys, xs = _window(box, self.scale, self.lum.shape)
-        self.lum[ys, xs] = luminance(plate)
+        """Record an opaque plate in the backdrop."""
+        ys, xs = _window(box, self.scale, self.rgba.shape)
+        self.rgba[ys, xs, :3] = plate[:3]
 
 
 def recolor(block: TextBlock, color: Color) -> None:

@@ -14,7 +14,12 @@ from PIL import Image
 from pixmill.engines.base import EngineCapabilities, GeneratedImage, ProgressCallback
 from pixmill.engines.design import brief as brief_module
 from pixmill.engines.design import fonts, render
-from pixmill.engines.design.compose import Design, compose, supersample_for
+from pixmill.engines.design.compose import (
+    Design,
+    compose,
+    measured_backdrop,
+    supersample_for,
+)
 from pixmill.request import RenderSpec
 
 logger = logging.getLogger("pixmill.engines.design")
@@ -47,9 +52,21 @@ class DesignEngine:
         images: list[GeneratedImage] = []
         for index in range(spec.n):
             seed = spec.image_seed(index)
-            design = compose(brief, spec.width, spec.height, seed, spec.quality)
-            pixels = render.rasterize(design.scene, supersample=factor, transparent=transparent)
-            image = Image.fromarray(pixels, "RGBA")
+            rasters: list[render.Raster] = []
+
+            def backdrop(scene, rasters=rasters):
+                # Draw the backdrop once on the final surface and read it there when
+                # the surface is at 1x and opaque; else measure a separate 1x render.
+                raster = render.Raster(scene, supersample=factor)
+                raster.draw_backdrop(transparent=transparent)
+                rasters.append(raster)
+                if factor == 1 and not transparent:
+                    return raster.pixels(), 1.0
+                return measured_backdrop(scene)
+
+            design = compose(brief, spec.width, spec.height, seed, spec.quality, backdrop)
+            rasters[0].draw_top()
+            image = Image.fromarray(rasters[0].pixels(), "RGBA")
             if not transparent:
                 image.putalpha(255)
             svg = None

@@ -127,14 +127,67 @@ def draw_scene(
     text: bool = True,
     antialias: bool = True,
 ) -> None:
-    layers = [] if transparent else [scene.background]
-    layers += [scene.art, scene.plates]
+    draw_layers(canvas, scene, _layers(scene, transparent, backdrop=True, top=text), antialias)
+
+
+def _layers(scene: Scene, transparent: bool, *, backdrop: bool, top: bool) -> list[list]:
+    layers: list[list] = []
+    if backdrop:
+        layers += [scene.art] if transparent else [scene.background, scene.art]
+    if top:
+        layers += [scene.plates, scene.text]
+    return layers
+
+
+def draw_layers(canvas: skia.Canvas, scene: Scene, layers: list[list], antialias: bool) -> None:
+    del scene
     for layer in layers:
         for item in layer:
             _draw(canvas, item, antialias)
-    if text:
-        for line in scene.text:
-            _draw(canvas, line, antialias)
+
+
+class Raster:
+    """A raster surface for one scene, drawn in two passes: the backdrop (background
+    and art), then plates and text, so the backdrop can be read in between."""
+
+    def __init__(self, scene: Scene, *, supersample: int = 1, scale: float = 1.0):
+        self.scene = scene
+        self.width = max(1, round(scene.width * scale))
+        self.height = max(1, round(scene.height * scale))
+        self.factor = max(1, supersample)
+        info = skia.ImageInfo.Make(
+            self.width * self.factor,
+            self.height * self.factor,
+            skia.kRGBA_8888_ColorType,
+            skia.kPremul_AlphaType,
+        )
+        self.surface = skia.Surface.MakeRaster(info)
+        self.canvas = self.surface.getCanvas()
+        self.canvas.clear(skia.ColorTRANSPARENT)
+        self.canvas.scale(
+            self.width * self.factor / scene.width, self.height * self.factor / scene.height
+        )
+
+    def draw_backdrop(self, *, transparent: bool = False, antialias: bool = True) -> None:
+        layers = _layers(self.scene, transparent, backdrop=True, top=False)
+        draw_layers(self.canvas, self.scene, layers, antialias)
+
+    def draw_top(self, *, text: bool = True, antialias: bool = True) -> None:
+        layers = [self.scene.plates, self.scene.text] if text else [self.scene.plates]
+        draw_layers(self.canvas, self.scene, layers, antialias)
+
+    def pixels(self) -> np.ndarray:
+        """The surface as an (h, w, 4) uint8 RGBA array, unpremultiplied, at 1x."""
+        image = self.surface.makeImageSnapshot()
+        if self.factor > 1:
+            image = image.resize(
+                self.width,
+                self.height,
+                skia.SamplingOptions(skia.FilterMode.kLinear, skia.MipmapMode.kLinear),
+            )
+        return image.toarray(
+            colorType=skia.kRGBA_8888_ColorType, alphaType=skia.kUnpremul_AlphaType
+        )
 
 
 def rasterize(
@@ -148,25 +201,13 @@ def rasterize(
 ) -> np.ndarray:
     """The scene as an (h, w, 4) uint8 RGBA array, unpremultiplied.
 
-    `scale` < 1 draws a reduced preview (used to measure contrast cheaply).
+    `scale` < 1 draws a reduced preview (used to measure contrast cheaply); with
+    `text` off it shows what lies behind the text (plates included).
     """
-    width = max(1, round(scene.width * scale))
-    height = max(1, round(scene.height * scale))
-    factor = max(1, supersample)
-    info = skia.ImageInfo.Make(
-        width * factor, height * factor, skia.kRGBA_8888_ColorType, skia.kPremul_AlphaType
-    )
-    surface = skia.Surface.MakeRaster(info)
-    canvas = surface.getCanvas()
-    canvas.clear(skia.ColorTRANSPARENT)
-    canvas.scale(width * factor / scene.width, height * factor / scene.height)
-    draw_scene(canvas, scene, transparent=transparent, text=text, antialias=antialias)
-    image = surface.makeImageSnapshot()
-    if factor > 1:
-        image = image.resize(
-            width, height, skia.SamplingOptions(skia.FilterMode.kLinear, skia.MipmapMode.kLinear)
-        )
-    return image.toarray(colorType=skia.kRGBA_8888_ColorType, alphaType=skia.kUnpremul_AlphaType)
+    raster = Raster(scene, supersample=supersample, scale=scale)
+    raster.draw_backdrop(transparent=transparent, antialias=antialias)
+    raster.draw_top(text=text, antialias=antialias)
+    return raster.pixels()
 
 
 def to_svg(scene: Scene, *, transparent: bool = False) -> bytes:
