@@ -79,12 +79,12 @@ def set_threads(threads: int | None) -> None:
 
 
 def speed_up(
-    pipeline: Any, *, device: torch.device, channels_last: bool, compile_model: bool
+    pipeline: Any, *, chunked_attention: bool, channels_last: bool, compile_model: bool
 ) -> None:
     """Apply the CPU attention, and the optional layout and compile choices."""
     denoiser = getattr(pipeline, "unet", None) or getattr(pipeline, "transformer", None)
     vae = getattr(pipeline, "vae", None)
-    if device.type == "cpu":
+    if chunked_attention:
         from pixmill.engines.diffusion.attention import use_chunked_attention
 
         for module in (denoiser, vae):
@@ -97,4 +97,4 @@ def speed_up(
     if compile_model and denoiser is not None:
         name = "unet" if getattr(pipeline, "unet", None) is not None else "transformer"
         setattr(pipeline, name, torch.compile(denoiser))
-        logger.info("torch.compile on the %s (%s); the first image compiles it", name, device)
+        logger.info("torch.compile on the %s; the first image compiles it", name)

@@ -53,6 +53,8 @@ class DiffusionEngine:
     - `max_batch`: most images per pipeline call; default from the device's memory.
     - `native_side`: side of the square pixel budget to render at (default: the family's
       or the model config's, see `families.py`).
+    - `chunked_attention`: attention over chunks of queries instead of the fused kernel;
+      default on for CPUs, where it is 2.3x faster (see attention.py).
     - `channels_last`, `compile`: layout and torch.compile of the denoiser (default off:
       neither helped on the benchmark machine's CPU).
     - `cache_dir`: the Hugging Face hub cache to look in (default HF_HUB_CACHE).
@@ -73,6 +75,7 @@ class DiffusionEngine:
         threads: int | None = None,
         max_batch: int | None = None,
         native_side: int | None = None,
+        chunked_attention: bool | None = None,
         channels_last: bool = False,
         compile: bool = False,
         cache_dir: str | None = None,
@@ -104,8 +107,13 @@ class DiffusionEngine:
                 tiny_vae, dtype=self.dtype, cache_dir=cache_dir
             )
         self.pipeline.to(self.device)
+        if chunked_attention is None:
+            chunked_attention = self.device.type == "cpu"
         cpu.speed_up(
-            self.pipeline, device=self.device, channels_last=channels_last, compile_model=compile
+            self.pipeline,
+            chunked_attention=chunked_attention,
+            channels_last=channels_last,
+            compile_model=compile,
         )
         self.model = model
         self.folder = Path(folder)

@@ -1,0 +1,327 @@
+"""SD-Turbo on this CPU: diffusers defaults against pixmill's CPU path, 512x512, 1 step.
+
+The models are the real architectures with random weights, built from their published
+configs (written below: nothing is downloaded), so their compute cost is the real one:
+SD 2.1's UNet (which SD-Turbo shares), the SD VAE, the OpenCLIP ViT-H text encoder of
+SD 2.x, and the tiny autoencoder (TAESD, AutoencoderTiny's default config).
+
+    HF_HUB_OFFLINE=1 python bench/diffusion_cpu.py            # builds /tmp/pixmill-bench once
+    HF_HUB_OFFLINE=1 python bench/diffusion_cpu.py --reps 3 --compile
+
+Each configuration runs in its own process, so that its peak memory is its own. It
+prints seconds per image (best of --reps after one warm-up), the time of each stage,
+the UNet's FLOPs (torch.utils.flop_counter) over its time against this machine's
+matmul throughput measured in the same run, and peak resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+# Published configs. SD 2.1's unet/config.json, at SD-Turbo's 512x512 (sample_size 64).
+SD21_UNET = {
+    "act_fn": "silu",
+    "attention_head_dim": [5, 10, 20, 20],
+    "block_out_channels": [320, 640, 1280, 1280],
+    "center_input_sample": False,
+    "cross_attention_dim": 1024,
+    "down_block_types": [
+        "CrossAttnDownBlock2D",
+        "CrossAttnDownBlock2D",
+        "CrossAttnDownBlock2D",
+        "DownBlock2D",
+    ],
+    "downsample_padding": 1,
+    "dual_cross_attention": False,
+    "flip_sin_to_cos": True,
+    "freq_shift": 0,
+    "in_channels": 4,
+    "layers_per_block": 2,
+    "mid_block_scale_factor": 1,
+    "norm_eps": 1e-05,
+    "norm_num_groups": 32,
+    "num_class_embeds": None,
+    "only_cross_attention": False,
+    "out_channels": 4,
+    "sample_size": 64,
+    "up_block_types": [
+        "UpBlock2D",
+        "CrossAttnUpBlock2D",
+        "CrossAttnUpBlock2D",
+        "CrossAttnUpBlock2D",
+    ],
+    "upcast_attention": True,
+    "use_linear_projection": True,
+}
+# The SD VAE (vae/config.json of SD 1.x/2.x and SD-Turbo).
+SD_VAE = {
+    "act_fn": "silu",
+    "block_out_channels": [128, 256, 512, 512],
+    "down_block_types": ["DownEncoderBlock2D"] * 4,
+    "in_channels": 3,
+    "latent_channels": 4,
+    "layers_per_block": 2,
+    "norm_num_groups": 32,
+    "out_channels": 3,
+    "sample_size": 512,
+    "scaling_factor": 0.18215,
+    "up_block_types": ["UpDecoderBlock2D"] * 4,
+}
+# OpenCLIP ViT-H/14 text tower as CLIPTextModel (text_encoder/config.json of SD 2.x).
+# The vocabulary is the tiny one of random_weights (embedding lookups cost nothing).
+SD21_TEXT_ENCODER = {
+    "hidden_act": "gelu",
+    "hidden_size": 1024,
+    "intermediate_size": 4096,
+    "num_attention_heads": 16,
+    "num_hidden_layers": 23,
+    "projection_dim": 512,
+    "layer_norm_eps": 1e-05,
+}
+# TAESD (madebyollin/taesd): AutoencoderTiny's default config.
+TAESD = {
+    "act_fn": "relu",
+    "decoder_block_out_channels": [64, 64, 64, 64],
+    "encoder_block_out_channels": [64, 64, 64, 64],
+    "in_channels": 3,
+    "latent_channels": 4,
+    "num_decoder_blocks": [3, 3, 3, 1],
+    "num_encoder_blocks": [1, 3, 3, 3],
+    "out_channels": 3,
+    "upsample_fn": "nearest",
+    "upsampling_scaling_factor": 2,
+}
+
+SIZE = 512
+PROMPT = "a photograph of an astronaut riding a horse on the moon, detailed, sharp focus"
+CONFIGS = {
+    "diffusers": "diffusers defaults (fp32, fused SDPA), as a user runs it",
+    "bf16": "pixmill engine, bf16 only (chunked_attention=False)",
+    "pixmill": "pixmill CPU path (bf16 + chunked attention), full VAE",
+    "pixmill+taesd": "pixmill CPU path + tiny autoencoder decode",
+    "pixmill+compile": "pixmill CPU path + tiny autoencoder + torch.compile",
+}
+
+
+# ---------------------------------------------------------------- the parent: build, run, print
+def build_models(workdir: Path) -> tuple[Path, Path]:
+    from pixmill.engines.diffusion.random_weights import (
+        build_sd_pipeline,
+        build_tiny_vae,
+        save_pipeline,
+    )
+
+    pipeline_dir, taesd_dir = workdir / "sd-turbo-random", workdir / "taesd-random"
+    stamp = workdir / "configs.json"
+    wanted = json.dumps([SD21_UNET, SD_VAE, SD21_TEXT_ENCODER, TAESD], sort_keys=True)
+    if stamp.is_file() and stamp.read_text() == wanted:
+        return pipeline_dir, taesd_dir
+    print(f"building the random-weight models in {workdir} (once) ...", flush=True)
+    started = time.perf_counter()
+    pipeline = build_sd_pipeline(
+        pipeline_dir, unet=SD21_UNET, vae=SD_VAE, text_encoder=SD21_TEXT_ENCODER
+    )
+    save_pipeline(pipeline, pipeline_dir)
+    del pipeline
+    build_tiny_vae(taesd_dir, TAESD)
+    stamp.write_text(wanted)
+    print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
+    return pipeline_dir, taesd_dir
+
+
+def matmul_throughput(dtype_name: str, side: int = 4096, reps: int = 6) -> float:
+    """FLOP/s of a square torch matmul in this dtype, best of `reps`."""
+    import torch
+
+    dtype = getattr(torch, dtype_name)
+    a, b = torch.randn(side, side, dtype=dtype), torch.randn(side, side, dtype=dtype)
+    a @ b
+    best = float("inf")
+    for _ in range(reps):
+        started = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - started)
+    return 2 * side**3 / best
+
+
+def run_child(name: str, pipeline_dir: Path, taesd_dir: Path, reps: int) -> dict:
+    command = [sys.executable, __file__, "--child", name, "--reps", str(reps)]
+    command += ["--pipeline", str(pipeline_dir), "--taesd", str(taesd_dir)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode or not lines:
+        sys.stderr.write(done.stderr[-3000:])
+        raise SystemExit(f"{name} failed ({done.returncode})")
+    return json.loads(lines[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/pixmill-bench"))
+    parser.add_argument("--reps", type=int, default=2)
+    parser.add_argument("--compile", action="store_true", help="also time torch.compile")
+    parser.add_argument("--only", nargs="*", choices=list(CONFIGS), help="configurations to run")
+    parser.add_argument("--child")
+    parser.add_argument("--pipeline", type=Path)
+    parser.add_argument("--taesd", type=Path)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.pipeline, args.taesd, args.reps)), flush=True)
+        return
+
+    import torch
+
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    pipeline_dir, taesd_dir = build_models(args.workdir)
+    peak = {d: matmul_throughput(d) for d in ("float32", "bfloat16")}
+    names = args.only or [n for n in CONFIGS if n != "pixmill+compile" or args.compile]
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads; SD-Turbo "
+        f"architecture, {SIZE}x{SIZE}, 1 step, guidance 0; best of {args.reps} after a warm-up"
+    )
+    print(
+        f"measured matmul (4096^2): fp32 {peak['float32'] / 1e9:.0f} GFLOP/s, "
+        f"bf16 {peak['bfloat16'] / 1e9:.0f} GFLOP/s\n"
+    )
+    results = {}
+    for name in names:
+        results[name] = result = run_child(name, pipeline_dir, taesd_dir, args.reps)
+        print_row(name, result, peak, results.get("diffusers"))
+    print()
+    for name in names:
+        print(f"  {name:16} {CONFIGS[name]}")
+
+
+HEADER = (
+    f"{'configuration':16} {'s/image':>8} {'speed-up':>8} {'text':>6} {'unet':>6} "
+    f"{'decode':>7} {'other':>6}   {'UNet GFLOP':>10} {'GFLOP/s':>8} {'of matmul':>15} "
+    f"{'peak RSS':>9}"
+)
+
+
+def print_row(name: str, result: dict, peak: dict, baseline: dict | None) -> None:
+    if baseline is result or baseline is None:
+        print(HEADER)
+    stages = result["stages"]
+    other = result["total"] - sum(stages.values())
+    achieved = result["unet_flops"] / stages["unet"]
+    dtype = result["dtype"]
+    share = achieved / peak[dtype]
+    speedup = (baseline or result)["total"] / result["total"]
+    print(
+        f"{name:16} {result['total']:8.2f} {speedup:7.1f}x {stages['text']:6.2f} "
+        f"{stages['unet']:6.2f} {stages['decode']:7.2f} {other:6.2f}   "
+        f"{result['unet_flops'] / 1e9:10.0f} {achieved / 1e9:8.0f} "
+        f"{share:6.0%} of {'bf16' if dtype == 'bfloat16' else 'fp32':4}   "
+        f"{result['peak_rss'] / 2**30:6.1f} GiB",
+        flush=True,
+    )
+
+
+# ---------------------------------------------------------------- a child: one configuration
+class StageTimer:
+    """Wall time spent in the text encoder, the UNet and the VAE decode of a pipeline."""
+
+    def __init__(self, pipeline) -> None:
+        self.totals = {"text": 0.0, "unet": 0.0, "decode": 0.0}
+        self._wrap(pipeline.text_encoder, "forward", "text")
+        self._wrap(pipeline.unet, "forward", "unet")
+        self._wrap(pipeline.vae, "decode", "decode")
+
+    def _wrap(self, module, method: str, stage: str) -> None:
+        inner = getattr(module, method)
+
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                self.totals[stage] += time.perf_counter() - started
+
+        setattr(module, method, timed)
+
+    def reset(self) -> None:
+        self.totals = dict.fromkeys(self.totals, 0.0)
+
+
+def unet_flops(unet, dtype) -> int:
+    """FLOPs of one UNet call at 512x512, attention counted as its matmuls."""
+    import torch
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    from torch.utils.flop_counter import FlopCounterMode
+
+    side = SIZE // 8
+    sample = torch.randn(1, 4, side, side, dtype=dtype)
+    context = torch.randn(1, 77, 1024, dtype=dtype)
+    counter = FlopCounterMode(display=False)
+    with torch.inference_mode(), sdpa_kernel(SDPBackend.MATH), counter:
+        unet(sample, torch.tensor([999]), context)
+    return counter.get_total_flops()
+
+
+def child(name: str, pipeline_dir: Path, taesd_dir: Path, reps: int) -> dict:
+    if name == "diffusers":
+        from diffusers import StableDiffusionPipeline
+
+        pipeline = StableDiffusionPipeline.from_pretrained(pipeline_dir, local_files_only=True)
+        pipeline.set_progress_bar_config(disable=True)
+
+        def make_one() -> None:
+            pipeline(PROMPT, num_inference_steps=1, guidance_scale=0.0, height=SIZE, width=SIZE)
+
+    else:
+        from pixmill.engines.diffusion import DiffusionEngine
+        from pixmill.request import RenderSpec
+
+        options = {"family": "sd-turbo", "device": "cpu"}
+        if name == "bf16":
+            options["chunked_attention"] = False
+        if name in ("pixmill+taesd", "pixmill+compile"):
+            options["tiny_vae"] = str(taesd_dir)
+        if name == "pixmill+compile":
+            options["compile"] = True
+        engine = DiffusionEngine(str(pipeline_dir), **options)
+        pipeline = engine.pipeline
+        spec = RenderSpec(
+            prompt=PROMPT, model="sd-turbo", n=1, width=SIZE, height=SIZE, quality="low",
+            background="opaque", output_format="png", output_compression=100, seed=1,
+        )  # fmt: skip
+
+        def make_one() -> None:
+            engine.generate(spec)
+
+    timer = StageTimer(pipeline)
+    started = time.perf_counter()
+    make_one()  # warm-up (and compilation, if any)
+    warmup = time.perf_counter() - started
+    best, stages = float("inf"), {}
+    for _ in range(reps):
+        timer.reset()
+        started = time.perf_counter()
+        make_one()
+        elapsed = time.perf_counter() - started
+        if elapsed < best:
+            best, stages = elapsed, dict(timer.totals)
+    unet = getattr(pipeline.unet, "_orig_mod", pipeline.unet)
+    dtype = unet.dtype
+    return {
+        "total": best,
+        "warmup": warmup,
+        "stages": stages,
+        "unet_flops": unet_flops(unet, dtype),
+        "dtype": str(dtype).removeprefix("torch."),
+        "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    }
+
+
+if __name__ == "__main__":
+    main()
