@@ -13,7 +13,7 @@ Both are thread-safe. Rule format: docs/moderation.md.
 
 from pixmill.moderation.images import ImageModerator, ModelNotFound
 from pixmill.moderation.prompts import PromptModerator
-from pixmill.moderation.rules import RulesError
+from pixmill.moderation.ruleset import RulesError
 from pixmill.moderation.verdicts import ImageVerdict, ModerationLevel, PromptVerdict
 
 __all__ = [

@@ -65,7 +65,7 @@ _SINGLE_RUN = re.compile(r"(?<!\S)(?:\w )(?:\w ){1,}\w(?!\S)")
 
 def load_confusables(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The packaged confusables table (rules/confusables.json), plus `extra` entries."""
-    text = resources.files("pixmill.moderation").joinpath("rules/confusables.json").read_text()
+    text = resources.files("pixmill.moderation.rules").joinpath("confusables.json").read_text()
     table = {k: v for k, v in json.loads(text).items() if not k.startswith("_")}
     if extra:
         table.update(extra)

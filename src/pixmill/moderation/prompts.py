@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from pixmill.moderation.normalize import Normalizer, load_confusables
-from pixmill.moderation.rules import (
+from pixmill.moderation.ruleset import (
     LEVELS,
     Rule,
     RuleSet,

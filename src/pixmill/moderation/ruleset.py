@@ -30,7 +30,7 @@ import yaml
 from pixmill.moderation.normalize import Normalizer
 
 LEVELS = ("auto", "low")
-DEFAULT_RULES = "rules/default.yaml"
+DEFAULT_RULES = "default.yaml"
 
 _SUFFIX = r"(?:s|es|d|ed|ing|er|ers|ings|ly)?"
 _LEFT, _RIGHT = r"(?<![a-z0-9])", r"(?![a-z0-9])"
@@ -188,7 +188,7 @@ def read_rules_file(path: Path | str) -> dict[str, Any]:
 
 
 def packaged_rules() -> dict[str, Any]:
-    text = resources.files("pixmill.moderation").joinpath(DEFAULT_RULES).read_text("utf-8")
+    text = resources.files("pixmill.moderation.rules").joinpath(DEFAULT_RULES).read_text("utf-8")
     return yaml.safe_load(text)
 
 

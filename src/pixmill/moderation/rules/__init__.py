@@ -1,0 +1,1 @@
+"""Packaged rule data (default.yaml, confusables.json); a package so that wheels ship it."""
