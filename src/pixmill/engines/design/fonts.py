@@ -1,9 +1,9 @@
 """Bundled open-licence faces, loaded once per process, with per-character fallback.
 
 Faces come from PyPI font packages (all SIL Open Font Licence or Apache 2.0):
-Roboto (sans), Source Sans Pro (humanist sans), Source Serif Pro (serif) and
-Fjalla One (condensed display). A face is named by a short key such as
-``"sans-bold"``; `FACES` maps keys to files.
+Roboto (sans), Source Sans Pro (humanist sans), Source Serif Pro (serif), Fjalla
+One (condensed), Red Hat Display (display) and Fredoka One (rounded display). A
+face is named by a short key such as ``"sans-bold"``; `FACE_KEYS` lists them.
 
 Characters that no bundled face covers (emoji, Arabic, Hebrew, CJK...) are left out
 of the set text; `split_spans` reports them so the engine can log it.
@@ -29,7 +29,14 @@ def _face_files() -> dict[str, Path]:
     sans2 = _package_dir("font_source_sans_pro")
     serif = _package_dir("font_source_serif_pro")
     fjalla = _package_dir("font_fjallaone")
+    display = _package_dir("font_rhd")
+    rounded = _package_dir("font_fredoka_one")
     return {
+        "display-black": display / "RedHatDisplay-Black.ttf",
+        "display-bold": display / "RedHatDisplay-Bold.ttf",
+        "display": display / "RedHatDisplay-Medium.ttf",
+        "display-italic": display / "RedHatDisplay-BlackItalic.ttf",
+        "rounded": rounded / "FredokaOne-Regular.ttf",
         "sans-black": roboto / "Roboto-Black.ttf",
         "sans-bold": roboto / "Roboto-Bold.ttf",
         "sans-medium": roboto / "Roboto-Medium.ttf",
@@ -55,6 +62,7 @@ def _face_files() -> dict[str, Path]:
 
 
 FACE_KEYS = (
+    "display-black display-bold display display-italic rounded "
     "sans-black sans-bold sans-medium sans sans-light sans-thin sans-italic sans-bold-italic "
     "humanist-black humanist-bold humanist-semibold humanist humanist-light humanist-italic "
     "serif-black serif-bold serif-semibold serif serif-light serif-italic condensed"

@@ -101,14 +101,21 @@ def _draw(canvas: skia.Canvas, item, aa: bool) -> None:
             paint.setStrokeCap(skia.Paint.kRound_Cap)
         canvas.drawLine(item.x0, item.y0, item.x1, item.y1, paint)
     elif isinstance(item, Group):
+        canvas.save()
+        if item.clip is not None:
+            x, y, w, h, r = item.clip
+            rect = skia.Rect.MakeXYWH(x, y, w, h)
+            if r > 0:
+                canvas.clipRRect(skia.RRect.MakeRectXY(rect, r, r), True)
+            else:
+                canvas.clipRect(rect, True)
         if item.opacity < 1.0:
             canvas.saveLayerAlpha(None, round(item.opacity * 255))
-            for child in item.items:
-                _draw(canvas, child, aa)
+        for child in item.items:
+            _draw(canvas, child, aa)
+        if item.opacity < 1.0:
             canvas.restore()
-        else:
-            for child in item.items:
-                _draw(canvas, child, aa)
+        canvas.restore()
     elif isinstance(item, TextLine):
         paint = _paint(item.fill, True)
         x = item.x

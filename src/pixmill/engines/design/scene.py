@@ -81,10 +81,12 @@ class Line:
 
 @dataclass(frozen=True)
 class Group:
-    """Items drawn together; with `opacity` < 1 they are composited as one layer."""
+    """Items drawn together; with `opacity` < 1 they are composited as one layer, and
+    with `clip` (x, y, w, h, corner radius) nothing is drawn outside that rectangle."""
 
     items: tuple = ()
     opacity: float = 1.0
+    clip: tuple[float, float, float, float, float] | None = None
 
 
 Shape = Rect | Ellipse | Path | Line | Group

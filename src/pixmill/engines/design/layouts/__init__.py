@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pixmill.engines.design.layouts import magazine, poster
+from pixmill.engines.design.layouts import magazine, poster, scenery
 from pixmill.engines.design.layouts.base import Composition, Frame
 
 Layout = Callable[[Frame], Composition]
@@ -12,6 +12,9 @@ Layout = Callable[[Frame], Composition]
 LAYOUTS: dict[str, Layout] = {
     "magazine": magazine.layout,
     "poster": poster.layout,
+    "flyer": poster.layout,
+    "event": poster.layout,
+    "scene": scenery.layout,
 }
 
 

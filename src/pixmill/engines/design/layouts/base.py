@@ -193,3 +193,113 @@ def roles(brief: Brief) -> dict[str, list[Quote]]:
         out[first.role] = [q for q in out[first.role] if q is not first]
         out["title"] = [first]
     return out
+
+
+@dataclass
+class Part:
+    """One slot-to-be in a stack: its paragraphs and its share of the height."""
+
+    paragraphs: list[Paragraph]
+    weight: float
+    size_ratio: float = 0.9
+    """Largest base size as a fraction of the part's height."""
+    min_size: float = 7.0
+    valign: str = "top"
+    plate: Color | None = None
+    plate_radius: float = 0.0
+    plate_full: bool = False
+    """With `plate`, cover the whole part rather than only the set text."""
+
+
+def stack(box: Box, parts: list[Part], gap: float, *, valign: str = "top") -> list[Slot]:
+    """Divide `box` among the non-empty parts by weight, top to bottom, `gap` apart."""
+    parts = [p for p in parts if p.paragraphs]
+    if not parts:
+        return []
+    free = box.h - gap * (len(parts) - 1)
+    if free <= len(parts):
+        gap, free = 0.0, box.h
+    total = sum(p.weight for p in parts)
+    slots = []
+    y = box.y
+    for part in parts:
+        h = free * part.weight / total
+        part_box = Box(box.x, y, box.w, h)
+        pad = min(h, box.w) * 0.12 if part.plate_full else 0.0
+        slots.append(
+            Slot(
+                part_box.inset(pad, pad) if pad else part_box,
+                part.paragraphs,
+                max_size=max(part.min_size, h * part.size_ratio),
+                min_size=part.min_size,
+                valign=part.valign if part.valign != "top" else valign,
+                plate=part.plate,
+                plate_radius=part.plate_radius,
+                plate_box=part_box if part.plate_full else None,
+            )
+        )
+        y += h + gap
+    return slots
+
+
+def faces(frame: Frame) -> tuple[str, str, str]:
+    """(display, text, label) faces from the style words, else from the variant."""
+    brief = frame.brief
+    if brief.has(
+        "elegant",
+        "luxury",
+        "classic",
+        "literary",
+        "wedding",
+        "romantic",
+        "novel",
+        "poetry",
+        "book",
+        "wine",
+        "invitation",
+    ):
+        return "serif-black", "serif", "sans-medium"
+    if brief.has(
+        "playful",
+        "kids",
+        "fun",
+        "cute",
+        "birthday",
+        "party",
+        "sticker",
+        "children",
+        "toy",
+        "candy",
+        "cartoon",
+    ):
+        return "rounded", "humanist-semibold", "rounded"
+    if brief.has("retro", "vintage", "rustic", "western", "classic"):
+        return "condensed", "serif-semibold", "condensed"
+    if brief.has(
+        "futuristic",
+        "tech",
+        "neon",
+        "gaming",
+        "cyber",
+        "cyberpunk",
+        "startup",
+        "synthwave",
+        "sci-fi",
+        "space",
+    ):
+        return "display-black", "display", "display-bold"
+    if brief.has("minimalist", "minimal", "corporate", "business", "professional", "clean"):
+        return "display-bold", "sans-light", "sans-medium"
+    choice = frame.variant % 3
+    return (
+        ("display-black", "humanist", "sans-bold"),
+        ("condensed", "humanist-semibold", "sans-bold"),
+        ("sans-black", "sans", "sans-medium"),
+    )[choice]
+
+
+def all_quotes_in(quotes: dict[str, list[Quote]], *groups: str) -> list[Quote]:
+    out: list[Quote] = []
+    for group in groups:
+        out += quotes.get(group, [])
+    return out

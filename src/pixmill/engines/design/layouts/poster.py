@@ -1,7 +1,9 @@
-"""Poster: a big title, a visual, and the rest of the text at the foot.
+"""Posters, flyers and event posters: a dominant title, a picture, details at the foot.
 
-Variants: the title at the top (0) or over the lower third (1); aligned left or
-centred by the variant's parity.
+Variants (by the seed): 0, title above a framed picture; 1, picture full bleed with
+the text over a scrim; 2, graphic: shapes and a giant title, no picture. In a wide
+frame the picture takes one side and the text a column. Events set their date and
+venue (info quotes) on an accent band; flyers give body text more room.
 """
 
 from __future__ import annotations
@@ -9,92 +11,165 @@ from __future__ import annotations
 from pixmill.engines.design.layouts.base import (
     Composition,
     Frame,
-    Slot,
+    Part,
+    faces,
     headline_paragraphs,
     roles,
     simple_paragraphs,
+    stack,
 )
-from pixmill.engines.design.layouts.visuals import abstract, main_visual
-from pixmill.engines.design.palette import with_alpha
+from pixmill.engines.design.layouts.scenery import abstract_picture, picture
+from pixmill.engines.design.palette import mix, with_alpha
 from pixmill.engines.design.scene import Box, LinearGradient, Rect
+from pixmill.engines.design.subjects import decor
 from pixmill.engines.design.typeset import Paragraph, TextStyle
+
+
+def text_parts(
+    frame: Frame, display: str, text: str, label: str, align: str, color, accent, *, info_plate=None
+) -> list[Part]:
+    """The usual hierarchy: title, headlines and tagline, info, body."""
+    q = roles(frame.brief)
+    pal = frame.palette
+    parts: list[Part] = []
+    if q["title"]:
+        t = q["title"][0].text
+        parts.append(
+            Part(
+                [Paragraph(t, TextStyle(display, 1.0, 1.0, align, max_lines=3), "title", color, t)],
+                3.0,
+                0.8,
+                valign="bottom",
+            )
+        )
+    subs = q["headline"] + q["tagline"]
+    if subs:
+        parts.append(
+            Part(
+                headline_paragraphs(
+                    subs,
+                    face=text,
+                    kicker_face=label,
+                    color=color,
+                    kicker_color=accent,
+                    align=align,
+                    gap=0.45,
+                ),
+                1.2 + 0.3 * min(len(subs), 4),
+                0.4,
+            )
+        )
+    if q["info"]:
+        parts.append(
+            Part(
+                simple_paragraphs(
+                    q["info"],
+                    label,
+                    pal.dark if info_plate else color,
+                    align=align,
+                    role="info",
+                    gap=0.3,
+                ),
+                1.0 + 0.2 * len(q["info"]),
+                0.33,
+                plate=info_plate,
+                plate_radius=frame.short * 0.01,
+            )
+        )
+    if q["body"]:
+        parts.append(
+            Part(
+                simple_paragraphs(q["body"], text, color, align=align, gap=0.6),
+                1.0 + 0.5 * len(q["body"]),
+                0.22,
+            )
+        )
+    return parts
 
 
 def layout(frame: Frame) -> Composition:
     w, h, m = frame.width, frame.height, frame.margin
     pal = frame.palette
-    quotes = roles(frame.brief)
-    comp = Composition()
-    background, art = main_visual(frame, Box(0, 0, w, h), subject_x=0.5, subject_top=h * 0.42)
-    comp.background += background
-    comp.art += art
-    if not frame.brief.quotes:
-        if not art:
-            comp.art += abstract(frame, Box(0, 0, w, h))
-        return comp
+    genre = frame.brief.genre
+    display, text, label = faces(frame)
+    variant = frame.variant % 3
     align = "center" if frame.variant % 2 else "left"
-    title_h = h * (0.24 if frame.portrait else 0.3)
-    scrim = pal.dark
-    comp.background.append(
-        Rect(
-            0,
-            0,
-            w,
-            m + title_h * 1.4,
-            LinearGradient(
-                (0, 0), (0, m + title_h * 1.4), (with_alpha(scrim, 0.7), with_alpha(scrim, 0.0))
-            ),
-        )
-    )
-    if quotes["title"]:
-        text = quotes["title"][0].text
-        comp.slots.append(
-            Slot(
-                Box(m, m, w - 2 * m, title_h),
-                [
-                    Paragraph(
-                        text,
-                        TextStyle("condensed", 1.0, 1.0, align, max_lines=3),
-                        "title",
-                        pal.light,
-                        text,
-                    )
-                ],
-                max_size=title_h * 0.9,
-                min_size=max(8.0, h * 0.02),
-                valign="center",
+    comp = Composition()
+    info_plate = pal.accent if genre == "event" else None
+    light, accent = pal.light, mix(pal.accent, (255, 255, 255), 0.35)
+    parts = text_parts(frame, display, text, label, align, light, accent, info_plate=info_plate)
+    scrim = mix(pal.dark, (0, 0, 0), 0.3)
+    full = Box(0, 0, w, h)
+
+    if frame.landscape:
+        side = w * 0.46
+        pic = Box(side + m * 0.5, m, w - side - 1.5 * m, h - 2 * m) if variant != 1 else full
+        if variant == 2:
+            bg, art = abstract_picture(frame, full)
+        else:
+            bg, art = picture(frame, pic, corner=m * 0.4 if variant == 0 else 0.0)
+        comp.background.append(Rect(0, 0, w, h, pal.dark if variant == 0 else pal.bg))
+        comp.background += bg
+        comp.art += art
+        if variant != 0:
+            comp.background.append(
+                Rect(
+                    0,
+                    0,
+                    side * 1.5,
+                    h,
+                    LinearGradient(
+                        (0, 0),
+                        (side * 1.5, 0),
+                        (with_alpha(scrim, 0.85), with_alpha(scrim, 0.6), with_alpha(scrim, 0)),
+                        (0, 0.6, 1),
+                    ),
+                )
             )
-        )
-    sub = quotes["headline"] + quotes["tagline"]
-    if sub:
-        comp.slots.append(
-            Slot(
-                Box(m, m + title_h + h * 0.02, w - 2 * m, h * 0.14),
-                headline_paragraphs(
-                    sub,
-                    face="humanist-semibold",
-                    kicker_face="sans-bold",
-                    color=pal.light,
-                    kicker_color=pal.accent,
-                    align=align,
-                    gap=0.5,
+        comp.slots += stack(Box(m, m, side - m, h - 2 * m), parts, m * 0.5, valign="center")
+        return comp
+
+    if variant == 0:  # title block over a framed picture
+        comp.background.append(Rect(0, 0, w, h, pal.dark))
+        title_parts = parts[:1]
+        rest = parts[1:]
+        title_h = h * 0.24
+        pic_top = m + title_h + m * 0.5
+        foot_h = h * (0.2 if rest else 0.0)
+        pic = Box(m, pic_top, w - 2 * m, h - pic_top - m - foot_h - (m * 0.5 if rest else 0))
+        bg, art = picture(frame, pic, corner=m * 0.3)
+        comp.background += bg
+        comp.art += art
+        comp.slots += stack(Box(m, m, w - 2 * m, title_h), title_parts, 0)
+        if rest:
+            comp.slots += stack(Box(m, h - m - foot_h, w - 2 * m, foot_h), rest, m * 0.3)
+        return comp
+    if variant == 1:  # picture bleeding off the top, text on the dark foot
+        comp.background.append(Rect(0, 0, w, h, scrim))
+        bg, art = picture(frame, Box(0, 0, w, h * 0.6))
+        comp.background += bg
+        comp.art += art
+        top = h * 0.42
+        comp.background.append(
+            Rect(
+                0,
+                top,
+                w,
+                h * 0.18 + 1,
+                LinearGradient(
+                    (0, top), (0, h * 0.6), (with_alpha(scrim, 0), with_alpha(scrim, 1.0))
                 ),
-                max_size=h * 0.045,
-                min_size=max(7.0, h * 0.011),
             )
         )
-    foot = quotes["info"] + quotes["body"]
-    if foot:
-        foot_h = h * 0.16
-        comp.slots.append(
-            Slot(
-                Box(m, h - m - foot_h, w - 2 * m, foot_h),
-                simple_paragraphs(foot, "sans-medium", pal.dark, align=align, gap=0.4),
-                max_size=h * 0.035,
-                min_size=max(6.0, h * 0.01),
-                valign="bottom",
-                plate=pal.light,
-                plate_radius=m * 0.2,
-            )
-        )
+        comp.slots += stack(Box(m, h * 0.6, w - 2 * m, h * 0.4 - m), parts, m * 0.35)
+        return comp
+    # graphic: a giant title over a band of shapes, framed by a rule
+    comp.background.append(Rect(0, 0, w, h, pal.dark))
+    inner = Box(m, m, w - 2 * m, h - 2 * m)
+    band = Box(0, h * 0.5, w, h * 0.5)
+    bg, art = abstract_picture(frame, band)
+    comp.background += bg
+    comp.art += art
+    comp.background.append(decor.frame(inner.inset(-m * 0.4), pal.accent, max(2.0, m * 0.08)))
+    comp.slots += stack(Box(m, m, w - 2 * m, h * 0.5 - m * 1.3), parts, m * 0.3)
     return comp
