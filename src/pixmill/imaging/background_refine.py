@@ -7,23 +7,23 @@ All functions work on float32 arrays in [0, 1]: `guide` is the image's luminance
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
+from scipy.ndimage import uniform_filter
 
 
 def box_mean(x: np.ndarray, r: int) -> np.ndarray:
-    """Mean over a (2r+1)^2 window (clipped at the borders), via summed-area tables."""
+    """Mean over a (2r+1)^2 window, clipped at the borders (separable running sums)."""
+    size = [2 * r + 1] * 2 + [1] * (x.ndim - 2)
+    x = np.asarray(x, dtype=np.float32)
+    total = uniform_filter(x, size=size, mode="constant")
+    # The share of each pixel's window that lies inside the image.
     h, w = x.shape[:2]
-    c = np.cumsum(np.cumsum(np.asarray(x, dtype=np.float64), axis=0), axis=1)
-    c = np.pad(c, ((1, 0), (1, 0)) + ((0, 0),) * (x.ndim - 2))
-    y0 = np.clip(np.arange(h) - r, 0, h)
-    y1 = np.clip(np.arange(h) + r + 1, 0, h)
-    x0 = np.clip(np.arange(w) - r, 0, w)
-    x1 = np.clip(np.arange(w) + r + 1, 0, w)
-    total = c[y1][:, x1] - c[y0][:, x1] - c[y1][:, x0] + c[y0][:, x0]
-    area = ((y1 - y0)[:, None] * (x1 - x0)[None, :]).astype(np.float64)
+    rows = np.minimum(np.arange(h) + r, h - 1) - np.maximum(np.arange(h) - r, 0) + 1
+    cols = np.minimum(np.arange(w) + r, w - 1) - np.maximum(np.arange(w) - r, 0) + 1
+    weight = np.outer(rows, cols).astype(np.float32) / float((2 * r + 1) ** 2)
     if x.ndim == 3:
-        area = area[..., None]
-    return (total / area).astype(np.float32)
+        weight = weight[..., None]
+    return total / weight
 
 
 def guided_filter(guide: np.ndarray, src: np.ndarray, r: int, eps: float) -> np.ndarray:
@@ -49,12 +49,11 @@ def resize_alpha(alpha: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 def _morph(mask: np.ndarray, radius: int, grow: bool) -> np.ndarray:
+    """Dilate (grow) or erode a boolean mask with a square window, in O(1) per pixel."""
     if radius <= 0:
-        return mask
-    img = Image.fromarray((mask * 255).astype(np.uint8))
-    size = 2 * radius + 1
-    img = img.filter(ImageFilter.MaxFilter(size) if grow else ImageFilter.MinFilter(size))
-    return np.asarray(img) > 127
+        return mask.astype(bool)
+    share = box_mean(mask.astype(np.float32), radius)
+    return share > 1e-6 if grow else share > 1 - 1e-4
 
 
 def trimap(alpha: np.ndarray, band: int) -> np.ndarray:
@@ -86,9 +85,22 @@ def closed_form_alpha(rgb: np.ndarray, tri: np.ndarray) -> np.ndarray:
     crop_tri = tri[y0:y1, x0:x1]
     if (crop_tri == 1).any() and (crop_tri == 0).any():
         crop_rgb = rgb[y0:y1, x0:x1].astype(np.float64)
-        solved = estimate_alpha_cf(crop_rgb, crop_tri, laplacian_kwargs={"epsilon": 1e-6})
+        solved = estimate_alpha_cf(
+            crop_rgb,
+            crop_tri,
+            preconditioner=_preconditioner,
+            laplacian_kwargs={"epsilon": 1e-6},
+        )
         out[y0:y1, x0:x1] = np.clip(solved, 0.0, 1.0).astype(np.float32)
     return out
+
+
+def _preconditioner(matrix):
+    """pymatting's incomplete Cholesky, starting from a small diagonal shift: the
+    unshifted first try often fails on these systems and prints a warning."""
+    from pymatting.preconditioner.ichol import ichol
+
+    return ichol(matrix, shifts=[1e-4, 1e-3, 1e-2, 0.1, 1.0, 10.0])
 
 
 def settle(alpha: np.ndarray, lo: float = 0.08, hi: float = 0.92) -> np.ndarray:
