@@ -106,5 +106,7 @@ def test_serve_answers_and_stops_cleanly_on_sigterm(tmp_path, seed_request):
     finally:
         process.send_signal(signal.SIGTERM)
         output = process.communicate(timeout=30)[0].decode()
-    assert process.returncode == 0, output
+    # uvicorn drains, then re-raises SIGTERM so the exit status says how it ended.
+    assert process.returncode in (0, -signal.SIGTERM), output
+    assert "Finished server process" in output
     assert "Traceback" not in output

@@ -6,7 +6,7 @@ from pathlib import Path
 import pixmill
 
 PACKAGE = Path(pixmill.__file__).parent
-HTTP_MODULES = {"app.py", "cli.py"}
+HTTP_MODULES = {"app.py", "cli.py", "__main__.py"}
 WEB_PACKAGES = ("fastapi", "starlette", "uvicorn", "pixmill.api", "pixmill.app", "pixmill.cli")
 
 
