@@ -49,7 +49,11 @@ def main() -> None:
     service = ImageService(ModelCatalog(settings.model_table()))
     request = parse_request(body)
 
-    in_process = median_seconds(lambda: asyncio.run(service.generate(request)), args.runs)
+    loop = asyncio.new_event_loop()
+    in_process = median_seconds(
+        lambda: loop.run_until_complete(service.generate(request)), args.runs
+    )
+    loop.close()
 
     spec = resolve(request)
     picture = render(service.catalog.get(spec.model).engine, spec, None)[0].image
