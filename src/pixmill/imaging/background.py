@@ -14,7 +14,9 @@ The steps, for every quality:
    fully opaque, with a soft edge between.
 
 The model loads once per instance, lazily and under a lock; keep one instance per
-process. `remove()` is thread-safe.
+process. `remove()` is thread-safe. The first "xhigh" or "max" call in a process
+compiles pymatting's kernels (numba, ~30 s when its disk cache is cold); `warm_up()`
+does that ahead of time.
 """
 
 from __future__ import annotations
@@ -78,6 +80,16 @@ class BackgroundRemover:
                 if self._net is None:
                     self._net = SaliencyNet(self._model_path, threads=self._threads)
         return self._net
+
+    def warm_up(self) -> None:
+        """Load the network and compile the matting kernels ("xhigh", "max"): the first
+        matting call in a process compiles them with numba, ~30 s unless numba's disk
+        cache already has them. Call it at start-up, off the request path, if you like."""
+        self.load()
+        rgb = np.random.default_rng(0).random((24, 24, 3))
+        tri = np.zeros((24, 24))
+        tri[:, 8:16], tri[:, 16:] = 0.5, 1.0
+        closed_form_alpha(rgb, tri)
 
     def remove(self, image: Image.Image, quality: str = "medium") -> Image.Image:
         """The image as RGBA, same size, with the background made transparent."""
