@@ -5,26 +5,49 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from design_prompts import GENRE_PROMPTS, SCENE_PROMPTS
 
 from pixmill.engines.design.brief import parse
 from pixmill.engines.design.compose import backdrop_luminance
 from pixmill.engines.design.contrast import MINIMUM, worst_contrast
 
-PROMPTS = [
-    'A vibrant poster for a jazz night called "Blue Hour" with the tagline "Live every Friday"',
-    'magazine cover called "Nordic Living." headlines: "Cabins by the Fjord" "Slow Mornings" '
-    '"The New Hygge: 12 Ideas" "Winter Recipes"',
-    'a dark neon poster "NIGHT DRIVE" "Synthwave all night" "Saturday 9 PM at The Garage"',
-    'a pastel poster "Spring Market" "Fresh flowers, local bread" "Sundays 8–1, Old Town Square"',
+PROMPTS = [prompt for _, prompt in GENRE_PROMPTS] + [
     'poster with "Ünïcödé Grüße — naïve café" and "Ελληνικά και Русский"',
+    'magazine cover called "Nordic Living." headlines: "Cabins by the Fjord" "Slow Mornings" '
+    '"The New Hygge: 12 Ideas" "Winter Recipes" "Body copy that runs on for a while, as '
+    'body copy does." "More" "And more"',
 ]
 SIZES = [(1024, 1536), (1536, 1024), (512, 512), (256, 768), (1024, 256)]
 
 
-def _designs(engine, make_spec):
-    for prompt in PROMPTS:
-        for width, height in SIZES:
-            yield prompt, engine.design(make_spec(prompt, width, height, seed=3))
+@pytest.fixture(scope="module")
+def designs(engine, make_spec):
+    return [
+        (prompt, engine.design(make_spec(prompt, width, height, seed=seed)))
+        for prompt in PROMPTS
+        for seed, (width, height) in enumerate(SIZES)
+    ]
+
+
+@pytest.mark.parametrize(("genre", "prompt"), GENRE_PROMPTS)
+def test_genres_are_recognised(genre, prompt):
+    assert parse(prompt).genre == genre
+
+
+def test_scenes_have_no_text_and_are_drawn(engine, make_spec):
+    for prompt in SCENE_PROMPTS:
+        design = engine.design(make_spec(prompt, 384, 256))
+        assert design.genre == "scene"
+        assert not design.blocks
+        assert design.scene.art, prompt
+
+
+def test_n_gives_different_designs(engine, make_spec):
+    for _, prompt in GENRE_PROMPTS:
+        results = engine.generate(make_spec(prompt, 256, 256, seed=10, n=3, quality="low"))
+        pixels = [np.asarray(r.image.convert("RGB"), dtype=np.int16) for r in results]
+        for other in pixels[1:]:
+            assert np.abs(pixels[0] - other).mean() > 3, prompt
 
 
 def test_seed_prompt_matches_the_shared_example(seed_prompt, inline_seed_prompt):
@@ -50,8 +73,8 @@ def _set_text(design) -> dict[str, str]:
     return {source: " ".join(parts) for source, parts in texts.items()}
 
 
-def test_every_quote_set_exactly_once(engine, make_spec):
-    for prompt, design in _designs(engine, make_spec):
+def test_every_quote_set_exactly_once(designs):
+    for prompt, design in designs:
         expected = {q.text for q in parse(prompt).quotes}
         texts = _set_text(design)
         assert set(texts) == expected, prompt
@@ -59,8 +82,8 @@ def test_every_quote_set_exactly_once(engine, make_spec):
             assert text == source, prompt
 
 
-def test_text_boxes_inside_canvas_and_apart(engine, make_spec):
-    for prompt, design in _designs(engine, make_spec):
+def test_text_boxes_inside_canvas_and_apart(designs):
+    for prompt, design in designs:
         scene = design.scene
         boxes = [b.box for b in design.blocks]
         for box in boxes:
@@ -72,8 +95,8 @@ def test_text_boxes_inside_canvas_and_apart(engine, make_spec):
                 assert not a.intersects(b), (prompt, a, b)
 
 
-def test_line_ink_inside_its_block(engine, make_spec):
-    for _, design in _designs(engine, make_spec):
+def test_line_ink_inside_its_block(designs):
+    for _, design in designs:
         for block in design.blocks:
             for line in block.lines:
                 width = sum(span.width for span in line.spans)
@@ -83,8 +106,8 @@ def test_line_ink_inside_its_block(engine, make_spec):
 
 @pytest.mark.parametrize("size", [(1024, 1536), (512, 512), (1536, 1024)])
 def test_contrast_at_least_4_5(engine, make_spec, seed_prompt, size):
-    for prompt in [seed_prompt, *PROMPTS[:4]]:
-        for seed in (1, 2):
+    for base, prompt in enumerate([seed_prompt, *PROMPTS]):
+        for seed in (base, base + 100):
             design = engine.design(make_spec(prompt, *size, seed=seed))
             lum = backdrop_luminance(design.scene)
             for block in design.blocks:

@@ -11,7 +11,8 @@ keeps the previous role. The first quote without a hint is the title.
 
 Mastheads and titles: trailing sentence punctuation inside the quotes (``.``,
 ``,``, ``;``, ``:``) is dropped, so ``called "Urban Pulse."`` sets "Urban Pulse":
-the period ends the prompt's sentence, not the name. ``!`` and ``?`` are kept.
+the period ends the prompt's sentence, not the name. ``!``, ``?``, an ellipsis
+and the period of an abbreviation ("Brew & Co.", "J.R.R.") are kept.
 """
 
 from __future__ import annotations
@@ -268,6 +269,24 @@ def _find_quotes(prompt: str) -> list[tuple[int, int, str]]:
     return found
 
 
+_ABBREVIATIONS = frozenset(
+    "co inc ltd llc corp bros st dr mr mrs ms jr sr vs etc no dept est ave univ intl".split()
+)
+
+
+def _strip_sentence_end(text: str) -> str:
+    """Drop a trailing . , ; or : that ends the prompt's sentence, not the name:
+    "Urban Pulse." -> "Urban Pulse", but "Brew & Co." and "J.R.R." keep theirs."""
+    if text.endswith("..."):
+        return text
+    stripped = text.rstrip(".,;:").rstrip()
+    if text.endswith("."):
+        last = re.split(r"[\s&]+", text[:-1])[-1].lower() if text[:-1] else ""
+        if last in _ABBREVIATIONS or "." in last:
+            return text
+    return stripped or text
+
+
 def _hint(context: str) -> str | None:
     words = _WORD_RE.findall(context.lower())[-6:]
     for word in reversed(words):
@@ -321,7 +340,7 @@ def parse(prompt: str) -> Brief:
             hint = "title" if not any(q.role == "title" for q in quotes) else "headline"
         text = clean_text(raw)
         if hint == "title":
-            text = text.rstrip(".,;:").rstrip()
+            text = _strip_sentence_end(text)
         previous_end, previous_role = end + 1, hint
         if not text or text in seen:
             continue

@@ -80,7 +80,7 @@ def compose(
     can be settled against real pixels (the engine passes one that keeps its surface)."""
     # 1. what to draw: palette, variant, and the genre's layout
     rng = rng_for(brief.prompt, seed)
-    variant = rng.randrange(VARIANTS)
+    variant = seed % VARIANTS  # consecutive seeds (the n images of a request) differ
     palette = make_palette(brief, rng)
     frame = Frame(brief, palette, width, height, rng, DETAIL.get(quality, 1), variant)
     layout = choose_layout(brief.genre)

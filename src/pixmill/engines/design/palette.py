@@ -246,6 +246,8 @@ def make_palette(brief: Brief, rng: random.Random) -> Palette:
         base_hue = (base_hue + rng.uniform(-0.03, 0.03)) % 1.0
     if named:
         base_hue, base_sat, _ = to_hsl(named[0])
+        base_hue = (base_hue + rng.uniform(-0.025, 0.025)) % 1.0
+        bg_light = min(0.97, max(0.05, bg_light + rng.uniform(-0.08, 0.08)))
         if base_sat < 0.12:
             sat = 0.0 if mood in ("balanced", "monochrome", "minimalist") else sat
         if len(named) > 1:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pixmill.engines.design.layouts import magazine, poster, scenery
+from pixmill.engines.design.layouts import (
+    cards,
+    covers,
+    lists,
+    magazine,
+    marks,
+    poster,
+    scenery,
+    screens,
+)
 from pixmill.engines.design.layouts.base import Composition, Frame
 
 Layout = Callable[[Frame], Composition]
@@ -14,6 +23,19 @@ LAYOUTS: dict[str, Layout] = {
     "poster": poster.layout,
     "flyer": poster.layout,
     "event": poster.layout,
+    "book": covers.book,
+    "album": covers.album,
+    "banner": screens.banner,
+    "social": screens.social,
+    "thumbnail": screens.thumbnail,
+    "logo": marks.logo,
+    "sticker": marks.sticker,
+    "card": cards.business_card,
+    "invitation": cards.invitation,
+    "label": lists.label,
+    "menu": lists.menu,
+    "quote": lists.quote_card,
+    "infographic": lists.infographic,
     "scene": scenery.layout,
 }
 

@@ -153,8 +153,14 @@ def layout(frame: Frame) -> Composition:
     return comp
 
 
-def picture(frame: Frame, box: Box, *, corner: float = 0.0) -> tuple[list[Shape], list[Shape]]:
-    """(background, art) of a scene drawn inside `box`; art is the subjects only."""
+def picture(
+    frame: Frame, box: Box, *, corner: float = 0.0, stand: float | None = None, scale: float = 1.0
+) -> tuple[list[Shape], list[Shape]]:
+    """(background, art) of a scene drawn inside `box`; art is the subjects only.
+
+    `stand` (a fraction of the box height) overrides where subjects stand, and
+    `scale` their size (stickers lift and enlarge them).
+    """
     time, setting, subjects = detect(frame)
     if setting is None and not subjects:
         return abstract_picture(frame, box, corner)
@@ -193,7 +199,9 @@ def picture(frame: Frame, box: Box, *, corner: float = 0.0) -> tuple[list[Shape]
             2 + detail // 2,
         )
     ground_top = _setting(frame, box, setting, horizon, time, bg)
-    _subjects(frame, box, subjects, ground_top, art, setting)
+    if stand is not None:
+        ground_top = box.y + box.h * stand
+    _subjects(frame, box, subjects, ground_top, art, scale)
     if "birds" in subjects:
         for _ in range(4):
             art += things.bird(
@@ -344,9 +352,9 @@ def bottom_of(frame: Frame, time: str) -> tuple:
     return _sky(time, frame)[1]
 
 
-def _subjects(frame, box, subjects, base, art, setting) -> None:
+def _subjects(frame, box, subjects, base, art, scale) -> None:
     rng, pal, detail = frame.rng, frame.palette, frame.detail
-    short = min(box.w, box.h)
+    short = min(box.w, box.h) * scale
     drawn = [s for s in subjects if s != "birds"]
     n = max(1, len(drawn))
     for i, name in enumerate(drawn[:4]):
@@ -397,7 +405,6 @@ def _subjects(frame, box, subjects, base, art, setting) -> None:
                 rng, pal.accent, pal.light, mix(pal.dark, (30, 30, 50), 0.3)
             )
             art += people.person(cx, base - size * 1.9, size * 1.9, outfit, detail)
-    del setting
 
 
 def abstract_picture(

@@ -1,0 +1,148 @@
+"""Screen formats: web banners and headers, social media posts, YouTube thumbnails.
+
+Banner: the text in a column on one side, the picture on the other (0: text left,
+1: text right, 2: text over a full-bleed picture). Social post: 0, a picture with
+a title card; 1, graphic; 2, picture top, text below. Thumbnail: a huge title on
+a bright plate, a subject beside it, a burst behind.
+"""
+
+from __future__ import annotations
+
+from pixmill.engines.design.layouts.base import Composition, Frame, Part, faces, roles, stack
+from pixmill.engines.design.layouts.poster import text_parts
+from pixmill.engines.design.layouts.scenery import abstract_picture, picture
+from pixmill.engines.design.palette import mix, with_alpha
+from pixmill.engines.design.scene import Box, LinearGradient, Rect
+from pixmill.engines.design.subjects import decor, people
+from pixmill.engines.design.typeset import Paragraph, TextStyle
+
+
+def banner(frame: Frame) -> Composition:
+    w, h, m = frame.width, frame.height, frame.margin
+    pal = frame.palette
+    display, text, label = faces(frame)
+    variant = frame.variant % 3
+    comp = Composition()
+    comp.background.append(Rect(0, 0, w, h, pal.dark))
+    light, accent = pal.light, mix(pal.accent, (255, 255, 255), 0.35)
+    wide = w >= h
+    parts = text_parts(frame, display, text, label, "left", light, accent, info_plate=pal.accent)
+    if not wide and variant != 2:  # a tall or square banner: picture and text stacked
+        pic_box = Box(0, 0, w, h * 0.5) if variant == 0 else Box(0, h * 0.5, w, h * 0.5)
+        col = (
+            Box(m, h * 0.5 + m, w - 2 * m, h * 0.5 - 2 * m)
+            if variant == 0
+            else Box(m, m, w - 2 * m, h * 0.5 - 2 * m)
+        )
+        bg, art = picture(frame, pic_box)
+        comp.background += bg
+        comp.art += art
+        comp.slots += stack(col, parts, m * 0.3, valign="center")
+        return comp
+    if variant == 2 or not wide:
+        bg, art = picture(frame, Box(0, 0, w, h))
+        comp.background += bg
+        comp.art += art
+        scrim = mix(pal.dark, (0, 0, 0), 0.3)
+        comp.background.append(Rect(0, 0, w, h, with_alpha(scrim, 0.55)))
+        col = Box(m, m, w - 2 * m, h - 2 * m) if not wide else Box(m, m, w * 0.6, h - 2 * m)
+        comp.slots += stack(col, parts, m * 0.3, valign="center")
+        return comp
+    split = w * 0.52
+    if variant == 0:
+        pic, col = Box(split, 0, w - split, h), Box(m, m, split - 2 * m, h - 2 * m)
+    else:
+        pic, col = Box(0, 0, w - split, h), Box(w - split + m, m, split - 2 * m, h - 2 * m)
+    bg, art = picture(frame, pic)
+    comp.background += bg
+    comp.art += art
+    comp.slots += stack(col, parts, m * 0.3, valign="center")
+    return comp
+
+
+def social(frame: Frame) -> Composition:
+    w, h, m = frame.width, frame.height, frame.margin
+    pal = frame.palette
+    display, text, label = faces(frame)
+    variant = frame.variant % 3
+    comp = Composition()
+    light, accent = pal.light, mix(pal.accent, (255, 255, 255), 0.35)
+    parts = text_parts(frame, display, text, label, "center", light, accent)
+    full = Box(0, 0, w, h)
+    if variant == 0:
+        bg, art = picture(frame, full)
+        comp.background += bg
+        comp.art += art
+        card = Box(m * 1.5, h * 0.5, w - 3 * m, h * 0.5 - m * 1.5)
+        comp.background.append(
+            Rect(card.x, card.y, card.w, card.h, with_alpha(pal.dark, 0.92), frame.short * 0.03)
+        )
+        comp.slots += stack(card.inset(m * 0.7), parts, m * 0.25, valign="center")
+    elif variant == 1:
+        comp.background.append(Rect(0, 0, w, h, pal.dark))
+        bg, art = abstract_picture(frame, Box(0, 0, w, h * 0.45))
+        comp.background += bg
+        comp.art += art
+        comp.slots += stack(
+            Box(m, h * 0.5, w - 2 * m, h * 0.5 - m), parts, m * 0.3, valign="center"
+        )
+    else:
+        comp.background.append(Rect(0, 0, w, h, pal.dark))
+        bg, art = picture(frame, Box(m, m, w - 2 * m, h * 0.55), corner=frame.short * 0.03)
+        comp.background += bg
+        comp.art += art
+        comp.slots += stack(
+            Box(m, h * 0.55 + m * 1.5, w - 2 * m, h * 0.45 - m * 2.5),
+            parts,
+            m * 0.3,
+            valign="center",
+        )
+    return comp
+
+
+def thumbnail(frame: Frame) -> Composition:
+    w, h, m = frame.width, frame.height, frame.margin
+    pal, rng = frame.palette, frame.rng
+    display = "display-black" if frame.variant % 2 else "condensed"
+    _, text, label = faces(frame)
+    comp = Composition()
+    ground = mix(pal.accent2, (0, 0, 0), 0.25)
+    comp.background.append(
+        Rect(0, 0, w, h, LinearGradient((0, 0), (w, h), (ground, mix(pal.accent, (0, 0, 0), 0.2))))
+        if frame.detail
+        else Rect(0, 0, w, h, ground)
+    )
+    wide = w >= h
+    subject_x = w * (0.75 if wide else 0.5)
+    comp.background.append(
+        decor.burst(subject_x, h * 0.5, max(w, h) * 0.8, with_alpha(pal.light, 0.12), 18)
+    )
+    outfit = people.random_outfit(rng, pal.accent, pal.light, pal.dark)
+    top = h * (0.12 if wide else 0.45)
+    comp.art += people.person(subject_x, top, (h - top) * 1.9, outfit, frame.detail)
+    q = roles(frame.brief)
+    parts: list[Part] = []
+    if q["title"]:
+        t = q["title"][0].text
+        parts.append(
+            Part(
+                [
+                    Paragraph(
+                        t, TextStyle(display, 1.0, 1.0, "left", max_lines=3), "title", pal.dark, t
+                    )
+                ],
+                3.0,
+                0.7,
+                plate=(255, 236, 60),
+                plate_radius=frame.short * 0.02,
+            )
+        )
+    rest = (
+        text_parts(frame, display, text, label, "left", pal.light, pal.light)[1:]
+        if q["title"]
+        else text_parts(frame, display, text, label, "left", pal.light, pal.light)
+    )
+    parts += rest
+    col = Box(m, m, w * 0.55 - m, h - 2 * m) if wide else Box(m, m, w - 2 * m, h * 0.4)
+    comp.slots += stack(col, parts, m * 0.4, valign="center")
+    return comp

@@ -1,0 +1,71 @@
+"""Design prompts across the genres, shared by the layout, OCR and gallery checks.
+
+Each entry: (genre expected, prompt). Quoted words are plain dictionary words
+where OCR reads them back.
+"""
+
+GENRE_PROMPTS: list[tuple[str, str]] = [
+    (
+        "magazine",
+        'a magazine cover called "Nordic Living." with the headlines "Cabins by the '
+        'Fjord" "Slow Mornings at Home" "The New Hygge: Twelve Ideas"',
+    ),
+    (
+        "poster",
+        'A vibrant poster for a jazz night called "Blue Hour" with the tagline "Live '
+        'every Friday" date "March 14, 9 PM"',
+    ),
+    ("event", 'concert poster "ECHO DISTRICT" "World Tour 2026" "Madison Square Garden"'),
+    (
+        "flyer",
+        'a retro flyer for a bake sale "Sweet Saturday" "Cakes, cookies and pies" '
+        '"Saturday at the Old Hall"',
+    ),
+    ("book", 'a book cover for a thriller novel titled "The Silent Harbor" by "Mara Quinn"'),
+    ("album", 'an album cover for "Neon Tides" by "The Midnight Owls"'),
+    (
+        "banner",
+        'a web banner for a coffee shop "Brew & Co." "Fresh roasted every morning" "Order online"',
+    ),
+    ("social", 'an instagram post for a yoga studio "Find Your Flow" "Classes start Monday"'),
+    ("thumbnail", 'a youtube thumbnail "I Tried Living in Tokyo for 30 Days"'),
+    ("logo", 'a minimalist logo for "Northwind Labs" tagline "Data you can trust"'),
+    ("sticker", 'a playful sticker of a cat "Stay Pawsitive"'),
+    ("card", 'a business card for "Jane Doe" "Senior Product Designer" "jane@example.com"'),
+    (
+        "invitation",
+        'a wedding invitation "Anna & Luca" "request the pleasure of your company" '
+        '"June 14, 2026 Villa Rosa"',
+    ),
+    ("label", 'a vintage product label for honey "Wildflower Honey" "Raw & Unfiltered" "500 g"'),
+    (
+        "menu",
+        'a cafe menu "Morning Menu" items "Espresso" "Cappuccino" "Croissant" "Avocado Toast"',
+    ),
+    ("quote", 'a quote card "The best way to predict the future is to invent it." "Alan Kay"'),
+    (
+        "infographic",
+        'an infographic "Tips for Better Sleep" "Keep a schedule" "Cut caffeine '
+        'after noon" "Dim the lights" "No screens in bed"',
+    ),
+    ("poster", 'a dark neon poster "NIGHT DRIVE" "Synthwave all night" "Saturday at The Garage"'),
+    (
+        "poster",
+        'a pastel poster "Spring Market" "Fresh flowers, local bread" "Sundays, Old Town Square"',
+    ),
+    ("poster", 'an elegant poster "Gallery Opening" "Modern Portraits" "Friday evening"'),
+    ("banner", 'a corporate website header "Cloud Security Made Simple" "Start your free trial"'),
+    ("magazine", 'a futuristic magazine cover "Orbit" "Life on Mars" "The Next Rocket Age"'),
+]
+
+SCENE_PROMPTS: list[str] = [
+    "a landscape with mountains at sunset",
+    "a city at night",
+    "a cat on a sofa",
+    "a beach with a dog",
+    "a forest with a house",
+    "a red car in the countryside",
+    "a cup of coffee",
+    "a rocket in space",
+    "something utterly indescribable",
+]
