@@ -190,7 +190,7 @@ def quote_card(frame: Frame) -> Composition:
         t = main[0].text
         parts.append(
             Part(
-                [Paragraph(t, TextStyle("serif-italic", 1.0, 1.25, "left"), "body", pal.light, t)],
+                [Paragraph(t, TextStyle("serif-italic", 1.0, 1.25, "left"), "body", ink, t)],
                 3.0,
                 0.3,
             )
@@ -199,7 +199,7 @@ def quote_card(frame: Frame) -> Composition:
         parts.append(
             Part(
                 simple_paragraphs(
-                    rest, "sans-medium", mix(pal.accent, pal.light, 0.5), role="tagline", gap=0.3
+                    rest, "sans-medium", mix(pal.accent, ink, 0.5), role="tagline", gap=0.3
                 ),
                 0.8,
                 0.3,
