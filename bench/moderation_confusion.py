@@ -3,8 +3,9 @@ precision and recall, at both levels.
 
     python bench/moderation_confusion.py [--extra-rules ops.yaml] [--show-errors]
 
-Sets: tests/data/moderation/prompts.jsonl (the test set) and prompts_heldout.jsonl
-(written after the first rule set, to see how the rules generalise).
+Sets, in tests/data/moderation/: prompts.jsonl (the first set, written with the rules),
+prompts_heldout.jsonl and prompts_probe.jsonl (each written after a round of rules, to
+see how they generalise; their first-run figures are in docs/moderation.md).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pixmill.moderation import PromptModerator
 from pixmill.moderation.evaluation import evaluate, format_report, load_labelled
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "moderation"
-SETS = ("prompts.jsonl", "prompts_heldout.jsonl")
+SETS = ("prompts.jsonl", "prompts_heldout.jsonl", "prompts_probe.jsonl")
 
 
 def confusion(moderator: PromptModerator, rows: list[dict], level: str) -> str:

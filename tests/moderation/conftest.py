@@ -23,3 +23,8 @@ def labelled() -> list[dict]:
 @pytest.fixture(scope="session")
 def labelled_heldout() -> list[dict]:
     return load_labelled(DATA / "prompts_heldout.jsonl")
+
+
+@pytest.fixture(scope="session")
+def labelled_probe() -> list[dict]:
+    return load_labelled(DATA / "prompts_probe.jsonl")

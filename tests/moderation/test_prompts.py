@@ -23,7 +23,7 @@ def test_the_labelled_set_is_large_and_covers_every_category(labelled, prompt_mo
     assert {"direct", "evasion", "mature", "lookalike", "sexual-violence"} <= kinds
 
 
-@pytest.mark.parametrize("dataset", ["labelled", "labelled_heldout"])
+@pytest.mark.parametrize("dataset", ["labelled", "labelled_heldout", "labelled_probe"])
 def test_auto_meets_its_targets(prompt_moderator, dataset, request):
     report = evaluate(prompt_moderator, request.getfixturevalue(dataset), "auto")
     print(format_report(report))
@@ -33,7 +33,7 @@ def test_auto_meets_its_targets(prompt_moderator, dataset, request):
     assert report.benign_block_rate <= BENIGN_BLOCKED_AUTO
 
 
-@pytest.mark.parametrize("dataset", ["labelled", "labelled_heldout"])
+@pytest.mark.parametrize("dataset", ["labelled", "labelled_heldout", "labelled_probe"])
 def test_low_meets_its_targets(prompt_moderator, dataset, request):
     report = evaluate(prompt_moderator, request.getfixturevalue(dataset), "low")
     print(format_report(report))

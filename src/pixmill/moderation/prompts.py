@@ -152,14 +152,25 @@ def _matches(rule: Rule, text: str, allowed: list[tuple[int, int]]) -> bool:
         if not found:
             return False
         positions.append([text.count(" ", 0, m.start()) for m in found])
-    if rule.window is None:
+    if rule.window is None and not rule.ordered:
         return True
-    return _within(positions, rule.window)
+    return _within(positions, rule.window, rule.ordered)
 
 
-def _within(positions: list[list[int]], window: int) -> bool:
-    """Is there one word position per group with all of them within `window` words?"""
+def _within(positions: list[list[int]], window: int | None, ordered: bool) -> bool:
+    """Is there one word position per group, each within `window` words of the first
+    group's (and, when ordered, each group after the one before)?"""
+    limit = window if window is not None else 1 << 30
     for anchor in positions[0]:
-        if all(any(abs(p - anchor) <= window for p in group) for group in positions[1:]):
+        previous = anchor
+        for group in positions[1:]:
+            if ordered:
+                later = [p for p in group if previous <= p <= anchor + limit]
+                if not later:
+                    break
+                previous = min(later)
+            elif not any(abs(p - anchor) <= limit for p in group):
+                break
+        else:
             return True
     return False

@@ -35,7 +35,7 @@ DEFAULT_RULES = "default.yaml"
 _SUFFIX = r"(?:s|es|d|ed|ing|er|ers|ings|ly)?"
 _LEFT, _RIGHT = r"(?<![a-z0-9])", r"(?![a-z0-9])"
 _RULE_KEYS = frozenset(
-    {"id", "category", "weight", "terms", "patterns", "all_of", "window", "unless", "always"}
+    "id category weight terms patterns all_of window ordered unless always".split()
 )
 
 
@@ -61,6 +61,8 @@ class Rule:
     all_of: tuple[re.Pattern[str], ...]
     """Every pattern must match, within `window` words of each other."""
     window: int | None
+    ordered: bool
+    """With `all_of`: each group's match must come after the previous group's."""
     unless: re.Pattern[str] | None
     always: bool
 
@@ -161,6 +163,7 @@ def _compile_rule(raw: Mapping[str, Any], normalize: Normalizer, where: str) -> 
         any_of=tuple(any_of),
         all_of=all_of,
         window=raw.get("window"),
+        ordered=bool(raw.get("ordered", False)),
         unless=_regex(_terms_pattern(_strings(unless, where), normalize), where)
         if unless
         else None,
