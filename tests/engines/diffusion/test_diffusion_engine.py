@@ -155,3 +155,13 @@ def test_a_missing_extra_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "diffusers", None)
     with pytest.raises(MissingExtraError, match=r"install pixmill\[diffusion\]"):
         DiffusionEngine("anything")
+
+
+def test_concurrent_calls_do_not_mix_their_images(turbo_engine):
+    from concurrent.futures import ThreadPoolExecutor
+
+    specs = [make_spec(seed=seed, quality="high") for seed in (11, 12, 13, 14)]
+    alone = [pixels(turbo_engine.generate(spec)[0]) for spec in specs]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda spec: pixels(turbo_engine.generate(spec)[0]), specs))
+    assert all(np.array_equal(a, b) for a, b in zip(alone, together, strict=True))

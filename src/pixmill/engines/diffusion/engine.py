@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,8 @@ class DiffusionEngine:
         self.capabilities = EngineCapabilities(
             native_alpha=False, vector=False, max_n=self.max_batch, default_quality="medium"
         )
+        self._lock = threading.Lock()
+        """A pipeline holds its scheduler's state: one call at a time."""
         self._step_callback = (
             "callback_on_step_end" in inspect.signature(self.pipeline.__call__).parameters
         )
@@ -153,8 +156,8 @@ class DiffusionEngine:
                 if progress is not None:
                     progress(done + min(step, steps), total)
 
-            # 3. Denoise and decode.
-            with torch.inference_mode():
+            # 3. Denoise and decode, one batch at a time per pipeline.
+            with self._lock, torch.inference_mode():
                 pictures = self._run(spec.prompt, seeds, steps, guidance, width, height, report)
             report(steps)
             # 4. Exactly the requested size, RGBA.
