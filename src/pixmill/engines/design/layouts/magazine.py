@@ -16,7 +16,7 @@ from pixmill.engines.design.layouts.base import (
     simple_paragraphs,
 )
 from pixmill.engines.design.layouts.visuals import main_visual
-from pixmill.engines.design.palette import mix, with_alpha
+from pixmill.engines.design.palette import hsl, mix, to_hsl, with_alpha
 from pixmill.engines.design.scene import Box, LinearGradient, Rect
 from pixmill.engines.design.typeset import Paragraph, TextStyle
 
@@ -113,6 +113,8 @@ def layout(frame: Frame) -> Composition:
 
     # 2. masthead
     light, accent = pal.light, pal.accent
+    hue, _, _ = to_hsl(pal.accent)
+    highlight = hsl(hue, 1.0, 0.72)  # kickers: the accent, light enough for a dark scrim
     if title:
         text = title[0].text
         lines = 1 if len(text) <= 24 else 2
@@ -146,7 +148,7 @@ def layout(frame: Frame) -> Composition:
         face=line_face,
         kicker_face=kicker_face,
         color=light,
-        kicker_color=accent,
+        kicker_color=highlight,
         lead_scale=1.3,
         gap=1.1,
     )

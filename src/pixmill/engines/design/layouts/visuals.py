@@ -127,7 +127,7 @@ def main_visual(
         head_top = subject_top if subject_top is not None else box.y + box.h * 0.2
         height = (box.bottom - head_top) * (1.25 if frame.portrait else 1.15)
         if frame.landscape:
-            height = (box.bottom - head_top) * 1.05
+            height = (box.bottom - head_top) * 1.35
         art += people.person(sun_x, head_top, height, outfit, detail)
     if detail >= 2:
         background.append(_grain(frame, box))
