@@ -11,7 +11,7 @@ from PIL import Image
 
 from pixmill.imaging.background import REFINE_PLANS, BackgroundRemover
 from pixmill.imaging.background_models import PackagedWeights, WeightsNotFound, locate_weights
-from pixmill.imaging.background_refine import box_mean, guided_filter
+from pixmill.imaging.background_refine import box_mean, decontaminate, guided_filter
 
 from .synthetic import iou, portrait, product
 
@@ -104,3 +104,20 @@ def test_guided_filter_snaps_a_blurred_edge_to_the_guide():
     out = guided_filter(guide, blurred, r=4, eps=1e-4)
     assert out[:, 14].mean() < blurred[:, 14].mean()
     assert out[:, 18].mean() > blurred[:, 18].mean()
+
+
+@pytest.mark.slow
+def test_decontaminate_removes_the_background_tint_from_edges():
+    # The first call compiles pymatting's foreground kernels (numba, cached afterwards).
+    alpha = np.tile(np.linspace(0, 1, 64, dtype=np.float32), (32, 1))
+    alpha[:, :8], alpha[:, -8:] = 0.0, 1.0
+    red, blue = np.array([220, 30, 30], np.float32), np.array([30, 30, 220], np.float32)
+    mixed = alpha[..., None] * red + (1 - alpha[..., None]) * blue
+    rgb = np.round(mixed).astype(np.uint8)
+    out = decontaminate(rgb, alpha)
+    edge = (alpha > 0.2) & (alpha < 0.8)
+    before = np.abs(rgb[edge].astype(np.float32) - red).mean()
+    after = np.abs(out[edge].astype(np.float32) - red).mean()
+    assert after < 0.25 * before
+    assert np.array_equal(out[alpha == 1], rgb[alpha == 1])
+    assert np.array_equal(out[alpha == 0], rgb[alpha == 0])

@@ -12,6 +12,8 @@ The steps, for every quality:
 4. Settle: near-certain pixels become exactly 0 or 1, and anything far from the
    subject is cleared, so the background is fully transparent and the subject
    fully opaque, with a soft edge between.
+5. At "max", the colours of the soft edge are re-estimated without the old
+   background's tint, so the cut-out has no halo on a new background.
 
 The model loads once per instance, lazily and under a lock; keep one instance per
 process. `remove()` is thread-safe. The first "xhigh" or "max" call in a process
@@ -32,6 +34,7 @@ from PIL import Image
 from pixmill.imaging.background_models import SaliencyNet
 from pixmill.imaging.background_refine import (
     closed_form_alpha,
+    decontaminate,
     guided_filter,
     keep_near_subject,
     luminance,
@@ -53,6 +56,9 @@ class RefinePlan:
     """Average a horizontally mirrored second pass of the network."""
     matting: bool
     """Closed-form matting in a trimap band; otherwise a guided filter."""
+    decontaminate: bool = False
+    """Re-estimate the colour of semi-transparent edge pixels without the background's
+    tint (pymatting's multi-level foreground estimation)."""
 
 
 REFINE_PLANS: dict[str, RefinePlan] = {
@@ -60,7 +66,7 @@ REFINE_PLANS: dict[str, RefinePlan] = {
     "medium": RefinePlan(work_edge=1024, mirror=False, matting=False),
     "high": RefinePlan(work_edge=1536, mirror=True, matting=False),
     "xhigh": RefinePlan(work_edge=512, mirror=True, matting=True),
-    "max": RefinePlan(work_edge=1024, mirror=True, matting=True),
+    "max": RefinePlan(work_edge=1024, mirror=True, matting=True, decontaminate=True),
 }
 
 
@@ -90,6 +96,7 @@ class BackgroundRemover:
         tri = np.zeros((24, 24))
         tri[:, 8:16], tri[:, 16:] = 0.5, 1.0
         closed_form_alpha(rgb, tri)
+        decontaminate((rgb * 255).astype(np.uint8), tri.astype(np.float32))
 
     def remove(self, image: Image.Image, quality: str = "medium") -> Image.Image:
         """The image as RGBA, same size, with the background made transparent."""
@@ -98,6 +105,8 @@ class BackgroundRemover:
             raise ValueError(f"quality must be one of {', '.join(REFINE_PLANS)}, not {quality!r}")
         rgb_image = image.convert("RGB")
         alpha = self.alpha(rgb_image, plan)
+        if plan.decontaminate:
+            rgb_image = Image.fromarray(decontaminate(np.asarray(rgb_image), alpha))
         out = rgb_image.convert("RGBA")
         out.putalpha(Image.fromarray(np.round(alpha * 255).astype(np.uint8)))
         return out

@@ -95,6 +95,20 @@ def closed_form_alpha(rgb: np.ndarray, tri: np.ndarray) -> np.ndarray:
     return out
 
 
+def decontaminate(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """uint8 RGB whose semi-transparent pixels carry the foreground's own colour
+    (pymatting's estimate_foreground_ml); opaque and transparent pixels are unchanged."""
+    from pymatting import estimate_foreground_ml
+
+    edge = (alpha > 0) & (alpha < 1)
+    if not edge.any():
+        return rgb
+    foreground = estimate_foreground_ml(rgb.astype(np.float64) / 255, alpha.astype(np.float64))
+    out = rgb.copy()
+    out[edge] = np.clip(np.round(foreground[edge] * 255), 0, 255).astype(np.uint8)
+    return out
+
+
 def _preconditioner(matrix):
     """pymatting's incomplete Cholesky, starting from a small diagonal shift: the
     unshifted first try often fails on these systems and prints a warning."""
