@@ -22,7 +22,6 @@ sys.path.insert(0, str(ROOT))
 
 from tests.conftest import API_KEY, SEED_REQUEST, running_server  # noqa: E402
 
-from pixmill.catalog import ModelCatalog  # noqa: E402
 from pixmill.imaging.encode import encode  # noqa: E402
 from pixmill.request import parse_request, resolve  # noqa: E402
 from pixmill.service import ImageService, render  # noqa: E402
@@ -46,7 +45,7 @@ def main() -> None:
 
     body = json.loads(SEED_REQUEST.read_text(encoding="utf-8")) | {"seed": 1}
     settings = Settings(api_keys=[API_KEY], _env_file=None)
-    service = ImageService(ModelCatalog(settings.model_table()))
+    service = ImageService.from_settings(settings)
     request = parse_request(body)
 
     loop = asyncio.new_event_loop()

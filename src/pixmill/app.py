@@ -13,7 +13,6 @@ from pixmill.api import openai, segmind, system
 from pixmill.api.errors import install_error_handlers
 from pixmill.api.generation import AppState
 from pixmill.api.metrics import Metrics
-from pixmill.catalog import ModelCatalog
 from pixmill.engines import Engine
 from pixmill.service import ImageService
 from pixmill.settings import Settings
@@ -24,7 +23,6 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine] | None = None):
     """Build the ASGI app. `engines` supplies ready engine instances by engine name."""
     settings = settings or Settings()
-    catalog = ModelCatalog(settings.model_table(), engines)
     keys = StaticKeys(settings.api_keys)
     if keys.open:
         log.warning("No PIXMILL_API_KEYS set: the server accepts any caller.")
@@ -35,7 +33,7 @@ def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine
     )
     app.state.pixmill = AppState(
         settings=settings,
-        service=ImageService(catalog, max_concurrent_renders=settings.max_concurrent_renders),
+        service=ImageService.from_settings(settings, engines),
         keys=keys,
         metrics=Metrics(),
     )

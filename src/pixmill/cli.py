@@ -117,7 +117,6 @@ def generate(
 
 
 def _generate_local(body: dict[str, Any]) -> tuple[list[bytes], dict[str, Any]]:
-    from pixmill.catalog import ModelCatalog
     from pixmill.errors import ApiError
     from pixmill.request import parse_request
     from pixmill.service import ImageService
@@ -125,7 +124,7 @@ def _generate_local(body: dict[str, Any]) -> tuple[list[bytes], dict[str, Any]]:
     settings = Settings()
     try:
         request = parse_request(body)
-        service = ImageService(ModelCatalog(settings.model_table()))
+        service = ImageService.from_settings(settings)
         with Progress(
             TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
         ) as bar:

@@ -7,8 +7,7 @@
      ├── AuthenticationError   401 invalid_api_key       missing or unknown key
      ├── NotFound              404 not_found             unknown route or model
      ├── ModerationBlocked     400 moderation_blocked    prompt or output refused
-     ├── EngineError           500 engine_error          the engine failed
-     └── Unavailable           503 server_busy           shutting down or overloaded
+     └── EngineError           500 engine_error          the engine failed
 
 An exception that is not an ApiError is a bug: the HTTP layer logs it and
 answers 500 without details.
@@ -75,14 +74,14 @@ class ModerationBlocked(ApiError):
     code = "moderation_blocked"
     type = "image_generation_user_error"
 
+    def __init__(self, message: str, *, stage: str, category: str | None):
+        super().__init__(message, param="prompt" if stage == "input" else None)
+        self.stage = stage
+        """"input" (the prompt) or "output" (the images)."""
+        self.category = category
+
 
 class EngineError(ApiError):
     status = 500
     code = "engine_error"
-    type = "server_error"
-
-
-class Unavailable(ApiError):
-    status = 503
-    code = "server_busy"
     type = "server_error"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -17,9 +18,12 @@ import anyio.to_thread
 
 from pixmill.catalog import ModelCatalog, ModelEntry
 from pixmill.engines import Engine, GeneratedImage, ProgressCallback
-from pixmill.errors import ApiError, EngineError, InvalidRequest
+from pixmill.errors import ApiError, EngineError, InvalidRequest, ModerationBlocked
+from pixmill.imaging.background import BackgroundRemover
 from pixmill.imaging.encode import MEDIA_TYPES, encode
+from pixmill.moderation import ImageModerator, PromptModerator
 from pixmill.request import ImageRequest, RenderSpec, resolve
+from pixmill.settings import Settings
 from pixmill.usage import Usage, usage_for
 
 log = logging.getLogger(__name__)
@@ -38,16 +42,54 @@ class ImageResult:
     created: int
     spec: RenderSpec
     images: list[EncodedImage]
+    """The delivered images: those image moderation let through."""
+    withheld: int
+    """How many of spec.n images image moderation withheld."""
     usage: Usage
     seconds: float
+
+
+@dataclass(frozen=True)
+class Moderation:
+    """The checks every request goes through, whatever its engine."""
+
+    prompts: PromptModerator
+    images: ImageModerator
 
 
 class ImageService:
     """Runs requests through the pipeline, with a bounded number of renders at a time."""
 
-    def __init__(self, catalog: ModelCatalog, *, max_concurrent_renders: int = 2):
+    def __init__(
+        self,
+        catalog: ModelCatalog,
+        moderation: Moderation,
+        background_remover: BackgroundRemover,
+        *,
+        max_concurrent_renders: int = 2,
+    ):
         self.catalog = catalog
+        self.moderation = moderation
+        self.background_remover = background_remover
         self._limiter = anyio.CapacityLimiter(max_concurrent_renders)
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, engines: Mapping[str, Engine] | None = None
+    ) -> ImageService:
+        """Build the catalogue's engines and the moderation models the settings ask for."""
+        moderation = Moderation(
+            prompts=PromptModerator(settings.moderation_rules),
+            images=ImageModerator(
+                settings.image_moderation_threshold_auto, settings.image_moderation_threshold_low
+            ),
+        )
+        return cls(
+            ModelCatalog(settings.model_table(), engines),
+            moderation,
+            BackgroundRemover(),
+            max_concurrent_renders=settings.max_concurrent_renders,
+        )
 
     async def generate(
         self,
@@ -60,29 +102,67 @@ class ImageService:
         request_id = request_id or new_request_id()
         # 1. Route the request to its model's engine.
         entry = self.catalog.get(request.model)
-        # 2. Resolve every "auto" into what will be made.
+        # 2. Moderate the prompt, before anything is spent on it.
+        self.check_prompt(request)
+        # 3. Resolve every "auto" into what will be made.
         spec = resolve(request, default_quality=entry.engine.capabilities.default_quality)
-        # 3. Refuse what this engine cannot make, before any work.
+        # 4. Refuse what this engine cannot make, before any work.
         check_supported(spec, entry)
-        # 4-5. Render and encode off the event loop, a bounded number at a time.
-        images = await anyio.to_thread.run_sync(
-            partial(render_and_encode, entry.engine, spec, progress), limiter=self._limiter
+        # 5-8. Render, post-process, moderate and encode, off the event loop.
+        images, withheld = await anyio.to_thread.run_sync(
+            partial(self.make_images, entry.engine, spec, progress), limiter=self._limiter
         )
         seconds = time.perf_counter() - started
         log.info(
-            "generated request_id=%s model=%s n=%d size=%s quality=%s moderation=%s user=%s "
-            "seconds=%.3f",
-            request_id, spec.model, spec.n, spec.size, spec.quality, spec.moderation,
-            spec.user or "-", seconds,
+            "generated request_id=%s model=%s n=%d delivered=%d size=%s quality=%s "
+            "moderation=%s user=%s seconds=%.3f",
+            request_id, spec.model, spec.n, len(images), spec.size, spec.quality,
+            spec.moderation, spec.user or "-", seconds,
         )  # fmt: skip
         return ImageResult(
             request_id=request_id,
             created=int(time.time()),
             spec=spec,
             images=images,
+            withheld=withheld,
             usage=usage_for(spec.prompt, spec.quality, spec.width, spec.height, len(images)),
             seconds=seconds,
         )
+
+    def check_prompt(self, request: ImageRequest) -> None:
+        verdict = self.moderation.prompts.check(request.prompt, request.moderation)
+        if verdict.blocked:
+            log.info("prompt blocked category=%s rules=%s", verdict.category, verdict.rules)
+            raise ModerationBlocked(
+                "Your request was rejected by the safety system: the input prompt was "
+                f"blocked ({verdict.category}). {verdict.reason or ''}".strip(),
+                stage="input",
+                category=verdict.category,
+            )
+
+    def make_images(
+        self, engine: Engine, spec: RenderSpec, progress: ProgressCallback | None
+    ) -> tuple[list[EncodedImage], int]:
+        """Blocking: render, remove backgrounds, moderate and encode; (delivered, withheld)."""
+        generated = render(engine, spec, progress)
+        if spec.background == "transparent" and not engine.capabilities.native_alpha:
+            for picture in generated:
+                picture.image = self.background_remover.remove(picture.image, spec.quality)
+        verdicts = self.moderation.images.check([p.image for p in generated], spec.moderation)
+        kept = [
+            (index, picture)
+            for index, (picture, verdict) in enumerate(zip(generated, verdicts, strict=True))
+            if not verdict.blocked
+        ]
+        if not kept:
+            category = next(v.category for v in verdicts if v.blocked)
+            raise ModerationBlocked(
+                "Your request was rejected by the safety system: every output image was "
+                f"blocked ({category}).",
+                stage="output",
+                category=category,
+            )
+        return [encode_one(picture, spec, index) for index, picture in kept], spec.n - len(kept)
 
 
 def new_request_id() -> str:
@@ -98,21 +178,6 @@ def check_supported(spec: RenderSpec, entry: ModelEntry) -> None:
             "Use 'png', 'jpeg' or 'webp'.",
             param="output_format",
         )
-    if spec.background == "transparent" and not capabilities.native_alpha:
-        raise InvalidRequest(
-            f"background 'transparent' is not available for model '{entry.name}' yet: its "
-            f"engine '{entry.engine_name}' has no native alpha and this server has no "
-            "background removal. Use 'opaque'.",
-            param="background",
-        )
-
-
-def render_and_encode(
-    engine: Engine, spec: RenderSpec, progress: ProgressCallback | None
-) -> list[EncodedImage]:
-    """Blocking: render spec.n images (in batches the engine takes) and encode each."""
-    generated = render(engine, spec, progress)
-    return [encode_one(picture, spec, index) for index, picture in enumerate(generated)]
 
 
 def render(

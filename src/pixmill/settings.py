@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Accepted API keys. Empty: the server is open and answers any key (local use only)."""
 
+    moderation_rules: Path | None = None
+    """An operator's rules file (YAML or JSON), merged over the packaged prompt rules."""
+    image_moderation_threshold_auto: float = Field(default=0.4, ge=0, le=1)
+    image_moderation_threshold_low: float = Field(default=0.8, ge=0, le=1)
+    """Output images scoring at or above the level's threshold are withheld."""
+
     max_concurrent_renders: int = Field(default=2, ge=1)
     """Renders running at once; more requests wait their turn."""
     max_body_bytes: int = Field(default=1_048_576, ge=1024)

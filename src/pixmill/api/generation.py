@@ -84,12 +84,15 @@ async def generate(
 
 
 def result_headers(result: ImageResult) -> dict[str, str]:
-    return {
+    headers = {
         "x-request-id": result.request_id,
         "x-generation-time": f"{result.seconds:.3f}",
         "x-seed-value": str(result.images[0].seed),
         "x-cost": format_credits(result.usage.cost_micro),
     }
+    if result.withheld:
+        headers["x-images-withheld"] = str(result.withheld)
+    return headers
 
 
 def result_body(result: ImageResult) -> dict[str, object]:
