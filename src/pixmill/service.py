@@ -102,8 +102,9 @@ class ImageService:
         request_id = request_id or new_request_id()
         # 1. Route the request to its model's engine.
         entry = self.catalog.get(request.model)
-        # 2. Moderate the prompt, before anything is spent on it.
-        self.check_prompt(request)
+        # 2. Moderate the prompt, before anything is spent on it (off the loop: a long
+        #    prompt takes tens of milliseconds).
+        await anyio.to_thread.run_sync(self.check_prompt, request)
         # 3. Resolve every "auto" into what will be made.
         spec = resolve(request, default_quality=entry.engine.capabilities.default_quality)
         # 4. Refuse what this engine cannot make, before any work.
