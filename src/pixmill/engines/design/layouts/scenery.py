@@ -411,13 +411,14 @@ def abstract_picture(
     frame: Frame, box: Box, corner: float = 0.0
 ) -> tuple[list[Shape], list[Shape]]:
     """A tasteful abstract composition in the palette: a Bauhaus grid, a retro sun, or
-    concentric rings, on a gradient ground."""
+    mid-century arches, on a gradient ground."""
     rng, pal, detail = frame.rng, frame.palette, frame.detail
     hue, sat, light = to_hsl(pal.bg)
     bottom = hsl(hue + 0.06, sat, light * 0.8 if light > 0.3 else light + 0.12)
     bg: list[Shape] = [city.sky(box.x, box.y, box.w, box.h, pal.bg, bottom, detail)]
     colors = (pal.accent, pal.accent2, pal.hues[1], pal.light)
-    kind = rng.randrange(3) if not frame.brief.has("retro", "synthwave", "sunset") else 1
+    retro = frame.brief.has("retro", "synthwave", "sunset", "neon", "80s", "vaporwave")
+    kind = 1 if retro else rng.randrange(3)
     art: list[Shape]
     if kind == 0:
         cols = 3 if box.w <= box.h * 1.2 else 5
@@ -427,10 +428,10 @@ def abstract_picture(
             box, mix(pal.accent, (255, 230, 120), 0.4), pal.accent2, bottom, detail
         )
     else:
-        art = decor.concentric(
-            box.inset(min(box.w, box.h) * 0.08),
+        art = decor.arches(
+            box.inset(min(box.w, box.h) * 0.06),
             (pal.accent, pal.light, pal.accent2, pal.hues[2]),
-            7,
+            rng,
         )
     if detail >= 2:
         bg.append(

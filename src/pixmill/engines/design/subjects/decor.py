@@ -234,10 +234,22 @@ def retro_sun(box: Box, top: Color, bottom: Color, gap: Color, detail: int) -> l
     return [Group(tuple(items), clip=(box.x, box.y, box.w, cy + r * 0.9 - box.y, 0.0))]
 
 
-def concentric(box: Box, colors: tuple[Color, ...], rings: int = 6) -> list[Shape]:
-    r = min(box.w, box.h) * 0.48
-    cx, cy = box.x + box.w / 2, box.y + box.h / 2
-    return [
-        Ellipse(cx, cy, r * (1 - i / rings), r * (1 - i / rings), colors[i % len(colors)])
-        for i in range(rings)
-    ]
+def arches(box: Box, colors: tuple[Color, ...], rng: random.Random) -> list[Shape]:
+    """Mid-century arches: nested half discs standing on the foot of the box, and a
+    small disc above them."""
+    items: list[Shape] = []
+    count = 4
+    sets = 2 if box.w > box.h * 1.3 else 1
+    width = box.w / sets
+    outer = min(width * 0.47, box.h * 0.72)
+    for k in range(sets):
+        cx = box.x + width * (k + 0.5)
+        for i in range(count):
+            r = outer * (1 - i / (count + 0.3))
+            color = colors[(i + k) % len(colors)]
+            items.append(Ellipse(cx, box.bottom, r, r, color))
+    r = min(box.w, box.h) * 0.09
+    items.append(
+        Ellipse(box.x + box.w * rng.uniform(0.25, 0.75), box.y + box.h * 0.3, r, r, colors[-1])
+    )
+    return [Group(tuple(items), clip=(box.x, box.y, box.w, box.h, 0.0))]
