@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import threading
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -20,20 +22,35 @@ from pixmill.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, *, engines: Mapping[str, Engine] | None = None):
+def create_app(
+    settings: Settings | None = None, *, engines: Mapping[str, Engine] | None = None
+) -> FastAPI:
     """Build the ASGI app. `engines` supplies ready engine instances by engine name."""
     settings = settings or Settings()
     keys = StaticKeys(settings.api_keys)
     if keys.open:
         log.warning("No PIXMILL_API_KEYS set: the server accepts any caller.")
+    service = ImageService.from_settings(settings, engines)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if any(not entry.engine.capabilities.native_alpha for entry in service.catalog.entries()):
+            # The first matting call compiles numba kernels (~30 s on a fresh machine):
+            # pay that now, in the background, not on a client's request.
+            threading.Thread(
+                target=service.background_remover.warm_up, name="warm-up", daemon=True
+            ).start()
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="pixmill",
         version=__version__,
         description="Self-hosted, GPT-Image-1 compatible image generation API.",
     )
     app.state.pixmill = AppState(
         settings=settings,
-        service=ImageService.from_settings(settings, engines),
+        service=service,
         keys=keys,
         metrics=Metrics(),
     )
