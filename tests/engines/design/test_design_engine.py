@@ -108,3 +108,23 @@ def test_transparent_svg_has_no_background_plate(engine, make_spec):
         make_spec(POSTER, 256, 256, output_format="svg", background="transparent")
     )[0].svg
     assert len(clear) < len(opaque)
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [POSTER, 'a book cover titled "The Silent Harbor" by "Mara Quinn"', "a cat on a sofa"],
+)
+def test_svg_rasterises_like_the_png(engine, make_spec, prompt):
+    import skia
+
+    [result] = engine.generate(make_spec(prompt, 384, 576, output_format="svg", seed=2))
+    dom = skia.SVGDOM.MakeFromStream(skia.MemoryStream.MakeDirect(result.svg))
+    dom.setContainerSize(skia.Size(384, 576))
+    surface = skia.Surface(384, 576)
+    dom.render(surface.getCanvas())
+    svg_pixels = surface.makeImageSnapshot().toarray(
+        colorType=skia.kRGBA_8888_ColorType, alphaType=skia.kUnpremul_AlphaType
+    )
+    diff = np.abs(svg_pixels.astype(int) - np.asarray(result.image).astype(int))
+    assert diff.mean() < 2.5
+    assert (diff.max(axis=2) > 40).mean() < 0.03
