@@ -165,3 +165,14 @@ def test_concurrent_calls_do_not_mix_their_images(turbo_engine):
     with ThreadPoolExecutor(max_workers=4) as pool:
         together = list(pool.map(lambda spec: pixels(turbo_engine.generate(spec)[0]), specs))
     assert all(np.array_equal(a, b) for a, b in zip(alone, together, strict=True))
+
+
+def test_loads_fp16_variant_weights(tiny_model_dir, tmp_path):
+    from diffusers import DiffusionPipeline
+
+    pipeline = DiffusionPipeline.from_pretrained(tiny_model_dir, local_files_only=True)
+    folder = tmp_path / "fp16-only"
+    pipeline.save_pretrained(folder, variant="fp16")
+    assert not list((folder / "unet").glob("diffusion_pytorch_model.safetensors"))
+    engine = DiffusionEngine(str(folder), family="sd-turbo", native_side=NATIVE_SIDE)
+    assert engine.generate(make_spec())[0].image.size == (256, 256)

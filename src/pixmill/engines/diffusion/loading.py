@@ -88,6 +88,9 @@ def load_pipeline(folder: Path, *, dtype: Any, keep_safety_checker: bool = False
     from diffusers import DiffusionPipeline
 
     extra: dict[str, Any] = {}
+    variant = weights_variant(folder)
+    if variant:
+        extra["variant"] = variant
     components = _components(folder)
     if "safety_checker" in components and not keep_safety_checker:
         # pixmill moderates images itself; diffusers' checker would black them out.
@@ -114,6 +117,19 @@ def load_tiny_vae(ref: str, *, dtype: Any, cache_dir: str | Path | None = None) 
         return AutoencoderTiny.from_pretrained(folder, **_dtype_kwarg(dtype), local_files_only=True)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelLoadError(f"Could not load the tiny autoencoder in {folder}: {exc}") from exc
+
+
+def weights_variant(folder: Path) -> str | None:
+    """ "fp16" when some component has only `*.fp16.*` weight files (as many repos ship)."""
+    for component in sorted(p for p in folder.iterdir() if p.is_dir()):
+        weights = [
+            f.name
+            for f in component.iterdir()
+            if f.suffix in (".safetensors", ".bin") and not f.name.endswith(".index.json")
+        ]
+        if weights and all(".fp16." in name for name in weights):
+            return "fp16"
+    return None
 
 
 def _components(folder: Path) -> dict[str, Any]:
