@@ -16,8 +16,9 @@ from pixmill.engines.design.contrast import ContrastSolver, luminance_map, plate
 from pixmill.engines.design.layouts import choose_layout
 from pixmill.engines.design.layouts.base import Composition, Frame
 from pixmill.engines.design.layouts.visuals import abstract
-from pixmill.engines.design.palette import make_palette
+from pixmill.engines.design.palette import make_palette, with_alpha
 from pixmill.engines.design.scene import Box, Scene, TextBlock
+from pixmill.engines.design.subjects import decor
 
 logger = logging.getLogger("pixmill.engines.design")
 
@@ -95,6 +96,8 @@ def compose(
             slot.paragraphs, box, slot.max_size, slot.min_size, valign=slot.valign, missing=missing
         )
         slot_blocks.append(blocks)
+    if frame.detail >= 2 and scene.background:  # finish: a fine print texture
+        scene.background.append(_texture(frame))
     if not scene.art and not any(slot_blocks):  # never blank, even without the background
         m = frame.margin
         scene.art += abstract(frame, Box(m, m, width - 2 * m, height - 2 * m))
@@ -114,6 +117,14 @@ def compose(
             shown,
         )
     return Design(scene, missing, brief.genre, variant)
+
+
+def _texture(frame: Frame):
+    """A faint halftone over the background (high qualities only)."""
+    short = frame.short
+    tint = with_alpha((255, 255, 255) if frame.palette.is_dark else (0, 0, 0), 0.045)
+    spacing = short / (70 + 10 * frame.detail)
+    return decor.dots(Box(0, 0, frame.width, frame.height), tint, spacing, spacing * 0.2)
 
 
 def _on_canvas(box: Box, width: int, height: int) -> Box:

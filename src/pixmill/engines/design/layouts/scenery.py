@@ -10,8 +10,8 @@ genre) and as the picture area of designs.
 from __future__ import annotations
 
 from pixmill.engines.design.layouts.base import Composition, Frame
-from pixmill.engines.design.palette import hsl, luminance, mix, to_hsl, with_alpha
-from pixmill.engines.design.scene import Box, Group, LinearGradient, Rect, Shape
+from pixmill.engines.design.palette import NAMED, hsl, luminance, mix, to_hsl, with_alpha
+from pixmill.engines.design.scene import Box, Ellipse, Group, LinearGradient, Rect, Shape
 from pixmill.engines.design.subjects import city, decor, nature, people, things
 
 SETTINGS = {
@@ -352,6 +352,15 @@ def bottom_of(frame: Frame, time: str) -> tuple:
     return _sky(time, frame)[1]
 
 
+def subject_color(frame: Frame, name: str, default):
+    """The colour named just before a subject's word ("a red car"), else `default`."""
+    words = frame.brief.lowered.replace(",", " ").split()
+    for i, word in enumerate(words[1:], 1):
+        if word.strip(".!?") in SUBJECTS[name] and words[i - 1] in NAMED:
+            return NAMED[words[i - 1]]
+    return default
+
+
 def _subjects(frame, box, subjects, base, art, scale) -> None:
     rng, pal, detail = frame.rng, frame.palette, frame.detail
     short = min(box.w, box.h) * scale
@@ -360,19 +369,17 @@ def _subjects(frame, box, subjects, base, art, scale) -> None:
     for i, name in enumerate(drawn[:4]):
         cx = box.x + box.w * (i + 1) / (n + 1) if n > 1 else box.x + box.w * 0.5
         size = short * (0.42 if n == 1 else 0.3)
+        if detail >= 2 and name not in ("rocket", "flowers"):  # a soft ground shadow
+            art.append(Ellipse(cx, base, size * 0.45, size * 0.06, (0, 0, 0, 60)))
         if name == "cat":
-            art += things.cat(
-                cx,
-                base,
-                size * 0.8,
-                rng.choice(((235, 150, 70), (70, 70, 80), (240, 235, 225), (150, 110, 80))),
-            )
+            fur = rng.choice(((235, 150, 70), (70, 70, 80), (240, 235, 225), (150, 110, 80)))
+            art += things.cat(cx, base, size * 0.8, subject_color(frame, name, fur))
         elif name == "dog":
             art += things.dog(
                 cx, base, size * 0.8, rng.choice(((200, 150, 90), (90, 60, 40), (230, 220, 200)))
             )
         elif name == "car":
-            art += things.car(cx, base, size * 1.3, pal.accent)
+            art += things.car(cx, base, size * 1.3, subject_color(frame, name, pal.accent))
         elif name == "coffee":
             art += things.cup(
                 cx, base, size * 0.6, pal.light if luminance(pal.light) > 0.5 else (245, 245, 245)
