@@ -58,7 +58,7 @@ def _rows(
         return slots, art
     n = len(items)
     row_h = box.h / n
-    size = min(row_h * 0.5, frame.short * 0.06)
+    size = min(row_h * 0.45, frame.short * 0.08)
     for i, item in enumerate(items):
         y = box.y + i * row_h
         x = box.x

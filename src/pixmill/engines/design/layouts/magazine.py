@@ -102,11 +102,16 @@ def layout(frame: Frame) -> Composition:
             0,
             0,
             w,
-            m + mast_h * 1.1,
+            m + mast_h * 1.3,
             LinearGradient(
                 (0, 0),
-                (0, m + mast_h * 1.1),
-                (with_alpha(scrim_color, 0.6), with_alpha(scrim_color, 0.0)),
+                (0, m + mast_h * 1.3),
+                (
+                    with_alpha(scrim_color, 0.85),
+                    with_alpha(scrim_color, 0.7),
+                    with_alpha(scrim_color, 0.0),
+                ),
+                (0.0, 0.7, 1.0),
             ),
         )
     )

@@ -44,8 +44,24 @@ def banner(frame: Frame) -> Composition:
         comp.background += bg
         comp.art += art
         scrim = mix(pal.dark, (0, 0, 0), 0.3)
-        comp.background.append(Rect(0, 0, w, h, with_alpha(scrim, 0.55)))
-        col = Box(m, m, w - 2 * m, h - 2 * m) if not wide else Box(m, m, w * 0.6, h - 2 * m)
+        if wide:  # darken the text side only
+            comp.background.append(
+                Rect(
+                    0,
+                    0,
+                    w * 0.75,
+                    h,
+                    LinearGradient(
+                        (0, 0),
+                        (w * 0.75, 0),
+                        (with_alpha(scrim, 0.92), with_alpha(scrim, 0.8), with_alpha(scrim, 0.0)),
+                        (0.0, 0.55, 1.0),
+                    ),
+                )
+            )
+        else:
+            comp.background.append(Rect(0, 0, w, h, with_alpha(scrim, 0.7)))
+        col = Box(m, m, w - 2 * m, h - 2 * m) if not wide else Box(m, m, w * 0.45, h - 2 * m)
         comp.slots += stack(col, parts, m * 0.3, valign="center")
         return comp
     split = w * 0.52
@@ -74,9 +90,7 @@ def social(frame: Frame) -> Composition:
         comp.background += bg
         comp.art += art
         card = Box(m * 1.5, h * 0.5, w - 3 * m, h * 0.5 - m * 1.5)
-        comp.background.append(
-            Rect(card.x, card.y, card.w, card.h, with_alpha(pal.dark, 0.92), frame.short * 0.03)
-        )
+        comp.art.append(Rect(card.x, card.y, card.w, card.h, pal.dark, frame.short * 0.03))
         comp.slots += stack(card.inset(m * 0.7), parts, m * 0.25, valign="center")
     elif variant == 1:
         comp.background.append(Rect(0, 0, w, h, pal.dark))
