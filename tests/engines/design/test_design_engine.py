@@ -128,3 +128,13 @@ def test_svg_rasterises_like_the_png(engine, make_spec, prompt):
     diff = np.abs(svg_pixels.astype(int) - np.asarray(result.image).astype(int))
     assert diff.mean() < 2.5
     assert (diff.max(axis=2) > 40).mean() < 0.03
+
+
+def test_threads_give_the_same_pixels(engine, make_spec):
+    from concurrent.futures import ThreadPoolExecutor
+
+    specs = [make_spec(POSTER, 384, 384, seed=s) for s in range(6)]
+    serial = [engine.generate(spec)[0].image.tobytes() for spec in specs]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(lambda spec: engine.generate(spec)[0].image.tobytes(), specs))
+    assert threaded == serial
