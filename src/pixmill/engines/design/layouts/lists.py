@@ -1,7 +1,8 @@
 """Menus, simple infographics and lists, quote cards, product labels.
 
-Menu: a title, then the items as rows between hairlines. Infographic: a title
-and the items each beside a drawn marker, in one or two columns. Quote card: the
+Menu: a title, then the items as rows between hairlines, centred (0) or set left
+beside an accent bar (1). Infographic: a title and the items each beside a drawn
+marker in one or two columns (0), or as a grid of cards (1). Quote card: the
 quotation large in a serif beside a drawn quotation mark, the attribution below.
 Label: a badge on the pack front with the product name, details beneath.
 """
@@ -49,7 +50,14 @@ def _items(frame: Frame) -> list[Quote]:
 
 
 def _rows(
-    frame: Frame, box: Box, items: list[Quote], face: str, color, rule, marker=None
+    frame: Frame,
+    box: Box,
+    items: list[Quote],
+    face: str,
+    color,
+    rule,
+    marker=None,
+    align: str = "center",
 ) -> tuple[list[Slot], list]:
     """One slot per item, stacked, with a hairline or a marker beside each."""
     slots: list[Slot] = []
@@ -76,7 +84,7 @@ def _rows(
                 [
                     Paragraph(
                         item.text,
-                        TextStyle(face, 1.0, 1.15, "left" if marker else "center"),
+                        TextStyle(face, 1.0, 1.15, "left" if marker else align),
                         item.role,
                         color,
                         item.text,
@@ -101,9 +109,14 @@ def menu(frame: Frame) -> Composition:
     inner = Box(m, m, w - 2 * m, h - 2 * m)
     comp.background.append(decor.frame(inner, mix(pal.accent, ink, 0.3), frame.short * 0.004))
     title_h = inner.h * 0.2
+    align = "left" if frame.variant % 2 else "center"  # variant 1: a left-aligned menu
+    if align == "left":
+        comp.background.append(
+            Rect(inner.x + m * 0.4, inner.y + m, frame.short * 0.012, inner.h - 2 * m, pal.accent)
+        )
     comp.slots += stack(
         Box(inner.x + m, inner.y + m * 0.5, inner.w - 2 * m, title_h),
-        _title_part(frame, display, ink),
+        _title_part(frame, display, ink, align),
         0,
     )
     slots, art = _rows(
@@ -113,6 +126,7 @@ def menu(frame: Frame) -> Composition:
         text,
         ink,
         mix(pal.accent, paper, 0.3),
+        align=align,
     )
     comp.slots += slots
     comp.background += art
@@ -133,6 +147,26 @@ def infographic(frame: Frame) -> Composition:
     )
     items = _items(frame)
     body = Box(m, title_h + m * 2, w - 2 * m, h - title_h - m * 3)
+    if frame.variant % 2 and items:  # variant 1: a grid of cards
+        cols = 2 if len(items) > 2 and w >= h * 0.6 else 1
+        rows = (len(items) + cols - 1) // cols
+        gap = m * 0.4
+        cw, ch = (body.w - gap * (cols - 1)) / cols, (body.h - gap * (rows - 1)) / rows
+        card_color = mix(pal.accent2, pal.dark, 0.55)
+        for i, item in enumerate(items):
+            x, y = body.x + (i % cols) * (cw + gap), body.y + (i // cols) * (ch + gap)
+            comp.art.append(Rect(x, y, cw, ch, card_color, frame.short * 0.015))
+            comp.art.append(Rect(x, y, frame.short * 0.012, ch, pal.accent))
+            comp.slots.append(
+                Slot(
+                    Box(x + m * 0.5, y + ch * 0.12, cw - m * 0.8, ch * 0.76),
+                    [Paragraph(item.text, TextStyle(text, 1.0, 1.15), item.role, light, item.text)],
+                    max_size=min(ch * 0.3, frame.short * 0.07),
+                    min_size=6.0,
+                    valign="center",
+                )
+            )
+        return comp
     if len(items) > 5 and w > h * 0.9:
         half = (len(items) + 1) // 2
         for k, chunk in enumerate((items[:half], items[half:])):

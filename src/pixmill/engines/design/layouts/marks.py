@@ -2,8 +2,8 @@
 on transparency (the request's "auto" background turns transparent for these).
 
 Logo variants: 0, emblem above the wordmark; 1, emblem beside it; 2, wordmark only,
-with an underline swash. Sticker: a die-cut disc or rounded square with a white
-border, the picture inside, the title on a ribbon.
+with an underline swash. Sticker: a die-cut disc (0) or rounded square (1) with a
+white border, the picture inside, the title on a ribbon.
 """
 
 from __future__ import annotations
@@ -123,17 +123,21 @@ def sticker(frame: Frame) -> Composition:
     r = short / 2 - m
     cx, cy = w / 2, h / 2
     border = short * 0.035
-    shadow = frame.detail >= 2
-    if shadow:
-        comp.art.append(Ellipse(cx + border * 0.5, cy + border * 0.8, r, r, (0, 0, 0, 60)))
-    comp.art.append(Ellipse(cx, cy, r, r, (255, 255, 255)))
+    square = frame.variant % 2 == 1  # variant 1: a rounded-square die cut
+    corner = r * 0.35 if square else r
+    if frame.detail >= 2:  # a soft drop shadow
+        comp.art.append(
+            Rect(cx - r + border * 0.5, cy - r + border * 0.8, 2 * r, 2 * r, (0, 0, 0, 60), corner)
+        )
+    comp.art.append(Rect(cx - r, cy - r, 2 * r, 2 * r, (255, 255, 255), corner))
     inner = Box(cx - r + border, cy - r + border, 2 * (r - border), 2 * (r - border))
+    inner_corner = max(0.0, corner - border)
     _, setting, subjects = detect(frame)
     if setting or subjects:
-        bg, art = picture(frame, inner, corner=inner.w / 2, stand=0.6, scale=1.3)
+        bg, art = picture(frame, inner, corner=inner_corner, stand=0.6, scale=1.3)
         comp.art += bg + art
     else:
-        comp.art.append(Ellipse(cx, cy, inner.w / 2, inner.w / 2, pal.accent2))
+        comp.art.append(Rect(inner.x, inner.y, inner.w, inner.h, pal.accent2, inner_corner))
         comp.art += emblem(frame, cx, cy - inner.h * 0.12, inner.w * 0.22)
     q = roles(frame.brief)
     quotes = q["title"] + q["headline"] + q["tagline"] + q["info"] + q["body"]

@@ -3,7 +3,7 @@
 Banner: the text in a column on one side, the picture on the other (0: text left,
 1: text right, 2: text over a full-bleed picture). Social post: 0, a picture with
 a title card; 1, graphic; 2, picture top, text below. Thumbnail: a huge title on
-a bright plate, a subject beside it, a burst behind.
+a bright plate, a subject beside it (right, or left in variant 1), a burst behind.
 """
 
 from __future__ import annotations
@@ -127,7 +127,8 @@ def thumbnail(frame: Frame) -> Composition:
         else Rect(0, 0, w, h, ground)
     )
     wide = w >= h
-    subject_x = w * (0.75 if wide else 0.5)
+    mirrored = wide and frame.variant % 3 == 1  # variant 1: the subject on the left
+    subject_x = w * ((0.25 if mirrored else 0.75) if wide else 0.5)
     comp.background.append(
         decor.burst(subject_x, h * 0.5, max(w, h) * 0.8, with_alpha(pal.light, 0.12), 18)
     )
@@ -157,6 +158,11 @@ def thumbnail(frame: Frame) -> Composition:
         else text_parts(frame, display, text, label, "left", pal.light, pal.light)
     )
     parts += rest
-    col = Box(m, m, w * 0.55 - m, h - 2 * m) if wide else Box(m, m, w - 2 * m, h * 0.4)
+    if not wide:
+        col = Box(m, m, w - 2 * m, h * 0.4)
+    elif mirrored:
+        col = Box(w * 0.45, m, w * 0.55 - m, h - 2 * m)
+    else:
+        col = Box(m, m, w * 0.55 - m, h - 2 * m)
     comp.slots += stack(col, parts, m * 0.4, valign="center")
     return comp
