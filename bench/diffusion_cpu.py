@@ -107,6 +107,7 @@ CONFIGS = {
     "diffusers": "diffusers defaults (fp32, fused SDPA), as a user runs it",
     "bf16": "pixmill engine, bf16 only (chunked_attention=False)",
     "pixmill": "pixmill CPU path (bf16 + chunked attention), full VAE",
+    "pixmill+cl": "pixmill CPU path + channels_last (UNet and VAE), full VAE",
     "pixmill+taesd": "pixmill CPU path + tiny autoencoder decode",
     "pixmill+compile": "pixmill CPU path + tiny autoencoder + torch.compile",
 }
@@ -285,6 +286,8 @@ def child(name: str, pipeline_dir: Path, taesd_dir: Path, reps: int) -> dict:
         options = {"family": "sd-turbo", "device": "cpu"}
         if name == "bf16":
             options["chunked_attention"] = False
+        if name == "pixmill+cl":
+            options["channels_last"] = True
         if name in ("pixmill+taesd", "pixmill+compile"):
             options["tiny_vae"] = str(taesd_dir)
         if name == "pixmill+compile":
