@@ -239,9 +239,6 @@ class Brief:
     def has(self, *words: str) -> bool:
         return any(w in self.words for w in words)
 
-    def phrase(self, *phrases: str) -> bool:
-        return any(p in self.lowered for p in phrases)
-
     def by_role(self, role: str) -> list[Quote]:
         return [q for q in self.quotes if q.role == role]
 

@@ -81,33 +81,6 @@ NAMED: dict[str, tuple[int, int, int]] = {
     "sand": (220, 200, 160),
 }
 
-MOODS = (
-    "vibrant",
-    "pastel",
-    "neon",
-    "muted",
-    "monochrome",
-    "dark",
-    "light",
-    "bright",
-    "bold",
-    "minimalist",
-    "retro",
-    "contemporary",
-    "elegant",
-    "playful",
-    "corporate",
-    "vintage",
-    "futuristic",
-    "warm",
-    "cool",
-    "earthy",
-    "luxury",
-    "modern",
-    "night",
-    "sunset",
-)
-
 
 @dataclass(frozen=True)
 class Palette:

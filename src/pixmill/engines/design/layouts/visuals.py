@@ -24,24 +24,6 @@ PERSON_WORDS = (
     "interview",
     "character",
 )
-CITY_WORDS = (
-    "city",
-    "urban",
-    "skyline",
-    "street",
-    "nyc",
-    "downtown",
-    "metropolis",
-    "town",
-    "buildings",
-    "skyscrapers",
-    "york",
-    "london",
-    "paris",
-    "tokyo",
-)
-
-
 SKIES = (  # (top, bottom): plausible skies; the palette tints them
     ((38, 28, 92), (255, 120, 90)),  # sunset: indigo to coral
     ((20, 40, 110), (240, 90, 160)),  # dusk: navy to magenta
