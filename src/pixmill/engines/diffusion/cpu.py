@@ -37,7 +37,8 @@ _DTYPES = {
     "float16": torch.float16,
     "fp16": torch.float16,
 }
-_BF16_FAMILIES = frozenset({"flux-dev", "flux-schnell", "sd3", "sana", "pixart"})
+_BF16_PIPELINES = ("Flux", "StableDiffusion3", "Sana", "PixArt")
+"""Pipelines (by class-name prefix) trained in bf16, whose activations overflow fp16."""
 
 
 def pick_device(device: str | None) -> torch.device:
@@ -55,7 +56,7 @@ def cpu_has_fast_bf16() -> bool:
         return False
 
 
-def pick_dtype(device: torch.device, dtype: str | None, family: str | None = None) -> torch.dtype:
+def pick_dtype(device: torch.device, dtype: str | None, pipeline_class: str = "") -> torch.dtype:
     """The operator's dtype, else the fastest one this device runs well."""
     if dtype:
         try:
@@ -64,7 +65,7 @@ def pick_dtype(device: torch.device, dtype: str | None, family: str | None = Non
             known = ", ".join(_DTYPES)
             raise ValueError(f"Unknown dtype {dtype!r}; use one of {known}.") from None
     if device.type == "cuda":
-        if family in _BF16_FAMILIES and torch.cuda.is_bf16_supported():
+        if pipeline_class.startswith(_BF16_PIPELINES) and torch.cuda.is_bf16_supported():
             return torch.bfloat16
         return torch.float16
     if device.type == "cpu":

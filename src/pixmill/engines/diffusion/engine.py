@@ -94,7 +94,7 @@ class DiffusionEngine:
         self.device = cpu.pick_device(device)
         cpu.set_threads(threads)
         preset = get_family(family) if family else None
-        self.dtype = cpu.pick_dtype(self.device, dtype, preset.name if preset else None)
+        self.dtype = cpu.pick_dtype(self.device, dtype, loading.pipeline_class_name(folder))
         # 3. Load, then the family's table row and the model's sizes.
         self.pipeline = loading.load_pipeline(
             folder, dtype=self.dtype, keep_safety_checker=keep_safety_checker

@@ -132,6 +132,11 @@ def weights_variant(folder: Path) -> str | None:
     return None
 
 
+def pipeline_class_name(folder: Path) -> str:
+    """The pipeline class named in model_index.json, e.g. "FluxPipeline"."""
+    return str(_components(folder).get("_class_name", ""))
+
+
 def _components(folder: Path) -> dict[str, Any]:
     try:
         return json.loads((folder / PIPELINE_MARKER).read_text())
