@@ -202,6 +202,8 @@ class Part:
     paragraphs: list[Paragraph]
     weight: float
     size_ratio: float = 0.9
+    size_cap: float | None = None
+    """Largest base size in pixels, whatever the part's height (keeps the hierarchy)."""
     """Largest base size as a fraction of the part's height."""
     min_size: float = 7.0
     valign: str = "top"
@@ -230,7 +232,10 @@ def stack(box: Box, parts: list[Part], gap: float, *, valign: str = "top") -> li
             Slot(
                 part_box.inset(pad, pad) if pad else part_box,
                 part.paragraphs,
-                max_size=max(part.min_size, h * part.size_ratio),
+                max_size=max(
+                    part.min_size,
+                    min(h * part.size_ratio, part.size_cap or float("inf")),
+                ),
                 min_size=part.min_size,
                 valign=part.valign if part.valign != "top" else valign,
                 plate=part.plate,

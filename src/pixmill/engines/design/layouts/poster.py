@@ -39,6 +39,7 @@ def text_parts(
                 [Paragraph(t, TextStyle(display, 1.0, 1.0, align, max_lines=3), "title", color, t)],
                 3.0,
                 0.8,
+                size_cap=frame.short * 0.3,
                 valign="bottom",
             )
         )
@@ -57,6 +58,7 @@ def text_parts(
                 ),
                 1.2 + 0.3 * min(len(subs), 4),
                 0.4,
+                size_cap=frame.short * 0.075,
             )
         )
     if q["info"]:
@@ -72,6 +74,7 @@ def text_parts(
                 ),
                 1.0 + 0.2 * len(q["info"]),
                 0.33,
+                size_cap=frame.short * 0.06,
                 plate=info_plate,
                 plate_radius=frame.short * 0.01,
             )
@@ -82,6 +85,7 @@ def text_parts(
                 simple_paragraphs(q["body"], text, color, align=align, gap=0.6),
                 1.0 + 0.5 * len(q["body"]),
                 0.22,
+                size_cap=frame.short * 0.045,
             )
         )
     return parts

@@ -27,7 +27,8 @@ def banner(frame: Frame) -> Composition:
     light, accent = pal.light, mix(pal.accent, (255, 255, 255), 0.35)
     wide = w >= h
     parts = text_parts(frame, display, text, label, "left", light, accent, info_plate=pal.accent)
-    if not wide and variant != 2:  # a tall or square banner: picture and text stacked
+    if not wide:  # a tall banner: picture and text stacked
+        variant = 1 if variant == 1 else 0
         pic_box = Box(0, 0, w, h * 0.5) if variant == 0 else Box(0, h * 0.5, w, h * 0.5)
         col = (
             Box(m, h * 0.5 + m, w - 2 * m, h * 0.5 - 2 * m)
@@ -55,7 +56,7 @@ def banner(frame: Frame) -> Composition:
                         (0, 0),
                         (w * 0.75, 0),
                         (with_alpha(scrim, 0.92), with_alpha(scrim, 0.8), with_alpha(scrim, 0.0)),
-                        (0.0, 0.55, 1.0),
+                        (0.0, 0.7, 1.0),
                     ),
                 )
             )
