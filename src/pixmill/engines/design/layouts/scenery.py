@@ -120,6 +120,7 @@ SUBJECTS = {
         "model",
     ),
     "rocket": ("rocket", "spaceship", "launch", "astronaut"),
+    "boat": ("boat", "boats", "sailboat", "sailing", "yacht", "ship"),
 }
 
 
@@ -287,6 +288,11 @@ def _setting(frame, box, setting, horizon, time, bg) -> float:
         bg.append(Rect(box.x, box.y + box.h * 0.88, box.w, box.h * 0.12, (70, 70, 85)))
         return box.y + box.h * 0.9
     if setting == "sea":
+        if frame.brief.has(*SETTINGS["mountains"]):  # a lake or a fjord: peaks behind
+            far = mix(mix((110, 120, 160), pal.accent2, 0.2), (10, 10, 30), dim)
+            bg += nature.mountains(
+                box.x, box.w, horizon + 1, box.h * 0.3, far, rng, snow=(245, 248, 255), peaks=3
+            )
         sea_color = mix(mix((20, 90, 160), pal.accent2, 0.2), (5, 10, 30), dim)
         bg += nature.sea(
             box.x,
@@ -352,6 +358,10 @@ def bottom_of(frame: Frame, time: str) -> tuple:
     return _sky(time, frame)[1]
 
 
+def setting_is_sea(frame: Frame) -> bool:
+    return detect(frame)[1] == "sea"
+
+
 def subject_color(frame: Frame, name: str, default):
     """The colour named just before a subject's word ("a red car"), else `default`."""
     words = frame.brief.lowered.replace(",", " ").split()
@@ -369,7 +379,7 @@ def _subjects(frame, box, subjects, base, art, scale) -> None:
     for i, name in enumerate(drawn[:4]):
         cx = box.x + box.w * (i + 1) / (n + 1) if n > 1 else box.x + box.w * 0.5
         size = short * (0.42 if n == 1 else 0.3)
-        if detail >= 2 and name not in ("rocket", "flowers"):  # a soft ground shadow
+        if detail >= 2 and name not in ("rocket", "flowers", "boat"):  # a soft ground shadow
             art.append(Ellipse(cx, base, size * 0.45, size * 0.06, (0, 0, 0, 60)))
         if name == "cat":
             fur = rng.choice(((235, 150, 70), (70, 70, 80), (240, 235, 225), (150, 110, 80)))
@@ -405,6 +415,11 @@ def _subjects(frame, box, subjects, base, art, scale) -> None:
                     (255, 210, 80),
                     (60, 140, 60),
                 )
+        elif name == "boat":
+            water = box.y + box.h * 0.72 if setting_is_sea(frame) else base
+            art += things.boat(
+                cx, water, size * 1.2, subject_color(frame, name, (240, 240, 245)), pal.accent
+            )
         elif name == "rocket":
             art += things.rocket(cx, base - size * 0.3, size * 1.2, (235, 235, 240), pal.accent)
         elif name == "person":

@@ -234,15 +234,17 @@ def fruit(cx: float, base: float, size: float, color: Color) -> list[Shape]:
 
 
 def pizza(cx: float, base: float, size: float) -> list[Shape]:
+    """A pizza lying on the table, seen at an angle (an ellipse)."""
     s = size
+    k = 0.42  # vertical squash of the view
+    cy = base - s * 0.5 * k
     items: list[Shape] = [
-        Ellipse(cx, base - s * 0.5, s * 0.5, s * 0.5, (214, 150, 70)),
-        Ellipse(cx, base - s * 0.5, s * 0.43, s * 0.43, (240, 200, 90)),
+        Ellipse(cx, cy + s * 0.03, s * 0.5, s * 0.5 * k, (190, 125, 55)),
+        Ellipse(cx, cy, s * 0.5, s * 0.5 * k, (214, 150, 70)),
+        Ellipse(cx, cy, s * 0.43, s * 0.43 * k, (240, 200, 90)),
     ]
     for dx, dy in ((-0.2, -0.1), (0.15, -0.2), (0.05, 0.15), (-0.15, 0.2), (0.25, 0.1)):
-        items.append(
-            Ellipse(cx + dx * s, base - s * 0.5 + dy * s, s * 0.07, s * 0.07, (190, 50, 40))
-        )
+        items.append(Ellipse(cx + dx * s, cy + dy * s * k, s * 0.07, s * 0.07 * k, (190, 50, 40)))
     return items
 
 
@@ -348,5 +350,41 @@ def rocket(cx: float, base: float, size: float, body: Color, accent: Color) -> l
                 ("Z",),
             ),
             (255, 170, 60),
+        ),
+    ]
+
+
+def boat(cx: float, base: float, size: float, hull: Color, sail: Color) -> list[Shape]:
+    """A sailing boat on the water line `base`; `size` is its length."""
+    s = size
+    return [
+        Path(
+            (
+                ("M", cx - s * 0.5, base - s * 0.12),
+                ("L", cx + s * 0.5, base - s * 0.12),
+                ("L", cx + s * 0.36, base + s * 0.04),
+                ("L", cx - s * 0.38, base + s * 0.04),
+                ("Z",),
+            ),
+            hull,
+        ),
+        Rect(cx - s * 0.015, base - s * 0.85, s * 0.03, s * 0.74, (70, 60, 55)),
+        Path(
+            (
+                ("M", cx + s * 0.03, base - s * 0.82),
+                ("L", cx + s * 0.4, base - s * 0.18),
+                ("L", cx + s * 0.03, base - s * 0.18),
+                ("Z",),
+            ),
+            sail,
+        ),
+        Path(
+            (
+                ("M", cx - s * 0.03, base - s * 0.7),
+                ("L", cx - s * 0.3, base - s * 0.18),
+                ("L", cx - s * 0.03, base - s * 0.18),
+                ("Z",),
+            ),
+            mix(sail, (0, 0, 0), 0.12),
         ),
     ]
