@@ -116,6 +116,12 @@ def layout(frame: Frame) -> Composition:
         )
     )
 
+    # cover furniture: a rule under the masthead, a barcode at the foot
+    rule_y = mast_box.bottom + (column.y - mast_box.bottom) * 0.45
+    comp.art.append(Rect(m, rule_y, w - 2 * m, max(1.5, h * 0.002), with_alpha(pal.light, 0.8)))
+    if not band and frame.detail >= 1:
+        comp.art += barcode(Box(w - m - w * 0.11, h - m - h * 0.055, w * 0.11, h * 0.055))
+
     # 2. masthead
     light, accent = pal.light, pal.accent
     hue, _, _ = to_hsl(pal.accent)
@@ -187,3 +193,16 @@ def layout(frame: Frame) -> Composition:
             )
         )
     return comp
+
+
+def barcode(box: Box) -> list:
+    """A white label with black bars (no digits: only quoted text is set)."""
+    bars = []
+    x = box.x + box.w * 0.08
+    widths = (1, 2, 1, 1, 3, 1, 2, 1, 1, 2, 3, 1, 1, 2, 1, 3, 1, 1, 2, 1, 1, 2, 1, 3, 1)
+    unit = box.w * 0.84 / (sum(widths) * 1.6)
+    for i, k in enumerate(widths):
+        if i % 2 == 0:
+            bars.append(Rect(x, box.y + box.h * 0.12, k * unit, box.h * 0.76, (20, 20, 24)))
+        x += k * unit * 1.6
+    return [Rect(box.x, box.y, box.w, box.h, (255, 255, 255)), *bars]
