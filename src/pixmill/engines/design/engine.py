@@ -17,6 +17,7 @@ from pixmill.engines.design import fonts, render
 from pixmill.engines.design.compose import (
     Design,
     compose,
+    measure_scale,
     measured_backdrop,
     supersample_for,
 )
@@ -49,6 +50,7 @@ class DesignEngine:
         brief = brief_module.parse(spec.prompt)
         transparent = spec.background == "transparent"
         factor = supersample_for(spec.quality, spec.width, spec.height)
+        spec_size = (spec.width, spec.height)
         images: list[GeneratedImage] = []
         for index in range(spec.n):
             seed = spec.image_seed(index)
@@ -60,7 +62,7 @@ class DesignEngine:
                 raster = render.Raster(scene, supersample=factor)
                 raster.draw_backdrop(transparent=transparent)
                 rasters.append(raster)
-                if factor == 1 and not transparent:
+                if factor == 1 and not transparent and measure_scale(*spec_size) == 1.0:
                     return raster.pixels(), 1.0
                 return measured_backdrop(scene)
 
