@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 from PIL import Image
+
+from pixmill.onnx import build_session
 
 
 class WeightsNotFound(RuntimeError):
@@ -54,17 +55,6 @@ def locate_weights(candidates: tuple[PackagedWeights, ...] = SALIENCY_WEIGHTS) -
         f"No salient-object segmentation weights found (looked in: {names}). "
         f"Install them with: {INSTALL_HINT}"
     )
-
-
-def build_session(model_path: Path, *, threads: int | None = None) -> ort.InferenceSession:
-    """A CPU (or CUDA, when onnxruntime-gpu is installed) session for one .onnx file."""
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    if threads is not None:
-        options.intra_op_num_threads = threads
-    available = ort.get_available_providers()
-    providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]
-    return ort.InferenceSession(str(model_path), sess_options=options, providers=providers)
 
 
 class SaliencyNet:

@@ -21,6 +21,7 @@ import onnxruntime as ort
 from PIL import Image
 
 from pixmill.moderation.verdicts import ImageVerdict, ModerationLevel
+from pixmill.onnx import build_session
 
 DEFAULT_THRESHOLDS: dict[str, float] = {"auto": 0.4, "low": 0.8}
 """open_nsfw's authors call scores under 0.2 safe and over 0.8 very likely NSFW."""
@@ -66,8 +67,8 @@ class ImageModerator:
         if self._session is None:
             with self._lock:
                 if self._session is None:
-                    self._session = _build_session(
-                        self._model_path or bundled_model_path(), self._threads
+                    self._session = build_session(
+                        self._model_path or bundled_model_path(), threads=self._threads
                     )
         return self._session
 
@@ -94,16 +95,6 @@ class ImageModerator:
             )
             for score in self.scores(images)
         ]
-
-
-def _build_session(path: Path, threads: int | None) -> ort.InferenceSession:
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    if threads is not None:
-        options.intra_op_num_threads = threads
-    available = ort.get_available_providers()
-    providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]
-    return ort.InferenceSession(str(path), sess_options=options, providers=providers)
 
 
 def _preprocess(image: Image.Image) -> np.ndarray:
