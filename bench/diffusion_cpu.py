@@ -11,7 +11,8 @@ SD 2.x, and the tiny autoencoder (TAESD, AutoencoderTiny's default config).
 Each configuration runs in its own process, so that its peak memory is its own. It
 prints seconds per image (best of --reps after one warm-up), the time of each stage,
 the UNet's FLOPs (torch.utils.flop_counter) over its time against this machine's
-matmul throughput measured in the same run, and peak resident memory.
+matmul throughput measured in the same process, peak resident memory, and the cores the
+best run got (the CPU may be shared: compare rows of one run, and run it twice).
 """
 
 from __future__ import annotations
@@ -196,34 +197,39 @@ def main() -> None:
     results = {}
     for name in names:
         results[name] = result = run_child(name, pipeline_dir, taesd_dir, args.reps)
-        print_row(name, result, peak, results.get("diffusers"))
+        print_row(name, result, results.get("diffusers"))
     print()
     for name in names:
         print(f"  {name:16} {CONFIGS[name]}")
+    print(
+        "  'of matmul': the UNet's FLOP/s over a 4096^2 matmul's in its precision, measured in\n"
+        "  the same process; 'cores': CPU seconds per wall second of the best run (below the\n"
+        "  thread count when other work shared the CPU)."
+    )
 
 
 HEADER = (
     f"{'configuration':16} {'s/image':>8} {'speed-up':>8} {'text':>6} {'unet':>6} "
-    f"{'decode':>7} {'other':>6}   {'UNet GFLOP':>10} {'GFLOP/s':>8} {'of matmul':>15} "
-    f"{'peak RSS':>9}"
+    f"{'decode':>7} {'other':>6}   {'UNet GFLOP':>10} {'GFLOP/s':>8} {'of matmul':>17} "
+    f"{'peak RSS':>9} {'cores':>6}"
 )
 
 
-def print_row(name: str, result: dict, peak: dict, baseline: dict | None) -> None:
+def print_row(name: str, result: dict, baseline: dict | None) -> None:
     if baseline is result or baseline is None:
         print(HEADER)
     stages = result["stages"]
     other = result["total"] - sum(stages.values())
     achieved = result["unet_flops"] / stages["unet"]
-    dtype = result["dtype"]
-    share = achieved / peak[dtype]
+    precision = "bf16" if result["dtype"] == "bfloat16" else "fp32"
+    share = achieved / result["matmul"]
     speedup = (baseline or result)["total"] / result["total"]
     print(
         f"{name:16} {result['total']:8.2f} {speedup:7.1f}x {stages['text']:6.2f} "
         f"{stages['unet']:6.2f} {stages['decode']:7.2f} {other:6.2f}   "
         f"{result['unet_flops'] / 1e9:10.0f} {achieved / 1e9:8.0f} "
-        f"{share:6.0%} of {'bf16' if dtype == 'bfloat16' else 'fp32':4}   "
-        f"{result['peak_rss'] / 2**30:6.1f} GiB",
+        f"{share:4.0%} of {result['matmul'] / 1e9:4.0f} {precision}  "
+        f"{result['peak_rss'] / 2**30:6.1f} GiB {result['cores']:6.2f}",
         flush=True,
     )
 
@@ -306,22 +312,26 @@ def child(name: str, pipeline_dir: Path, taesd_dir: Path, reps: int) -> dict:
     started = time.perf_counter()
     make_one()  # warm-up (and compilation, if any)
     warmup = time.perf_counter() - started
-    best, stages = float("inf"), {}
+    unet = getattr(pipeline.unet, "_orig_mod", pipeline.unet)
+    dtype = str(unet.dtype).removeprefix("torch.")
+    matmul = matmul_throughput(dtype)  # in this process, just before its runs
+    best, stages, cores = float("inf"), {}, 0.0
     for _ in range(reps):
         timer.reset()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         make_one()
         elapsed = time.perf_counter() - started
         if elapsed < best:
             best, stages = elapsed, dict(timer.totals)
-    unet = getattr(pipeline.unet, "_orig_mod", pipeline.unet)
-    dtype = unet.dtype
+            cores = (time.process_time() - cpu_started) / elapsed
     return {
         "total": best,
         "warmup": warmup,
         "stages": stages,
-        "unet_flops": unet_flops(unet, dtype),
-        "dtype": str(dtype).removeprefix("torch."),
+        "cores": cores,
+        "unet_flops": unet_flops(unet, unet.dtype),
+        "matmul": matmul,
+        "dtype": dtype,
         "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
     }
 
