@@ -68,6 +68,19 @@ class Path:
     stroke_width: float = 0.0
 
 
+def circle_commands(cx: float, cy: float, r: float) -> tuple[tuple, ...]:
+    """Path commands for a circle: four cubic arcs, starting and ending at its right."""
+    k = 0.5523 * r
+    return (
+        ("M", cx + r, cy),
+        ("C", cx + r, cy + k, cx + k, cy + r, cx, cy + r),
+        ("C", cx - k, cy + r, cx - r, cy + k, cx - r, cy),
+        ("C", cx - r, cy - k, cx - k, cy - r, cx, cy - r),
+        ("C", cx + k, cy - r, cx + r, cy - k, cx + r, cy),
+        ("Z",),
+    )
+
+
 @dataclass(frozen=True)
 class Line:
     x0: float

@@ -15,6 +15,7 @@ from pixmill.engines.design.scene import (
     RadialGradient,
     Rect,
     Shape,
+    circle_commands,
 )
 
 
@@ -55,20 +56,8 @@ def stars(x, y, w, h, count: int, color: Color, rng: random.Random, avoid=()) ->
         r = max(0.6, rng.random() ** 3 * min(w, h) * 0.004)
         if any(b.x - r <= sx <= b.right + r and b.y - r <= sy <= b.bottom + r for b in avoid):
             continue
-        commands += _circle_commands(sx, sy, r)
+        commands += circle_commands(sx, sy, r)
     return [Path(tuple(commands), color)] if commands else []
-
-
-def _circle_commands(cx: float, cy: float, r: float) -> list[tuple]:
-    k = 0.5523 * r
-    return [
-        ("M", cx + r, cy),
-        ("C", cx + r, cy + k, cx + k, cy + r, cx, cy + r),
-        ("C", cx - k, cy + r, cx - r, cy + k, cx - r, cy),
-        ("C", cx - r, cy - k, cx - k, cy - r, cx, cy - r),
-        ("C", cx + k, cy - r, cx + r, cy - k, cx + r, cy),
-        ("Z",),
-    ]
 
 
 def _rect_commands(x: float, y: float, w: float, h: float) -> list[tuple]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 
-from pixmill.engines.design.scene import Box, Color, Ellipse, Group, Path, Shape
+from pixmill.engines.design.scene import Box, Color, Ellipse, Group, Path, Shape, circle_commands
 
 
 def circles(
@@ -27,19 +27,7 @@ def circles(
 
 
 def ring(cx: float, cy: float, r: float, color: Color, width: float) -> Shape:
-    return Path(_circle(cx, cy, r), None, color, width)
-
-
-def _circle(cx: float, cy: float, r: float) -> tuple[tuple, ...]:
-    k = 0.5523 * r
-    return (
-        ("M", cx + r, cy),
-        ("C", cx + r, cy + k, cx + k, cy + r, cx, cy + r),
-        ("C", cx - k, cy + r, cx - r, cy + k, cx - r, cy),
-        ("C", cx - r, cy - k, cx - k, cy - r, cx, cy - r),
-        ("C", cx + k, cy - r, cx + r, cy - k, cx + r, cy),
-        ("Z",),
-    )
+    return Path(circle_commands(cx, cy, r), None, color, width)
 
 
 def diagonal_band(box: Box, color: Color, t0: float, t1: float, slope: float = 0.35) -> Shape:
