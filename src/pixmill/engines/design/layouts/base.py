@@ -70,6 +70,12 @@ class Composition:
     art: list[Shape] = field(default_factory=list)
     slots: list[Slot] = field(default_factory=list)
 
+    def add_picture(self, layers: tuple[list[Shape], list[Shape]]) -> None:
+        """Add a picture's (background, art), as `scenery.picture` returns them."""
+        background, art = layers
+        self.background += background
+        self.art += art
+
 
 def split_kicker(text: str) -> tuple[str, str] | None:
     """'Exclusive Interview: Behind the Scenes' -> ('Exclusive Interview:', 'Behind...')."""

@@ -31,26 +31,20 @@ def book(frame: Frame) -> Composition:
     if variant == 0:
         title_h = h * 0.26
         panel = Box(m * 1.5, m + title_h + m * 0.5, w - 3 * m, h * 0.42)
-        bg, art = picture(frame, panel, corner=frame.short * 0.02)
-        comp.background += bg
-        comp.art += art
+        comp.add_picture(picture(frame, panel, corner=frame.short * 0.02))
         comp.slots += stack(Box(m, m, w - 2 * m, title_h), title, 0)
         foot_top = panel.bottom + m * 0.6
         comp.slots += stack(Box(m, foot_top, w - 2 * m, h - m - foot_top), rest, m * 0.3)
     elif variant == 1:
         pic = Box(0, 0, w, h * 0.64)
-        bg, art = picture(frame, pic)
-        comp.background += bg
-        comp.art += art
+        comp.add_picture(picture(frame, pic))
         comp.background.append(Rect(0, h * 0.64 - 1, w, h * 0.012, pal.accent))
         comp.slots += stack(Box(m, h * 0.68, w - 2 * m, h * 0.32 - m), parts, m * 0.3)
     else:
         rule = max(1.5, frame.short * 0.004)
         for y in (h * 0.14, h * 0.7):
             comp.background.append(Line(m * 1.5, y, w - m * 1.5, y, accent, rule))
-        bg, art = abstract_picture(frame, Box(0, h * 0.74, w, h * 0.26))
-        comp.background += bg
-        comp.art += art
+        comp.add_picture(abstract_picture(frame, Box(0, h * 0.74, w, h * 0.26)))
         comp.slots += stack(
             Box(m * 1.5, h * 0.17, w - 3 * m, h * 0.5), parts, m * 0.4, valign="center"
         )
@@ -67,9 +61,7 @@ def album(frame: Frame) -> Composition:
     parts = text_parts(frame, display, text, label, "left", light, accent)
     full = Box(0, 0, w, h)
     if variant == 0:
-        bg, art = picture(frame, full)
-        comp.background += bg
-        comp.art += art
+        comp.add_picture(picture(frame, full))
         scrim = mix(pal.dark, (0, 0, 0), 0.4)
         comp.background.append(
             Rect(
@@ -84,16 +76,12 @@ def album(frame: Frame) -> Composition:
         )
         comp.slots += stack(Box(m, m, w * 0.7 - m, h * 0.3), parts, m * 0.2)
     elif variant == 1:
-        bg, art = abstract_picture(frame, full)
-        comp.background += bg
-        comp.art += art
+        comp.add_picture(abstract_picture(frame, full))
         band = Box(0, h * 0.62, w, h * 0.26)
         comp.background.append(Rect(band.x, band.y, band.w, band.h, pal.dark))
         comp.slots += stack(band.inset(m, band.h * 0.12), parts, m * 0.2, valign="center")
     else:
         comp.background.append(Rect(0, 0, w, h, pal.dark))
-        bg, art = picture(frame, Box(0, 0, w, h * 0.7))
-        comp.background += bg
-        comp.art += art
+        comp.add_picture(picture(frame, Box(0, 0, w, h * 0.7)))
         comp.slots += stack(Box(m, h * 0.72, w - 2 * m, h * 0.28 - m), parts, m * 0.2)
     return comp

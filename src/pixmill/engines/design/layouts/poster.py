@@ -109,12 +109,11 @@ def layout(frame: Frame) -> Composition:
         side = w * 0.46
         pic = Box(side + m * 0.5, m, w - side - 1.5 * m, h - 2 * m) if variant != 1 else full
         if variant == 2:
-            bg, art = abstract_picture(frame, full)
+            layers = abstract_picture(frame, full)
         else:
-            bg, art = picture(frame, pic, corner=m * 0.4 if variant == 0 else 0.0)
+            layers = picture(frame, pic, corner=m * 0.4 if variant == 0 else 0.0)
         comp.background.append(Rect(0, 0, w, h, pal.dark if variant == 0 else pal.bg))
-        comp.background += bg
-        comp.art += art
+        comp.add_picture(layers)
         if variant != 0:
             comp.background.append(
                 Rect(
@@ -141,18 +140,14 @@ def layout(frame: Frame) -> Composition:
         pic_top = m + title_h + m * 0.5
         foot_h = h * (0.2 if rest else 0.0)
         pic = Box(m, pic_top, w - 2 * m, h - pic_top - m - foot_h - (m * 0.5 if rest else 0))
-        bg, art = picture(frame, pic, corner=m * 0.3)
-        comp.background += bg
-        comp.art += art
+        comp.add_picture(picture(frame, pic, corner=m * 0.3))
         comp.slots += stack(Box(m, m, w - 2 * m, title_h), title_parts, 0)
         if rest:
             comp.slots += stack(Box(m, h - m - foot_h, w - 2 * m, foot_h), rest, m * 0.3)
         return comp
     if variant == 1:  # picture bleeding off the top, text on the dark foot
         comp.background.append(Rect(0, 0, w, h, scrim))
-        bg, art = picture(frame, Box(0, 0, w, h * 0.6))
-        comp.background += bg
-        comp.art += art
+        comp.add_picture(picture(frame, Box(0, 0, w, h * 0.6)))
         top = h * 0.42
         comp.background.append(
             Rect(
@@ -171,9 +166,7 @@ def layout(frame: Frame) -> Composition:
     comp.background.append(Rect(0, 0, w, h, pal.dark))
     inner = Box(m, m, w - 2 * m, h - 2 * m)
     band = Box(0, h * 0.5, w, h * 0.5)
-    bg, art = abstract_picture(frame, band)
-    comp.background += bg
-    comp.art += art
+    comp.add_picture(abstract_picture(frame, band))
     comp.background.append(decor.frame(inner.inset(-m * 0.4), pal.accent, max(2.0, m * 0.08)))
     comp.slots += stack(Box(m, m, w - 2 * m, h * 0.5 - m * 1.3), parts, m * 0.3)
     return comp

@@ -35,15 +35,11 @@ def banner(frame: Frame) -> Composition:
             if variant == 0
             else Box(m, m, w - 2 * m, h * 0.5 - 2 * m)
         )
-        bg, art = picture(frame, pic_box)
-        comp.background += bg
-        comp.art += art
+        comp.add_picture(picture(frame, pic_box))
         comp.slots += stack(col, parts, m * 0.3, valign="center")
         return comp
     if variant == 2 or not wide:
-        bg, art = picture(frame, Box(0, 0, w, h))
-        comp.background += bg
-        comp.art += art
+        comp.add_picture(picture(frame, Box(0, 0, w, h)))
         scrim = mix(pal.dark, (0, 0, 0), 0.3)
         if wide:  # darken the text side only
             comp.background.append(
@@ -70,9 +66,7 @@ def banner(frame: Frame) -> Composition:
         pic, col = Box(split, 0, w - split, h), Box(m, m, split - 2 * m, h - 2 * m)
     else:
         pic, col = Box(0, 0, w - split, h), Box(w - split + m, m, split - 2 * m, h - 2 * m)
-    bg, art = picture(frame, pic)
-    comp.background += bg
-    comp.art += art
+    comp.add_picture(picture(frame, pic))
     comp.slots += stack(col, parts, m * 0.3, valign="center")
     return comp
 
@@ -87,25 +81,19 @@ def social(frame: Frame) -> Composition:
     parts = text_parts(frame, display, text, label, "center", light, accent)
     full = Box(0, 0, w, h)
     if variant == 0:
-        bg, art = picture(frame, full)
-        comp.background += bg
-        comp.art += art
+        comp.add_picture(picture(frame, full))
         card = Box(m * 1.5, h * 0.5, w - 3 * m, h * 0.5 - m * 1.5)
         comp.art.append(Rect(card.x, card.y, card.w, card.h, pal.dark, frame.short * 0.03))
         comp.slots += stack(card.inset(m * 0.7), parts, m * 0.25, valign="center")
     elif variant == 1:
         comp.background.append(Rect(0, 0, w, h, pal.dark))
-        bg, art = abstract_picture(frame, Box(0, 0, w, h * 0.45))
-        comp.background += bg
-        comp.art += art
+        comp.add_picture(abstract_picture(frame, Box(0, 0, w, h * 0.45)))
         comp.slots += stack(
             Box(m, h * 0.5, w - 2 * m, h * 0.5 - m), parts, m * 0.3, valign="center"
         )
     else:
         comp.background.append(Rect(0, 0, w, h, pal.dark))
-        bg, art = picture(frame, Box(m, m, w - 2 * m, h * 0.55), corner=frame.short * 0.03)
-        comp.background += bg
-        comp.art += art
+        comp.add_picture(picture(frame, Box(m, m, w - 2 * m, h * 0.55), corner=frame.short * 0.03))
         comp.slots += stack(
             Box(m, h * 0.55 + m * 1.5, w - 2 * m, h * 0.45 - m * 2.5),
             parts,
