@@ -116,56 +116,31 @@ def headline_paragraphs(
         gap_before = gap if paragraphs else 0.0
         parts = split_kicker(quote.text)
         number = split_number(quote.text) if index == 0 and lead_scale > 1 else None
+        # (text, face, scale, leading, gap before, colour) of each line the quote sets
         if number:
             digits, rest = number
-            paragraphs.append(
-                Paragraph(
-                    digits,
-                    TextStyle(number_face, scale * 2.4, 1.0, align, gap_before=gap_before),
-                    "headline",
-                    kicker_color,
-                    quote.text,
-                )
-            )
-            paragraphs.append(
-                Paragraph(
-                    rest,
-                    TextStyle(face, scale, 1.08, align, gap_before=0.1),
-                    "headline",
-                    color,
-                    quote.text,
-                )
-            )
+            lines = [
+                (digits, number_face, scale * 2.4, 1.0, gap_before, kicker_color),
+                (rest, face, scale, 1.08, 0.1, color),
+            ]
         elif parts:
             kicker, deck = parts
-            paragraphs.append(
-                Paragraph(
-                    kicker,
-                    TextStyle(kicker_face, scale * 0.8, 1.1, align, gap_before=gap_before),
-                    "headline",
-                    kicker_color,
-                    quote.text,
-                )
-            )
-            paragraphs.append(
-                Paragraph(
-                    deck,
-                    TextStyle(face, scale, 1.08, align, gap_before=0.15),
-                    "headline",
-                    color,
-                    quote.text,
-                )
-            )
+            lines = [
+                (kicker, kicker_face, scale * 0.8, 1.1, gap_before, kicker_color),
+                (deck, face, scale, 1.08, 0.15, color),
+            ]
         else:
-            paragraphs.append(
-                Paragraph(
-                    quote.text,
-                    TextStyle(face, scale, 1.08, align, gap_before=gap_before),
-                    "headline",
-                    color,
-                    quote.text,
-                )
+            lines = [(quote.text, face, scale, 1.08, gap_before, color)]
+        paragraphs += [
+            Paragraph(
+                text,
+                TextStyle(line_face, size, leading, align, gap_before=before),
+                "headline",
+                ink,
+                quote.text,
             )
+            for text, line_face, size, leading, before, ink in lines
+        ]
     return paragraphs
 
 
