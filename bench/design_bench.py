@@ -13,10 +13,15 @@ from __future__ import annotations
 import argparse
 import io
 import statistics
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.engines.design.design_prompts import make_spec
 
 from pixmill.engines.design import DesignEngine
-from pixmill.request import RenderSpec
 
 GENRES: dict[str, str] = {
     "magazine": 'magazine cover called "Urban Pulse" headlines "10 Hidden Cafés You\'ll Love in '
@@ -66,18 +71,7 @@ def main() -> None:
         prompt = GENRES[genre]
         for quality in qualities:
             for width, height in SIZES:
-                spec = RenderSpec(
-                    prompt=prompt,
-                    model="design",
-                    n=1,
-                    width=width,
-                    height=height,
-                    quality=quality,
-                    background="opaque",
-                    output_format="png",
-                    output_compression=100,
-                    seed=1,
-                )
+                spec = make_spec(prompt, width, height, quality=quality, seed=1)
                 engine.generate(spec)  # warm caches
                 image = engine.generate(spec)[0].image
                 render = median_time(lambda spec=spec: engine.generate(spec), args.repeats)

@@ -11,53 +11,20 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 import time
 from pathlib import Path
 
 from PIL import Image, ImageDraw
 
 from pixmill.engines.design import DesignEngine
-from pixmill.request import RenderSpec, auto_background, auto_size
+from pixmill.request import auto_background, auto_size
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_REQUEST = ROOT.parent / "shared/examples/seed-request.json"
+sys.path.insert(0, str(ROOT))
 
-PROMPTS: list[str] = [
-    'a magazine cover called "Nordic Living." with the headlines "Cabins by the Fjord" '
-    '"Slow Mornings at Home" "The New Hygge: Twelve Ideas"',
-    'A vibrant poster for a jazz night called "Blue Hour" with the tagline "Live every Friday" '
-    'date "March 14, 9 PM"',
-    'concert poster "ECHO DISTRICT" "World Tour 2026" "Madison Square Garden"',
-    'a retro flyer for a bake sale "Sweet Saturday" "Cakes, cookies and pies" '
-    '"Saturday at the Old Hall"',
-    'a book cover for a thriller novel titled "The Silent Harbor" by "Mara Quinn"',
-    'an album cover for "Neon Tides" by "The Midnight Owls"',
-    'a web banner for a coffee shop "Brew & Co." "Fresh roasted every morning" "Order online"',
-    'an instagram post for a yoga studio "Find Your Flow" "Classes start Monday"',
-    'a youtube thumbnail "I Tried Living in Tokyo for 30 Days"',
-    'a minimalist logo for "Northwind Labs" tagline "Data you can trust"',
-    'a playful sticker of a cat "Stay Pawsitive"',
-    'a business card for "Jane Doe" "Senior Product Designer" "jane@example.com"',
-    'a wedding invitation "Anna & Luca" "request the pleasure of your company" '
-    '"June 14, 2026 Villa Rosa"',
-    'a vintage product label for honey "Wildflower Honey" "Raw & Unfiltered" "500 g"',
-    'a cafe menu "Morning Menu" items "Espresso" "Cappuccino" "Croissant" "Avocado Toast"',
-    'a quote card "The best way to predict the future is to invent it." "Alan Kay"',
-    'an infographic "Tips for Better Sleep" "Keep a schedule" "Cut caffeine after noon" '
-    '"Dim the lights" "No screens in bed"',
-    'a dark neon poster "NIGHT DRIVE" "Synthwave all night" "Saturday at The Garage"',
-    'a pastel poster "Spring Market" "Fresh flowers, local bread" "Sundays, Old Town Square"',
-    'a corporate website header "Cloud Security Made Simple" "Start your free trial"',
-    "a landscape with mountains at sunset",
-    "a city at night",
-    "a cat on a sofa",
-    "a beach with a dog",
-    "a forest with a house",
-    "a red car in the countryside",
-    "a cup of coffee",
-    "a rocket in space",
-    "something utterly indescribable",
-]
+from tests.engines.design.design_prompts import GALLERY_PROMPTS, make_spec  # noqa: E402
 
 
 def slug(text: str, index: int) -> str:
@@ -72,24 +39,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    prompts = list(PROMPTS)
+    prompts = list(GALLERY_PROMPTS)
     if SEED_REQUEST.exists():
         prompts.insert(0, json.loads(SEED_REQUEST.read_text(encoding="utf-8"))["prompt"])
     engine = DesignEngine()
     thumbs: list[tuple[str, Image.Image]] = []
     for index, prompt in enumerate(prompts):
         width, height = auto_size(prompt)
-        spec = RenderSpec(
-            prompt=prompt,
-            model="design",
-            n=1,
-            width=width,
-            height=height,
-            quality="medium",
-            background=auto_background(prompt),
-            output_format="png",
-            output_compression=100,
-            seed=args.seed + index,
+        spec = make_spec(
+            prompt, width, height, background=auto_background(prompt), seed=args.seed + index
         )
         started = time.perf_counter()
         image = engine.generate(spec)[0].image

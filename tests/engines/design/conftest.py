@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import design_prompts
 import pytest
 
 from pixmill.engines.design import DesignEngine
-from pixmill.request import RenderSpec
 
 SEED_REQUEST = Path(__file__).resolve().parents[3].parent / "shared/examples/seed-request.json"
 SEED_PROMPT = (
@@ -39,27 +39,10 @@ def seed_prompt() -> str:
     return SEED_PROMPT
 
 
-def _make_spec(prompt: str, width: int = 512, height: int = 512, **overrides) -> RenderSpec:
-    values = dict(
-        prompt=prompt,
-        model="design",
-        n=1,
-        width=width,
-        height=height,
-        quality="medium",
-        background="opaque",
-        output_format="png",
-        output_compression=100,
-        seed=7,
-    )
-    values.update(overrides)
-    return RenderSpec(**values)
-
-
 @pytest.fixture(scope="session")
 def make_spec():
     """Build a RenderSpec: make_spec(prompt, width, height, **fields)."""
-    return _make_spec
+    return design_prompts.make_spec
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,18 @@
-"""Design prompts across the genres, shared by the layout, OCR and gallery checks.
+"""Design prompts across the genres, and a spec builder: shared by the design engine's
+tests, the gallery (scripts/gallery.py) and the benchmark (bench/design_bench.py).
 
-Each entry: (genre expected, prompt). Quoted words are plain dictionary words
+Each genre entry: (genre expected, prompt). Quoted words are plain dictionary words
 where OCR reads them back.
 """
+
+from __future__ import annotations
+
+from pixmill.request import RenderSpec
+
+# Checked by the tests but not in the gallery: its pictures are numbered and seeded
+# by position, so adding these would renumber and redraw the ones after them.
+_GALLERY_OPENING = 'an elegant poster "Gallery Opening" "Modern Portraits" "Friday evening"'
+_ORBIT = 'a futuristic magazine cover "Orbit" "Life on Mars" "The Next Rocket Age"'
 
 GENRE_PROMPTS: list[tuple[str, str]] = [
     (
@@ -53,9 +63,9 @@ GENRE_PROMPTS: list[tuple[str, str]] = [
         "poster",
         'a pastel poster "Spring Market" "Fresh flowers, local bread" "Sundays, Old Town Square"',
     ),
-    ("poster", 'an elegant poster "Gallery Opening" "Modern Portraits" "Friday evening"'),
+    ("poster", _GALLERY_OPENING),
     ("banner", 'a corporate website header "Cloud Security Made Simple" "Start your free trial"'),
-    ("magazine", 'a futuristic magazine cover "Orbit" "Life on Mars" "The Next Rocket Age"'),
+    ("magazine", _ORBIT),
 ]
 
 SCENE_PROMPTS: list[str] = [
@@ -69,3 +79,27 @@ SCENE_PROMPTS: list[str] = [
     "a rocket in space",
     "something utterly indescribable",
 ]
+
+GALLERY_PROMPTS: list[str] = [
+    prompt for _, prompt in GENRE_PROMPTS if prompt not in (_GALLERY_OPENING, _ORBIT)
+] + SCENE_PROMPTS
+"""The gallery's prompts in its order: the genre prompts, then the scenes."""
+
+
+def make_spec(prompt: str, width: int = 512, height: int = 512, **overrides) -> RenderSpec:
+    """A RenderSpec for the design engine: one PNG at medium quality, opaque, seed 7,
+    unless `overrides` (any RenderSpec field) say otherwise."""
+    values = dict(
+        prompt=prompt,
+        model="design",
+        n=1,
+        width=width,
+        height=height,
+        quality="medium",
+        background="opaque",
+        output_format="png",
+        output_compression=100,
+        seed=7,
+    )
+    values.update(overrides)
+    return RenderSpec(**values)
