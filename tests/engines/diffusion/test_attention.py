@@ -17,10 +17,12 @@ from pixmill.engines.diffusion.attention import (  # noqa: E402
 from .conftest import TINY_UNET  # noqa: E402
 
 
-def test_matches_the_fused_kernel_over_uneven_chunks():
+@pytest.mark.parametrize("keys", [77, MIN_TOKENS + QUERY_CHUNK // 2 + 3])
+def test_matches_the_fused_kernel(keys):
     generator = torch.Generator().manual_seed(0)
-    tokens = MIN_TOKENS + QUERY_CHUNK // 2 + 3
-    query, key, value = (torch.randn(2, 3, tokens, 8, generator=generator) for _ in range(3))
+    tokens = MIN_TOKENS + QUERY_CHUNK // 2 + 3  # uneven chunks
+    query = torch.randn(2, 3, tokens, 8, generator=generator)
+    key, value = (torch.randn(2, 3, keys, 8, generator=generator) for _ in range(2))
     expected = torch.nn.functional.scaled_dot_product_attention(query, key, value, scale=0.3)
     assert torch.allclose(chunked_attention(query, key, value, 0.3), expected, atol=1e-5)
 

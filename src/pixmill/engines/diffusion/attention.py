@@ -3,8 +3,9 @@
 At 512x512, SD's first UNet level attends over 4096 tokens. PyTorch's fused CPU
 attention kernel reaches about a quarter of the bf16 matmul throughput there; plain
 matmuls, one head and 512 queries at a time, whose scores (512 x 4096) stay in the
-cache, reach about 60%: the UNet's attention runs about 2.5x faster. Short sequences
-and masked attention keep the fused kernel.
+cache, reach about 60%: the UNet's attention runs about 2.5x faster. Short key
+sequences (cross-attention) take two plain batched matmuls, 1.6x faster than the fused
+kernel too. Masked attention keeps the fused kernel.
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from diffusers.models.attention_processor import Attention, AttnProcessor2_0
 
 QUERY_CHUNK = 512
 MIN_TOKENS = 1024
-"""Below this many keys the fused kernel is as fast; chunking only pays for long sequences."""
+"""Below this many keys (cross-attention's 77) the scores of all heads fit in the cache."""
 
 
 def chunked_attention(
@@ -25,8 +25,9 @@ def chunked_attention(
 ) -> torch.Tensor:
     """softmax(q k^T * scale) v over (batch, heads, tokens, head_dim), head by head, chunk by
     chunk; the operands are made contiguous once, so each matmul reads packed rows."""
-    if key.shape[-2] < MIN_TOKENS:
-        return F.scaled_dot_product_attention(query, key, value, scale=scale)
+    if key.shape[-2] < MIN_TOKENS:  # cross-attention, low-resolution levels: all at once
+        scores = torch.matmul(query, (key * scale).transpose(-1, -2))
+        return torch.matmul(scores.softmax(dim=-1), value)
     batch, heads, tokens, dim = query.shape
     queries = query.reshape(batch * heads, tokens, dim)
     keys_t = (key * scale).transpose(-1, -2).reshape(batch * heads, dim, -1)

@@ -1,23 +1,24 @@
 """Device and precision choices, each one kept because bench/diffusion_cpu.py shows it helps.
 
-CUDA: fp16, or bf16 for the transformer families trained in it (FLUX, SD3, Sana,
-PixArt), whose activations overflow fp16.
+CUDA: fp16, or bf16 for the pipelines trained in it (FLUX, SD3, Sana, PixArt), whose
+activations overflow fp16.
 
-CPU (measured on a 2-core AVX512-BF16 server, SD-Turbo at 512x512, 1 step; see
-docs/diffusion.md for the table):
+CPU (measured on a 2-core AVX512-BF16 server, the SD-Turbo architecture at 512x512,
+1 step; docs/diffusion.md has the table):
 
-- bf16 weights and activations when oneDNN has bf16 kernels for this CPU
-  (AVX512-BF16 or AMX): the UNet runs about 3x faster than in fp32, since bf16
-  matmuls reach about 3.5x the fp32 throughput here.
-- The tiny autoencoder for decoding, when the operator has its weights: the full SD
-  VAE decoder costs more than the 1-step UNet.
-- Attention over chunks of queries (attention.py) instead of PyTorch's fused CPU
-  kernel: 2.3x faster attention, about a third off the bf16 UNet.
+- bf16 weights and activations when oneDNN has bf16 kernels for this CPU (AVX512-BF16
+  or AMX): bf16 matmuls reach about 3.7x the fp32 throughput here; the UNet and the
+  full VAE decoder each run 2-3x faster.
+- Attention one head and 512 queries at a time (attention.py) instead of PyTorch's
+  fused CPU kernel: about 2.5x faster attention, a fifth off the bf16 UNet.
+- channels_last for the UNet and the VAE: oneDNN's bf16 convolutions are faster in
+  NHWC at high resolution; the full VAE decoder runs about 1.3x faster, the UNet the same.
+- The tiny autoencoder for decoding, when the operator has its weights: the full SD VAE
+  decoder costs 2.5 TFLOP at 512x512, three times the 1-step UNet.
 - Threads: one per physical core (torch's default), which the operator can change.
 
-Tried and not kept: channels_last (slower with bf16 convolutions here) and
-torch.compile (minutes of compile time at start-up for a gain that the benchmark
-did not show); both stay available as options.
+Tried and not kept: torch.compile (one to two minutes of compiling at start-up, and no
+gain the benchmark could show over the eager bf16 path); it stays an option.
 """
 
 from __future__ import annotations
