@@ -153,13 +153,16 @@ class DiffusionEngine:
         batches = list(_chunks(list(range(spec.n)), self.max_batch))
         total = steps * len(batches)
         images: list[GeneratedImage] = []
+        reported = 0
         for number, indices in enumerate(batches):
             seeds = [spec.image_seed(i) for i in indices]
-            done = number * steps
 
-            def report(step: int, done: int = done) -> None:
-                if progress is not None:
-                    progress(done + min(step, steps), total)
+            def report(step: int, done: int = number * steps) -> None:
+                nonlocal reported  # monotonic, even when a CUDA OOM splits a batch
+                value = done + min(step, steps)
+                if progress is not None and value > reported:
+                    reported = value
+                    progress(value, total)
 
             # 3. Denoise and decode, one batch at a time per pipeline.
             with self._lock, torch.inference_mode():
