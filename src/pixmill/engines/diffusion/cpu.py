@@ -7,18 +7,18 @@ CPU (measured on a 2-core AVX512-BF16 server, the SD-Turbo architecture at 512x5
 1 step; docs/diffusion.md has the table):
 
 - bf16 weights and activations when oneDNN has bf16 kernels for this CPU (AVX512-BF16
-  or AMX): bf16 matmuls reach about 3.7x the fp32 throughput here; the UNet and the
-  full VAE decoder each run 2-3x faster.
+  or AMX): bf16 matmuls reach about 4x the fp32 throughput here; the UNet and the
+  full VAE decoder each run 2x faster.
 - Attention one head and 512 queries at a time (attention.py) instead of PyTorch's
-  fused CPU kernel: about 2.5x faster attention, a fifth off the bf16 UNet.
+  fused CPU kernel: about 2.5x faster attention, more than a quarter off the bf16 UNet.
 - channels_last for the UNet and the VAE: oneDNN's bf16 convolutions are faster in
-  NHWC at high resolution; the full VAE decoder runs about 1.3x faster, the UNet the same.
+  NHWC at high resolution; the full VAE decoder runs 1.2-1.3x faster, the UNet the same.
 - The tiny autoencoder for decoding, when the operator has its weights: the full SD VAE
   decoder costs 2.5 TFLOP at 512x512, three times the 1-step UNet.
 - Threads: one per physical core (torch's default), which the operator can change.
 
-Tried and not kept: torch.compile (one to two minutes of compiling at start-up, and no
-gain the benchmark could show over the eager bf16 path); it stays an option.
+Not on by default: torch.compile (the UNet 5-8% faster, but over a minute of compiling
+for the first image and again for each new size or batch); it stays an option.
 """
 
 from __future__ import annotations
