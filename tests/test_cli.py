@@ -110,3 +110,11 @@ def test_serve_answers_and_stops_cleanly_on_sigterm(tmp_path, seed_request):
     assert process.returncode in (0, -signal.SIGTERM), output
     assert "Finished server process" in output
     assert "Traceback" not in output
+
+
+def test_generate_in_process_reports_a_bad_engine_configuration(tmp_path, monkeypatch):
+    monkeypatch.setenv("PIXMILL_ENGINE", "no-such-engine")
+    result = runner.invoke(app, ["generate", "x", "-o", str(tmp_path / "x.png")])
+    assert result.exit_code == 2
+    assert "Cannot start" in result.output
+    assert "no-such-engine" in result.output

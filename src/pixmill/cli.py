@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pixmill.settings import ModelConfig, Settings
+from pixmill.settings import Settings
 
 app = typer.Typer(help="pixmill: a self-hosted, GPT-Image-1 compatible image API.")
 console = Console(stderr=True)
@@ -31,6 +31,11 @@ def _settings(**overrides: Any) -> Settings:
 
 def _engine_options(model: str | None) -> dict[str, Any] | None:
     return {"model": model} if model else None
+
+
+# What building the engines raises for a bad configuration: a missing extra, missing
+# weights, an unknown engine name.
+STARTUP_ERRORS = (ImportError, OSError, ValueError)
 
 
 @app.command()
@@ -61,7 +66,7 @@ def serve(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
         asgi_app = create_app(settings)
-    except (ImportError, OSError, ValueError) as exc:
+    except STARTUP_ERRORS as exc:
         console.print(f"[red]Cannot start:[/red] {exc}")
         raise typer.Exit(2) from exc
     console.print(
@@ -121,10 +126,13 @@ def _generate_local(body: dict[str, Any]) -> tuple[list[bytes], dict[str, Any]]:
     from pixmill.request import parse_request
     from pixmill.service import ImageService
 
-    settings = Settings()
     try:
         request = parse_request(body)
-        service = ImageService.from_settings(settings)
+        try:
+            service = ImageService.from_settings(Settings())
+        except STARTUP_ERRORS as exc:
+            console.print(f"[red]Cannot start:[/red] {exc}")
+            raise typer.Exit(2) from exc
         with Progress(
             TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
         ) as bar:
@@ -185,7 +193,6 @@ def models() -> None:
     table = Table(title="models")
     for column in ("model", "engine", "options"):
         table.add_column(column)
-    config: ModelConfig
     for name, config in settings.model_table().items():
         table.add_row(name, config.engine, str(config.options or ""))
     Console().print(table)
