@@ -4,7 +4,9 @@
      ├── InvalidRequest        400 invalid_value         a parameter is wrong
      │    └── UnsupportedMediaType  415                   the body is not JSON
      ├── PayloadTooLarge       413 payload_too_large     the body is over the limit
-     ├── AuthenticationError   401 invalid_api_key       missing or unknown key
+     ├── AuthenticationError   401 invalid_api_key       missing, unknown, revoked or expired key
+     ├── InsufficientCredits   429 insufficient_quota    the account cannot pay (Segmind: 406)
+     ├── RateLimited           429 rate_limit_exceeded   the key is over its per-minute limits
      ├── NotFound              404 not_found             unknown route or model
      ├── ModerationBlocked     400 moderation_blocked    prompt or output refused
      └── EngineError           500 engine_error          the engine failed
@@ -22,6 +24,8 @@ class ApiError(Exception):
     status: int = 500
     code: str = "server_error"
     type: str = "server_error"
+    segmind_status: int | None = None
+    """Where Segmind answers with another status than OpenAI."""
 
     def __init__(
         self,
@@ -61,6 +65,28 @@ class AuthenticationError(ApiError):
     status = 401
     code = "invalid_api_key"
     type = "invalid_request_error"
+
+
+class InsufficientCredits(ApiError):
+    """OpenAI answers 429 insufficient_quota; Segmind answers 406 "Insufficient credits"."""
+
+    status = 429
+    code = "insufficient_quota"
+    type = "insufficient_quota"
+    segmind_status = 406
+
+
+class RateLimited(ApiError):
+    """Over a per-key limit; `retry_after` is in seconds, `headers` are the dialect's."""
+
+    status = 429
+    code = "rate_limit_exceeded"
+    type = "requests"
+
+    def __init__(self, message: str, *, retry_after: float, headers: dict[str, str]):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.headers = headers
 
 
 class NotFound(ApiError):
