@@ -6,20 +6,50 @@ import contextlib
 import json
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy import create_engine, text
 
+from pixmill.accounts.db import normalise_url
+from pixmill.accounts.store import AccountStore
 from pixmill.app import create_app
 from pixmill.engines import Engine
 from pixmill.settings import Settings
+from pixmill.usage import MICRO
 from tests.fakes import FakeEngine
 
 SEED_REQUEST = Path(__file__).parent / "data" / "seed-request.json"
 API_KEY = "pm-test-key"
+TEST_CREDITS = 1000
+
+
+def make_settings(**overrides: Any) -> Settings:
+    """Settings for a test server whose database holds an account paying for API_KEY.
+
+    Rate limits are off unless a test sets them.
+    """
+    values: dict[str, Any] = {"requests_per_minute": 0, "images_per_minute": 0}
+    settings = Settings(_env_file=None, **(values | overrides))
+    provision(settings, API_KEY, TEST_CREDITS)
+    return settings
+
+
+def provision(settings: Settings, secret: str, credits: int, name: str = "test") -> str:
+    """Migrate the settings' database and add an account with `credits` paying for `secret`."""
+    store = AccountStore.open(settings)
+    try:
+        store.db.upgrade()
+        account_id = store.keys.create_account(name, credits * MICRO)
+        store.keys.create_key(account_id, name, secret=secret)
+        return account_id
+    finally:
+        store.db.dispose()
 
 
 @contextlib.contextmanager
@@ -45,9 +75,37 @@ def running_server(
         thread.join(timeout=30)
 
 
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@contextlib.contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A database URL on the real PostgreSQL whose tables live in a new, private schema."""
+    schema = f"pixmill_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(normalise_url(POSTGRES), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each backend in turn: an SQLite file, then a private schema on the real PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'accounts.db'}"
+    else:
+        with postgres_schema() as url:
+            yield url
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path, api_keys=[API_KEY], _env_file=None)
+    return make_settings(data_dir=tmp_path)
 
 
 @pytest.fixture
@@ -65,9 +123,7 @@ def fake_server(settings: Settings, fake_engine: FakeEngine) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def design_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real server on the real built-in design engine, shared by the session."""
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("data"), api_keys=[API_KEY], _env_file=None
-    )
+    settings = make_settings(data_dir=tmp_path_factory.mktemp("data"))
     with running_server(settings) as (url, _):
         yield url
 

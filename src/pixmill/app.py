@@ -10,8 +10,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from pixmill import __version__
-from pixmill.accounts.keys import StaticKeys
-from pixmill.api import openai, segmind, system
+from pixmill.accounts.ratelimit import RateLimiter
+from pixmill.accounts.store import AccountStore
+from pixmill.api import admin, openai, segmind, system
 from pixmill.api.errors import install_error_handlers
 from pixmill.api.generation import AppState
 from pixmill.api.metrics import Metrics
@@ -27,9 +28,9 @@ def create_app(
 ) -> FastAPI:
     """Build the ASGI app. `engines` supplies ready engine instances by engine name."""
     settings = settings or Settings()
-    keys = StaticKeys(settings.api_keys)
-    if keys.open:
-        log.warning("No PIXMILL_API_KEYS set: the server accepts any caller.")
+    accounts = AccountStore.open(settings)
+    accounts.db.upgrade()
+    limiter = RateLimiter(settings.rate_limit_storage)
     service = ImageService.from_settings(settings, engines)
 
     @asynccontextmanager
@@ -41,6 +42,8 @@ def create_app(
                 target=service.background_remover.warm_up, name="warm-up", daemon=True
             ).start()
         yield
+        await limiter.aclose()
+        accounts.db.dispose()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -51,12 +54,15 @@ def create_app(
     app.state.pixmill = AppState(
         settings=settings,
         service=service,
-        keys=keys,
+        accounts=accounts,
+        limiter=limiter,
         metrics=Metrics(),
     )
     install_error_handlers(app)
     app.include_router(system.router)
     app.include_router(openai.router)
+    if settings.admin_token is not None:
+        app.include_router(admin.router)
     # Last: its /v1/{model} path would otherwise shadow the routes above.
     app.include_router(segmind.router)
     return app

@@ -8,6 +8,7 @@
      ├── InsufficientCredits   429 insufficient_quota    the account cannot pay (Segmind: 406)
      ├── RateLimited           429 rate_limit_exceeded   the key is over its per-minute limits
      ├── NotFound              404 not_found             unknown route or model
+     ├── Conflict              409 conflict              the same Idempotency-Key is in flight
      ├── ModerationBlocked     400 moderation_blocked    prompt or output refused
      └── EngineError           500 engine_error          the engine failed
 
@@ -34,10 +35,13 @@ class ApiError(Exception):
         param: str | None = None,
         code: str | None = None,
         status: int | None = None,
+        headers: dict[str, str] | None = None,
     ):
         super().__init__(message)
         self.message = message
         self.param = param
+        self.headers = dict(headers or {})
+        """Response headers that go with the error in either dialect."""
         if code is not None:
             self.code = code
         if status is not None:
@@ -84,14 +88,19 @@ class RateLimited(ApiError):
     type = "requests"
 
     def __init__(self, message: str, *, retry_after: float, headers: dict[str, str]):
-        super().__init__(message)
+        super().__init__(message, headers=headers)
         self.retry_after = retry_after
-        self.headers = headers
 
 
 class NotFound(ApiError):
     status = 404
     code = "not_found"
+    type = "invalid_request_error"
+
+
+class Conflict(ApiError):
+    status = 409
+    code = "conflict"
     type = "invalid_request_error"
 
 

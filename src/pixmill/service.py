@@ -16,6 +16,7 @@ from functools import partial
 import anyio
 import anyio.to_thread
 
+from pixmill.accounts.billing import Billing
 from pixmill.catalog import ModelCatalog, ModelEntry
 from pixmill.engines import Engine, GeneratedImage, ProgressCallback
 from pixmill.errors import ApiError, EngineError, InvalidRequest, ModerationBlocked
@@ -47,6 +48,16 @@ class ImageResult:
     """How many of spec.n images image moderation withheld."""
     usage: Usage
     seconds: float
+    cost_micro: int = 0
+    """What the account was charged; 0 when the request was not billed."""
+    withheld_category: str | None = None
+    """The moderation category of the first withheld image, if any."""
+
+
+@dataclass(frozen=True)
+class MadeImages:
+    images: list[EncodedImage]
+    withheld_category: str | None
 
 
 @dataclass(frozen=True)
@@ -97,7 +108,9 @@ class ImageService:
         *,
         request_id: str | None = None,
         progress: ProgressCallback | None = None,
+        billing: Billing | None = None,
     ) -> ImageResult:
+        """Run the pipeline; with `billing`, the account pays for what is delivered, only."""
         started = time.perf_counter()
         request_id = request_id or new_request_id()
         # 1. Route the request to its model's engine.
@@ -109,25 +122,39 @@ class ImageService:
         spec = resolve(request, default_quality=entry.engine.capabilities.default_quality)
         # 4. Refuse what this engine cannot make, before any work.
         check_supported(spec, entry)
-        # 5-8. Render, post-process, moderate and encode, off the event loop.
-        images, withheld = await anyio.to_thread.run_sync(
-            partial(self.make_images, entry.engine, spec, progress), limiter=self._limiter
-        )
+        # 5. Hold the most this request can cost.
+        if billing is not None:
+            await billing.reserve(request_id, spec)
+        # 6-9. Render, post-process, moderate and encode, off the event loop.
+        try:
+            made = await anyio.to_thread.run_sync(
+                partial(self.make_images, entry.engine, spec, progress), limiter=self._limiter
+            )
+        except BaseException:
+            # Failed, blocked or cancelled (the client went away): nothing is charged.
+            if billing is not None:
+                await billing.release()
+            raise
+        # 10. Charge for what was delivered, release the rest.
+        if billing is not None:
+            await billing.settle(len(made.images))
         seconds = time.perf_counter() - started
         log.info(
             "generated request_id=%s model=%s n=%d delivered=%d size=%s quality=%s "
             "moderation=%s user=%s seconds=%.3f",
-            request_id, spec.model, spec.n, len(images), spec.size, spec.quality,
+            request_id, spec.model, spec.n, len(made.images), spec.size, spec.quality,
             spec.moderation, spec.user or "-", seconds,
         )  # fmt: skip
         return ImageResult(
             request_id=request_id,
             created=int(time.time()),
             spec=spec,
-            images=images,
-            withheld=withheld,
-            usage=usage_for(spec.prompt, spec.quality, spec.width, spec.height, len(images)),
+            images=made.images,
+            withheld=spec.n - len(made.images),
+            usage=usage_for(spec.prompt, spec.quality, spec.width, spec.height, len(made.images)),
             seconds=seconds,
+            cost_micro=billing.charged_micro if billing is not None else 0,
+            withheld_category=made.withheld_category,
         )
 
     def check_prompt(self, request: ImageRequest) -> None:
@@ -143,8 +170,8 @@ class ImageService:
 
     def make_images(
         self, engine: Engine, spec: RenderSpec, progress: ProgressCallback | None
-    ) -> tuple[list[EncodedImage], int]:
-        """Blocking: render, remove backgrounds, moderate and encode; (delivered, withheld)."""
+    ) -> MadeImages:
+        """Blocking: render, remove backgrounds, moderate and encode."""
         generated = render(engine, spec, progress)
         if spec.background == "transparent" and not engine.capabilities.native_alpha:
             for picture in generated:
@@ -163,7 +190,10 @@ class ImageService:
                 stage="output",
                 category=category,
             )
-        return [encode_one(picture, spec, index) for index, picture in kept], spec.n - len(kept)
+        return MadeImages(
+            images=[encode_one(picture, spec, index) for index, picture in kept],
+            withheld_category=next((v.category for v in verdicts if v.blocked), None),
+        )
 
 
 def new_request_id() -> str:

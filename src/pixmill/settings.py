@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
+from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL_ALIAS = "gpt-image-1"
 
@@ -36,8 +36,21 @@ class Settings(BaseSettings):
     models: dict[str, ModelConfig] = Field(default_factory=dict)
     """More named models, e.g. {"sd-turbo": {"engine": "diffusion", "options": {...}}}."""
 
-    api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    """Accepted API keys. Empty: the server is open and answers any key (local use only)."""
+    database_url: str | None = None
+    """SQLAlchemy URL of the accounts database; default: SQLite file `pixmill.db` in data_dir.
+    Share one PostgreSQL database (postgresql://...) between several API processes."""
+    prices: dict[str, dict[str, dict[str, Decimal]]] = Field(default_factory=dict)
+    """Credits per image by model, quality and size ("*" for any), over GPT-Image-1's prices."""
+    rate_limit_storage: str = "memory://"
+    """Where rate-limit counters live: memory:// (one process) or redis://host:port (shared)."""
+    requests_per_minute: int = Field(default=60, ge=0)
+    images_per_minute: int = Field(default=120, ge=0)
+    """Per-key limits for keys that set none of their own; 0 means unlimited."""
+    admin_token: SecretStr | None = None
+    """Bearer token of the admin API under /admin; the admin API is off when unset."""
+    starter_key: bool = True
+    """On an empty database, `pixmill serve` creates a starter account and prints its key."""
+    starter_credits: Decimal = Field(default=Decimal(5), ge=0)
 
     moderation_rules: Path | None = None
     """An operator's rules file (YAML or JSON), merged over the packaged prompt rules."""
@@ -50,14 +63,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     log_level: str = "info"
 
-    @field_validator("api_keys", mode="before")
-    @classmethod
-    def _split_keys(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            if value.lstrip().startswith("["):
-                return json.loads(value)
-            return [key.strip() for key in value.split(",") if key.strip()]
-        return value
+    def accounts_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'pixmill.db').resolve()}"
 
     def model_table(self) -> dict[str, ModelConfig]:
         """Every configured model name with its engine: the default first, then the rest."""

@@ -19,7 +19,7 @@ IMAGE_OUTPUT_MICRO_PER_TOKEN = 40
 
 # GPT-Image-1's published output tokens per image. xhigh and max are pixmill's
 # extrapolation (1.5x and 2x high) for OpenAI's newer quality values.
-_OUTPUT_TOKENS: dict[ConcreteQuality, dict[str, int]] = {
+OUTPUT_TOKENS: dict[ConcreteQuality, dict[str, int]] = {
     "low": {"1024x1024": 272, "1024x1536": 408, "1536x1024": 400},
     "medium": {"1024x1024": 1056, "1024x1536": 1584, "1536x1024": 1568},
     "high": {"1024x1024": 4160, "1024x1536": 6240, "1536x1024": 6208},
@@ -55,7 +55,7 @@ class Usage:
 
 def image_output_tokens(quality: ConcreteQuality, width: int, height: int) -> int:
     """Output tokens of one image; sizes off the table scale with area."""
-    table = _OUTPUT_TOKENS[quality]
+    table = OUTPUT_TOKENS[quality]
     exact = table.get(f"{width}x{height}")
     if exact is not None:
         return exact

@@ -5,8 +5,7 @@ import time
 
 import httpx
 
-from pixmill.settings import Settings
-from tests.conftest import API_KEY, running_server
+from tests.conftest import API_KEY, make_settings, running_server
 from tests.fakes import FakeEngine
 
 BODY = {"prompt": "slow", "size": "256x256"}
@@ -26,7 +25,7 @@ def _post_in_thread(url: str, results: list) -> threading.Thread:
 
 def test_a_slow_render_does_not_block_health_checks(tmp_path):
     engine = FakeEngine(delay=1.5)
-    settings = Settings(data_dir=tmp_path, api_keys=[API_KEY], _env_file=None)
+    settings = make_settings(data_dir=tmp_path)
     with running_server(settings, {"design": engine}) as (url, _):
         results: list[httpx.Response] = []
         thread = _post_in_thread(url, results)
@@ -56,9 +55,7 @@ def test_renders_are_bounded(tmp_path):
                 with lock:
                     active -= 1
 
-    settings = Settings(
-        data_dir=tmp_path, api_keys=[API_KEY], max_concurrent_renders=2, _env_file=None
-    )
+    settings = make_settings(data_dir=tmp_path, max_concurrent_renders=2)
     with running_server(settings, {"design": CountingEngine(delay=0.3)}) as (url, _):
         results: list[httpx.Response] = []
         threads = [_post_in_thread(url, results) for _ in range(6)]
@@ -70,7 +67,7 @@ def test_renders_are_bounded(tmp_path):
 
 def test_shutdown_finishes_in_flight_requests(tmp_path):
     engine = FakeEngine(delay=1.0)
-    settings = Settings(data_dir=tmp_path, api_keys=[API_KEY], _env_file=None)
+    settings = make_settings(data_dir=tmp_path)
     results: list[httpx.Response] = []
     with running_server(settings, {"design": engine}) as (url, server):
         thread = _post_in_thread(url, results)

@@ -9,9 +9,8 @@ from PIL import Image
 
 from pixmill.engines import EngineCapabilities, GeneratedImage
 from pixmill.moderation import ImageModerator
-from pixmill.settings import Settings
 from pixmill.usage import image_output_tokens
-from tests.conftest import API_KEY, running_server
+from tests.conftest import API_KEY, make_settings, running_server
 from tests.fakes import FakeEngine
 from tests.imaging.synthetic import iou, portrait
 
@@ -62,9 +61,7 @@ def _served(settings, engine, body):
 
 
 def test_output_moderation_blocks_every_image(tmp_path):
-    settings = Settings(
-        data_dir=tmp_path, api_keys=[API_KEY], image_moderation_threshold_auto=0.0, _env_file=None
-    )
+    settings = make_settings(data_dir=tmp_path, image_moderation_threshold_auto=0.0)
     response = _served(settings, FakeEngine(), {"prompt": "a kite", "size": "256x256", "n": 2})
     assert response.status_code == 400
     error = response.json()["error"]
@@ -84,11 +81,9 @@ def test_some_outputs_blocked_returns_and_charges_only_the_clean_ones(tmp_path):
     assert min(scores) < threshold <= max(scores)
     clean = [i for i, score in enumerate(scores) if score < threshold]
 
-    settings = Settings(
+    settings = make_settings(
         data_dir=tmp_path,
-        api_keys=[API_KEY],
         image_moderation_threshold_auto=threshold,
-        _env_file=None,
     )
     response = _served(settings, engine, body)
     assert response.status_code == 200, response.text
@@ -112,7 +107,7 @@ class PortraitEngine:
 
 @pytest.mark.parametrize("fmt", ["png", "webp"])
 def test_transparency_for_an_engine_without_alpha(tmp_path, fmt):
-    settings = Settings(data_dir=tmp_path, api_keys=[API_KEY], _env_file=None)
+    settings = make_settings(data_dir=tmp_path)
     body = {"prompt": "a person", "size": "512x512", "background": "transparent", "seed": 0}
     response = _served(settings, PortraitEngine(), {**body, "output_format": fmt})
     assert response.status_code == 200, response.text
@@ -125,7 +120,7 @@ def test_transparency_for_an_engine_without_alpha(tmp_path, fmt):
 
 
 def test_svg_is_refused_for_an_engine_without_vectors(tmp_path):
-    settings = Settings(data_dir=tmp_path, api_keys=[API_KEY], _env_file=None)
+    settings = make_settings(data_dir=tmp_path)
     response = _served(settings, PortraitEngine(), {"prompt": "x", "output_format": "svg"})
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "output_format"

@@ -47,9 +47,9 @@ def test_auto_is_resolved(sdk):
 
 def test_raw_response_headers(sdk):
     raw = sdk.images.with_raw_response.generate(prompt="a kite", size="1024x1024", quality="low")
-    assert (
-        raw.headers["x-cost"] == "0.01089"
-    )  # 272 output tokens at $40/M + 2 prompt tokens at $5/M
+    # GPT-Image-1's price of a low 1024x1024 image: 272 output tokens at $40/M.
+    assert raw.headers["x-cost"] == "0.01088"
+    assert raw.headers["x-remaining-credits"]
     assert raw.parse().data[0].b64_json
 
 

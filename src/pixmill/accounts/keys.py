@@ -1,44 +1,195 @@
-"""API key checks against the keys configured in settings."""
+"""Accounts and their API keys: creation, lookup by hash, revocation and expiry."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
 
-from pixmill.errors import AuthenticationError
+from sqlalchemy import select
 
-ANONYMOUS = "anonymous"
+from pixmill.accounts.db import Database
+from pixmill.accounts.tables import Account, ApiKey, LedgerEntry, utcnow
+from pixmill.errors import AuthenticationError, InvalidRequest, NotFound
+
+KEY_PREFIX = "pm_"
+_MISSING = "Missing API key: send it in the 'x-api-key' header or as 'Authorization: Bearer KEY'."
 
 
-class StaticKeys:
-    """Accepts the configured keys, compared in constant time; with none configured, any caller.
+@dataclass(frozen=True)
+class KeyInfo:
+    """A key as the rest of pixmill sees it: never the secret."""
 
-    Keys are kept only as SHA-256 digests, so neither memory dumps nor logs show them.
-    """
+    id: str
+    account_id: str
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    requests_per_minute: int | None
+    images_per_minute: int | None
 
-    def __init__(self, keys: list[str]):
-        self._digests = [_digest(key) for key in keys]
+    @classmethod
+    def of(cls, row: ApiKey) -> KeyInfo:
+        return cls(
+            id=row.id,
+            account_id=row.account_id,
+            name=row.name,
+            prefix=row.prefix,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            revoked_at=row.revoked_at,
+            requests_per_minute=row.requests_per_minute,
+            images_per_minute=row.images_per_minute,
+        )
 
     @property
-    def open(self) -> bool:
-        return not self._digests
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= utcnow():
+            return "expired"
+        return "active"
 
-    def authenticate(self, key: str | None) -> str:
-        """Return a printable id of the caller's key; raise AuthenticationError when refused."""
-        if self.open:
-            return ANONYMOUS
-        if not key:
-            raise AuthenticationError(
-                "Missing API key: send it in the 'x-api-key' header or as "
-                "'Authorization: Bearer KEY'."
-            )
-        digest = _digest(key)
-        # Compare against every key, so timing does not reveal which one was close.
-        matched = [hmac.compare_digest(digest, known) for known in self._digests]
-        if not any(matched):
+
+@dataclass(frozen=True)
+class NewKey:
+    """A key just made: the only time its secret exists outside the client's hands."""
+
+    secret: str
+    key: KeyInfo
+
+
+class KeyStore:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def create_account(self, name: str, credits_micro: int = 0) -> str:
+        """A new account, with an opening grant when credits_micro > 0; its id."""
+        _check_name(name)
+        if credits_micro < 0:
+            raise InvalidRequest("credits must not be negative.", param="credits")
+        account_id = new_id("acct")
+        with self.db.transaction() as session:
+            session.add(Account(id=account_id, name=name, balance_micro=credits_micro))
+            if credits_micro:
+                session.flush()
+                session.add(
+                    LedgerEntry(
+                        account_id=account_id,
+                        kind="grant",
+                        amount_micro=credits_micro,
+                        note="opening balance",
+                    )
+                )
+        return account_id
+
+    def create_key(
+        self,
+        account_id: str,
+        name: str,
+        *,
+        expires_at: datetime | None = None,
+        requests_per_minute: int | None = None,
+        images_per_minute: int | None = None,
+        secret: str | None = None,
+    ) -> NewKey:
+        """A new key for the account. `secret` imports an existing key instead of making one."""
+        _check_name(name)
+        if expires_at is not None and expires_at.tzinfo is None:
+            raise InvalidRequest("expires_at needs a timezone, e.g. 'Z'.", param="expires_at")
+        for param, value in (
+            ("requests_per_minute", requests_per_minute),
+            ("images_per_minute", images_per_minute),
+        ):
+            if value is not None and value < 0:
+                raise InvalidRequest(f"{param} must not be negative.", param=param)
+        secret = secret or KEY_PREFIX + secrets.token_urlsafe(32)
+        row = ApiKey(
+            id=new_id("key"),
+            account_id=account_id,
+            name=name,
+            digest=digest(secret),
+            prefix=secret[:8],
+            created_at=utcnow(),
+            expires_at=expires_at,
+            requests_per_minute=requests_per_minute,
+            images_per_minute=images_per_minute,
+        )
+        with self.db.transaction() as session:
+            if session.get(Account, account_id) is None:
+                raise NotFound(f"No account '{account_id}'.", param="account_id")
+            session.add(row)
+        return NewKey(secret, KeyInfo.of(row))
+
+    def authenticate(self, secret: str | None) -> KeyInfo:
+        """The active key with this secret; AuthenticationError (401) otherwise."""
+        if not secret:
+            raise AuthenticationError(_MISSING)
+        wanted = digest(secret)
+        with self.db.transaction() as session:
+            row = session.scalar(select(ApiKey).where(ApiKey.digest == wanted))
+        # The lookup is by a hash of the secret, so its timing says nothing about the
+        # secret; compare the digests in constant time all the same.
+        if row is None or not hmac.compare_digest(row.digest, wanted):
             raise AuthenticationError("Invalid API key.")
-        return f"key_{digest[:12]}"
+        key = KeyInfo.of(row)
+        if key.state == "revoked":
+            raise AuthenticationError("This API key has been revoked.")
+        if key.state == "expired":
+            raise AuthenticationError("This API key has expired.")
+        return key
+
+    def get(self, key_id: str) -> KeyInfo:
+        with self.db.transaction() as session:
+            row = session.get(ApiKey, key_id)
+        if row is None:
+            raise NotFound(f"No API key '{key_id}'.", param="key_id")
+        return KeyInfo.of(row)
+
+    def list(self, account_id: str | None = None) -> list[KeyInfo]:
+        query = select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)
+        if account_id is not None:
+            query = query.where(ApiKey.account_id == account_id)
+        with self.db.transaction() as session:
+            return [KeyInfo.of(row) for row in session.scalars(query)]
+
+    def revoke(self, key_id: str) -> KeyInfo:
+        """Revoke the key from now on; revoking twice keeps the first time."""
+        with self.db.transaction() as session:
+            row = session.get(ApiKey, key_id)
+            if row is None:
+                raise NotFound(f"No API key '{key_id}'.", param="key_id")
+            if row.revoked_at is None:
+                row.revoked_at = utcnow()
+            return KeyInfo.of(row)
+
+    def accounts(self) -> list[tuple[str, str, int]]:
+        """(id, name, balance in micro-credits) of every account."""
+        with self.db.transaction() as session:
+            rows = session.execute(
+                select(Account.id, Account.name, Account.balance_micro).order_by(
+                    Account.created_at, Account.id
+                )
+            )
+            return [(row.id, row.name, row.balance_micro) for row in rows]
+
+    def has_accounts(self) -> bool:
+        with self.db.transaction() as session:
+            return session.scalar(select(Account.id).limit(1)) is not None
 
 
-def _digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_id(kind: str) -> str:
+    return f"{kind}_{secrets.token_hex(8)}"
+
+
+def _check_name(name: str) -> None:
+    if not name.strip() or len(name) > 200:
+        raise InvalidRequest("name must be 1 to 200 characters.", param="name")

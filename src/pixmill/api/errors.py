@@ -15,7 +15,12 @@ from pixmill.errors import ApiError, InvalidRequest, NotFound
 
 log = logging.getLogger(__name__)
 
+SEGMIND_CREDITS_PATH = "/v1/get-user-credits"
 _SEGMIND_PATH = re.compile(r"^/v1/(?!images/)[^/]+/?$")
+
+
+# Segmind answers these with its own fixed wording, which clients may match on.
+SEGMIND_MESSAGES = {"insufficient_quota": "Insufficient credits"}
 
 
 class Dialect(StrEnum):
@@ -24,8 +29,11 @@ class Dialect(StrEnum):
 
 
 def dialect_of(request: Request) -> Dialect:
-    """Segmind's routes are POST /v1/{model}; everything else answers in OpenAI's form."""
-    if request.method == "POST" and _SEGMIND_PATH.match(request.url.path):
+    """Segmind's routes are POST /v1/{model} and its credits; the rest answer as OpenAI."""
+    path = request.url.path
+    if request.method == "POST" and _SEGMIND_PATH.match(path):
+        return Dialect.SEGMIND
+    if path.rstrip("/") == SEGMIND_CREDITS_PATH:
         return Dialect.SEGMIND
     return Dialect.OPENAI
 
@@ -33,8 +41,10 @@ def dialect_of(request: Request) -> Dialect:
 def error_response(
     dialect: Dialect, error: ApiError, headers: dict[str, str] | None = None
 ) -> JSONResponse:
+    status = error.status
     if dialect is Dialect.SEGMIND:
-        body: dict[str, object] = {"error": error.message}
+        status = error.segmind_status or status
+        body: dict[str, object] = {"error": SEGMIND_MESSAGES.get(error.code, error.message)}
     else:
         body = {
             "error": {
@@ -44,7 +54,7 @@ def error_response(
                 "code": error.code,
             }
         }
-    return JSONResponse(body, status_code=error.status, headers=headers)
+    return JSONResponse(body, status_code=status, headers={**error.headers, **(headers or {})})
 
 
 def _headers(request: Request) -> dict[str, str]:

@@ -1,22 +1,48 @@
-"""The part of a generation route both dialects share: body, key, pipeline, metrics."""
+"""The part of a generation route both dialects share.
+
+One call, in order: authenticate the key, read and validate the body, rate-limit,
+replay an idempotent answer or run the pipeline with the key's account paying,
+then record usage. Every answer to an authenticated caller carries the account's
+balance in `x-remaining-credits`.
+"""
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
+import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+import anyio.to_thread
 from fastapi import Request
+from fastapi.responses import Response
 
-from pixmill.accounts.keys import StaticKeys
+from pixmill.accounts.billing import Billing
+from pixmill.accounts.idempotency import HEADER as IDEMPOTENCY_HEADER
+from pixmill.accounts.idempotency import StoredResponse
+from pixmill.accounts.keys import KeyInfo
+from pixmill.accounts.ratelimit import Quota, RateLimiter, RateLimitExceeded, RateLimitState
+from pixmill.accounts.store import AccountStore
+from pixmill.accounts.usage_log import Usage
 from pixmill.api.body import read_json_object
+from pixmill.api.disconnect import cancel_on_disconnect
 from pixmill.api.errors import Dialect
 from pixmill.api.metrics import Metrics
-from pixmill.errors import ApiError
+from pixmill.api.ratelimit import rate_limit_headers, rate_limited
+from pixmill.errors import ApiError, ModerationBlocked, NotFound
 from pixmill.request import ImageRequest, parse_request
 from pixmill.service import ImageResult, ImageService, new_request_id
 from pixmill.settings import Settings
 from pixmill.usage import format_credits
+
+log = logging.getLogger(__name__)
+
+Respond = Callable[[ImageResult], Response]
+"""Builds a dialect's success response from a result."""
 
 
 @dataclass(frozen=True)
@@ -25,7 +51,8 @@ class AppState:
 
     settings: Settings
     service: ImageService
-    keys: StaticKeys
+    accounts: AccountStore
+    limiter: RateLimiter
     metrics: Metrics
 
 
@@ -44,43 +71,217 @@ def api_key_of(request: Request) -> str | None:
     return None
 
 
+async def authenticate(http_request: Request) -> KeyInfo:
+    accounts = app_state(http_request).accounts
+    return await anyio.to_thread.run_sync(accounts.keys.authenticate, api_key_of(http_request))
+
+
+async def remaining_credits(http_request: Request, key: KeyInfo) -> dict[str, str]:
+    balance = await anyio.to_thread.run_sync(
+        app_state(http_request).accounts.ledger.balance, key.account_id
+    )
+    return {"x-remaining-credits": format_credits(balance)}
+
+
 async def generate(
     http_request: Request,
     dialect: Dialect,
     wire_model: type[ImageRequest],
+    respond: Respond,
     *,
-    model: str | None = None,
-) -> ImageResult:
-    """Run one generation request; `model` (from the path) overrides the body's."""
-    state = app_state(http_request)
-    request_id = new_request_id()
-    http_request.state.request_id = request_id
-    started = time.perf_counter()
-    model_label, quality, status, delivered = "unknown", "unknown", 500, 0
+    path_model: str | None = None,
+) -> Response:
+    """Answer one generation request; `path_model` is the model named by Segmind's path."""
+    call = GenerationCall(http_request, dialect)
     try:
-        body = await read_json_object(http_request, state.settings.max_body_bytes)
-        if model is not None:
-            body["model"] = model
-        image_request = parse_request(body, wire_model)
-        if image_request.model in state.service.catalog:
-            model_label = image_request.model
-        quality = image_request.quality
-        state.keys.authenticate(api_key_of(http_request))
-        result = await state.service.generate(image_request, request_id=request_id)
-        status, quality, delivered = 200, result.spec.quality, len(result.images)
-        return result
-    except ApiError as exc:
-        status = exc.status
-        raise
+        return await call.run(wire_model, respond, path_model)
     finally:
-        state.metrics.observe(
-            dialect=dialect.value,
-            model=model_label,
-            status=status,
-            quality=quality,
-            seconds=time.perf_counter() - started,
-            images=delivered,
+        call.observe()
+
+
+class GenerationCall:
+    """The state of one generation request as it goes through the steps of generate()."""
+
+    def __init__(self, http_request: Request, dialect: Dialect):
+        self.http = http_request
+        self.dialect = dialect
+        self.state = app_state(http_request)
+        self.request_id = new_request_id()
+        http_request.state.request_id = self.request_id
+        self.started = time.perf_counter()
+        self.key: KeyInfo | None = None
+        self.request: ImageRequest | None = None
+        self.billing: Billing | None = None
+        self.limits: RateLimitState | None = None
+        self.status = 500
+        self.delivered = 0
+
+    async def run(
+        self, wire_model: type[ImageRequest], respond: Respond, path_model: str | None
+    ) -> Response:
+        self.key = await authenticate(self.http)
+        claimed: str | None = None
+        try:
+            body = await read_json_object(self.http, self.state.settings.max_body_bytes)
+            if path_model is not None:
+                if path_model not in self.state.service.catalog:
+                    raise NotFound(f"Model '{path_model}' not found on this server.", param="model")
+                body["model"] = path_model
+            self.request = parse_request(body, wire_model)
+            await self.rate_limit(self.request.n)
+            idempotency_key = self.http.headers.get(IDEMPOTENCY_HEADER)
+            if idempotency_key is not None:
+                stored = await anyio.to_thread.run_sync(
+                    self.state.accounts.idempotency.begin,
+                    self.key.id,
+                    idempotency_key,
+                    self.fingerprint(body),
+                )
+                if stored is not None:
+                    return await self.replay(stored)
+                claimed = idempotency_key
+            self.billing = Billing(
+                self.state.accounts.ledger, self.state.accounts.prices, self.key.account_id
+            )
+            result = await cancel_on_disconnect(
+                self.http,
+                lambda: self.state.service.generate(
+                    self.request, request_id=self.request_id, billing=self.billing
+                ),
+            )
+            response = respond(result)
+            response.headers.update(result_headers(result))
+            response.headers.update(await self.accounting_headers())
+            if claimed is not None:
+                await anyio.to_thread.run_sync(
+                    self.state.accounts.idempotency.complete,
+                    self.key.id,
+                    claimed,
+                    StoredResponse(
+                        200, dict(response.headers), response.media_type or "", response.body
+                    ),
+                )
+            self.status, self.delivered = 200, len(result.images)
+            await self.record(result=result)
+            return response
+        except Exception as exc:
+            error = exc if isinstance(exc, ApiError) else self.unexpected(exc)
+            self.status = error.status
+            if claimed is not None:
+                await anyio.to_thread.run_sync(
+                    self.state.accounts.idempotency.abandon, self.key.id, claimed
+                )
+            await self.record(error=error)
+            error.headers.update(await self.accounting_headers())
+            if error is exc:
+                raise
+            raise error from exc
+
+    async def rate_limit(self, images: int) -> None:
+        assert self.key is not None
+        settings, key = self.state.settings, self.key
+        quota = Quota(
+            requests_per_minute=_or_default(key.requests_per_minute, settings.requests_per_minute),
+            images_per_minute=_or_default(key.images_per_minute, settings.images_per_minute),
         )
+        try:
+            self.limits = await self.state.limiter.check(self.key.id, quota, images)
+        except RateLimitExceeded as exc:
+            self.limits = exc.state
+            raise rate_limited(self.dialect, exc) from None
+
+    async def accounting_headers(self) -> dict[str, str]:
+        assert self.key is not None
+        headers = await remaining_credits(self.http, self.key)
+        if self.limits is not None:
+            headers.update(rate_limit_headers(self.dialect, self.limits))
+        return headers
+
+    async def replay(self, stored: StoredResponse) -> Response:
+        self.status = stored.status
+        headers = {**stored.headers, **await self.accounting_headers()}
+        headers["idempotent-replayed"] = "true"
+        headers.pop("content-length", None)
+        return Response(stored.body, stored.status, headers, media_type=stored.media_type)
+
+    def fingerprint(self, body: dict[str, Any]) -> str:
+        canonical = json.dumps(
+            [self.http.url.path, self.http.headers.get("accept", ""), body], sort_keys=True
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def unexpected(self, exc: Exception) -> ApiError:
+        log.exception("request %s failed unexpectedly", self.request_id, exc_info=exc)
+        return ApiError("The server had an error while processing your request.")
+
+    async def record(
+        self, *, result: ImageResult | None = None, error: ApiError | None = None
+    ) -> None:
+        """Leave the usage record; a failure here is logged, never the caller's problem."""
+        assert self.key is not None
+        spec = result.spec if result is not None else (self.billing and self.billing.spec)
+        stage = category = None
+        if isinstance(error, ModerationBlocked):
+            stage, category = error.stage, error.category
+        elif result is not None and result.withheld_category is not None:
+            stage, category = "output", result.withheld_category
+        if result is not None:
+            outcome = "partial" if result.withheld else "ok"
+        else:
+            outcome = error.code if error is not None else "unknown"
+        params: dict[str, Any] = {}
+        if spec is not None:
+            params = {
+                "n": spec.n,
+                "size": spec.size,
+                "quality": spec.quality,
+                "background": spec.background,
+                "output_format": spec.output_format,
+                "output_compression": spec.output_compression,
+                "moderation": spec.moderation,
+                "seed": spec.seed,
+                "prompt_chars": len(spec.prompt),
+            }
+        elif self.request is not None:
+            params = self.request.model_dump(exclude={"prompt"}, exclude_none=True, mode="json")
+            params["prompt_chars"] = len(self.request.prompt)
+        usage = Usage(
+            request_id=self.request_id,
+            account_id=self.key.account_id,
+            key_id=self.key.id,
+            model=self.request.model if self.request is not None else None,
+            status=200 if result is not None else (error.status if error else 500),
+            outcome=outcome,
+            latency_ms=round((time.perf_counter() - self.started) * 1000),
+            params=params,
+            images=len(result.images) if result is not None else 0,
+            cost_micro=result.cost_micro if result is not None else 0,
+            user=self.request.end_user if self.request is not None else None,
+            moderation_stage=stage,
+            moderation_category=category,
+        )
+        try:
+            await anyio.to_thread.run_sync(self.state.accounts.usage.record, usage)
+        except Exception:
+            log.exception("could not record usage of request %s", self.request_id)
+
+    def observe(self) -> None:
+        request = self.request
+        model = request.model if request and request.model in self.state.service.catalog else None
+        quality = self.billing.spec.quality if self.billing and self.billing.spec else None
+        self.state.metrics.observe(
+            dialect=self.dialect.value,
+            model=model or "unknown",
+            status=self.status,
+            quality=quality or (request.quality if request else "unknown"),
+            seconds=time.perf_counter() - self.started,
+            images=self.delivered,
+        )
+
+
+def _or_default(value: int | None, default: int) -> int | None:
+    limit = default if value is None else value
+    return limit or None
 
 
 def result_headers(result: ImageResult) -> dict[str, str]:
@@ -88,7 +289,7 @@ def result_headers(result: ImageResult) -> dict[str, str]:
         "x-request-id": result.request_id,
         "x-generation-time": f"{result.seconds:.3f}",
         "x-seed-value": str(result.images[0].seed),
-        "x-cost": format_credits(result.usage.cost_micro),
+        "x-cost": format_credits(result.cost_micro),
     }
     if result.withheld:
         headers["x-images-withheld"] = str(result.withheld)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ConfigDict
 
 from pixmill.api.errors import Dialect
-from pixmill.api.generation import generate, result_body, result_headers
+from pixmill.api.generation import generate, result_body
 from pixmill.request import ImageRequest
+from pixmill.service import ImageResult
 
 
 class OpenAIImageRequest(ImageRequest):
@@ -34,6 +35,9 @@ router = APIRouter(tags=["openai"])
         }
     },
 )
-async def create_images(request: Request) -> JSONResponse:
-    result = await generate(request, Dialect.OPENAI, OpenAIImageRequest)
-    return JSONResponse(result_body(result), headers=result_headers(result))
+async def create_images(request: Request) -> Response:
+    return await generate(request, Dialect.OPENAI, OpenAIImageRequest, _respond)
+
+
+def _respond(result: ImageResult) -> Response:
+    return JSONResponse(result_body(result))

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ConfigDict
 
-from pixmill.api.errors import Dialect
-from pixmill.api.generation import app_state, generate, result_body, result_headers
-from pixmill.errors import NotFound
+from pixmill.api.errors import SEGMIND_CREDITS_PATH, Dialect
+from pixmill.api.generation import authenticate, generate, remaining_credits, result_body
 from pixmill.request import ImageRequest
+from pixmill.service import ImageResult
 
 
 class SegmindImageRequest(ImageRequest):
@@ -33,14 +33,26 @@ router = APIRouter(tags=["segmind"])
     },
 )
 async def create_image(model: str, request: Request) -> Response:
-    if model not in app_state(request).service.catalog:
-        raise NotFound(f"Model '{model}' not found on this server.", param="model")
-    result = await generate(request, Dialect.SEGMIND, SegmindImageRequest, model=model)
-    headers = result_headers(result)
-    if len(result.images) == 1 and wants_raw_image(request.headers.get("accept", "")):
-        image = result.images[0]
-        return Response(image.data, media_type=image.media_type, headers=headers)
-    return JSONResponse(result_body(result), headers=headers)
+    raw = wants_raw_image(request.headers.get("accept", ""))
+
+    def respond(result: ImageResult) -> Response:
+        if raw and len(result.images) == 1:
+            image = result.images[0]
+            return Response(image.data, media_type=image.media_type)
+        return JSONResponse(result_body(result))
+
+    return await generate(request, Dialect.SEGMIND, SegmindImageRequest, respond, path_model=model)
+
+
+@router.get(
+    SEGMIND_CREDITS_PATH,
+    summary="The account's credits (Segmind's form)",
+    tags=["segmind"],
+)
+async def get_user_credits(request: Request) -> JSONResponse:
+    key = await authenticate(request)
+    headers = await remaining_credits(request, key)
+    return JSONResponse({"credits": headers["x-remaining-credits"]}, headers=headers)
 
 
 def wants_raw_image(accept: str) -> bool:

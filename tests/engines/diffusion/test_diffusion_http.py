@@ -8,9 +8,9 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
-from tests.conftest import API_KEY, running_server
+from tests.conftest import make_settings, running_server
 
-from pixmill.settings import ModelConfig, Settings
+from pixmill.settings import ModelConfig
 
 from .conftest import NATIVE_SIDE
 
@@ -21,13 +21,11 @@ OPENAI = "/v1/images/generations"
 def diffusion_server(tiny_model_dir, tmp_path_factory):
     """`--engine diffusion --model PATH`, plus a second model configured under a name."""
     turbo = {"model": str(tiny_model_dir), "family": "sd-turbo", "native_side": NATIVE_SIDE}
-    settings = Settings(
+    settings = make_settings(
         data_dir=tmp_path_factory.mktemp("data"),
-        api_keys=[API_KEY],
         engine="diffusion",
         engine_options=turbo,
         models={"tiny-sd": ModelConfig(engine="diffusion", options={"model": str(tiny_model_dir)})},
-        _env_file=None,
     )
     with running_server(settings) as (url, _):
         yield url
