@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 
 import anyio
+import anyio.lowlevel
 import anyio.to_thread
 
 from pixmill.accounts.billing import Billing
@@ -130,6 +131,9 @@ class ImageService:
             made = await anyio.to_thread.run_sync(
                 partial(self.make_images, entry.engine, spec, progress), limiter=self._limiter
             )
+            # A render thread can't be interrupted: a cancellation (the client went away)
+            # waits for it to end, and lands here, before anything is charged.
+            await anyio.lowlevel.checkpoint_if_cancelled()
         except BaseException:
             # Failed, blocked or cancelled (the client went away): nothing is charged.
             if billing is not None:
