@@ -1,7 +1,327 @@
-"""The admin API under /admin, behind PIXMILL_ADMIN_TOKEN (mounted only when it is set)."""
+"""The admin API under /admin, behind PIXMILL_ADMIN_TOKEN (mounted only when it is set).
+
+Accounts, keys, credits and usage, as JSON with OpenAI-style errors. Every route checks
+the bearer token before it reads anything else, then reads its body itself (so a bad body
+from a caller without the token is still a 401). A key's secret is in one answer only:
+the one that creates it.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import hmac
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, TypeVar
 
-router = APIRouter(prefix="/admin", tags=["admin"])
+import anyio.to_thread
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+)
+
+from pixmill.accounts.keys import KeyInfo, NewKey
+from pixmill.accounts.pricing import to_micro
+from pixmill.accounts.store import AccountStore
+from pixmill.api.body import read_json_object
+from pixmill.api.generation import app_state
+from pixmill.errors import AuthenticationError, InvalidRequest, NotFound
+from pixmill.usage import format_credits
+
+MAX_CREDITS = Decimal(10) ** 9
+"""The largest amount one call may grant: far below what the BIGINT balance can hold."""
+
+MAX_PER_MINUTE = 2**31 - 1
+"""A per-key limit must fit the INTEGER column."""
+
+T = TypeVar("T")
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def parse_credits(value: object, param: str = "credits", *, positive: bool = False) -> int:
+    """A decimal amount of credits (a string or a JSON number) as micro-credits.
+
+    Refuses booleans, non-numbers, NaN and infinities, negatives (and zero when
+    `positive`) and amounts over MAX_CREDITS, with an InvalidRequest naming `param`.
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        raise InvalidRequest(f"{param} must be a decimal number of credits.", param=param)
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise InvalidRequest(
+            f"{param} must be a decimal number of credits, not {str(value)!r}.", param=param
+        ) from None
+    if not amount.is_finite():
+        raise InvalidRequest(f"{param} must be a finite number, not {str(value)!r}.", param=param)
+    if amount < 0:
+        raise InvalidRequest(f"{param} must not be negative.", param=param)
+    if amount > MAX_CREDITS:
+        raise InvalidRequest(f"{param} must be at most {MAX_CREDITS} credits.", param=param)
+    micro = to_micro(amount, param)
+    if positive and micro <= 0:
+        raise InvalidRequest(f"{param} must be more than 0 credits.", param=param)
+    return micro
+
+
+def _credits_field(positive: bool) -> Any:
+    def check(value: object, info: Any) -> int:
+        return parse_credits(value, info.field_name, positive=positive)
+
+    return BeforeValidator(check)
+
+
+_AMOUNT_SCHEMA = WithJsonSchema(
+    {"anyOf": [{"type": "string"}, {"type": "number"}], "description": 'Credits, e.g. "2.5".'}
+)
+Credits = Annotated[int, _credits_field(positive=False), _AMOUNT_SCHEMA]
+"""Credits >= 0 on the wire, micro-credits once validated."""
+PositiveCredits = Annotated[int, _credits_field(positive=True), _AMOUNT_SCHEMA]
+
+
+# Wire models.
+
+
+class AdminBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AdminAccountCreate(AdminBody):
+    name: str = Field(min_length=1, max_length=200)
+    credits: Credits = 0
+
+
+class AdminCreditsGrant(AdminBody):
+    amount: PositiveCredits
+    note: str | None = Field(default=None, max_length=500)
+
+
+class AdminKeyCreate(AdminBody):
+    name: str = Field(min_length=1, max_length=200)
+    account_id: str | None = Field(default=None, max_length=32)
+    """The account to add the key to; without it, a new account named `name`."""
+    credits: Credits = 0
+    """Granted to the account (the new one's opening balance)."""
+    expires_at: AwareDatetime | None = None
+    requests_per_minute: int | None = Field(default=None, ge=0, le=MAX_PER_MINUTE)
+    images_per_minute: int | None = Field(default=None, ge=0, le=MAX_PER_MINUTE)
+    """Per-key limits; null takes the server's, 0 is unlimited."""
+
+
+# Authentication and plumbing.
+
+
+async def require_admin(request: Request) -> None:
+    """Let through only `Authorization: Bearer <PIXMILL_ADMIN_TOKEN>`, compared in constant time."""
+    token = app_state(request).settings.admin_token
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    expected = token.get_secret_value().encode() if token is not None else b""
+    # Compare bytes: compare_digest refuses non-ASCII str, and a header may hold any.
+    ok = bool(expected) and hmac.compare_digest(given.strip().encode(), expected)
+    if scheme.lower() != "bearer" or not ok:
+        raise AuthenticationError(
+            "Missing or invalid admin token: send 'Authorization: Bearer <PIXMILL_ADMIN_TOKEN>'.",
+            code="invalid_admin_token",
+        )
+
+
+router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+
+
+async def _run(request: Request, call: Callable[[AccountStore], T]) -> T:
+    """Run a blocking store call in a worker thread."""
+    store = app_state(request).accounts
+    return await anyio.to_thread.run_sync(lambda: call(store))
+
+
+async def _body(request: Request, model: type[Model]) -> Model:
+    """The JSON body validated as `model`; 400 naming the first parameter at fault."""
+    body = await read_json_object(request, app_state(request).settings.max_body_bytes)
+    try:
+        # The credits validators raise InvalidRequest, which pydantic lets through.
+        return model.model_validate(body)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        param = ".".join(str(part) for part in error["loc"]) or None
+        message = {
+            "extra_forbidden": f"Unknown parameter '{param}'.",
+            "missing": f"Missing required parameter '{param}'.",
+        }.get(error["type"], f"Invalid value for '{param}': {error['msg']}.")
+        raise InvalidRequest(message, param=param) from None
+
+
+def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """OpenAPI for a body the route reads itself."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        }
+    }
+
+
+def _when(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def key_json(key: KeyInfo) -> dict[str, Any]:
+    return {
+        "id": key.id,
+        "object": "api_key",
+        "name": key.name,
+        "account_id": key.account_id,
+        "prefix": key.prefix,
+        "state": key.state,
+        "created_at": _when(key.created_at),
+        "expires_at": _when(key.expires_at),
+        "revoked_at": _when(key.revoked_at),
+        "requests_per_minute": key.requests_per_minute,
+        "images_per_minute": key.images_per_minute,
+    }
+
+
+def account_json(account_id: str, name: str, balance_micro: int) -> dict[str, Any]:
+    return {
+        "id": account_id,
+        "object": "account",
+        "name": name,
+        "balance": format_credits(balance_micro),
+    }
+
+
+def _account(store: AccountStore, account_id: str) -> dict[str, Any]:
+    for row in store.keys.accounts():
+        if row[0] == account_id:
+            return {
+                **account_json(*row),
+                "ledger_sum": format_credits(store.ledger.ledger_sum(account_id)),
+                "keys": [key_json(key) for key in store.keys.list(account_id)],
+            }
+    raise NotFound(f"No account '{account_id}'.", param="account_id")
+
+
+# Accounts.
+
+
+@router.post(
+    "/accounts", summary="Create an account", openapi_extra=_body_schema(AdminAccountCreate)
+)
+async def create_account(request: Request) -> dict[str, Any]:
+    body = await _body(request, AdminAccountCreate)
+
+    def create(store: AccountStore) -> dict[str, Any]:
+        return _account(store, store.keys.create_account(body.name, body.credits))
+
+    return await _run(request, create)
+
+
+@router.get("/accounts", summary="List accounts")
+async def list_accounts(request: Request) -> dict[str, Any]:
+    rows = await _run(request, lambda store: store.keys.accounts())
+    return {"object": "list", "data": [account_json(*row) for row in rows]}
+
+
+@router.get("/accounts/{account_id}", summary="An account: balance, ledger sum and keys")
+async def get_account(request: Request, account_id: str) -> dict[str, Any]:
+    return await _run(request, lambda store: _account(store, account_id))
+
+
+@router.post(
+    "/accounts/{account_id}/credits",
+    summary="Grant credits to an account",
+    openapi_extra=_body_schema(AdminCreditsGrant),
+)
+async def grant_credits(request: Request, account_id: str) -> dict[str, Any]:
+    body = await _body(request, AdminCreditsGrant)
+    balance = await _run(
+        request, lambda store: store.ledger.grant(account_id, body.amount, body.note)
+    )
+    return {
+        "object": "credit_grant",
+        "account_id": account_id,
+        "amount": format_credits(body.amount),
+        "balance": format_credits(balance),
+    }
+
+
+# Keys.
+
+
+@router.post(
+    "/keys", summary="Create a key (its secret is in this answer only)",
+    openapi_extra=_body_schema(AdminKeyCreate),
+)  # fmt: skip
+async def create_key(request: Request) -> dict[str, Any]:
+    body = await _body(request, AdminKeyCreate)
+
+    def create(store: AccountStore) -> tuple[NewKey, int]:
+        if body.account_id is None:
+            account_id = store.keys.create_account(body.name, body.credits)
+        else:
+            account_id = body.account_id
+            store.ledger.balance(account_id)  # 404 before anything is made
+        new = store.keys.create_key(
+            account_id,
+            body.name,
+            expires_at=body.expires_at,
+            requests_per_minute=body.requests_per_minute,
+            images_per_minute=body.images_per_minute,
+        )
+        if body.account_id is not None and body.credits:
+            return new, store.ledger.grant(account_id, body.credits, f"with key {new.key.id}")
+        return new, store.ledger.balance(account_id)
+
+    new, balance = await _run(request, create)
+    return {**key_json(new.key), "key": new.secret, "balance": format_credits(balance)}
+
+
+@router.get("/keys", summary="List keys")
+async def list_keys(
+    request: Request, account_id: Annotated[str | None, Query(max_length=32)] = None
+) -> dict[str, Any]:
+    keys = await _run(request, lambda store: store.keys.list(account_id))
+    return {"object": "list", "data": [key_json(key) for key in keys]}
+
+
+@router.get("/keys/{key_id}", summary="A key")
+async def get_key(request: Request, key_id: str) -> dict[str, Any]:
+    return key_json(await _run(request, lambda store: store.keys.get(key_id)))
+
+
+@router.post("/keys/{key_id}/revoke", summary="Revoke a key (it stays listed, as revoked)")
+async def revoke_key(request: Request, key_id: str) -> dict[str, Any]:
+    return key_json(await _run(request, lambda store: store.keys.revoke(key_id)))
+
+
+# Usage.
+
+
+@router.get("/usage", summary="Requests, images and credits per key and per UTC day")
+async def usage(
+    request: Request,
+    days: Annotated[int, Query(ge=1, le=3660)] = 30,
+    key_id: Annotated[str | None, Query(max_length=32)] = None,
+) -> dict[str, Any]:
+    def report(store: AccountStore) -> list[dict[str, Any]]:
+        if key_id is not None:
+            store.keys.get(key_id)
+        return [
+            {
+                "day": row.day.isoformat(),
+                "key_id": row.key_id,
+                "key_name": row.key_name,
+                "requests": row.requests,
+                "succeeded": row.succeeded,
+                "images": row.images,
+                "credits": format_credits(row.cost_micro),
+            }
+            for row in store.usage.daily(days=days, key_id=key_id)
+        ]
+
+    return {"object": "list", "days": days, "data": await _run(request, report)}
