@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Any constant: replicas starting together take turns migrating.
 _MIGRATION_LOCK = 0x706978
+_ALEMBIC = threading.Lock()
 
 
 def normalise_url(url: str) -> str:
@@ -48,7 +50,10 @@ class Database:
 
     def upgrade(self) -> None:
         """Migrate to the newest schema; safe to run from several processes at once."""
-        with self.engine.connect() as connection:
+        # Alembic keeps its running context in module globals: one migration per process
+        # at a time. Across processes, PostgreSQL takes an advisory lock and SQLite's
+        # first statement takes the write lock (see _sqlite_begin).
+        with _ALEMBIC, self.engine.connect() as connection:
             if not self.is_sqlite:
                 connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _MIGRATION_LOCK})
                 connection.commit()
@@ -100,9 +105,9 @@ def _sqlite_connect(connection: Any, _record: Any) -> None:
     # WAL lets readers run beside the one writer.
     connection.isolation_level = None
     cursor = connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
