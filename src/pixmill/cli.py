@@ -82,11 +82,27 @@ def serve(
     except STARTUP_ERRORS as exc:
         console.print(f"[red]Cannot start:[/red] {exc}")
         raise typer.Exit(2) from exc
-    console.print(
-        f"pixmill serving [bold]{settings.engine}[/bold] on http://{settings.host}:{settings.port}"
-        " (docs at /docs)"
-    )
+    base_url = f"http://{settings.host}:{settings.port}"
+    _print_starter_key(asgi_app.state.pixmill.accounts, settings, base_url)
+    console.print(f"pixmill serving [bold]{settings.engine}[/bold] on {base_url} (docs at /docs)")
     uvicorn.run(asgi_app, host=settings.host, port=settings.port, log_level=settings.log_level)
+
+
+def _print_starter_key(store: AccountStore, settings: Settings, base_url: str) -> None:
+    """On an empty database, make the starter account and show its key, this once."""
+    from pixmill.accounts.starter import create_starter_key, first_call
+
+    new = create_starter_key(store, settings)
+    if new is not None:
+        console.print(
+            f"pixmill starter key (shown once, keep it): {new.secret}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        console.print(
+            f"try it: {first_call(new, base_url)}", markup=False, highlight=False, soft_wrap=True
+        )
 
 
 @app.command()

@@ -146,6 +146,27 @@ def test_grants_raise_the_balance_and_match_the_ledger(pixmill):
         store.db.dispose()
 
 
+def test_serve_shows_a_starter_key_on_an_empty_database_only(
+    sqlite_pixmill, monkeypatch: pytest.MonkeyPatch
+):
+    import uvicorn
+
+    served: list[object] = []
+    monkeypatch.setattr(uvicorn, "run", lambda asgi_app, **_: served.append(asgi_app))
+    first = sqlite_pixmill("serve", "--port", "8123").stderr
+    [line] = [line for line in first.splitlines() if "starter key" in line]
+    secret = line.split()[-1]
+    assert f"x-api-key: {secret}" in first and "http://127.0.0.1:8123/v1/gpt-image-1" in first
+    store = sqlite_pixmill.store()
+    try:
+        key = store.keys.authenticate(secret)
+        assert store.ledger.balance(key.account_id) == 5_000_000
+    finally:
+        store.db.dispose()
+    assert "starter key" not in sqlite_pixmill("serve").stderr
+    assert len(served) == 2
+
+
 def test_usage_without_requests_says_so(sqlite_pixmill):
     result = sqlite_pixmill("usage", "--days", "7")
     assert "No requests" in result.stderr
