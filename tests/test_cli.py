@@ -3,11 +3,14 @@
 import base64
 import io
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -76,14 +79,18 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
-def test_serve_answers_and_stops_cleanly_on_sigterm(tmp_path, seed_request):
+def test_serve_prints_a_working_starter_key_and_stops_cleanly_on_sigterm(tmp_path, seed_request):
+    """The first run's curl line, pasted as printed, makes an image; the key pays for more."""
     port = _free_port()
-    env = {**os.environ, "PIXMILL_API_KEYS": API_KEY}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIXMILL_")}
     process = subprocess.Popen(
         [sys.executable, "-m", "pixmill", "serve", "--port", str(port),
          "--data-dir", str(tmp_path / "data")],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path,
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path, text=True,
     )  # fmt: skip
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    reader.start()
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -93,23 +100,39 @@ def test_serve_answers_and_stops_cleanly_on_sigterm(tmp_path, seed_request):
                     break
             except httpx.TransportError:
                 pass
-            assert process.poll() is None, process.stdout.read().decode()
+            assert process.poll() is None, "".join(lines)
             assert time.monotonic() < deadline, "server did not start"
             time.sleep(0.2)
+        curl = next(line for line in lines if line.startswith("try it: curl "))
+        key = re.search(r"starter key \(shown once, keep it\): (pm_\S+)", "".join(lines))
+        assert key is not None
+        done = subprocess.run(
+            curl.removeprefix("try it: "), shell=True, cwd=tmp_path, capture_output=True
+        )
+        assert done.returncode == 0, done.stderr
+        assert Image.open(tmp_path / "hello.png").format == "PNG"
+
         response = httpx.post(
-            url + "/v1/gpt-image-1", json=seed_request, headers={"x-api-key": API_KEY}, timeout=120
+            url + "/v1/gpt-image-1",
+            json=seed_request,
+            headers={"x-api-key": key.group(1)},
+            timeout=120,
         )
         assert response.status_code == 200
+        assert Decimal(response.headers["x-remaining-credits"]) < 5
         png = base64.b64decode(response.json()["data"][0]["b64_json"])
         assert Image.open(io.BytesIO(png)).size == (1024, 1536)
-        assert (tmp_path / "data").is_dir()
+        assert (tmp_path / "data" / "pixmill.db").is_file()
     finally:
         process.send_signal(signal.SIGTERM)
-        output = process.communicate(timeout=30)[0].decode()
+        process.wait(timeout=30)
+        reader.join(timeout=5)
+    output = "".join(lines)
     # uvicorn drains, then re-raises SIGTERM so the exit status says how it ended.
     assert process.returncode in (0, -signal.SIGTERM), output
     assert "Finished server process" in output
     assert "Traceback" not in output
+    assert output.count(key.group(1)) == 2  # the key line and the curl line, nowhere else
 
 
 def test_generate_in_process_reports_a_bad_engine_configuration(tmp_path, monkeypatch):

@@ -265,7 +265,7 @@ def _accounts() -> Iterator[AccountStore]:
 
 
 def _credits(value: str, param: str, *, positive: bool = False) -> int:
-    from pixmill.api.admin import parse_credits
+    from pixmill.accounts.pricing import parse_credits
 
     return parse_credits(value, param, positive=positive)
 

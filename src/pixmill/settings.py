@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL_ALIAS = "gpt-image-1"
@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     """Renders running at once; more requests wait their turn."""
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     log_level: str = "info"
+
+    @field_validator("admin_token")
+    @classmethod
+    def _long_enough(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and len(token.get_secret_value()) < 16:
+            raise ValueError("PIXMILL_ADMIN_TOKEN must be at least 16 characters, or unset")
+        return token
 
     def accounts_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'pixmill.db').resolve()}"

@@ -133,11 +133,26 @@ def test_prices_default_to_gpt_image_1_and_can_be_replaced():
     assert table.price("gpt-image-1", "medium", 1024, 1536, 2) == 2 * 63_360
     assert table.price("gpt-image-1", "high", 1536, 1024, 1) == 248_320
     assert table.price("any-model", "low", 512, 512, 1) == 2_720  # area-scaled
-    custom = PriceTable({"sd-turbo": {"*": {"*": "0.002"}}})
+    custom = PriceTable({"sd-turbo": {"*": {"*": "0.002"}}, "design": {"low": {"*": 0.001}}})
     assert custom.price("sd-turbo", "max", 3840, 256, 3) == 6_000
     assert custom.price("gpt-image-1", "low", 1024, 1024, 1) == 10_880
+    # A model's unlisted qualities keep GPT-Image-1's prices.
+    assert custom.price("design", "low", 1024, 1024, 1) == 1_000
+    assert custom.price("design", "medium", 1024, 1024, 1) == 42_240
+    assert PriceTable({"*": {"*": {"*": 1}}}).price("any", "high", 256, 256, 2) == 2_000_000
     assert to_micro(Decimal("0.0000005")) == 1
-    with pytest.raises(ValueError):
-        to_micro("ten")
-    with pytest.raises(ValueError):
-        PriceTable({"m": {"ultra": {"*": 1}}})
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        {"m": {"ultra": {"*": 1}}},
+        {"m": {"low": {"512x512": 1}}},  # no price for other sizes
+        {"m": {"low": {"*": "ten"}}},
+        {"m": {"low": {"*": "1e999999999"}}},
+        {"m": {"low": {"*": "NaN"}}},
+    ],
+)
+def test_bad_price_tables_are_refused_at_start(table):
+    with pytest.raises(ValueError, match=r"prices\.m"):
+        PriceTable(table)

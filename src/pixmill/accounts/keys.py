@@ -167,15 +167,15 @@ class KeyStore:
                 row.revoked_at = utcnow()
             return KeyInfo.of(row)
 
-    def accounts(self) -> list[tuple[str, str, int]]:
-        """(id, name, balance in micro-credits) of every account."""
+    def accounts(self, account_id: str | None = None) -> list[tuple[str, str, int]]:
+        """(id, name, balance in micro-credits) of every account, or of the one asked for."""
+        query = select(Account.id, Account.name, Account.balance_micro).order_by(
+            Account.created_at, Account.id
+        )
+        if account_id is not None:
+            query = query.where(Account.id == account_id)
         with self.db.transaction() as session:
-            rows = session.execute(
-                select(Account.id, Account.name, Account.balance_micro).order_by(
-                    Account.created_at, Account.id
-                )
-            )
-            return [(row.id, row.name, row.balance_micro) for row in rows]
+            return [(row.id, row.name, row.balance_micro) for row in session.execute(query)]
 
     def has_accounts(self) -> bool:
         with self.db.transaction() as session:

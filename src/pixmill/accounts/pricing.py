@@ -12,8 +12,12 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import get_args
 
+from pixmill.errors import InvalidRequest
 from pixmill.request import ConcreteQuality
 from pixmill.usage import IMAGE_OUTPUT_MICRO_PER_TOKEN, MICRO, OUTPUT_TOKENS
+
+MAX_CREDITS = Decimal(10) ** 9
+"""The largest amount one call may grant: far below what the BIGINT balance can hold."""
 
 ANY = "*"
 QUALITIES = get_args(ConcreteQuality)
@@ -31,34 +35,38 @@ def default_table() -> Table:
 
 class PriceTable:
     def __init__(self, overrides: Mapping[str, Mapping[str, Mapping[str, object]]] | None = None):
-        """`overrides`: model -> quality -> size -> credits (numbers or decimal strings)."""
-        table = dict(default_table())
+        """`overrides`: model -> quality -> size -> credits (numbers or decimal strings).
+
+        A model's listed qualities replace GPT-Image-1's, the others keep them; a "*"
+        quality replaces them all. A model "*" prices every model not listed. Each quality
+        needs a "*" or a "1024x1024" price, so that every size has one.
+        """
+        default = default_table()[ANY]
+        table: dict[str, Mapping[str, Mapping[str, int]]] = {ANY: default}
         for model, qualities in (overrides or {}).items():
-            table[model] = {
+            listed = {
                 quality: {
-                    size: to_micro(price, f"{model}/{quality}/{size}")
+                    size: to_micro(price, f"prices.{model}.{quality}.{size}")
                     for size, price in sizes.items()
                 }
                 for quality, sizes in qualities.items()
             }
+            table[model] = listed if ANY in listed else {**default, **listed}
         for model, qualities in table.items():
-            for quality in qualities:
+            for quality, sizes in qualities.items():
                 if quality != ANY and quality not in QUALITIES:
-                    raise ValueError(f"price table: unknown quality {quality!r} for {model!r}")
+                    raise ValueError(f"prices.{model}: unknown quality {quality!r}")
+                if ANY not in sizes and "1024x1024" not in sizes:
+                    raise ValueError(f"prices.{model}.{quality}: needs a '*' or '1024x1024' price")
         self._table = table
 
     def per_image(self, model: str, quality: ConcreteQuality, width: int, height: int) -> int:
         qualities = self._table.get(model) or self._table[ANY]
-        sizes = qualities.get(quality) or qualities.get(ANY)
-        if sizes is None:
-            raise ValueError(f"price table has no price for model {model!r} at {quality!r}")
+        sizes = qualities.get(quality) or qualities[ANY]
         exact = sizes.get(f"{width}x{height}", sizes.get(ANY))
         if exact is not None:
             return exact
-        square = sizes.get("1024x1024")
-        if square is None:
-            raise ValueError(f"price table has no price for {model!r} {quality} {width}x{height}")
-        return max(1, round(square * width * height / (1024 * 1024)))
+        return max(1, round(sizes["1024x1024"] * width * height / (1024 * 1024)))
 
     def price(self, model: str, quality: ConcreteQuality, width: int, height: int, n: int) -> int:
         """Micro-credits for n images."""
@@ -69,8 +77,35 @@ def to_micro(credits: object, where: str = "credits") -> int:
     """A decimal amount of credits as whole micro-credits (half up): '0.011' -> 11000."""
     try:
         amount = Decimal(str(credits).strip())
-    except InvalidOperation:
-        raise ValueError(f"{where}: {credits!r} is not a number") from None
-    if not amount.is_finite():
-        raise ValueError(f"{where}: {credits!r} is not a finite number")
+        fits = amount.is_finite() and -MAX_CREDITS <= amount <= MAX_CREDITS
+    except ArithmeticError:  # not a number, or an exponent beyond Decimal's range
+        fits = False
+    if not fits:
+        raise ValueError(f"{where}: {credits!r} is not a number of credits up to {MAX_CREDITS}")
     return int((amount * MICRO).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def parse_credits(value: object, param: str = "credits", *, positive: bool = False) -> int:
+    """A decimal amount of credits (a string or a JSON number) as micro-credits.
+
+    Refuses booleans, non-numbers, NaN and infinities, negatives (and zero when
+    `positive`) and amounts over MAX_CREDITS, with an InvalidRequest naming `param`.
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        raise InvalidRequest(f"{param} must be a decimal number of credits.", param=param)
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise InvalidRequest(
+            f"{param} must be a decimal number of credits, not {str(value)!r}.", param=param
+        ) from None
+    if not amount.is_finite():
+        raise InvalidRequest(f"{param} must be a finite number, not {str(value)!r}.", param=param)
+    if amount < 0:
+        raise InvalidRequest(f"{param} must not be negative.", param=param)
+    if amount > MAX_CREDITS:
+        raise InvalidRequest(f"{param} must be at most {MAX_CREDITS} credits.", param=param)
+    micro = to_micro(amount, param)
+    if positive and micro <= 0:
+        raise InvalidRequest(f"{param} must be more than 0 credits.", param=param)
+    return micro

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
@@ -27,47 +26,18 @@ from pydantic import (
 )
 
 from pixmill.accounts.keys import KeyInfo, NewKey
-from pixmill.accounts.pricing import to_micro
+from pixmill.accounts.pricing import parse_credits
 from pixmill.accounts.store import AccountStore
 from pixmill.api.body import read_json_object
 from pixmill.api.generation import app_state
 from pixmill.errors import AuthenticationError, InvalidRequest, NotFound
 from pixmill.usage import format_credits
 
-MAX_CREDITS = Decimal(10) ** 9
-"""The largest amount one call may grant: far below what the BIGINT balance can hold."""
-
 MAX_PER_MINUTE = 2**31 - 1
 """A per-key limit must fit the INTEGER column."""
 
 T = TypeVar("T")
 Model = TypeVar("Model", bound=BaseModel)
-
-
-def parse_credits(value: object, param: str = "credits", *, positive: bool = False) -> int:
-    """A decimal amount of credits (a string or a JSON number) as micro-credits.
-
-    Refuses booleans, non-numbers, NaN and infinities, negatives (and zero when
-    `positive`) and amounts over MAX_CREDITS, with an InvalidRequest naming `param`.
-    """
-    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-        raise InvalidRequest(f"{param} must be a decimal number of credits.", param=param)
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise InvalidRequest(
-            f"{param} must be a decimal number of credits, not {str(value)!r}.", param=param
-        ) from None
-    if not amount.is_finite():
-        raise InvalidRequest(f"{param} must be a finite number, not {str(value)!r}.", param=param)
-    if amount < 0:
-        raise InvalidRequest(f"{param} must not be negative.", param=param)
-    if amount > MAX_CREDITS:
-        raise InvalidRequest(f"{param} must be at most {MAX_CREDITS} credits.", param=param)
-    micro = to_micro(amount, param)
-    if positive and micro <= 0:
-        raise InvalidRequest(f"{param} must be more than 0 credits.", param=param)
-    return micro
 
 
 def _credits_field(positive: bool) -> Any:
@@ -196,13 +166,12 @@ def account_json(account_id: str, name: str, balance_micro: int) -> dict[str, An
 
 
 def _account(store: AccountStore, account_id: str) -> dict[str, Any]:
-    for row in store.keys.accounts():
-        if row[0] == account_id:
-            return {
-                **account_json(*row),
-                "ledger_sum": format_credits(store.ledger.ledger_sum(account_id)),
-                "keys": [key_json(key) for key in store.keys.list(account_id)],
-            }
+    for row in store.keys.accounts(account_id):
+        return {
+            **account_json(*row),
+            "ledger_sum": format_credits(store.ledger.ledger_sum(account_id)),
+            "keys": [key_json(key) for key in store.keys.list(account_id)],
+        }
     raise NotFound(f"No account '{account_id}'.", param="account_id")
 
 
