@@ -13,7 +13,7 @@ from pixmill.accounts.tables import ApiKey, UsageRecord, utcnow
 
 
 @dataclass(frozen=True)
-class Usage:
+class CallUsage:
     """What happened to one call; `params` are the resolved parameters, without the prompt."""
 
     request_id: str
@@ -47,7 +47,7 @@ class UsageLog:
     def __init__(self, db: Database):
         self.db = db
 
-    def record(self, usage: Usage) -> None:
+    def record(self, usage: CallUsage) -> None:
         with self.db.transaction() as session:
             session.add(UsageRecord(created_at=utcnow(), **usage.__dict__))
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import anyio.to_thread
 from fastapi import Request
 from fastapi.responses import Response
@@ -27,7 +28,7 @@ from pixmill.accounts.idempotency import StoredResponse
 from pixmill.accounts.keys import KeyInfo
 from pixmill.accounts.ratelimit import Quota, RateLimiter, RateLimitExceeded, RateLimitState
 from pixmill.accounts.store import AccountStore
-from pixmill.accounts.usage_log import Usage
+from pixmill.accounts.usage_log import CallUsage
 from pixmill.api.body import read_json_object
 from pixmill.api.disconnect import cancel_on_disconnect
 from pixmill.api.errors import Dialect
@@ -161,21 +162,28 @@ class GenerationCall:
                         200, dict(response.headers), response.media_type or "", response.body
                     ),
                 )
+                claimed = None
             self.status, self.delivered = 200, len(result.images)
             await self.record(result=result)
             return response
         except Exception as exc:
             error = exc if isinstance(exc, ApiError) else self.unexpected(exc)
             self.status = error.status
-            if claimed is not None:
-                await anyio.to_thread.run_sync(
-                    self.state.accounts.idempotency.abandon, self.key.id, claimed
-                )
             await self.record(error=error)
-            error.headers.update(await self.accounting_headers())
+            try:
+                error.headers.update(await self.accounting_headers())
+            except Exception:
+                log.exception("no balance for the error answer of %s", self.request_id)
             if error is exc:
                 raise
             raise error from exc
+        finally:
+            if claimed is not None:
+                # Failed, or cancelled by a shutdown: a retry should run the request again.
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(
+                        self.state.accounts.idempotency.abandon, self.key.id, claimed
+                    )
 
     async def rate_limit(self, images: int) -> None:
         assert self.key is not None
@@ -245,7 +253,7 @@ class GenerationCall:
         elif self.request is not None:
             params = self.request.model_dump(exclude={"prompt"}, exclude_none=True, mode="json")
             params["prompt_chars"] = len(self.request.prompt)
-        usage = Usage(
+        usage = CallUsage(
             request_id=self.request_id,
             account_id=self.key.account_id,
             key_id=self.key.id,
