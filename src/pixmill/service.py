@@ -17,12 +17,13 @@ import anyio
 import anyio.to_thread
 
 from pixmill.catalog import ModelCatalog, ModelEntry
-from pixmill.engines import Engine, GeneratedImage, ProgressCallback
+from pixmill.engines import Engine, GeneratedImage, ProgressCallback, UpstreamReport
 from pixmill.errors import ApiError, EngineError, InvalidRequest, ModerationBlocked
 from pixmill.imaging.background import BackgroundRemover
 from pixmill.imaging.encode import MEDIA_TYPES, encode
 from pixmill.moderation import ImageModerator, PromptModerator
-from pixmill.request import ImageRequest, RenderSpec, resolve
+from pixmill.moderation.verdicts import ImageVerdict
+from pixmill.request import ImageRequest, RenderSpec, parse_size, resolve
 from pixmill.settings import Settings
 from pixmill.usage import Usage, usage_for
 
@@ -46,7 +47,11 @@ class ImageResult:
     withheld: int
     """How many of spec.n images image moderation withheld."""
     usage: Usage
+    """Tokens of the delivered images: what the client is shown and charged for."""
     seconds: float
+    upstream_cost_micro: int | None = None
+    """Gateway mode: what the upstream provider charged the operator for this request, all
+    images it made included; None for local engines or when the provider did not say."""
 
 
 @dataclass(frozen=True)
@@ -67,11 +72,15 @@ class ImageService:
         background_remover: BackgroundRemover,
         *,
         max_concurrent_renders: int = 2,
+        max_concurrent_upstream: int = 64,
     ):
         self.catalog = catalog
         self.moderation = moderation
         self.background_remover = background_remover
         self._limiter = anyio.CapacityLimiter(max_concurrent_renders)
+        # Upstream engines wait on the network: they get their own, larger bound, so a
+        # slow provider never holds the render slots local engines need.
+        self._upstream_limiter = anyio.CapacityLimiter(max_concurrent_upstream)
 
     @classmethod
     def from_settings(
@@ -89,6 +98,7 @@ class ImageService:
             moderation,
             BackgroundRemover(),
             max_concurrent_renders=settings.max_concurrent_renders,
+            max_concurrent_upstream=settings.max_concurrent_upstream,
         )
 
     async def generate(
@@ -108,11 +118,17 @@ class ImageService:
         # 3. Resolve every "auto" into what will be made.
         spec = resolve(request, default_quality=entry.engine.capabilities.default_quality)
         # 4. Refuse what this engine cannot make, before any work.
-        check_supported(spec, entry)
+        check_supported(spec, entry, seed_given=request.seed is not None)
         # 5-8. Render, post-process, moderate and encode, off the event loop.
-        images, withheld = await anyio.to_thread.run_sync(
-            partial(self.make_images, entry.engine, spec, progress), limiter=self._limiter
+        capabilities = entry.engine.capabilities
+        limiter = self._upstream_limiter if capabilities.io_bound else self._limiter
+        images, withheld, reports = await anyio.to_thread.run_sync(
+            partial(self.make_images, entry.engine, spec, progress), limiter=limiter
         )
+        # 9. Report what was made: an upstream's own values and usage where it gave them.
+        spec = reported_spec(spec, reports, keep_background=not capabilities.native_alpha)
+        usage = usage_for(spec.prompt, spec.quality, spec.width, spec.height, len(images))
+        usage = delivered_usage(reports, len(images)) or usage
         seconds = time.perf_counter() - started
         log.info(
             "generated request_id=%s model=%s n=%d delivered=%d size=%s quality=%s "
@@ -126,8 +142,9 @@ class ImageService:
             spec=spec,
             images=images,
             withheld=withheld,
-            usage=usage_for(spec.prompt, spec.quality, spec.width, spec.height, len(images)),
+            usage=usage,
             seconds=seconds,
+            upstream_cost_micro=upstream_cost(reports),
         )
 
     def check_prompt(self, request: ImageRequest) -> None:
@@ -143,13 +160,21 @@ class ImageService:
 
     def make_images(
         self, engine: Engine, spec: RenderSpec, progress: ProgressCallback | None
-    ) -> tuple[list[EncodedImage], int]:
-        """Blocking: render, remove backgrounds, moderate and encode; (delivered, withheld)."""
+    ) -> tuple[list[EncodedImage], int, list[UpstreamReport]]:
+        """Blocking: render, remove backgrounds, moderate and encode.
+
+        Returns (delivered, withheld, the upstream's reports of its calls).
+        """
         generated = render(engine, spec, progress)
+        reports = list({id(p.report): p.report for p in generated if p.report}.values())
         if spec.background == "transparent" and not engine.capabilities.native_alpha:
             for picture in generated:
                 picture.image = self.background_remover.remove(picture.image, spec.quality)
-        verdicts = self.moderation.images.check([p.image for p in generated], spec.moderation)
+                picture.encoded = None  # the pixels changed: encode them anew
+        if engine.capabilities.moderates_output:
+            verdicts = [ImageVerdict(blocked=False, score=0.0)] * len(generated)
+        else:
+            verdicts = self.moderation.images.check([p.image for p in generated], spec.moderation)
         kept = [
             (index, picture)
             for index, (picture, verdict) in enumerate(zip(generated, verdicts, strict=True))
@@ -163,15 +188,22 @@ class ImageService:
                 stage="output",
                 category=category,
             )
-        return [encode_one(picture, spec, index) for index, picture in kept], spec.n - len(kept)
+        delivered = [encode_one(picture, spec, index) for index, picture in kept]
+        return delivered, spec.n - len(kept), reports
 
 
 def new_request_id() -> str:
     return f"req_{uuid.uuid4().hex}"
 
 
-def check_supported(spec: RenderSpec, entry: ModelEntry) -> None:
+def check_supported(spec: RenderSpec, entry: ModelEntry, *, seed_given: bool = False) -> None:
     capabilities = entry.engine.capabilities
+    if seed_given and not capabilities.seeded:
+        raise InvalidRequest(
+            f"'seed' is not supported by model '{entry.name}': its '{entry.engine_name}' "
+            "engine cannot make the same image twice. Leave 'seed' out.",
+            param="seed",
+        )
     if spec.output_format == "svg" and not capabilities.vector:
         raise InvalidRequest(
             f"output_format 'svg' needs an engine that draws vectors; model '{entry.name}' "
@@ -179,6 +211,54 @@ def check_supported(spec: RenderSpec, entry: ModelEntry) -> None:
             "Use 'png', 'jpeg' or 'webp'.",
             param="output_format",
         )
+    check_spec = getattr(entry.engine, "check_spec", None)
+    if check_spec is not None:
+        check_spec(spec)
+
+
+def reported_spec(
+    spec: RenderSpec, reports: list[UpstreamReport], *, keep_background: bool
+) -> RenderSpec:
+    """The spec with the values an upstream says it used, where it said and they are valid.
+
+    The delivered format is always pixmill's (it may have converted), and so is the
+    background when pixmill removed it itself.
+    """
+    if not reports:
+        return spec
+    report = reports[0]
+    changes: dict[str, object] = {}
+    if report.quality in ("low", "medium", "high", "xhigh", "max"):
+        changes["quality"] = report.quality
+    if report.background in ("opaque", "transparent") and not keep_background:
+        changes["background"] = report.background
+    if report.size:
+        try:
+            size = parse_size(report.size)
+        except InvalidRequest:
+            size = None
+        if size:
+            changes["width"], changes["height"] = size
+    return replace(spec, **changes) if changes else spec  # type: ignore[arg-type]
+
+
+def delivered_usage(reports: list[UpstreamReport], delivered: int) -> Usage | None:
+    """The upstream's usage, its output tokens scaled to the images delivered; None if unknown."""
+    if not reports or any(report.usage is None for report in reports):
+        return None
+    made = sum(report.images for report in reports)
+    input_tokens = sum(report.usage.input_tokens for report in reports if report.usage)
+    output_tokens = sum(report.usage.output_tokens for report in reports if report.usage)
+    if made and delivered < made:
+        output_tokens = output_tokens * delivered // made
+    return Usage(input_tokens=input_tokens, output_tokens=output_tokens)
+
+
+def upstream_cost(reports: list[UpstreamReport]) -> int | None:
+    """What the provider charged for every call; None when no call or any call did not say."""
+    if not reports or any(report.cost_micro is None for report in reports):
+        return None
+    return sum(report.cost_micro or 0 for report in reports)
 
 
 def render(
@@ -212,6 +292,14 @@ def encode_one(picture: GeneratedImage, spec: RenderSpec, index: int) -> Encoded
         if picture.svg is None:
             raise EngineError("The engine returned no SVG document.")
         return EncodedImage(picture.svg, MEDIA_TYPES["svg"], seed)
+    media_type = MEDIA_TYPES[spec.output_format]
+    if picture.encoded is not None and picture.media_type == media_type:
+        # Already what the client asked for (an upstream made it in this format and
+        # compression): deliver its bytes, saving a decode and an encode.
+        return EncodedImage(picture.encoded, media_type, seed)
+    image = picture.image
+    if image.mode not in ("RGB", "RGBA"):
+        image = image.convert("RGBA")
     provenance = {
         "generator": "pixmill",
         "ai_generated": True,
@@ -221,7 +309,7 @@ def encode_one(picture: GeneratedImage, spec: RenderSpec, index: int) -> Encoded
         "quality": spec.quality,
     }
     data = encode(
-        picture.image,
+        image,
         spec.output_format,
         compression=spec.output_compression,
         provenance=provenance,
