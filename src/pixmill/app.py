@@ -41,6 +41,7 @@ def create_app(
                 target=service.background_remover.warm_up, name="warm-up", daemon=True
             ).start()
         yield
+        service.close()
 
     app = FastAPI(
         lifespan=lifespan,

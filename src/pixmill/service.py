@@ -154,6 +154,14 @@ class ImageService:
             upstream_cost_micro=upstream_cost(reports),
         )
 
+    def close(self) -> None:
+        """Release what engines hold open (an upstream engine's connection pool)."""
+        engines = {id(entry.engine): entry.engine for entry in self.catalog.entries()}
+        for engine in engines.values():
+            close = getattr(engine, "close", None)
+            if close is not None:
+                close()
+
     def check_prompt(self, request: ImageRequest) -> None:
         verdict = self.moderation.prompts.check(request.prompt, request.moderation)
         if verdict.blocked:

@@ -7,9 +7,13 @@ import pytest
 from tests.engines.upstream.conftest import gateway_models
 from tests.engines.upstream.fake_upstreams import OPENAI_INPUT_TOKENS
 
+from pixmill.catalog import ModelCatalog
+from pixmill.imaging.background import BackgroundRemover
+from pixmill.moderation import PromptModerator
+from pixmill.moderation.verdicts import ImageVerdict
 from pixmill.request import parse_request
-from pixmill.service import ImageService
-from pixmill.settings import Settings
+from pixmill.service import ImageService, Moderation
+from pixmill.settings import ModelConfig, Settings
 from pixmill.usage import image_output_tokens
 
 
@@ -51,3 +55,29 @@ def test_local_engines_have_no_upstream_cost(service):
 @pytest.mark.skip(reason="needs the accounts layer (credits); added when gateway meets accounts")
 def test_credits_are_charged_only_for_delivered_images():
     """A failed upstream call (502/504) charges nothing; withheld images are not charged."""
+
+
+class CountingImageModerator:
+    def __init__(self) -> None:
+        self.checked = 0
+
+    def check(self, images, level):
+        self.checked += len(images)
+        return [ImageVerdict(blocked=False, score=0.0) for _ in images]
+
+
+@pytest.mark.parametrize(("moderate_output", "checked"), [(False, 0), (True, 1)])
+def test_output_moderation_of_upstream_images_is_the_operators_choice(
+    openai_upstream, segmind_upstream, moderate_output, checked
+):
+    models = gateway_models(openai_upstream, segmind_upstream)
+    models["gpt-image-1"]["options"]["moderate_output"] = moderate_output
+    images = CountingImageModerator()
+    service = ImageService(
+        ModelCatalog({name: ModelConfig(**config) for name, config in models.items()}),
+        Moderation(prompts=PromptModerator(), images=images),  # type: ignore[arg-type]
+        BackgroundRemover(),
+    )
+    result = generate(service, {"prompt": "a cat", "size": "1024x1024"})
+    assert len(result.images) == 1
+    assert images.checked == checked
