@@ -5,9 +5,17 @@ from __future__ import annotations
 import base64
 import io
 
+import openai
 import pytest
 from PIL import Image
-from tests.engines.upstream.fake_upstreams import OPENAI_INPUT_TOKENS, OPENAI_KEY, picture
+from tests.conftest import API_KEY
+from tests.engines.upstream.fake_upstreams import (
+    OPENAI_INPUT_TOKENS,
+    OPENAI_KEY,
+    openai_error,
+    openai_success,
+    picture,
+)
 
 OPENAI = "/v1/images/generations"
 
@@ -182,3 +190,25 @@ def test_local_models_still_render_beside_the_gateway(client, openai_upstream):
     response = client.post(OPENAI, json={"model": "design", "prompt": "a cat", "size": "256x256"})
     assert response.status_code == 200, response.text
     assert openai_upstream.calls == []
+
+
+def test_the_upstreams_resolved_values_and_usage_reach_the_client(client, openai_upstream):
+    openai_upstream.then(lambda body: openai_success(body | {"quality": "high"}))
+    response = client.post(OPENAI, json={"prompt": "a cat", "size": "1024x1024"})
+    assert response.status_code == 200, response.text
+    assert openai_upstream.calls[0].body["quality"] == "medium"
+    answer = response.json()
+    assert answer["quality"] == "high"
+    assert answer["usage"]["output_tokens"] == 4160
+
+
+def test_the_official_sdk_through_the_gateway(gateway, openai_upstream):
+    sdk = openai.OpenAI(base_url=gateway + "/v1", api_key=API_KEY, max_retries=0)
+    result = sdk.images.generate(model="gpt-image-1", prompt="a fox", size="1024x1024", n=2)
+    assert len(result.data) == 2 and result.usage.input_tokens == OPENAI_INPUT_TOKENS
+    openai_upstream.then(openai_error(401, f"Incorrect API key provided: {OPENAI_KEY}"))
+    with pytest.raises(openai.InternalServerError) as caught:
+        sdk.images.generate(model="gpt-image-1", prompt="a fox")
+    assert caught.value.status_code == 502
+    assert caught.value.code == "gateway_misconfigured"
+    assert OPENAI_KEY not in str(caught.value)

@@ -75,16 +75,17 @@ class OpenAIEngine(UpstreamEngine):
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, list) or len(data) != spec.n:
             raise malformed(PROVIDER, f"expected {spec.n} images in 'data'")
+        usage = _usage(body.get("usage"))
         report = UpstreamReport(
             images=spec.n,
             quality=_text(body.get("quality")),
             size=_text(body.get("size")),
             background=_text(body.get("background")),
             output_format=_text(body.get("output_format")),
-            usage=_usage(body.get("usage")),
+            usage=usage,
+            # What OpenAI bills: its token usage at GPT-Image-1's prices (usage.py).
+            cost_micro=usage.cost_micro if usage is not None else None,
         )
-        if report.usage is not None:
-            report = UpstreamReport(**{**report.__dict__, "cost_micro": report.usage.cost_micro})
         return [
             picture_from(
                 decode_base64(item.get("b64_json") if isinstance(item, dict) else None, PROVIDER),
