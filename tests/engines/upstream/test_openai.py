@@ -66,9 +66,9 @@ def test_a_generation_is_forwarded_and_its_answer_passed_back(client, openai_ups
     raw = base64.b64decode(answer["data"][0]["b64_json"])
     assert raw == picture("1024x1536", "png", "opaque", 100)
     assert decoded(answer["data"][0]).size == (1024, 1536)
-    assert float(response.headers["x-cost"]) == pytest.approx(
-        (OPENAI_INPUT_TOKENS * 5 + 6240 * 40) / 1e6
-    )
+    # What the client is charged is the accounts layer's business (x-cost); what the
+    # upstream charged is on the result (test_upstream_service.py).
+    assert float(response.headers["x-cost"]) > 0
 
 
 def test_auto_values_are_resolved_before_forwarding(client, openai_upstream):
