@@ -42,6 +42,7 @@ def create_app(
                 target=service.background_remover.warm_up, name="warm-up", daemon=True
             ).start()
         yield
+        service.close()
         await limiter.aclose()
         accounts.db.dispose()
 

@@ -10,7 +10,10 @@
      ├── NotFound              404 not_found             unknown route or model
      ├── Conflict              409 conflict              the same Idempotency-Key is in flight
      ├── ModerationBlocked     400 moderation_blocked    prompt or output refused
-     └── EngineError           500 engine_error          the engine failed
+     ├── EngineError           500 engine_error          the engine failed
+     ├── UpstreamError         502 upstream_error        the upstream provider failed (gateway)
+     │    └── UpstreamMisconfigured  502 gateway_misconfigured  it refused the operator's key
+     └── UpstreamTimeout       504 upstream_timeout      the upstream provider did not answer
 
 An exception that is not an ApiError is a bug: the HTTP layer logs it and
 answers 500 without details.
@@ -119,4 +122,24 @@ class ModerationBlocked(ApiError):
 class EngineError(ApiError):
     status = 500
     code = "engine_error"
+    type = "server_error"
+
+
+class UpstreamError(ApiError):
+    """The upstream provider (gateway mode) failed, after any retries, or answered nonsense."""
+
+    status = 502
+    code = "upstream_error"
+    type = "server_error"
+
+
+class UpstreamMisconfigured(UpstreamError):
+    """The upstream refused the operator's key (401/403): the gateway's configuration is wrong."""
+
+    code = "gateway_misconfigured"
+
+
+class UpstreamTimeout(ApiError):
+    status = 504
+    code = "upstream_timeout"
     type = "server_error"

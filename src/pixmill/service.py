@@ -19,16 +19,20 @@ import anyio.to_thread
 
 from pixmill.accounts.billing import Billing
 from pixmill.catalog import ModelCatalog, ModelEntry
-from pixmill.engines import Engine, GeneratedImage, ProgressCallback
+from pixmill.engines import Engine, GeneratedImage, ProgressCallback, UpstreamReport
 from pixmill.errors import ApiError, EngineError, InvalidRequest, ModerationBlocked
 from pixmill.imaging.background import BackgroundRemover
 from pixmill.imaging.encode import MEDIA_TYPES, encode
 from pixmill.moderation import ImageModerator, PromptModerator
-from pixmill.request import ImageRequest, RenderSpec, resolve
+from pixmill.moderation.verdicts import ImageVerdict
+from pixmill.request import ImageRequest, RenderSpec, parse_size, resolve
 from pixmill.settings import Settings
 from pixmill.usage import Usage, usage_for
 
 log = logging.getLogger(__name__)
+
+INLINE_PROMPT_CHARS = 250
+"""Prompts up to this length are moderated on the event loop (about a millisecond at most)."""
 
 
 @dataclass(frozen=True)
@@ -48,17 +52,23 @@ class ImageResult:
     withheld: int
     """How many of spec.n images image moderation withheld."""
     usage: Usage
+    """Tokens of the delivered images: what the client is shown and charged for."""
     seconds: float
     cost_micro: int = 0
     """What the account was charged; 0 when the request was not billed."""
     withheld_category: str | None = None
     """The moderation category of the first withheld image, if any."""
+    upstream_cost_micro: int | None = None
+    """Gateway mode: what the upstream provider charged the operator for this request, all
+    images it made included; None for local engines or when the provider did not say."""
 
 
 @dataclass(frozen=True)
 class MadeImages:
     images: list[EncodedImage]
     withheld_category: str | None
+    reports: list[UpstreamReport]
+    """An upstream engine's reports of its calls; empty for local engines."""
 
 
 @dataclass(frozen=True)
@@ -79,11 +89,15 @@ class ImageService:
         background_remover: BackgroundRemover,
         *,
         max_concurrent_renders: int = 2,
+        max_concurrent_upstream: int = 64,
     ):
         self.catalog = catalog
         self.moderation = moderation
         self.background_remover = background_remover
         self._limiter = anyio.CapacityLimiter(max_concurrent_renders)
+        # Upstream engines wait on the network: they get their own, larger bound, so a
+        # slow provider never holds the render slots local engines need.
+        self._upstream_limiter = anyio.CapacityLimiter(max_concurrent_upstream)
 
     @classmethod
     def from_settings(
@@ -101,6 +115,7 @@ class ImageService:
             moderation,
             BackgroundRemover(),
             max_concurrent_renders=settings.max_concurrent_renders,
+            max_concurrent_upstream=settings.max_concurrent_upstream,
         )
 
     async def generate(
@@ -116,20 +131,26 @@ class ImageService:
         request_id = request_id or new_request_id()
         # 1. Route the request to its model's engine.
         entry = self.catalog.get(request.model)
-        # 2. Moderate the prompt, before anything is spent on it (off the loop: a long
-        #    prompt takes tens of milliseconds).
-        await anyio.to_thread.run_sync(self.check_prompt, request)
+        # 2. Moderate the prompt, before anything is spent on it. A long prompt takes tens
+        #    of milliseconds, so it is checked off the loop; a short one (a fraction of a
+        #    millisecond) inline, sparing a thread hop that gateway mode would feel.
+        if len(request.prompt) <= INLINE_PROMPT_CHARS:
+            self.check_prompt(request)
+        else:
+            await anyio.to_thread.run_sync(self.check_prompt, request)
         # 3. Resolve every "auto" into what will be made.
         spec = resolve(request, default_quality=entry.engine.capabilities.default_quality)
         # 4. Refuse what this engine cannot make, before any work.
-        check_supported(spec, entry)
+        check_supported(spec, entry, seed_given=request.seed is not None)
         # 5. Hold the most this request can cost.
         if billing is not None:
             await billing.reserve(request_id, spec)
         # 6-9. Render, post-process, moderate and encode, off the event loop.
+        capabilities = entry.engine.capabilities
+        limiter = self._upstream_limiter if capabilities.io_bound else self._limiter
         try:
             made = await anyio.to_thread.run_sync(
-                partial(self.make_images, entry.engine, spec, progress), limiter=self._limiter
+                partial(self.make_images, entry.engine, spec, progress), limiter=limiter
             )
             # A render thread can't be interrupted: a cancellation (the client went away)
             # waits for it to end, and lands here, before anything is charged.
@@ -142,6 +163,10 @@ class ImageService:
         # 10. Charge for what was delivered, release the rest.
         if billing is not None:
             await billing.settle(len(made.images))
+        # 11. Report what was made: an upstream's own values and usage where it gave them.
+        spec = reported_spec(spec, made.reports, keep_background=not capabilities.native_alpha)
+        usage = usage_for(spec.prompt, spec.quality, spec.width, spec.height, len(made.images))
+        usage = delivered_usage(made.reports, len(made.images)) or usage
         seconds = time.perf_counter() - started
         log.info(
             "generated request_id=%s model=%s n=%d delivered=%d size=%s quality=%s "
@@ -155,11 +180,20 @@ class ImageService:
             spec=spec,
             images=made.images,
             withheld=spec.n - len(made.images),
-            usage=usage_for(spec.prompt, spec.quality, spec.width, spec.height, len(made.images)),
+            usage=usage,
             seconds=seconds,
             cost_micro=billing.charged_micro if billing is not None else 0,
             withheld_category=made.withheld_category,
+            upstream_cost_micro=upstream_cost(made.reports),
         )
+
+    def close(self) -> None:
+        """Release what engines hold open (an upstream engine's connection pool)."""
+        engines = {id(entry.engine): entry.engine for entry in self.catalog.entries()}
+        for engine in engines.values():
+            close = getattr(engine, "close", None)
+            if close is not None:
+                close()
 
     def check_prompt(self, request: ImageRequest) -> None:
         verdict = self.moderation.prompts.check(request.prompt, request.moderation)
@@ -177,10 +211,15 @@ class ImageService:
     ) -> MadeImages:
         """Blocking: render, remove backgrounds, moderate and encode."""
         generated = render(engine, spec, progress)
+        reports = list({id(p.report): p.report for p in generated if p.report}.values())
         if spec.background == "transparent" and not engine.capabilities.native_alpha:
             for picture in generated:
                 picture.image = self.background_remover.remove(picture.image, spec.quality)
-        verdicts = self.moderation.images.check([p.image for p in generated], spec.moderation)
+                picture.encoded = None  # the pixels changed: encode them anew
+        if engine.capabilities.moderates_output:
+            verdicts = [ImageVerdict(blocked=False, score=0.0)] * len(generated)
+        else:
+            verdicts = self.moderation.images.check([p.image for p in generated], spec.moderation)
         kept = [
             (index, picture)
             for index, (picture, verdict) in enumerate(zip(generated, verdicts, strict=True))
@@ -197,6 +236,7 @@ class ImageService:
         return MadeImages(
             images=[encode_one(picture, spec, index) for index, picture in kept],
             withheld_category=next((v.category for v in verdicts if v.blocked), None),
+            reports=reports,
         )
 
 
@@ -204,8 +244,14 @@ def new_request_id() -> str:
     return f"req_{uuid.uuid4().hex}"
 
 
-def check_supported(spec: RenderSpec, entry: ModelEntry) -> None:
+def check_supported(spec: RenderSpec, entry: ModelEntry, *, seed_given: bool = False) -> None:
     capabilities = entry.engine.capabilities
+    if seed_given and not capabilities.seeded:
+        raise InvalidRequest(
+            f"'seed' is not supported by model '{entry.name}': its '{entry.engine_name}' "
+            "engine cannot make the same image twice. Leave 'seed' out.",
+            param="seed",
+        )
     if spec.output_format == "svg" and not capabilities.vector:
         raise InvalidRequest(
             f"output_format 'svg' needs an engine that draws vectors; model '{entry.name}' "
@@ -213,6 +259,54 @@ def check_supported(spec: RenderSpec, entry: ModelEntry) -> None:
             "Use 'png', 'jpeg' or 'webp'.",
             param="output_format",
         )
+    check_spec = getattr(entry.engine, "check_spec", None)
+    if check_spec is not None:
+        check_spec(spec)
+
+
+def reported_spec(
+    spec: RenderSpec, reports: list[UpstreamReport], *, keep_background: bool
+) -> RenderSpec:
+    """The spec with the values an upstream says it used, where it said and they are valid.
+
+    The delivered format is always pixmill's (it may have converted), and so is the
+    background when pixmill removed it itself.
+    """
+    if not reports:
+        return spec
+    report = reports[0]
+    changes: dict[str, object] = {}
+    if report.quality in ("low", "medium", "high", "xhigh", "max"):
+        changes["quality"] = report.quality
+    if report.background in ("opaque", "transparent") and not keep_background:
+        changes["background"] = report.background
+    if report.size:
+        try:
+            size = parse_size(report.size)
+        except InvalidRequest:
+            size = None
+        if size:
+            changes["width"], changes["height"] = size
+    return replace(spec, **changes) if changes else spec  # type: ignore[arg-type]
+
+
+def delivered_usage(reports: list[UpstreamReport], delivered: int) -> Usage | None:
+    """The upstream's usage, its output tokens scaled to the images delivered; None if unknown."""
+    if not reports or any(report.usage is None for report in reports):
+        return None
+    made = sum(report.images for report in reports)
+    input_tokens = sum(report.usage.input_tokens for report in reports if report.usage)
+    output_tokens = sum(report.usage.output_tokens for report in reports if report.usage)
+    if made and delivered < made:
+        output_tokens = output_tokens * delivered // made
+    return Usage(input_tokens=input_tokens, output_tokens=output_tokens)
+
+
+def upstream_cost(reports: list[UpstreamReport]) -> int | None:
+    """What the provider charged for every call; None when no call or any call did not say."""
+    if not reports or any(report.cost_micro is None for report in reports):
+        return None
+    return sum(report.cost_micro or 0 for report in reports)
 
 
 def render(
@@ -246,6 +340,14 @@ def encode_one(picture: GeneratedImage, spec: RenderSpec, index: int) -> Encoded
         if picture.svg is None:
             raise EngineError("The engine returned no SVG document.")
         return EncodedImage(picture.svg, MEDIA_TYPES["svg"], seed)
+    media_type = MEDIA_TYPES[spec.output_format]
+    if picture.encoded is not None and picture.media_type == media_type:
+        # Already what the client asked for (an upstream made it in this format and
+        # compression): deliver its bytes, saving a decode and an encode.
+        return EncodedImage(picture.encoded, media_type, seed)
+    image = picture.image
+    if image.mode not in ("RGB", "RGBA"):
+        image = image.convert("RGBA")
     provenance = {
         "generator": "pixmill",
         "ai_generated": True,
@@ -255,7 +357,7 @@ def encode_one(picture: GeneratedImage, spec: RenderSpec, index: int) -> Encoded
         "quality": spec.quality,
     }
     data = encode(
-        picture.image,
+        image,
         spec.output_format,
         compression=spec.output_compression,
         provenance=provenance,

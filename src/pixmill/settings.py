@@ -60,6 +60,8 @@ class Settings(BaseSettings):
 
     max_concurrent_renders: int = Field(default=2, ge=1)
     """Renders running at once; more requests wait their turn."""
+    max_concurrent_upstream: int = Field(default=64, ge=1)
+    """Gateway mode: upstream calls waiting at once, apart from the render slots."""
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     log_level: str = "info"
 

@@ -264,6 +264,7 @@ class GenerationCall:
             params=params,
             images=len(result.images) if result is not None else 0,
             cost_micro=result.cost_micro if result is not None else 0,
+            upstream_cost_micro=result.upstream_cost_micro if result is not None else None,
             user=self.request.end_user if self.request is not None else None,
             moderation_stage=stage,
             moderation_category=category,

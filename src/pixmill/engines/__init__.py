@@ -10,13 +10,20 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from pixmill.engines.base import Engine, EngineCapabilities, GeneratedImage, ProgressCallback
+from pixmill.engines.base import (
+    Engine,
+    EngineCapabilities,
+    GeneratedImage,
+    ProgressCallback,
+    UpstreamReport,
+)
 
 __all__ = [
     "Engine",
     "EngineCapabilities",
     "GeneratedImage",
     "ProgressCallback",
+    "UpstreamReport",
     "available_engines",
     "build_engine",
     "register_engine",
@@ -48,3 +55,5 @@ def build_engine(name: str, **options: Any) -> Engine:
 
 register_engine("design", "pixmill.engines.design:DesignEngine")
 register_engine("diffusion", "pixmill.engines.diffusion:DiffusionEngine")
+register_engine("openai", "pixmill.engines.upstream:OpenAIEngine")
+register_engine("segmind", "pixmill.engines.upstream:SegmindEngine")

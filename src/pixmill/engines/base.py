@@ -1,7 +1,10 @@
 """The Engine protocol: a RenderSpec in, n RGBA images of exactly the asked size out.
 
 Engines never touch HTTP, credits or encoding. They declare what they can do in
-`EngineCapabilities`, and report progress through an optional callback.
+`EngineCapabilities`, and report progress through an optional callback. An engine
+may also define `check_spec(spec)`, raising InvalidRequest for what it cannot make;
+the pipeline calls it before any work. Upstream engines (gateway mode) hand back the
+provider's encoded bytes and an `UpstreamReport` beside each picture.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Protocol, runtime_checkable
 from PIL import Image
 
 from pixmill.request import ConcreteQuality, RenderSpec
+from pixmill.usage import Usage
 
 ProgressCallback = Callable[[int, int], None]
 """Called as progress(done, total) while an engine works; total is fixed for one call."""
@@ -29,6 +33,31 @@ class EngineCapabilities:
     """Largest n one generate() call takes; the pipeline splits bigger requests."""
     default_quality: ConcreteQuality = "medium"
     """What quality "auto" resolves to on this engine."""
+    seeded: bool = True
+    """Honours `seed`; otherwise a request that names a seed is refused with 400."""
+    io_bound: bool = False
+    """Waits on the network, not on a CPU or GPU: bounded apart from the render slots."""
+    moderates_output: bool = False
+    """Its provider moderates its own output, so pixmill's image moderation is skipped."""
+
+
+@dataclass(frozen=True)
+class UpstreamReport:
+    """What an upstream provider said about one call: the values it used, usage, its cost.
+
+    Shared by the images of that call; None where the provider did not say.
+    """
+
+    images: int
+    """How many images the call made."""
+    quality: str | None = None
+    size: str | None = None
+    background: str | None = None
+    output_format: str | None = None
+    usage: Usage | None = None
+    """The provider's token usage for the whole call."""
+    cost_micro: int | None = None
+    """What the call cost the operator at the provider, in micro-credits."""
 
 
 @dataclass
@@ -38,6 +67,11 @@ class GeneratedImage:
     image: Image.Image
     svg: bytes | None = None
     seed: int | None = None
+    encoded: bytes | None = None
+    """The picture as the engine got it, already encoded as `media_type` (gateway mode):
+    delivered as is when it is what the client asked for and no step changed the pixels."""
+    media_type: str | None = None
+    report: UpstreamReport | None = None
 
 
 @runtime_checkable

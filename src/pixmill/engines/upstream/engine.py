@@ -1,0 +1,80 @@
+"""What the OpenAI and Segmind engines share: capabilities, refusals, concurrent calls."""
+
+from __future__ import annotations
+
+import abc
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+from pixmill.engines.base import EngineCapabilities, GeneratedImage, ProgressCallback
+from pixmill.engines.upstream.options import UpstreamOptions
+from pixmill.engines.upstream.transport import UpstreamClient
+from pixmill.errors import InvalidRequest
+from pixmill.request import MAX_N, RenderSpec
+
+
+class UpstreamEngine(abc.ABC):
+    """An engine that forwards each call to a provider over HTTP (gateway mode)."""
+
+    name: str
+
+    def __init__(self, options: UpstreamOptions, client: UpstreamClient):
+        self.options = options
+        self.client = client
+        self.capabilities = EngineCapabilities(
+            native_alpha=options.native_alpha,
+            max_n=MAX_N,
+            default_quality=options.default_quality,
+            # No provider takes a seed: refusing one is honest, ignoring it would not be.
+            seeded=False,
+            io_bound=True,
+            moderates_output=not options.moderate_output,
+        )
+
+    def check_spec(self, spec: RenderSpec) -> None:
+        """Refuse, before any call, what the provider cannot make and pixmill cannot emulate."""
+        sizes = self.options.sizes
+        if sizes is not None and spec.size not in sizes:
+            raise InvalidRequest(
+                f"Invalid value for 'size': '{spec.size}'. Model '{spec.model}' is served by "
+                f"{self.name}, which makes {', '.join(sizes)} (or 'auto').",
+                param="size",
+            )
+        if spec.quality not in self.options.qualities:
+            raise InvalidRequest(
+                f"Invalid value for 'quality': '{spec.quality}'. Model '{spec.model}' is served "
+                f"by {self.name}, which offers {', '.join(self.options.qualities)} (or 'auto').",
+                param="quality",
+            )
+
+    def upstream_format(self, spec: RenderSpec) -> str:
+        """The format to ask for: the client's when the provider has it, else png to convert."""
+        wanted = spec.output_format
+        return wanted if wanted in self.options.output_formats else "png"
+
+    def upstream_background(self, spec: RenderSpec) -> str:
+        """Ask for opaque when pixmill will remove the background itself."""
+        return spec.background if self.options.native_alpha else "opaque"
+
+    def generate(
+        self, spec: RenderSpec, progress: ProgressCallback | None = None
+    ) -> list[GeneratedImage]:
+        """Make spec.n images in calls of at most max_n, sent at once rather than in turn."""
+        step = self.options.max_n
+        parts = [replace(spec, n=min(step, spec.n - start)) for start in range(0, spec.n, step)]
+        if len(parts) == 1:
+            batches = [self.call(parts[0])]
+        else:
+            with ThreadPoolExecutor(len(parts), thread_name_prefix=self.name) as pool:
+                batches = list(pool.map(self.call, parts))
+        images = [picture for batch in batches for picture in batch]
+        if progress:
+            progress(len(images), spec.n)
+        return images
+
+    @abc.abstractmethod
+    def call(self, spec: RenderSpec) -> list[GeneratedImage]:
+        """One upstream call for spec.n images; raises an ApiError when it fails."""
+
+    def close(self) -> None:
+        self.client.close()

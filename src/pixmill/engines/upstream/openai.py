@@ -1,0 +1,138 @@
+"""The OpenAI Images API as an upstream: POST {base_url}/images/generations.
+
+Any provider that speaks this API works through `base_url`. The answer's own values
+(`quality`, `size`, `background`, `output_format`) and its token `usage` come back to
+pixmill's client; the call's cost is its usage at GPT-Image-1's prices.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from pixmill.engines.base import GeneratedImage, UpstreamReport
+from pixmill.engines.upstream.engine import UpstreamEngine
+from pixmill.engines.upstream.errors import QUOTA_CODES, UpstreamFailure, error_for, malformed
+from pixmill.engines.upstream.images import decode_base64, picture_from
+from pixmill.engines.upstream.options import parse_options
+from pixmill.engines.upstream.transport import UpstreamClient, retryable_status
+from pixmill.request import RenderSpec
+from pixmill.usage import Usage
+
+PROVIDER = "openai"
+
+
+class OpenAIEngine(UpstreamEngine):
+    """Forwards generations to OpenAI (or a compatible provider) with the operator's key."""
+
+    name = "openai"
+
+    def __init__(self, **options: Any):
+        parsed = parse_options(
+            PROVIDER,
+            options,
+            default_base_url="https://api.openai.com/v1",
+            default_key_env="OPENAI_API_KEY",
+            default_model="gpt-image-1",
+            default_max_n=10,
+        )
+        client = UpstreamClient(PROVIDER, parsed, {"authorization": f"Bearer {parsed.api_key}"})
+        super().__init__(parsed, client)
+
+    def request_body(self, spec: RenderSpec) -> dict[str, Any]:
+        """Every contract parameter in OpenAI's form; nothing left "auto" (pixmill resolved it)."""
+        fmt = self.upstream_format(spec)
+        body: dict[str, Any] = {
+            "model": self.options.model,
+            "prompt": spec.prompt,
+            "n": spec.n,
+            "size": spec.size,
+            "quality": spec.quality,
+            "background": self.upstream_background(spec),
+            "moderation": spec.moderation,
+            "output_format": fmt,
+        }
+        if fmt in ("jpeg", "webp"):  # OpenAI takes output_compression for these only
+            body["output_compression"] = spec.output_compression
+        if spec.user:
+            body["user"] = spec.user
+        return body
+
+    def call(self, spec: RenderSpec) -> list[GeneratedImage]:
+        response = self.client.post(
+            "/images/generations", self.request_body(spec), retryable=_retryable
+        )
+        if response.status_code >= 300:
+            raise error_for(self.failure(response))
+        return self.pictures(response, spec)
+
+    def pictures(self, response: httpx.Response, spec: RenderSpec) -> list[GeneratedImage]:
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise malformed(PROVIDER, "the body is not JSON") from exc
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, list) or len(data) != spec.n:
+            raise malformed(PROVIDER, f"expected {spec.n} images in 'data'")
+        usage = _usage(body.get("usage"))
+        report = UpstreamReport(
+            images=spec.n,
+            quality=_text(body.get("quality")),
+            size=_text(body.get("size")),
+            background=_text(body.get("background")),
+            output_format=_text(body.get("output_format")),
+            usage=usage,
+            # What OpenAI bills: its token usage at GPT-Image-1's prices (usage.py).
+            cost_micro=usage.cost_micro if usage is not None else None,
+        )
+        return [
+            picture_from(
+                decode_base64(item.get("b64_json") if isinstance(item, dict) else None, PROVIDER),
+                spec,
+                report,
+                PROVIDER,
+            )
+            for item in data
+        ]
+
+    def failure(self, response: httpx.Response) -> UpstreamFailure:
+        """Read OpenAI's {"error": {"message", "type", "param", "code"}}, whatever came."""
+        error = _error_object(response)
+        message = error.get("message") if isinstance(error.get("message"), str) else None
+        return UpstreamFailure(
+            provider=PROVIDER,
+            status=response.status_code,
+            message=self.client.redact(message or response.text[:300]),
+            code=_text(error.get("code")) or _text(error.get("type")),
+            param=_text(error.get("param")),
+        )
+
+
+def _retryable(response: httpx.Response) -> bool:
+    # An empty quota answers 429 too, but waiting will not fill it.
+    if response.status_code == 429 and _error_object(response).get("code") in QUOTA_CODES:
+        return False
+    return retryable_status(response)
+
+
+def _error_object(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else {}
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _usage(value: object) -> Usage | None:
+    if not isinstance(value, dict):
+        return None
+    input_tokens, output_tokens = value.get("input_tokens"), value.get("output_tokens")
+    if not isinstance(input_tokens, int) or not isinstance(output_tokens, int):
+        return None
+    return Usage(input_tokens=input_tokens, output_tokens=output_tokens)
