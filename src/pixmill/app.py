@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from pixmill import __version__
 from pixmill.accounts.ratelimit import RateLimiter
 from pixmill.accounts.store import AccountStore
+from pixmill.accounts.usage_log import UsageWriter
 from pixmill.api import admin, openai, segmind, system
 from pixmill.api.errors import install_error_handlers
 from pixmill.api.generation import AppState
@@ -30,6 +31,7 @@ def create_app(
     settings = settings or Settings()
     accounts = AccountStore.open(settings)
     accounts.db.upgrade()
+    usage_writer = UsageWriter(accounts.usage)
     limiter = RateLimiter(settings.rate_limit_storage)
     service = ImageService.from_settings(settings, engines)
 
@@ -44,6 +46,7 @@ def create_app(
         yield
         service.close()
         await limiter.aclose()
+        usage_writer.close()
         accounts.db.dispose()
 
     app = FastAPI(
@@ -56,6 +59,7 @@ def create_app(
         settings=settings,
         service=service,
         accounts=accounts,
+        usage_writer=usage_writer,
         limiter=limiter,
         metrics=Metrics(),
     )

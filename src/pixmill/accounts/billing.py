@@ -25,6 +25,8 @@ class Billing:
         self.spec: RenderSpec | None = None
         """The resolved request, once reserved: what the usage record describes."""
         self.charged_micro = 0
+        self.balance_micro: int | None = None
+        """The account's balance once the hold is settled or released."""
         self._hold: Hold | None = None
 
     def price(self, spec: RenderSpec, images: int) -> int:
@@ -44,7 +46,7 @@ class Billing:
             return
         charge = self.price(self.spec, delivered)
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(self.ledger.settle, hold, charge)
+            self.balance_micro = await anyio.to_thread.run_sync(self.ledger.settle, hold, charge)
         self.charged_micro = charge
 
     async def release(self) -> None:
@@ -52,4 +54,4 @@ class Billing:
         hold, self._hold = self._hold, None
         if hold is not None:
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(self.ledger.release, hold)
+                self.balance_micro = await anyio.to_thread.run_sync(self.ledger.release, hold)

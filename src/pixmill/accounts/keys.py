@@ -7,8 +7,9 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from pixmill.accounts.db import Database
 from pixmill.accounts.tables import Account, ApiKey, LedgerEntry, utcnow
@@ -33,7 +34,8 @@ class KeyInfo:
     images_per_minute: int | None
 
     @classmethod
-    def of(cls, row: ApiKey) -> KeyInfo:
+    def of(cls, row: ApiKey | Row[Any]) -> KeyInfo:
+        """From an ORM row, or a Core row of the same columns."""
         return cls(
             id=row.id,
             account_id=row.account_id,
@@ -130,8 +132,8 @@ class KeyStore:
         if not secret:
             raise AuthenticationError(_MISSING)
         wanted = digest(secret)
-        with self.db.transaction() as session:
-            row = session.scalar(select(ApiKey).where(ApiKey.digest == wanted))
+        with self.db.begin() as connection:
+            row = connection.execute(select(ApiKey).where(ApiKey.digest == wanted)).first()
         # The lookup is by a hash of the secret, so its timing says nothing about the
         # secret; compare the digests in constant time all the same.
         if row is None or not hmac.compare_digest(row.digest, wanted):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from pixmill.accounts.db import Database
 from pixmill.accounts.tables import Account, LedgerEntry
@@ -34,33 +34,27 @@ class Ledger:
         """Add credits; the new balance."""
         if amount_micro <= 0:
             raise InvalidRequest("credits must be a positive amount.", param="credits")
-        with self.db.transaction() as session:
-            balance = session.scalar(
-                update(Account)
-                .where(Account.id == account_id)
-                .values(balance_micro=Account.balance_micro + amount_micro)
-                .returning(Account.balance_micro)
+        with self.db.begin() as connection:
+            balance = _move(
+                connection, account_id, amount_micro, [("grant", amount_micro)], note=note
             )
-            if balance is None:
-                raise NotFound(f"No account '{account_id}'.", param="account_id")
-            session.add(
-                LedgerEntry(
-                    account_id=account_id, kind="grant", amount_micro=amount_micro, note=note
-                )
-            )
+        if balance is None:
+            raise NotFound(f"No account '{account_id}'.", param="account_id")
         return balance
 
     def reserve(self, account_id: str, request_id: str, amount_micro: int) -> Hold:
         """Hold amount_micro for the request, or raise InsufficientCredits."""
-        with self.db.transaction() as session:
-            taken = session.scalar(
-                update(Account)
-                .where(Account.id == account_id, Account.balance_micro >= amount_micro)
-                .values(balance_micro=Account.balance_micro - amount_micro)
-                .returning(Account.balance_micro)
+        with self.db.begin() as connection:
+            taken = _move(
+                connection,
+                account_id,
+                -amount_micro,
+                [("reserve", -amount_micro)],
+                request_id=request_id,
+                at_least=amount_micro,
             )
             if taken is None:
-                balance = session.scalar(
+                balance = connection.scalar(
                     select(Account.balance_micro).where(Account.id == account_id)
                 )
                 raise InsufficientCredits(
@@ -68,51 +62,36 @@ class Ledger:
                     f"{format_credits(amount_micro)} credits and the account has "
                     f"{format_credits(balance or 0)}."
                 )
-            session.add(
-                LedgerEntry(
-                    account_id=account_id,
-                    kind="reserve",
-                    amount_micro=-amount_micro,
-                    request_id=request_id,
-                )
-            )
         return Hold(account_id, request_id, amount_micro)
 
-    def settle(self, hold: Hold, charge_micro: int) -> None:
-        """Release the hold and charge what was delivered (at most the hold), in one step."""
+    def settle(self, hold: Hold, charge_micro: int) -> int:
+        """Release the hold and charge what was delivered (at most the hold), in one step;
+        the new balance."""
         if not 0 <= charge_micro <= hold.amount_micro:
             raise ValueError(f"charge {charge_micro} outside the hold of {hold.amount_micro}")
-        with self.db.transaction() as session:
-            session.execute(
-                update(Account)
-                .where(Account.id == hold.account_id)
-                .values(balance_micro=Account.balance_micro + hold.amount_micro - charge_micro)
+        rows = [("release", hold.amount_micro)]
+        if charge_micro:
+            rows.append(("charge", -charge_micro))
+        with self.db.begin() as connection:
+            balance = _move(
+                connection,
+                hold.account_id,
+                hold.amount_micro - charge_micro,
+                rows,
+                request_id=hold.request_id,
             )
-            session.add(
-                LedgerEntry(
-                    account_id=hold.account_id,
-                    kind="release",
-                    amount_micro=hold.amount_micro,
-                    request_id=hold.request_id,
-                )
-            )
-            if charge_micro:
-                session.add(
-                    LedgerEntry(
-                        account_id=hold.account_id,
-                        kind="charge",
-                        amount_micro=-charge_micro,
-                        request_id=hold.request_id,
-                    )
-                )
+        assert balance is not None, "a hold's account cannot vanish"
+        return balance
 
-    def release(self, hold: Hold) -> None:
-        """Give the whole hold back: the request failed or was not delivered."""
-        self.settle(hold, 0)
+    def release(self, hold: Hold) -> int:
+        """Give the whole hold back: the request failed or was not delivered; the new balance."""
+        return self.settle(hold, 0)
 
     def balance(self, account_id: str) -> int:
-        with self.db.transaction() as session:
-            balance = session.scalar(select(Account.balance_micro).where(Account.id == account_id))
+        with self.db.begin() as connection:
+            balance = connection.scalar(
+                select(Account.balance_micro).where(Account.id == account_id)
+            )
         if balance is None:
             raise NotFound(f"No account '{account_id}'.", param="account_id")
         return balance
@@ -136,3 +115,41 @@ class Ledger:
                     .order_by(LedgerEntry.id)
                 )
             )
+
+
+def _move(
+    connection: Connection,
+    account_id: str,
+    change: int,
+    rows: list[tuple[str, int]],
+    *,
+    request_id: str | None = None,
+    note: str | None = None,
+    at_least: int | None = None,
+) -> int | None:
+    """Change the balance and append the ledger rows (kind, amount) that sum to the change.
+
+    The new balance; None when there is no such account, or it holds less than `at_least`.
+    """
+    assert sum(amount for _, amount in rows) == change
+    query = update(Account).where(Account.id == account_id)
+    if at_least is not None:
+        query = query.where(Account.balance_micro >= at_least)
+    balance = connection.scalar(
+        query.values(balance_micro=Account.balance_micro + change).returning(Account.balance_micro)
+    )
+    if balance is not None:
+        connection.execute(
+            insert(LedgerEntry),
+            [
+                {
+                    "account_id": account_id,
+                    "kind": kind,
+                    "amount_micro": amount,
+                    "request_id": request_id,
+                    "note": note,
+                }
+                for kind, amount in rows
+            ],
+        )
+    return balance

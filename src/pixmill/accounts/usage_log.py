@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import queue
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Date, case, cast, func, select
+from sqlalchemy import Date, case, cast, func, insert, select
 
 from pixmill.accounts.db import Database
 from pixmill.accounts.tables import ApiKey, UsageRecord, utcnow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -47,9 +52,13 @@ class UsageLog:
     def __init__(self, db: Database):
         self.db = db
 
-    def record(self, usage: CallUsage) -> None:
-        with self.db.transaction() as session:
-            session.add(UsageRecord(created_at=utcnow(), **usage.__dict__))
+    def record(self, *usages: CallUsage) -> None:
+        # Parameters apart from the statement, so its compiled form is cached.
+        with self.db.begin() as connection:
+            connection.execute(
+                insert(UsageRecord),
+                [{"created_at": utcnow(), **usage.__dict__} for usage in usages],
+            )
 
     def get(self, request_id: str) -> UsageRecord | None:
         with self.db.transaction() as session:
@@ -97,3 +106,50 @@ class UsageLog:
         if self.db.is_sqlite:
             return func.date(column)
         return cast(func.timezone("UTC", column), Date)
+
+
+class UsageWriter:
+    """Writes usage records on a thread of its own, in batches, after the answers went out.
+
+    A record reaches the database moments after its answer, so writing it costs the
+    request nothing, and many records share one transaction under load. `flush()` waits
+    for all submitted so far; `close()` flushes and stops the thread (at shutdown).
+    The ledger, not these records, is what credits are counted from.
+    """
+
+    def __init__(self, usage: UsageLog, *, batch: int = 500):
+        self.usage = usage
+        self.batch = batch
+        self._queue: queue.Queue[CallUsage | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="usage-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, usage: CallUsage) -> None:
+        self._queue.put(usage)
+
+    def flush(self) -> None:
+        self._queue.join()
+
+    def close(self, timeout: float = 30) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < self.batch:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            records = [usage for usage in batch if usage is not None]
+            try:
+                if records:
+                    self.usage.record(*records)
+            except Exception:
+                log.exception("could not write %d usage records", len(records))
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+            if len(records) < len(batch):
+                return

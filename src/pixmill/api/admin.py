@@ -280,6 +280,7 @@ async def usage(
     def report(store: AccountStore) -> list[dict[str, Any]]:
         if key_id is not None:
             store.keys.get(key_id)
+        app_state(request).usage_writer.flush()  # this process's records, written by now
         return [
             {
                 "day": row.day.isoformat(),

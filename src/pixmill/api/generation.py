@@ -28,7 +28,7 @@ from pixmill.accounts.idempotency import StoredResponse
 from pixmill.accounts.keys import KeyInfo
 from pixmill.accounts.ratelimit import Quota, RateLimiter, RateLimitExceeded, RateLimitState
 from pixmill.accounts.store import AccountStore
-from pixmill.accounts.usage_log import CallUsage
+from pixmill.accounts.usage_log import CallUsage, UsageWriter
 from pixmill.api.body import read_json_object
 from pixmill.api.disconnect import cancel_on_disconnect
 from pixmill.api.errors import Dialect
@@ -53,6 +53,7 @@ class AppState:
     settings: Settings
     service: ImageService
     accounts: AccountStore
+    usage_writer: UsageWriter
     limiter: RateLimiter
     metrics: Metrics
 
@@ -164,12 +165,12 @@ class GenerationCall:
                 )
                 claimed = None
             self.status, self.delivered = 200, len(result.images)
-            await self.record(result=result)
+            self.record(result=result)
             return response
         except Exception as exc:
             error = exc if isinstance(exc, ApiError) else self.unexpected(exc)
             self.status = error.status
-            await self.record(error=error)
+            self.record(error=error)
             try:
                 error.headers.update(await self.accounting_headers())
             except Exception:
@@ -200,7 +201,10 @@ class GenerationCall:
 
     async def accounting_headers(self) -> dict[str, str]:
         assert self.key is not None
-        headers = await remaining_credits(self.http, self.key)
+        if self.billing is not None and self.billing.balance_micro is not None:
+            headers = {"x-remaining-credits": format_credits(self.billing.balance_micro)}
+        else:
+            headers = await remaining_credits(self.http, self.key)
         if self.limits is not None:
             headers.update(rate_limit_headers(self.dialect, self.limits))
         return headers
@@ -222,10 +226,8 @@ class GenerationCall:
         log.exception("request %s failed unexpectedly", self.request_id, exc_info=exc)
         return ApiError("The server had an error while processing your request.")
 
-    async def record(
-        self, *, result: ImageResult | None = None, error: ApiError | None = None
-    ) -> None:
-        """Leave the usage record; a failure here is logged, never the caller's problem."""
+    def record(self, *, result: ImageResult | None = None, error: ApiError | None = None) -> None:
+        """Leave the usage record, written in the background after the answer."""
         assert self.key is not None
         spec = result.spec if result is not None else (self.billing and self.billing.spec)
         stage = category = None
@@ -269,10 +271,7 @@ class GenerationCall:
             moderation_stage=stage,
             moderation_category=category,
         )
-        try:
-            await anyio.to_thread.run_sync(self.state.accounts.usage.record, usage)
-        except Exception:
-            log.exception("could not record usage of request %s", self.request_id)
+        self.state.usage_writer.submit(usage)
 
     def observe(self) -> None:
         request = self.request
