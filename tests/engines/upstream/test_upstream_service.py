@@ -5,11 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import anyio
+import httpx
 import pytest
-from tests.conftest import TEST_CREDITS
+from tests.conftest import API_KEY, TEST_CREDITS, make_settings, running_server
 from tests.engines.upstream.conftest import gateway_models
 from tests.engines.upstream.fake_upstreams import OPENAI_INPUT_TOKENS, openai_error
 
+from pixmill.accounts.store import AccountStore
 from pixmill.catalog import ModelCatalog
 from pixmill.imaging.background import BackgroundRemover
 from pixmill.moderation import PromptModerator
@@ -107,3 +109,27 @@ def test_output_moderation_of_upstream_images_is_the_operators_choice(
     result = generate(service, {"prompt": "a cat", "size": "1024x1024"})
     assert len(result.images) == 1
     assert images.checked == checked
+
+
+def test_the_usage_record_holds_the_upstream_cost_beside_our_charge(
+    openai_upstream, segmind_upstream, tmp_path
+):
+    settings = make_settings(
+        data_dir=tmp_path, models=gateway_models(openai_upstream, segmind_upstream)
+    )
+    body = {"prompt": "a cat", "size": "1024x1024", "quality": "low"}
+    with running_server(settings) as (url, _):
+        answers = [
+            httpx.post(url + path, json=body, headers={"x-api-key": API_KEY}, timeout=30)
+            for path in ("/v1/images/generations", "/v1/segmind-gpt-image-1", "/v1/design")
+        ]
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    store = AccountStore.open(settings)
+    records = [store.usage.get(answer.headers["x-request-id"]) for answer in answers]
+    store.db.dispose()
+    output = image_output_tokens("low", 1024, 1024)
+    assert records[0].upstream_cost_micro == OPENAI_INPUT_TOKENS * 5 + output * 40
+    assert records[1].upstream_cost_micro == 167_000
+    assert records[2].upstream_cost_micro is None  # made here
+    for record, answer in zip(records, answers, strict=True):
+        assert record.cost_micro == 10_880 == round(Decimal(answer.headers["x-cost"]) * 10**6)
