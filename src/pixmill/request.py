@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
@@ -17,6 +17,7 @@ from pixmill.errors import InvalidRequest
 
 Quality = Literal["auto", "low", "medium", "high", "xhigh", "max"]
 ConcreteQuality = Literal["low", "medium", "high", "xhigh", "max"]
+CONCRETE_QUALITIES: tuple[ConcreteQuality, ...] = get_args(ConcreteQuality)
 Background = Literal["auto", "opaque", "transparent"]
 Moderation = Literal["auto", "low"]
 OutputFormat = Literal["png", "jpeg", "webp", "svg"]

@@ -20,12 +20,13 @@ import anyio.to_thread
 from pixmill.accounts.billing import Billing
 from pixmill.catalog import ModelCatalog, ModelEntry
 from pixmill.engines import Engine, GeneratedImage, ProgressCallback, UpstreamReport
+from pixmill.engines.reports import delivered_usage, reported_spec, upstream_cost
 from pixmill.errors import ApiError, EngineError, InvalidRequest, ModerationBlocked
 from pixmill.imaging.background import BackgroundRemover
 from pixmill.imaging.encode import MEDIA_TYPES, encode
 from pixmill.moderation import ImageModerator, PromptModerator
 from pixmill.moderation.verdicts import ImageVerdict
-from pixmill.request import ImageRequest, RenderSpec, parse_size, resolve
+from pixmill.request import ImageRequest, RenderSpec, resolve
 from pixmill.settings import Settings
 from pixmill.usage import Usage, usage_for
 
@@ -262,51 +263,6 @@ def check_supported(spec: RenderSpec, entry: ModelEntry, *, seed_given: bool = F
     check_spec = getattr(entry.engine, "check_spec", None)
     if check_spec is not None:
         check_spec(spec)
-
-
-def reported_spec(
-    spec: RenderSpec, reports: list[UpstreamReport], *, keep_background: bool
-) -> RenderSpec:
-    """The spec with the values an upstream says it used, where it said and they are valid.
-
-    The delivered format is always pixmill's (it may have converted), and so is the
-    background when pixmill removed it itself.
-    """
-    if not reports:
-        return spec
-    report = reports[0]
-    changes: dict[str, object] = {}
-    if report.quality in ("low", "medium", "high", "xhigh", "max"):
-        changes["quality"] = report.quality
-    if report.background in ("opaque", "transparent") and not keep_background:
-        changes["background"] = report.background
-    if report.size:
-        try:
-            size = parse_size(report.size)
-        except InvalidRequest:
-            size = None
-        if size:
-            changes["width"], changes["height"] = size
-    return replace(spec, **changes) if changes else spec  # type: ignore[arg-type]
-
-
-def delivered_usage(reports: list[UpstreamReport], delivered: int) -> Usage | None:
-    """The upstream's usage, its output tokens scaled to the images delivered; None if unknown."""
-    if not reports or any(report.usage is None for report in reports):
-        return None
-    made = sum(report.images for report in reports)
-    input_tokens = sum(report.usage.input_tokens for report in reports if report.usage)
-    output_tokens = sum(report.usage.output_tokens for report in reports if report.usage)
-    if made and delivered < made:
-        output_tokens = output_tokens * delivered // made
-    return Usage(input_tokens=input_tokens, output_tokens=output_tokens)
-
-
-def upstream_cost(reports: list[UpstreamReport]) -> int | None:
-    """What the provider charged for every call; None when no call or any call did not say."""
-    if not reports or any(report.cost_micro is None for report in reports):
-        return None
-    return sum(report.cost_micro or 0 for report in reports)
 
 
 def render(

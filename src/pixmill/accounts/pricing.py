@@ -10,17 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import get_args
 
 from pixmill.errors import InvalidRequest
-from pixmill.request import ConcreteQuality
+from pixmill.request import CONCRETE_QUALITIES, ConcreteQuality
 from pixmill.usage import IMAGE_OUTPUT_MICRO_PER_TOKEN, MICRO, OUTPUT_TOKENS
 
 MAX_CREDITS = Decimal(10) ** 9
 """The largest amount one call may grant: far below what the BIGINT balance can hold."""
 
 ANY = "*"
-QUALITIES = get_args(ConcreteQuality)
 Table = Mapping[str, Mapping[str, Mapping[str, int]]]
 """model -> quality -> size -> micro-credits per image."""
 
@@ -54,7 +52,7 @@ class PriceTable:
             table[model] = listed if ANY in listed else {**default, **listed}
         for model, qualities in table.items():
             for quality, sizes in qualities.items():
-                if quality != ANY and quality not in QUALITIES:
+                if quality != ANY and quality not in CONCRETE_QUALITIES:
                     raise ValueError(f"prices.{model}: unknown quality {quality!r}")
                 if ANY not in sizes and "1024x1024" not in sizes:
                     raise ValueError(f"prices.{model}.{quality}: needs a '*' or '1024x1024' price")
