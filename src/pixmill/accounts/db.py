@@ -52,6 +52,14 @@ class Database:
         """A Core connection in one transaction, for the hot paths that need no ORM."""
         return self.engine.begin()
 
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A Core connection in a read-only transaction: on SQLite it waits for no writer."""
+        with self.engine.connect() as connection:
+            connection.execution_options(read_only=True)
+            with connection.begin():
+                yield connection
+
     def upgrade(self) -> None:
         """Migrate to the newest schema; safe to run from several processes at once."""
         # Alembic keeps its running context in module globals: one migration per process
@@ -122,4 +130,6 @@ def _sqlite_connect(connection: Any, _record: Any) -> None:
 def _sqlite_begin(connection: Any) -> None:
     # Take the write lock at BEGIN: a deferred transaction that reads, then writes, can
     # fail with "database is locked" under concurrency instead of waiting its turn.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Reads alone need no lock under WAL.
+    read_only = connection.get_execution_options().get("read_only", False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

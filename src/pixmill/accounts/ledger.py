@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from pixmill.accounts.db import Database
 from pixmill.accounts.tables import Account, LedgerEntry
@@ -88,10 +88,8 @@ class Ledger:
         return self.settle(hold, 0)
 
     def balance(self, account_id: str) -> int:
-        with self.db.begin() as connection:
-            balance = connection.scalar(
-                select(Account.balance_micro).where(Account.id == account_id)
-            )
+        with self.db.read() as connection:
+            balance = connection.scalar(_BALANCE, {"account": account_id})
         if balance is None:
             raise NotFound(f"No account '{account_id}'.", param="account_id")
         return balance
@@ -117,6 +115,18 @@ class Ledger:
             )
 
 
+# Built once: constructing a statement costs more than running it on SQLite.
+_UNBOUNDED = 2**62
+_CHANGE_BALANCE = (
+    update(Account)
+    .where(Account.id == bindparam("account"), Account.balance_micro >= bindparam("at_least"))
+    .values(balance_micro=Account.balance_micro + bindparam("change"))
+    .returning(Account.balance_micro)
+)
+_APPEND = insert(LedgerEntry)
+_BALANCE = select(Account.balance_micro).where(Account.id == bindparam("account"))
+
+
 def _move(
     connection: Connection,
     account_id: str,
@@ -132,15 +142,17 @@ def _move(
     The new balance; None when there is no such account, or it holds less than `at_least`.
     """
     assert sum(amount for _, amount in rows) == change
-    query = update(Account).where(Account.id == account_id)
-    if at_least is not None:
-        query = query.where(Account.balance_micro >= at_least)
     balance = connection.scalar(
-        query.values(balance_micro=Account.balance_micro + change).returning(Account.balance_micro)
+        _CHANGE_BALANCE,
+        {
+            "account": account_id,
+            "change": change,
+            "at_least": -_UNBOUNDED if at_least is None else at_least,
+        },
     )
     if balance is not None:
         connection.execute(
-            insert(LedgerEntry),
+            _APPEND,
             [
                 {
                     "account_id": account_id,
