@@ -2,15 +2,17 @@
 
 import base64
 import io
+from decimal import Decimal
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from pixmill.accounts.store import AccountStore
 from pixmill.engines import EngineCapabilities, GeneratedImage
 from pixmill.moderation import ImageModerator
 from pixmill.usage import image_output_tokens
-from tests.conftest import API_KEY, make_settings, running_server
+from tests.conftest import API_KEY, TEST_CREDITS, make_settings, running_server
 from tests.fakes import FakeEngine
 from tests.imaging.synthetic import iou, portrait
 
@@ -67,6 +69,7 @@ def test_output_moderation_blocks_every_image(tmp_path):
     error = response.json()["error"]
     assert error["code"] == "moderation_blocked"
     assert "output" in error["message"]
+    assert response.headers["x-remaining-credits"] == str(TEST_CREDITS)  # nothing charged
 
 
 def test_some_outputs_blocked_returns_and_charges_only_the_clean_ones(tmp_path):
@@ -92,6 +95,18 @@ def test_some_outputs_blocked_returns_and_charges_only_the_clean_ones(tmp_path):
     assert response.headers["x-images-withheld"] == str(4 - len(clean))
     per_image = image_output_tokens("low", 256, 256)
     assert payload["usage"]["output_tokens"] == per_image * len(clean)
+    # Held for 4 images, charged for the clean ones at $40 per million output tokens.
+    cost = Decimal(per_image * 40 * len(clean)) / 10**6
+    assert Decimal(response.headers["x-cost"]) == cost
+    assert Decimal(response.headers["x-remaining-credits"]) == TEST_CREDITS - cost
+    store = AccountStore.open(settings)
+    record = store.usage.get(response.headers["x-request-id"])
+    store.db.dispose()
+    assert (record.outcome, record.images, record.moderation_stage) == (
+        "partial",
+        len(clean),
+        "output",
+    )
 
 
 class PortraitEngine:
