@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import threading
 import time
 import uuid
@@ -35,6 +36,8 @@ def make_settings(**overrides: Any) -> Settings:
     Rate limits are off unless a test sets them.
     """
     values: dict[str, Any] = {"requests_per_minute": 0, "images_per_minute": 0}
+    if SERVER_DATABASE == "postgresql" and "database_url" not in overrides:
+        values["database_url"] = _schemas.enter_context(postgres_schema())
     settings = Settings(_env_file=None, **(values | overrides))
     provision(settings, API_KEY, TEST_CREDITS)
     return settings
@@ -91,6 +94,18 @@ def postgres_schema() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+SERVER_DATABASE = os.environ.get("PIXMILL_TEST_DATABASE", "sqlite")
+"""Where make_settings keeps test servers' accounts: sqlite, or postgresql to run the
+API suites against the real PostgreSQL (scripts/test does both)."""
+_schemas = contextlib.ExitStack()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_schemas() -> Iterator[None]:
+    yield
+    _schemas.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
