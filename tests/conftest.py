@@ -16,6 +16,7 @@ import httpx
 import pytest
 import uvicorn
 from sqlalchemy import create_engine, text
+from starlette.types import ASGIApp
 
 from pixmill.accounts.db import normalise_url
 from pixmill.accounts.store import AccountStore
@@ -56,11 +57,8 @@ def provision(settings: Settings, secret: str, credits: int, name: str = "test")
 
 
 @contextlib.contextmanager
-def running_server(
-    settings: Settings, engines: Mapping[str, Engine] | None = None
-) -> Iterator[tuple[str, uvicorn.Server]]:
-    """Serve create_app(settings) with uvicorn on a free loopback port, in a thread."""
-    app = create_app(settings, engines=engines)
+def serving_in_thread(app: ASGIApp) -> Iterator[tuple[str, uvicorn.Server]]:
+    """Serve an ASGI app with uvicorn on a free loopback port, in a thread: (URL, server)."""
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -76,6 +74,15 @@ def running_server(
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@contextlib.contextmanager
+def running_server(
+    settings: Settings, engines: Mapping[str, Engine] | None = None
+) -> Iterator[tuple[str, uvicorn.Server]]:
+    """Serve create_app(settings) on a free loopback port, in a thread."""
+    with serving_in_thread(create_app(settings, engines=engines)) as served:
+        yield served
 
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"

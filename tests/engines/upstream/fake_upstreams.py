@@ -21,13 +21,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from PIL import Image
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
+from tests.conftest import serving_in_thread
 
 from pixmill.usage import image_output_tokens
 
@@ -197,23 +197,10 @@ def fake_segmind() -> FakeUpstream:
 
 @contextlib.contextmanager
 def serving(fake: FakeUpstream, path: str) -> Iterator[FakeUpstream]:
-    """Serve the fake with uvicorn on a free loopback port, in a thread; sets fake.url."""
-    config = uvicorn.Config(fake.app(path), host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("fake upstream did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    fake.url = f"http://127.0.0.1:{port}/v1"
-    try:
+    """Serve the fake on a free loopback port, in a thread; sets fake.url."""
+    with serving_in_thread(fake.app(path)) as (url, _):
+        fake.url = url + "/v1"
         yield fake
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 OPENAI_PATH = "/v1/images/generations"
