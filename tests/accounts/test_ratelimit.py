@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import re
+import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -379,3 +380,16 @@ def test_retry_after_is_at_least_one_second() -> None:
     state = RateLimitState(at=100.0, requests=window, images=None)
     assert rate_limit_headers(Dialect.OPENAI, state)["Retry-After"] == "1"
     assert rate_limit_headers(Dialect.OPENAI, state)["x-ratelimit-reset-requests"] == "10ms"
+
+
+async def test_an_unreachable_redis_lets_requests_through(caplog):
+    """Fail open: an outage of the counters' store must not take generation down."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    limiter = RateLimiter(f"redis://127.0.0.1:{port}/0", key_prefix=f"t-{uuid.uuid4().hex}")
+    for _ in range(3):
+        state = await limiter.check("key_a", Quota(requests_per_minute=1), 1)
+        assert state.windows == ()
+    assert "rate limits not applied" in caplog.text
+    await limiter.aclose()

@@ -22,6 +22,7 @@ No HTTP here: `RateLimiter.check` returns a `RateLimitState`, or raises
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ from limits.errors import ConfigurationError
 from limits.storage import storage_from_string
 
 from pixmill.errors import RateLimited
+
+log = logging.getLogger(__name__)
 
 MINUTE = 60
 
@@ -136,7 +139,8 @@ class RateLimiter:
             raise ValueError(f"window_seconds must be 1 or more, not {window_seconds}")
         uri = async_storage_uri(storage_uri)
         options: dict[str, str] = {}
-        if urlsplit(uri).scheme.removeprefix("async+").startswith("redis"):
+        shared = urlsplit(uri).scheme.removeprefix("async+").startswith("redis")
+        if shared:
             # limits defaults to coredis; the `limits[redis]` extra installs redis-py.
             options["implementation"] = "redispy"
         try:
@@ -152,6 +156,8 @@ class RateLimiter:
         self.key_prefix = key_prefix
         self.window_seconds = window_seconds
         self._strategy = MovingWindowRateLimiter(storage)
+        # What the shared storage raises when it cannot be reached (redis.RedisError).
+        self._unavailable = _as_tuple(storage.base_exceptions) if shared else ()
 
     async def check(self, key_id: str, quota: Quota, images: int) -> RateLimitState:
         """Count one request and `images` images for `key_id`, or raise RateLimitExceeded.
@@ -162,6 +168,14 @@ class RateLimiter:
         """
         if images < 1:
             raise ValueError(f"images must be 1 or more, not {images}")
+        try:
+            return await self._check(key_id, quota, images)
+        except self._unavailable as exc:
+            # Fail open: an outage of the counters' store should not take generation down.
+            log.warning("rate limits not applied: %s is unreachable (%s)", self.storage_uri, exc)
+            return RateLimitState(at=time.time(), requests=None, images=None)
+
+    async def _check(self, key_id: str, quota: Quota, images: int) -> RateLimitState:
         costs = {Dimension.REQUESTS: 1, Dimension.IMAGES: images}
         items = {
             dimension: self._item(limit)
@@ -250,3 +264,9 @@ class RateLimiter:
                 f"{max(1, math.ceil(window.retry_after))}s."
             )
         return RateLimitExceeded(message, state)
+
+
+def _as_tuple(
+    exceptions: type[Exception] | tuple[type[Exception], ...],
+) -> tuple[type[Exception], ...]:
+    return exceptions if isinstance(exceptions, tuple) else (exceptions,)
