@@ -10,9 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, bindparam, select
+from sqlalchemy.orm import Session
 
 from pixmill.accounts.db import Database
-from pixmill.accounts.tables import Account, ApiKey, LedgerEntry, utcnow
+from pixmill.accounts.ledger import grant
+from pixmill.accounts.tables import Account, ApiKey, utcnow
 from pixmill.errors import AuthenticationError, InvalidRequest, NotFound
 
 KEY_PREFIX = "pm_"
@@ -74,35 +76,26 @@ class KeyStore:
     def create_account(self, name: str, credits_micro: int = 0) -> str:
         """A new account, with an opening grant when credits_micro > 0; its id."""
         _check_name(name)
-        if credits_micro < 0:
-            raise InvalidRequest("credits must not be negative.", param="credits")
-        account_id = new_id("acct")
+        _check_credits(credits_micro)
         with self.db.transaction() as session:
-            session.add(Account(id=account_id, name=name, balance_micro=credits_micro))
-            if credits_micro:
-                session.flush()
-                session.add(
-                    LedgerEntry(
-                        account_id=account_id,
-                        kind="grant",
-                        amount_micro=credits_micro,
-                        note="opening balance",
-                    )
-                )
-        return account_id
+            return _add_account(session, name, credits_micro)
 
     def create_key(
         self,
-        account_id: str,
+        account_id: str | None,
         name: str,
         *,
+        credits_micro: int = 0,
         expires_at: datetime | None = None,
         requests_per_minute: int | None = None,
         images_per_minute: int | None = None,
         secret: str | None = None,
     ) -> NewKey:
-        """A new key for the account. `secret` imports an existing key instead of making one."""
+        """A new key for the account, or for a new account named `name` when account_id is
+        None; `credits_micro` is granted to that account in the same transaction. `secret`
+        imports an existing key instead of making one."""
         _check_name(name)
+        _check_credits(credits_micro)
         if expires_at is not None and expires_at.tzinfo is None:
             raise InvalidRequest("expires_at needs a timezone, e.g. 'Z'.", param="expires_at")
         for param, value in (
@@ -112,20 +105,25 @@ class KeyStore:
             if value is not None and value < 0:
                 raise InvalidRequest(f"{param} must not be negative.", param=param)
         secret = secret or KEY_PREFIX + secrets.token_urlsafe(32)
-        row = ApiKey(
-            id=new_id("key"),
-            account_id=account_id,
-            name=name,
-            digest=digest(secret),
-            prefix=secret[:8],
-            created_at=utcnow(),
-            expires_at=expires_at,
-            requests_per_minute=requests_per_minute,
-            images_per_minute=images_per_minute,
-        )
+        key_id = new_id("key")
         with self.db.transaction() as session:
-            if session.get(Account, account_id) is None:
+            if account_id is None:
+                account_id = _add_account(session, name, credits_micro)
+            elif session.get(Account, account_id) is None:
                 raise NotFound(f"No account '{account_id}'.", param="account_id")
+            elif credits_micro:
+                grant(session.connection(), account_id, credits_micro, f"with key {key_id}")
+            row = ApiKey(
+                id=key_id,
+                account_id=account_id,
+                name=name,
+                digest=digest(secret),
+                prefix=secret[:8],
+                created_at=utcnow(),
+                expires_at=expires_at,
+                requests_per_minute=requests_per_minute,
+                images_per_minute=images_per_minute,
+            )
             session.add(row)
         return NewKey(secret, KeyInfo.of(row))
 
@@ -192,6 +190,20 @@ def digest(secret: str) -> str:
 
 def new_id(kind: str) -> str:
     return f"{kind}_{secrets.token_hex(8)}"
+
+
+def _add_account(session: Session, name: str, credits_micro: int) -> str:
+    account_id = new_id("acct")
+    session.add(Account(id=account_id, name=name, balance_micro=0))
+    session.flush()
+    if credits_micro:
+        grant(session.connection(), account_id, credits_micro, "opening balance")
+    return account_id
+
+
+def _check_credits(credits_micro: int) -> None:
+    if credits_micro < 0:
+        raise InvalidRequest("credits must not be negative.", param="credits")
 
 
 def _check_name(name: str) -> None:

@@ -35,12 +35,7 @@ class Ledger:
         if amount_micro <= 0:
             raise InvalidRequest("credits must be a positive amount.", param="credits")
         with self.db.begin() as connection:
-            balance = _move(
-                connection, account_id, amount_micro, [("grant", amount_micro)], note=note
-            )
-        if balance is None:
-            raise NotFound(f"No account '{account_id}'.", param="account_id")
-        return balance
+            return grant(connection, account_id, amount_micro, note)
 
     def reserve(self, account_id: str, request_id: str, amount_micro: int) -> Hold:
         """Hold amount_micro for the request, or raise InsufficientCredits."""
@@ -113,6 +108,14 @@ class Ledger:
                     .order_by(LedgerEntry.id)
                 )
             )
+
+
+def grant(connection: Connection, account_id: str, amount_micro: int, note: str | None) -> int:
+    """Add credits within the caller's transaction; the new balance."""
+    balance = _move(connection, account_id, amount_micro, [("grant", amount_micro)], note=note)
+    if balance is None:
+        raise NotFound(f"No account '{account_id}'.", param="account_id")
+    return balance
 
 
 # Built once: constructing a statement costs more than running it on SQLite.

@@ -15,8 +15,9 @@ def create_starter_key(store: AccountStore, settings: Settings) -> NewKey | None
     database already has accounts or starter keys are switched off."""
     if not settings.starter_key or store.keys.has_accounts():
         return None
-    account_id = store.keys.create_account(STARTER_NAME, to_micro(settings.starter_credits))
-    return store.keys.create_key(account_id, STARTER_NAME)
+    return store.keys.create_key(
+        None, STARTER_NAME, credits_micro=to_micro(settings.starter_credits)
+    )
 
 
 def first_call(new: NewKey, base_url: str) -> str:

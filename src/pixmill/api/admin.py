@@ -230,21 +230,15 @@ async def create_key(request: Request) -> dict[str, Any]:
     body = await _body(request, AdminKeyCreate)
 
     def create(store: AccountStore) -> tuple[NewKey, int]:
-        if body.account_id is None:
-            account_id = store.keys.create_account(body.name, body.credits)
-        else:
-            account_id = body.account_id
-            store.ledger.balance(account_id)  # 404 before anything is made
         new = store.keys.create_key(
-            account_id,
+            body.account_id,
             body.name,
+            credits_micro=body.credits,
             expires_at=body.expires_at,
             requests_per_minute=body.requests_per_minute,
             images_per_minute=body.images_per_minute,
         )
-        if body.account_id is not None and body.credits:
-            return new, store.ledger.grant(account_id, body.credits, f"with key {new.key.id}")
-        return new, store.ledger.balance(account_id)
+        return new, store.ledger.balance(new.key.account_id)
 
     new, balance = await _run(request, create)
     return {**key_json(new.key), "key": new.secret, "balance": format_credits(balance)}

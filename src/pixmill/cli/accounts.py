@@ -137,20 +137,15 @@ def keys_create(
     with _accounts() as store:
         micro = _credits(credits, "credits") if credits is not None else 0
         expires_at = _expiry(expires, expires_in_days)
-        if account is None:
-            account_id = store.keys.create_account(name, micro)
-        else:
-            account_id = account
-            store.ledger.balance(account_id)  # unknown account: fail before making anything
         new = store.keys.create_key(
-            account_id,
+            account,
             name,
+            credits_micro=micro,
             expires_at=expires_at,
             requests_per_minute=requests_per_minute,
             images_per_minute=images_per_minute,
         )
-        if account is not None and micro:
-            store.ledger.grant(account_id, micro, f"with key {new.key.id}")
+        account_id = new.key.account_id
         balance = store.ledger.balance(account_id)
     from pixmill.usage import format_credits
 
