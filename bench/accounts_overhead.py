@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,19 +29,9 @@ from pixmill.accounts.store import AccountStore  # noqa: E402
 from pixmill.accounts.usage_log import CallUsage  # noqa: E402
 from pixmill.request import parse_request  # noqa: E402
 from pixmill.service import ImageService  # noqa: E402
+from timing import median_seconds  # noqa: E402
 
 BODY = {"prompt": "a kite over a hill", "size": "256x256", "quality": "low", "seed": 3}
-
-
-def median_ms(action: Callable[[], object], runs: int) -> float:
-    for _ in range(5):
-        action()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples) * 1000
 
 
 def bookkeeping(store: AccountStore) -> Callable[[], None]:
@@ -68,21 +56,25 @@ def measure(label: str, database_url: str | None, runs: int) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="pixmill-bench-"))
     settings = make_settings(data_dir=data_dir, database_url=database_url)
     store = AccountStore.open(settings)
-    database = median_ms(bookkeeping(store), runs)
+    database = median_seconds(bookkeeping(store), runs, warmup=5) * 1000
     store.db.dispose()
 
     service = ImageService.from_settings(settings)
     request = parse_request(BODY)
     loop = asyncio.new_event_loop()
-    in_process = median_ms(lambda: loop.run_until_complete(service.generate(request)), runs)
+    in_process = (
+        median_seconds(lambda: loop.run_until_complete(service.generate(request)), runs, warmup=5)
+        * 1000
+    )
     loop.close()
     with running_server(settings) as (url, _), httpx.Client(base_url=url) as client:
         headers = {"x-api-key": API_KEY}
-        http = median_ms(
+        http = 1000 * median_seconds(
             lambda: client.post(
                 "/v1/images/generations", json=BODY, headers=headers
             ).raise_for_status(),
             runs,
+            warmup=5,
         )
     print(f"{label:10} {database:12.2f} {in_process:13.2f} {http:13.2f} {http - in_process:10.2f}")
 

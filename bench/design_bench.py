@@ -14,7 +14,6 @@ import argparse
 import io
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -22,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.engines.design.design_prompts import make_spec
 
 from pixmill.engines.design import DesignEngine
+from timing import median_seconds
 
 GENRES: dict[str, str] = {
     "magazine": 'magazine cover called "Urban Pulse" headlines "10 Hidden Cafés You\'ll Love in '
@@ -48,15 +48,6 @@ GENRES: dict[str, str] = {
 SIZES = ((1024, 1024), (1024, 1536))
 
 
-def median_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -74,9 +65,11 @@ def main() -> None:
                 spec = make_spec(prompt, width, height, quality=quality, seed=1)
                 engine.generate(spec)  # warm caches
                 image = engine.generate(spec)[0].image
-                render = median_time(lambda spec=spec: engine.generate(spec), args.repeats)
-                encode = median_time(
-                    lambda image=image: image.save(io.BytesIO(), "PNG"), args.repeats
+                render = median_seconds(
+                    lambda spec=spec: engine.generate(spec), args.repeats, warmup=0
+                )
+                encode = median_seconds(
+                    lambda image=image: image.save(io.BytesIO(), "PNG"), args.repeats, warmup=0
                 )
                 ratio = render / encode
                 ratios[quality].append(ratio)

@@ -12,7 +12,6 @@ apart; they are not part of a request.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 from collections.abc import Callable
 
@@ -21,6 +20,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from pixmill.imaging.background import REFINE_PLANS, BackgroundRemover
 from pixmill.moderation import ImageModerator, PromptModerator
+from timing import median_seconds
 
 PROMPT = (
     "A magazine cover of a red fox sitting in a snowy forest at dawn, soft light, "
@@ -29,13 +29,7 @@ PROMPT = (
 
 
 def median_ms(action: Callable[[], object], runs: int) -> float:
-    action()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples) * 1000
+    return median_seconds(action, runs) * 1000
 
 
 def timed_ms(action: Callable[[], object]) -> float:

@@ -10,10 +10,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
@@ -26,16 +24,7 @@ from tests.conftest import API_KEY, SEED_REQUEST, make_settings, running_server 
 from pixmill.imaging.encode import encode  # noqa: E402
 from pixmill.request import parse_request, resolve  # noqa: E402
 from pixmill.service import ImageService, render  # noqa: E402
-
-
-def median_seconds(action, runs: int) -> float:
-    action()  # warm caches (fonts, code paths) outside the timing
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+from timing import median_seconds  # noqa: E402
 
 
 def main() -> None:
