@@ -64,7 +64,7 @@ def parse_request(body: Any, model_cls: type[ImageRequest] = ImageRequest) -> Im
     try:
         request = model_cls.model_validate(body)
     except ValidationError as exc:
-        raise _invalid_from(exc, body) from None
+        raise invalid_request_from(exc, body) from None
     if not request.prompt.strip():
         raise InvalidRequest("'prompt' must not be empty.", param="prompt")
     if request.stream:
@@ -81,7 +81,8 @@ def parse_request(body: Any, model_cls: type[ImageRequest] = ImageRequest) -> Im
     return request
 
 
-def _invalid_from(exc: ValidationError, body: dict[str, Any]) -> InvalidRequest:
+def invalid_request_from(exc: ValidationError, body: dict[str, Any]) -> InvalidRequest:
+    """The first problem pydantic found in a JSON body, as a 400 naming its parameter."""
     error = exc.errors(include_url=False)[0]
     param = str(error["loc"][0]) if error["loc"] else None
     kind = error["type"]

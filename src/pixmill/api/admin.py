@@ -30,7 +30,8 @@ from pixmill.accounts.pricing import parse_credits
 from pixmill.accounts.store import AccountStore
 from pixmill.api.body import read_json_object
 from pixmill.api.generation import app_state
-from pixmill.errors import AuthenticationError, InvalidRequest, NotFound
+from pixmill.errors import AuthenticationError, NotFound
+from pixmill.request import invalid_request_from
 from pixmill.usage import format_credits
 
 MAX_PER_MINUTE = 2**31 - 1
@@ -117,13 +118,7 @@ async def _body(request: Request, model: type[Model]) -> Model:
         # The credits validators raise InvalidRequest, which pydantic lets through.
         return model.model_validate(body)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        param = ".".join(str(part) for part in error["loc"]) or None
-        message = {
-            "extra_forbidden": f"Unknown parameter '{param}'.",
-            "missing": f"Missing required parameter '{param}'.",
-        }.get(error["type"], f"Invalid value for '{param}': {error['msg']}.")
-        raise InvalidRequest(message, param=param) from None
+        raise invalid_request_from(exc, body) from None
 
 
 def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
