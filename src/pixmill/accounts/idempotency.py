@@ -36,12 +36,13 @@ class IdempotencyStore:
         """The stored answer to replay, or None after claiming the key for this request."""
         if not 1 <= len(idempotency_key) <= 255:
             raise InvalidRequest(f"{HEADER} must be 1 to 255 characters.", param=HEADER)
-        with self.db.transaction() as session:
-            session.execute(
-                delete(IdempotentResponse).where(IdempotentResponse.created_at < utcnow() - TTL)
-            )
         try:
             with self.db.transaction() as session:
+                # Expired answers go first, in the claim's own transaction: this key's
+                # among them, which frees it for reuse.
+                session.execute(
+                    delete(IdempotentResponse).where(IdempotentResponse.created_at < utcnow() - TTL)
+                )
                 session.add(
                     IdempotentResponse(
                         key_id=key_id, idempotency_key=idempotency_key, fingerprint=fingerprint
