@@ -236,9 +236,10 @@ class GenerationCall:
         elif result is not None and result.withheld_category is not None:
             stage, category = "output", result.withheld_category
         if result is not None:
-            outcome = "partial" if result.withheld else "ok"
+            status, outcome = 200, "partial" if result.withheld else "ok"
         else:
-            outcome = error.code if error is not None else "unknown"
+            assert error is not None
+            status, outcome = error.status, error.code
         params: dict[str, Any] = {}
         if spec is not None:
             params = {
@@ -260,7 +261,7 @@ class GenerationCall:
             account_id=self.key.account_id,
             key_id=self.key.id,
             model=self.request.model if self.request is not None else None,
-            status=200 if result is not None else (error.status if error else 500),
+            status=status,
             outcome=outcome,
             latency_ms=round((time.perf_counter() - self.started) * 1000),
             params=params,
