@@ -9,6 +9,8 @@
      ├── RateLimited           429 rate_limit_exceeded   the key is over its per-minute limits
      ├── NotFound              404 not_found             unknown route or model
      ├── Conflict              409 conflict              the same Idempotency-Key is in flight
+ ├── Cancelled             499 cancelled             the caller cancelled the work (a job)
+ ├── ServiceUnavailable    503 service_unavailable   the queue is full, or the database away
      ├── ModerationBlocked     400 moderation_blocked    prompt or output refused
      ├── EngineError           500 engine_error          the engine failed
      ├── UpstreamError         502 upstream_error        the upstream provider failed (gateway)
@@ -105,6 +107,27 @@ class Conflict(ApiError):
     status = 409
     code = "conflict"
     type = "invalid_request_error"
+
+
+class Cancelled(ApiError):
+    """The work was cancelled by its caller; engines let it propagate from their progress
+    callback, and nothing is charged."""
+
+    status = 499
+    code = "cancelled"
+    type = "invalid_request_error"
+
+
+class ServiceUnavailable(ApiError):
+    """Try again later: `retry_after` seconds (the queue is full, the database is away)."""
+
+    status = 503
+    code = "service_unavailable"
+    type = "server_error"
+
+    def __init__(self, message: str, *, retry_after: int = 5, param: str | None = None):
+        super().__init__(message, param=param, headers={"Retry-After": str(retry_after)})
+        self.retry_after = retry_after
 
 
 class ModerationBlocked(ApiError):

@@ -24,6 +24,7 @@ OutputFormat = Literal["png", "jpeg", "webp", "svg"]
 
 MAX_PROMPT_CHARS = 32_000
 MAX_N = 10
+MAX_PARTIAL_IMAGES = 3
 MIN_EDGE, MAX_EDGE, EDGE_STEP = 256, 3840, 16
 SEED_LIMIT = 2**32
 STANDARD_SIZES = ("1024x1024", "1536x1024", "1024x1536")
@@ -50,6 +51,8 @@ class ImageRequest(BaseModel):
     user: str | None = Field(default=None, max_length=256)
     safety_identifier: str | None = Field(default=None, max_length=256)
     stream: StrictBool = False
+    partial_images: StrictInt = Field(default=0, ge=0, le=MAX_PARTIAL_IMAGES)
+    """Partial images per image to send while it renders (streams and job events)."""
 
     @property
     def end_user(self) -> str | None:
@@ -176,6 +179,8 @@ class RenderSpec:
     seed: int
     moderation: Literal["auto", "low"] = "auto"
     user: str | None = None
+    partial_images: int = 0
+    """How many partial images per image the engine should send through its progress callback."""
     options: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -210,4 +215,5 @@ def resolve(request: ImageRequest, *, default_quality: ConcreteQuality = "medium
         seed=seed,
         moderation=request.moderation,
         user=request.end_user,
+        partial_images=request.partial_images,
     )

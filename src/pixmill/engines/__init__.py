@@ -14,6 +14,7 @@ from pixmill.engines.base import (
     Engine,
     EngineCapabilities,
     GeneratedImage,
+    PartialImage,
     ProgressCallback,
     UpstreamReport,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "Engine",
     "EngineCapabilities",
     "GeneratedImage",
+    "PartialImage",
     "ProgressCallback",
     "UpstreamReport",
     "available_engines",

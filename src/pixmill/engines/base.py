@@ -1,7 +1,10 @@
 """The Engine protocol: a RenderSpec in, n RGBA images of exactly the asked size out.
 
 Engines never touch HTTP, credits or encoding. They declare what they can do in
-`EngineCapabilities`, and report progress through an optional callback. An engine
+`EngineCapabilities`, and report progress (and, when `spec.partial_images` asks for
+them, partial images) through an optional callback. The callback may raise
+`pixmill.errors.Cancelled` to stop the work: engines let it propagate and call the
+callback between steps (between images, between denoising steps). An engine
 may also define `check_spec(spec)`, raising InvalidRequest for what it cannot make;
 the pipeline calls it before any work. Upstream engines (gateway mode) hand back the
 provider's encoded bytes and an `UpstreamReport` beside each picture.
@@ -9,7 +12,6 @@ provider's encoded bytes and an `UpstreamReport` beside each picture.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -18,8 +20,27 @@ from PIL import Image
 from pixmill.request import ConcreteQuality, RenderSpec
 from pixmill.usage import Usage
 
-ProgressCallback = Callable[[int, int], None]
-"""Called as progress(done, total) while an engine works; total is fixed for one call."""
+
+
+@dataclass(frozen=True)
+class PartialImage:
+    """A real intermediate state of one image: a layer composed so far, a decoded latent."""
+
+    index: int
+    """Which image of this generate() call it belongs to (0-based)."""
+    image: Image.Image
+    """RGB or RGBA, at any size: the pipeline scales and encodes it."""
+
+
+class ProgressCallback(Protocol):
+    """Called as progress(done, total) while an engine works; total is fixed for one call.
+
+    With `partial`, the call also carries a partial image. Engines send at most
+    `spec.partial_images` partials per image, none when it is 0, so that nobody pays
+    for previews no one asked for. The callback may raise `Cancelled`.
+    """
+
+    def __call__(self, done: int, total: int, partial: PartialImage | None = None) -> None: ...
 
 
 @dataclass(frozen=True)
