@@ -14,12 +14,16 @@ from dataclasses import dataclass, replace
 from functools import partial
 
 import anyio
-import anyio.lowlevel
 import anyio.to_thread
 
-from pixmill.accounts.billing import Billing
 from pixmill.catalog import ModelCatalog, ModelEntry
-from pixmill.engines import Engine, GeneratedImage, ProgressCallback, UpstreamReport
+from pixmill.engines import (
+    Engine,
+    GeneratedImage,
+    PartialImage,
+    ProgressCallback,
+    UpstreamReport,
+)
 from pixmill.engines.reports import delivered_usage, reported_spec, upstream_cost
 from pixmill.errors import ApiError, EngineError, InvalidRequest, ModerationBlocked
 from pixmill.imaging.background import BackgroundRemover
@@ -119,74 +123,41 @@ class ImageService:
             max_concurrent_upstream=settings.max_concurrent_upstream,
         )
 
+    def prepare(self, request: ImageRequest) -> tuple[ModelEntry, RenderSpec]:
+        """Steps 1-4, before anything is spent: route, moderate, resolve, refuse."""
+        # 1. Route the request to its model's engine.
+        entry = self.catalog.get(request.model)
+        # 2. Moderate the prompt.
+        self.check_prompt(request)
+        # 3. Resolve every "auto" into what will be made.
+        spec = resolve(request, default_quality=entry.engine.capabilities.default_quality)
+        # 4. Refuse what this engine cannot make, before any work.
+        check_supported(spec, entry, seed_given=request.seed is not None)
+        return entry, spec
+
     async def generate(
         self,
         request: ImageRequest,
         *,
         request_id: str | None = None,
         progress: ProgressCallback | None = None,
-        billing: Billing | None = None,
     ) -> ImageResult:
-        """Run the pipeline; with `billing`, the account pays for what is delivered, only."""
+        """The whole pipeline in this process, with no job, account or billing: for the
+        CLI's in-process mode and benchmarks. Servers run it through `pixmill.jobs`."""
         started = time.perf_counter()
         request_id = request_id or new_request_id()
-        # 1. Route the request to its model's engine.
-        entry = self.catalog.get(request.model)
-        # 2. Moderate the prompt, before anything is spent on it. A long prompt takes tens
-        #    of milliseconds, so it is checked off the loop; a short one (a fraction of a
-        #    millisecond) inline, sparing a thread hop that gateway mode would feel.
+        # Short prompts are moderated inline, sparing a thread hop.
         if len(request.prompt) <= INLINE_PROMPT_CHARS:
-            self.check_prompt(request)
+            entry, spec = self.prepare(request)
         else:
-            await anyio.to_thread.run_sync(self.check_prompt, request)
-        # 3. Resolve every "auto" into what will be made.
-        spec = resolve(request, default_quality=entry.engine.capabilities.default_quality)
-        # 4. Refuse what this engine cannot make, before any work.
-        check_supported(spec, entry, seed_given=request.seed is not None)
-        # 5. Hold the most this request can cost.
-        if billing is not None:
-            await billing.reserve(request_id, spec)
-        # 6-9. Render, post-process, moderate and encode, off the event loop.
+            entry, spec = await anyio.to_thread.run_sync(self.prepare, request)
         capabilities = entry.engine.capabilities
         limiter = self._upstream_limiter if capabilities.io_bound else self._limiter
-        try:
-            made = await anyio.to_thread.run_sync(
-                partial(self.make_images, entry.engine, spec, progress), limiter=limiter
-            )
-            # A render thread can't be interrupted: a cancellation (the client went away)
-            # waits for it to end, and lands here, before anything is charged.
-            await anyio.lowlevel.checkpoint_if_cancelled()
-        except BaseException:
-            # Failed, blocked or cancelled (the client went away): nothing is charged.
-            if billing is not None:
-                await billing.release()
-            raise
-        # 10. Charge for what was delivered, release the rest.
-        if billing is not None:
-            await billing.settle(len(made.images))
-        # 11. Report what was made: an upstream's own values and usage where it gave them.
-        spec = reported_spec(spec, made.reports, keep_background=not capabilities.native_alpha)
-        usage = usage_for(spec.prompt, spec.quality, spec.width, spec.height, len(made.images))
-        usage = delivered_usage(made.reports, len(made.images)) or usage
-        seconds = time.perf_counter() - started
-        log.info(
-            "generated request_id=%s model=%s n=%d delivered=%d size=%s quality=%s "
-            "moderation=%s user=%s seconds=%.3f",
-            request_id, spec.model, spec.n, len(made.images), spec.size, spec.quality,
-            spec.moderation, spec.user or "-", seconds,
-        )  # fmt: skip
-        return ImageResult(
-            request_id=request_id,
-            created=int(time.time()),
-            spec=spec,
-            images=made.images,
-            withheld=spec.n - len(made.images),
-            usage=usage,
-            seconds=seconds,
-            cost_micro=billing.charged_micro if billing is not None else 0,
-            withheld_category=made.withheld_category,
-            upstream_cost_micro=upstream_cost(made.reports),
+        made = await anyio.to_thread.run_sync(
+            partial(self.make_images, entry.engine, spec, progress), limiter=limiter
         )
+        seconds = time.perf_counter() - started
+        return build_result(request_id, spec, made, seconds, native_alpha=capabilities.native_alpha)
 
     def close(self) -> None:
         """Release what engines hold open (an upstream engine's connection pool)."""
@@ -241,6 +212,37 @@ class ImageService:
         )
 
 
+def build_result(
+    request_id: str,
+    spec: RenderSpec,
+    made: MadeImages,
+    seconds: float,
+    *,
+    cost_micro: int = 0,
+    native_alpha: bool = True,
+) -> ImageResult:
+    """Steps 10-11: what was made, with an upstream's own values and usage where it gave them."""
+    spec = reported_spec(spec, made.reports, keep_background=not native_alpha)
+    usage = usage_for(spec.prompt, spec.quality, spec.width, spec.height, len(made.images))
+    usage = delivered_usage(made.reports, len(made.images)) or usage
+    log.info(
+        "generated request_id=%s model=%s n=%d delivered=%d size=%s quality=%s seconds=%.3f",
+        request_id, spec.model, spec.n, len(made.images), spec.size, spec.quality, seconds,
+    )  # fmt: skip
+    return ImageResult(
+        request_id=request_id,
+        created=int(time.time()),
+        spec=spec,
+        images=made.images,
+        withheld=spec.n - len(made.images),
+        usage=usage,
+        seconds=seconds,
+        cost_micro=cost_micro,
+        withheld_category=made.withheld_category,
+        upstream_cost_micro=upstream_cost(made.reports),
+    )
+
+
 def new_request_id() -> str:
     return f"req_{uuid.uuid4().hex}"
 
@@ -273,9 +275,9 @@ def render(
     try:
         for start in range(0, spec.n, batch):
             part = replace(spec, n=min(batch, spec.n - start), seed=spec.image_seed(start))
-            images.extend(engine.generate(part, progress))
+            images.extend(engine.generate(part, _within(progress, start, part.n, spec.n)))
     except ApiError:
-        raise
+        raise  # Cancelled among them: nothing more to make
     except Exception as exc:
         log.exception("engine %s failed", engine.name)
         raise EngineError(f"The '{engine.name}' engine failed to render the image.") from exc
@@ -288,6 +290,21 @@ def render(
                 f"instead of {spec.width}x{spec.height}."
             )
     return images
+
+
+def _within(
+    progress: ProgressCallback | None, start: int, count: int, n: int
+) -> ProgressCallback | None:
+    """Report one engine call's progress as progress of the whole request of n images."""
+    if progress is None or (start == 0 and count == n):
+        return progress
+
+    def report(done: int, total: int, partial: PartialImage | None = None) -> None:
+        if partial is not None:
+            partial = PartialImage(start + partial.index, partial.image)
+        progress(start * total + count * done, n * total, partial)
+
+    return report
 
 
 def encode_one(picture: GeneratedImage, spec: RenderSpec, index: int) -> EncodedImage:

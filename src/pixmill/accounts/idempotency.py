@@ -1,12 +1,13 @@
-"""Idempotency-Key: a retried request gets the first answer again, without a second charge.
+"""Idempotency-Key: a retried request gets the first request's job, without a second charge.
 
-Keys are scoped to the API key that sent them and kept 24 hours. Only successful
-answers are kept: a failed request charged nothing, so its retry simply runs again.
+Keys are scoped to the API key that sent them and kept 24 hours. A key refers to its
+request's job, not to a copy of its answer: a retry waits on, or replays, that job's
+stored result while the result is kept. A request that failed charged nothing, so the
+caller lets its key go and a retry runs again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import Select, delete, select
@@ -20,20 +21,12 @@ TTL = timedelta(hours=24)
 HEADER = "Idempotency-Key"
 
 
-@dataclass(frozen=True)
-class StoredResponse:
-    status: int
-    headers: dict[str, str]
-    media_type: str
-    body: bytes
-
-
 class IdempotencyStore:
     def __init__(self, db: Database):
         self.db = db
 
-    def begin(self, key_id: str, idempotency_key: str, fingerprint: str) -> StoredResponse | None:
-        """The stored answer to replay, or None after claiming the key for this request."""
+    def begin(self, key_id: str, idempotency_key: str, fingerprint: str) -> str | None:
+        """The job of the first request with this key, or None after claiming the key."""
         if not 1 <= len(idempotency_key) <= 255:
             raise InvalidRequest(f"{HEADER} must be 1 to 255 characters.", param=HEADER)
         try:
@@ -62,32 +55,27 @@ class IdempotencyStore:
                 "use a new key for a new request.",
                 param=HEADER,
             )
-        if row.status is None:
+        if row.job_id is None:
             raise Conflict(
-                f"A request with this {HEADER} is still being processed; retry later.",
+                f"A request with this {HEADER} is still being submitted; retry later.",
                 param=HEADER,
             )
-        return StoredResponse(
-            row.status, dict(row.headers or {}), row.media_type or "", row.body or b""
-        )
+        return row.job_id
 
-    def complete(self, key_id: str, idempotency_key: str, response: StoredResponse) -> None:
+    def attach(self, key_id: str, idempotency_key: str, job_id: str) -> None:
+        """Point the claimed key at its request's job."""
         with self.db.transaction() as session:
             row = session.scalar(self._row(key_id, idempotency_key))
             if row is not None:
-                row.status = response.status
-                row.headers = response.headers
-                row.media_type = response.media_type
-                row.body = response.body
+                row.job_id = job_id
 
     def abandon(self, key_id: str, idempotency_key: str) -> None:
-        """Let the key go: the request failed, and a retry should run it again."""
+        """Let the key go: its request failed, and a retry should run it again."""
         with self.db.transaction() as session:
             session.execute(
                 delete(IdempotentResponse).where(
                     IdempotentResponse.key_id == key_id,
                     IdempotentResponse.idempotency_key == idempotency_key,
-                    IdempotentResponse.status.is_(None),
                 )
             )
 

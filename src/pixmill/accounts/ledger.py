@@ -3,16 +3,22 @@
 Every movement is one append-only row; the account's balance column moves in the
 same transaction, so it always equals the sum of its rows. A reserve is a single
 conditional UPDATE, which is what keeps concurrent requests from overspending.
+
+Each hold is also a row in `holds` with a state (held, settled, released). Settling
+or releasing first moves that state from "held" by a conditional UPDATE: only the
+caller that wins it moves credits, so a settle that runs again after a crash, or a
+sweep racing a live job, changes nothing the second time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from pixmill.accounts.db import Database
-from pixmill.accounts.tables import Account, LedgerEntry
+from pixmill.accounts.tables import Account, HoldRecord, LedgerEntry, utcnow
 from pixmill.errors import InsufficientCredits, InvalidRequest, NotFound
 from pixmill.usage import format_credits
 
@@ -57,30 +63,73 @@ class Ledger:
                     f"{format_credits(amount_micro)} credits and the account has "
                     f"{format_credits(balance or 0)}."
                 )
+            connection.execute(
+                _NEW_HOLD,
+                {
+                    "request": request_id,
+                    "account_": account_id,
+                    "amount": amount_micro,
+                    "now": utcnow(),
+                },
+            )
         return Hold(account_id, request_id, amount_micro)
 
     def settle(self, hold: Hold, charge_micro: int) -> int:
         """Release the hold and charge what was delivered (at most the hold), in one step;
-        the new balance."""
+        the new balance. A hold already settled or released is left as it is."""
         if not 0 <= charge_micro <= hold.amount_micro:
             raise ValueError(f"charge {charge_micro} outside the hold of {hold.amount_micro}")
         rows = [("release", hold.amount_micro)]
         if charge_micro:
             rows.append(("charge", -charge_micro))
         with self.db.begin() as connection:
-            balance = _move(
-                connection,
-                hold.account_id,
-                hold.amount_micro - charge_micro,
-                rows,
-                request_id=hold.request_id,
-            )
+            closed = connection.execute(
+                _CLOSE_HOLD,
+                {
+                    "request": hold.request_id,
+                    "new_state": "settled" if charge_micro else "released",
+                    "charged": charge_micro,
+                    "now": utcnow(),
+                },
+            ).rowcount
+            if not closed:
+                balance = connection.scalar(_BALANCE, {"account": hold.account_id})
+            else:
+                balance = _move(
+                    connection,
+                    hold.account_id,
+                    hold.amount_micro - charge_micro,
+                    rows,
+                    request_id=hold.request_id,
+                )
         assert balance is not None, "a hold's account cannot vanish"
         return balance
 
     def release(self, hold: Hold) -> int:
         """Give the whole hold back: the request failed or was not delivered; the new balance."""
         return self.settle(hold, 0)
+
+    def hold(self, request_id: str) -> tuple[Hold, str] | None:
+        """The hold of a request and its state, if it reserved one."""
+        with self.db.read() as connection:
+            row = connection.execute(
+                select(HoldRecord.account_id, HoldRecord.amount_micro, HoldRecord.state).where(
+                    HoldRecord.request_id == request_id
+                )
+            ).first()
+        if row is None:
+            return None
+        return Hold(row.account_id, request_id, row.amount_micro), row.state
+
+    def open_holds(self, older_than: datetime) -> list[Hold]:
+        """Holds still held that were taken before `older_than`: what a sweep looks at."""
+        with self.db.read() as connection:
+            rows = connection.execute(
+                select(HoldRecord.request_id, HoldRecord.account_id, HoldRecord.amount_micro)
+                .where(HoldRecord.state == "held", HoldRecord.created_at < older_than)
+                .order_by(HoldRecord.created_at)
+            ).all()
+        return [Hold(row.account_id, row.request_id, row.amount_micro) for row in rows]
 
     def balance(self, account_id: str) -> int:
         with self.db.read() as connection:
@@ -127,6 +176,21 @@ _CHANGE_BALANCE = (
     .returning(Account.balance_micro)
 )
 _APPEND = insert(LedgerEntry)
+_NEW_HOLD = insert(HoldRecord).values(
+    request_id=bindparam("request"),
+    account_id=bindparam("account_"),
+    amount_micro=bindparam("amount"),
+    state="held",
+    charged_micro=0,
+    created_at=bindparam("now"),
+)
+_CLOSE_HOLD = (
+    update(HoldRecord)
+    .where(HoldRecord.request_id == bindparam("request"), HoldRecord.state == "held")
+    .values(
+        state=bindparam("new_state"), charged_micro=bindparam("charged"), closed_at=bindparam("now")
+    )
+)
 _BALANCE = select(Account.balance_micro).where(Account.id == bindparam("account"))
 
 

@@ -17,7 +17,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     UniqueConstraint,
 )
@@ -105,6 +104,28 @@ class LedgerEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class HoldRecord(Base):
+    """Credits held for one call: held, then settled or released exactly once.
+
+    The state moves only forward, by conditional UPDATEs, so a step that runs again
+    after a crash, or a sweep racing a live job, can never charge or release twice.
+    """
+
+    __tablename__ = "holds"
+    __table_args__ = (
+        CheckConstraint("state IN ('held', 'settled', 'released')", name="hold_state_known"),
+        Index("ix_holds_state_created", "state", "created_at"),
+    )
+
+    request_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    amount_micro: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(16), default="held")
+    charged_micro: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 class UsageRecord(Base):
     """One generation call by a known key, whatever its outcome."""
 
@@ -131,7 +152,7 @@ class UsageRecord(Base):
 
 
 class IdempotentResponse(Base):
-    """The answer to a request sent with an Idempotency-Key, kept 24 hours per key."""
+    """A request sent with an Idempotency-Key and the job it made, kept 24 hours per key."""
 
     __tablename__ = "idempotency"
     __table_args__ = (UniqueConstraint("key_id", "idempotency_key"),)
@@ -142,8 +163,5 @@ class IdempotentResponse(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     """SHA-256 of the route and body: the same key with another request is refused."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
-    status: Mapped[int | None] = mapped_column(Integer)
-    """None while the first request is still running."""
-    headers: Mapped[dict[str, str] | None] = mapped_column(JSON)
-    media_type: Mapped[str | None] = mapped_column(String(100))
-    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    job_id: Mapped[str | None] = mapped_column(String(64))
+    """The first request's job; None while that request is being submitted."""

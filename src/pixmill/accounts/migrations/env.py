@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import pixmill.jobs.tables  # noqa: F401  (their tables are in Base.metadata too)
 from pixmill.accounts.tables import Base
 
 connection = context.config.attributes["connection"]

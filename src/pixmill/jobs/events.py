@@ -1,0 +1,36 @@
+"""A job's events: written by its worker to the job engine's stream, read by any process.
+
+Each event is a small JSON-able dict with a "type": status, progress, partial_image,
+then one of completed, failed or cancelled, after which the stream is closed. The
+final result is not in the stream: readers load it from the job store, so a stream
+never carries a job's images twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from dbos import DBOS
+
+STREAM = "events"
+FINAL_TYPES = frozenset({"completed", "failed", "cancelled"})
+
+
+def emit(event: dict[str, Any]) -> None:
+    """Append an event to the running job's stream (inside its workflow or a step)."""
+    DBOS.write_stream(STREAM, event)
+
+
+def close() -> None:
+    DBOS.close_stream(STREAM)
+
+
+async def read(job_id: str, *, offset: int = 0, poll: float) -> AsyncIterator[tuple[int, dict]]:
+    """(offset, event) pairs from `offset` on, until the stream closes or the job ends."""
+    position = offset
+    async for event in DBOS.read_stream_async(
+        job_id, STREAM, offset=offset, polling_interval_sec=poll
+    ):
+        yield position, event
+        position += 1

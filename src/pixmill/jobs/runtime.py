@@ -1,0 +1,151 @@
+"""The job engine, DBOS Transact: one per process, shared by the apps in it.
+
+DBOS is a process-wide singleton (`DBOS(config)` then `DBOS.launch()`), so the
+runtime is too: the first app that starts launches it, the last that stops shuts
+it down. Workflows find the app they belong to by its namespace
+(`Settings.jobs_namespace`); a deployment uses one namespace everywhere, and tests
+running several apps in one process give each its own.
+
+Queue latency is DBOS's polling interval (see docs/jobs.md), so queues poll every
+`jobs_poll_interval` seconds (10 ms by default) rather than DBOS's default second.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from dbos import DBOS
+
+from pixmill import __version__
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "pixmill"
+
+
+@dataclass(frozen=True)
+class QueueConfig:
+    name: str
+    worker_concurrency: int
+    """Jobs of this queue running at once on one worker: its render slots."""
+    account_concurrency: int
+    """Jobs of one account running at once across all workers (the queue's partitions)."""
+
+
+class JobRuntime:
+    """The launched DBOS of this process, and which app each namespace is."""
+
+    _lock = threading.Lock()
+    _current: JobRuntime | None = None
+
+    def __init__(self, database_url: str, executor_id: str, schema: str, poll: float):
+        self.database_url = database_url
+        self.executor_id = executor_id
+        self.poll = poll
+        self.contexts: dict[str, Any] = {}
+        self._users = 0
+        config: dict[str, Any] = {
+            "name": APP_NAME,
+            "system_database_url": database_url,
+            "executor_id": executor_id,
+            "application_version": f"pixmill-{__version__}",
+            "notification_listener_polling_interval_sec": poll,
+            "log_level": "WARNING",
+        }
+        if not database_url.startswith("sqlite"):
+            config["dbos_system_schema"] = schema
+        DBOS(config=config)  # type: ignore[arg-type]
+        # Listen to no queue until an app says which it serves: a worker never takes
+        # a job for a model it lacks.
+        DBOS.listen_queues([])
+        DBOS.launch()
+        log.info("job engine started: executor %s", executor_id)
+
+    @classmethod
+    def acquire(
+        cls, *, database_url: str, executor_id: str, schema: str, poll: float
+    ) -> JobRuntime:
+        """The process's runtime, launched on first use."""
+        with cls._lock:
+            runtime = cls._current
+            if runtime is None:
+                runtime = cls._current = JobRuntime(database_url, executor_id, schema, poll)
+            elif runtime.database_url != database_url:
+                raise RuntimeError(
+                    "one job database per process: this process already runs jobs on "
+                    "another database"
+                )
+            runtime._users += 1
+            return runtime
+
+    def attach(self, namespace: str, context: Any) -> None:
+        with self._lock:
+            if namespace in self.contexts:
+                raise RuntimeError(f"jobs namespace {namespace!r} is already served here")
+            self.contexts[namespace] = context
+
+    def serve(self, queues: Iterable[QueueConfig]) -> None:
+        """Register the queues and take their jobs in this process."""
+        for queue in queues:
+            DBOS.register_queue(
+                queue.name,
+                worker_concurrency=queue.worker_concurrency,
+                partition_concurrency=queue.account_concurrency,
+                polling_interval_sec=self.poll,
+                on_conflict="always_update",
+            )
+            self.listen(queue.name)
+
+    def declare(self, queues: Iterable[QueueConfig]) -> None:
+        """Register the queues without serving them (an API-only process)."""
+        for queue in queues:
+            DBOS.register_queue(
+                queue.name,
+                worker_concurrency=queue.worker_concurrency,
+                partition_concurrency=queue.account_concurrency,
+                polling_interval_sec=self.poll,
+                on_conflict="never_update",
+            )
+
+    def listen(self, queue: str) -> None:
+        # DBOS reads its list of listened queues anew on every pass of its queue
+        # manager (once a second), so appending here makes this process serve the
+        # queue from its next pass; listen_queues() itself only works before launch.
+        listening = _listening_queues()
+        if queue not in listening:
+            listening.append(queue)
+
+    def detach(self, namespace: str, *, drain_seconds: int = 0) -> None:
+        """Forget the app; the last one out shuts DBOS down, waiting for running jobs."""
+        with self._lock:
+            self.contexts.pop(namespace, None)
+            self._users -= 1
+            if self._users > 0:
+                return
+            JobRuntime._current = None
+        DBOS.destroy(workflow_completion_timeout_sec=drain_seconds)
+        log.info("job engine stopped")
+
+
+def default_executor_id(sqlite: bool) -> str:
+    """A single SQLite process is always "local", so a restart recovers its own jobs; on
+    PostgreSQL each process needs its own id (see docs/jobs.md)."""
+    if sqlite:
+        return "local"
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def _listening_queues() -> list[str]:
+    """DBOS's own list of the queues this process takes jobs from (a private attribute)."""
+    from dbos._dbos import _get_dbos_instance
+
+    dbos = _get_dbos_instance()
+    if dbos._listening_queues is None:
+        dbos._listening_queues = []
+    return dbos._listening_queues

@@ -1,0 +1,306 @@
+"""Jobs as the API shows them: who owns each, its status, progress and stored result.
+
+Status moves QUEUED -> PROCESSING -> COMPLETED | FAILED | CANCELLED by conditional
+UPDATEs, so two parties (a worker and a cancel, a recovered step and a sweep) can
+never both move a job out of the same state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+
+from pixmill.accounts.db import Database
+from pixmill.accounts.tables import utcnow
+from pixmill.jobs.tables import JobImage, JobRecord
+
+QUEUED, PROCESSING, COMPLETED, FAILED, CANCELLED = (
+    "QUEUED",
+    "PROCESSING",
+    "COMPLETED",
+    "FAILED",
+    "CANCELLED",
+)
+FINAL = frozenset({COMPLETED, FAILED, CANCELLED})
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job's row, without its images."""
+
+    id: str
+    account_id: str
+    key_id: str
+    model: str
+    queue: str
+    form: str
+    status: str
+    request: dict[str, Any]
+    spec: dict[str, Any]
+    progress: float
+    cancel_requested: bool
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    expires_at: datetime | None
+    error: dict[str, Any] | None
+    result: dict[str, Any] | None
+    webhook_url: str | None
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL
+
+    @classmethod
+    def of(cls, row: JobRecord) -> Job:
+        return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    index: int
+    media_type: str
+    seed: int
+    data: bytes
+
+
+class ResultTooLarge(Exception):
+    """The account's stored results would pass its size cap."""
+
+
+class JobStore:
+    def __init__(self, db: Database, *, retention: timedelta, account_cap_bytes: int):
+        self.db = db
+        self.retention = retention
+        self.account_cap_bytes = account_cap_bytes
+
+    def create(
+        self,
+        *,
+        job_id: str,
+        account_id: str,
+        key_id: str,
+        model: str,
+        queue: str,
+        form: str,
+        request: dict[str, Any],
+        spec: dict[str, Any],
+        webhook_url: str | None,
+    ) -> None:
+        with self.db.transaction() as session:
+            session.add(
+                JobRecord(
+                    id=job_id,
+                    account_id=account_id,
+                    key_id=key_id,
+                    model=model,
+                    queue=queue,
+                    form=form,
+                    status=QUEUED,
+                    request=request,
+                    spec=spec,
+                    progress=0.0,
+                    cancel_requested=False,
+                    result_bytes=0,
+                    webhook_url=webhook_url,
+                )
+            )
+
+    def get(self, job_id: str, account_id: str | None = None) -> Job | None:
+        """The job; with `account_id`, only when that account owns it."""
+        with self.db.transaction() as session:
+            row = session.get(JobRecord, job_id)
+            if row is None or (account_id is not None and row.account_id != account_id):
+                return None
+            if row.expires_at is not None and row.expires_at <= utcnow():
+                return None
+            return Job.of(row)
+
+    def list(
+        self, account_id: str, *, limit: int, before: tuple[datetime, str] | None = None
+    ) -> list[Job]:
+        """The account's jobs, newest first, after the cursor (created_at, id) if given."""
+        query = select(JobRecord).where(
+            JobRecord.account_id == account_id,
+            (JobRecord.expires_at.is_(None)) | (JobRecord.expires_at > utcnow()),
+        )
+        if before is not None:
+            created, job_id = before
+            query = query.where(
+                (JobRecord.created_at < created)
+                | ((JobRecord.created_at == created) & (JobRecord.id < job_id))
+            )
+        query = query.order_by(JobRecord.created_at.desc(), JobRecord.id.desc()).limit(limit)
+        with self.db.transaction() as session:
+            return [Job.of(row) for row in session.scalars(query)]
+
+    def queue_position(self, job: Job) -> int:
+        """How many jobs of its queue were submitted before it and still wait (0 = next)."""
+        with self.db.read() as connection:
+            return int(
+                connection.scalar(
+                    select(func.count())
+                    .select_from(JobRecord)
+                    .where(
+                        JobRecord.queue == job.queue,
+                        JobRecord.status == QUEUED,
+                        JobRecord.created_at < job.created_at,
+                    )
+                )
+                or 0
+            )
+
+    def queued(self, queue: str | None = None) -> int:
+        query = select(func.count()).select_from(JobRecord).where(JobRecord.status == QUEUED)
+        if queue is not None:
+            query = query.where(JobRecord.queue == queue)
+        with self.db.read() as connection:
+            return int(connection.scalar(query) or 0)
+
+    def start(self, job_id: str) -> bool:
+        """QUEUED -> PROCESSING (or PROCESSING again, after a crash); False if it ended."""
+        with self.db.begin() as connection:
+            moved = connection.execute(
+                update(JobRecord)
+                .where(JobRecord.id == job_id, JobRecord.status.in_((QUEUED, PROCESSING)))
+                .values(status=PROCESSING, started_at=func.coalesce(JobRecord.started_at, utcnow()))
+            ).rowcount
+        return bool(moved)
+
+    def set_progress(self, job_id: str, progress: float) -> bool:
+        """Record progress; True when a cancel was asked for meanwhile."""
+        with self.db.begin() as connection:
+            connection.execute(
+                update(JobRecord).where(JobRecord.id == job_id).values(progress=progress)
+            )
+            return bool(
+                connection.scalar(select(JobRecord.cancel_requested).where(JobRecord.id == job_id))
+            )
+
+    def cancel_requested(self, job_id: str) -> bool:
+        with self.db.read() as connection:
+            return bool(
+                connection.scalar(select(JobRecord.cancel_requested).where(JobRecord.id == job_id))
+            )
+
+    def request_cancel(self, job_id: str) -> str | None:
+        """Ask a job to stop. A queued job is cancelled at once; the status after, or None."""
+        with self.db.begin() as connection:
+            cancelled = connection.execute(
+                update(JobRecord)
+                .where(JobRecord.id == job_id, JobRecord.status == QUEUED)
+                .values(
+                    status=CANCELLED,
+                    cancel_requested=True,
+                    finished_at=utcnow(),
+                    expires_at=utcnow() + self.retention,
+                )
+            ).rowcount
+            if cancelled:
+                return CANCELLED
+            connection.execute(
+                update(JobRecord)
+                .where(JobRecord.id == job_id, JobRecord.status == PROCESSING)
+                .values(cancel_requested=True)
+            )
+            return connection.scalar(select(JobRecord.status).where(JobRecord.id == job_id))
+
+    def save_images(self, job_id: str, images: Sequence[StoredImage]) -> None:
+        """Store a job's images (again, after a crash), within the account's size cap."""
+        size = sum(len(image.data) for image in images)
+        with self.db.transaction() as session:
+            row = session.get(JobRecord, job_id)
+            if row is None:
+                return
+            stored = session.scalar(
+                select(func.coalesce(func.sum(JobRecord.result_bytes), 0)).where(
+                    JobRecord.account_id == row.account_id, JobRecord.id != job_id
+                )
+            )
+            if int(stored or 0) + size > self.account_cap_bytes:
+                raise ResultTooLarge
+            session.execute(delete(JobImage).where(JobImage.job_id == job_id))
+            session.add_all(
+                JobImage(
+                    job_id=job_id,
+                    index=image.index,
+                    media_type=image.media_type,
+                    seed=image.seed,
+                    data=image.data,
+                )
+                for image in images
+            )
+            row.result_bytes = size
+
+    def complete(self, job_id: str, result: dict[str, Any]) -> bool:
+        """Mark the job COMPLETED with its result; False if it had already ended."""
+        now = utcnow()
+        with self.db.begin() as connection:
+            return bool(
+                connection.execute(
+                    update(JobRecord)
+                    .where(JobRecord.id == job_id, JobRecord.status.not_in(FINAL))
+                    .values(
+                        status=COMPLETED,
+                        result=result,
+                        progress=1.0,
+                        finished_at=now,
+                        expires_at=now + self.retention,
+                    )
+                ).rowcount
+            )
+
+    def finish(self, job_id: str, status: str, error: dict[str, Any] | None = None) -> bool:
+        """Mark a job FAILED or CANCELLED unless it already ended."""
+        now = utcnow()
+        with self.db.begin() as connection:
+            return bool(
+                connection.execute(
+                    update(JobRecord)
+                    .where(JobRecord.id == job_id, JobRecord.status.not_in(FINAL))
+                    .values(
+                        status=status, error=error, finished_at=now, expires_at=now + self.retention
+                    )
+                ).rowcount
+            )
+
+    def images(self, job_id: str) -> list[StoredImage]:
+        with self.db.read() as connection:
+            rows = connection.execute(
+                select(JobImage.index, JobImage.media_type, JobImage.seed, JobImage.data)
+                .where(JobImage.job_id == job_id)
+                .order_by(JobImage.index)
+            ).all()
+        return [StoredImage(row.index, row.media_type, row.seed, row.data) for row in rows]
+
+    def unfinished(self, older_than: datetime) -> list[Job]:
+        """Jobs not ended that were created before `older_than`: what a sweep checks."""
+        with self.db.transaction() as session:
+            rows = session.scalars(
+                select(JobRecord).where(
+                    JobRecord.status.not_in(FINAL), JobRecord.created_at < older_than
+                )
+            )
+            return [Job.of(row) for row in rows]
+
+    def purge_expired(self) -> int:
+        """Delete jobs whose results are past retention, with their images; how many."""
+        with self.db.transaction() as session:
+            expired = list(
+                session.scalars(select(JobRecord.id).where(JobRecord.expires_at <= utcnow()))
+            )
+            if expired:
+                session.execute(delete(JobImage).where(JobImage.job_id.in_(expired)))
+                session.execute(delete(JobRecord).where(JobRecord.id.in_(expired)))
+        return len(expired)
+
+    def counts_by_status(self) -> dict[str, int]:
+        with self.db.read() as connection:
+            rows = connection.execute(
+                select(JobRecord.status, func.count()).group_by(JobRecord.status)
+            ).all()
+        return {status: int(count) for status, count in rows}

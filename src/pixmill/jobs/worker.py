@@ -1,0 +1,245 @@
+"""The job workflow: a worker runs one call's pipeline, then settles it exactly once.
+
+    job workflow (DBOS, on the model's queue, partitioned by account)
+      1. render step   QUEUED -> PROCESSING; render, post-process, moderate, encode;
+                       store the images; report progress and partial images
+      2. finish step   settle the hold for what was delivered, or release it;
+                       COMPLETED | FAILED | CANCELLED; usage record; final event
+      3. webhook       a child workflow posts the job's end to its webhook_url
+
+DBOS records each step's outcome. A worker that dies in step 1 runs it again when
+it (or another worker) recovers the workflow; one that dies after step 1 only runs
+step 2. Step 2 moves the hold and the job by conditional UPDATEs, so a second run,
+or a sweep racing it, changes nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import io
+import logging
+import threading
+import time
+from typing import Any
+
+from dbos import DBOS
+
+from pixmill.errors import ApiError, Cancelled, EngineError, ModerationBlocked, PayloadTooLarge
+from pixmill.jobs import events
+from pixmill.jobs.store import CANCELLED, COMPLETED, FAILED, ResultTooLarge, StoredImage
+from pixmill.request import RenderSpec
+
+log = logging.getLogger(__name__)
+
+MAX_RECOVERY_ATTEMPTS = 3
+"""A job whose worker died this many times ends FAILED, with its credits released."""
+PROGRESS_EVERY = 0.2
+"""Seconds between progress events and cancel checks: enough for a progress bar."""
+
+
+def _context(namespace: str) -> Any:
+    from pixmill.jobs.runtime import JobRuntime
+
+    runtime = JobRuntime._current
+    context = runtime.contexts.get(namespace) if runtime is not None else None
+    if context is None:
+        raise RuntimeError(f"no app serves jobs namespace {namespace!r} in this process")
+    return context
+
+
+@DBOS.workflow(name="pixmill.job", max_recovery_attempts=MAX_RECOVERY_ATTEMPTS)
+def job_workflow(namespace: str, job_id: str) -> str:
+    outcome = render_step(namespace, job_id)
+    status = finish_step(namespace, job_id, outcome)
+    events.close()
+    if _context(namespace).has_webhook(job_id):
+        DBOS.start_workflow(webhook_workflow, namespace, job_id)
+    return status
+
+
+@DBOS.step(name="pixmill.render")
+def render_step(namespace: str, job_id: str) -> dict[str, Any]:
+    return _context(namespace).runner.render(job_id)
+
+
+@DBOS.step(name="pixmill.finish")
+def finish_step(namespace: str, job_id: str, outcome: dict[str, Any]) -> str:
+    return _context(namespace).runner.finish(job_id, outcome)
+
+
+@DBOS.workflow(name="pixmill.webhook")
+def webhook_workflow(namespace: str, job_id: str) -> None:
+    context = _context(namespace)
+    for attempt in range(1, context.webhooks.max_attempts + 1):
+        if deliver_step(namespace, job_id, attempt):
+            return
+        if attempt < context.webhooks.max_attempts:
+            DBOS.sleep(context.webhooks.backoff(attempt))
+
+
+@DBOS.step(name="pixmill.webhook.deliver")
+def deliver_step(namespace: str, job_id: str, attempt: int) -> bool:
+    return _context(namespace).webhooks.deliver(job_id, attempt)
+
+
+def spec_to_dict(spec: RenderSpec) -> dict[str, Any]:
+    return dataclasses.asdict(spec)
+
+
+def spec_from_dict(values: dict[str, Any]) -> RenderSpec:
+    known = {f.name for f in dataclasses.fields(RenderSpec)}
+    return RenderSpec(**{name: value for name, value in values.items() if name in known})
+
+
+def error_dict(error: ApiError) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "status": error.status,
+        "code": error.code,
+        "type": error.type,
+        "message": error.message,
+        "param": error.param,
+    }
+    if isinstance(error, ModerationBlocked):
+        values["stage"], values["category"] = error.stage, error.category
+    return values
+
+
+class Progress:
+    """The progress callback a job's engine calls: throttled events, cancel checks, and
+    partial images encoded in the job's own format."""
+
+    def __init__(self, runner: JobRunner, job_id: str, spec: RenderSpec):
+        self.runner = runner
+        self.job_id = job_id
+        self.spec = spec
+        self._last = 0.0
+        self._partials: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, done: int, total: int, partial: Any = None) -> None:
+        fraction = min(1.0, done / total) if total else 0.0
+        now = time.monotonic()
+        with self._lock:
+            if partial is not None:
+                self._send_partial(partial)
+            if now - self._last < PROGRESS_EVERY and fraction < 1.0:
+                return
+            self._last = now
+        events.emit({"type": "progress", "progress": round(fraction, 4)})
+        if self.runner.store.set_progress(self.job_id, fraction):
+            raise Cancelled("The job was cancelled.")
+
+    def _send_partial(self, partial: Any) -> None:
+        number = self._partials.get(partial.index, 0)
+        if number >= self.spec.partial_images:
+            return
+        self._partials[partial.index] = number + 1
+        image = partial.image
+        if image.size != (self.spec.width, self.spec.height):
+            image = image.resize((self.spec.width, self.spec.height))
+        fmt = "png" if self.spec.output_format == "svg" else self.spec.output_format
+        if fmt == "jpeg" and image.mode != "RGB":
+            image = image.convert("RGB")
+        buffer = io.BytesIO()
+        image.save(buffer, format=fmt.upper(), quality=self.spec.output_compression)
+        events.emit(
+            {
+                "type": "partial_image",
+                "index": partial.index,
+                "partial_image_index": number,
+                "b64_json": base64.b64encode(buffer.getvalue()).decode(),
+                "output_format": fmt,
+                "size": self.spec.size,
+            }
+        )
+
+
+class JobRunner:
+    """What the steps do, for one app: its service, accounts and job store."""
+
+    def __init__(self, context: Any):
+        self.context = context
+        self.store = context.store
+
+    def render(self, job_id: str) -> dict[str, Any]:
+        from pixmill.service import build_result
+
+        job = self.store.get(job_id)
+        if job is None or not self.store.start(job_id):
+            return {"status": CANCELLED}
+        events.emit({"type": "status", "status": "PROCESSING"})
+        spec = spec_from_dict(job.spec)
+        started = time.perf_counter()
+        try:
+            entry = self.context.service.catalog.get(spec.model)
+            made = self.context.service.make_images(
+                entry.engine, spec, Progress(self, job_id, spec)
+            )
+            self.store.save_images(
+                job_id,
+                [
+                    StoredImage(index, image.media_type, image.seed, image.data)
+                    for index, image in enumerate(made.images)
+                ],
+            )
+        except Cancelled:
+            return {"status": CANCELLED}
+        except ResultTooLarge:
+            error = PayloadTooLarge(
+                "The account's stored results are over their size limit: fetch or wait for "
+                "earlier results to expire, or ask for fewer or smaller images.",
+                code="result_storage_full",
+            )
+            return {"status": FAILED, "error": error_dict(error)}
+        except ApiError as exc:
+            return {"status": FAILED, "error": error_dict(exc)}
+        except Exception:
+            log.exception("job %s failed unexpectedly", job_id)
+            error = EngineError("The server had an error while processing your request.")
+            return {"status": FAILED, "error": error_dict(error)}
+        seconds = time.perf_counter() - started
+        result = build_result(
+            job_id, spec, made, seconds, native_alpha=entry.engine.capabilities.native_alpha
+        )
+        return {
+            "status": COMPLETED,
+            "delivered": len(made.images),
+            "seconds": seconds,
+            "spec": spec_to_dict(result.spec),
+            "usage": result.usage.as_openai(),
+            "usage_tokens": dataclasses.asdict(result.usage),
+            "withheld": result.withheld,
+            "withheld_category": result.withheld_category,
+            "upstream_cost_micro": result.upstream_cost_micro,
+            "created": result.created,
+        }
+
+    def finish(self, job_id: str, outcome: dict[str, Any]) -> str:
+        job = self.store.get(job_id)
+        if job is None:
+            return FAILED
+        status = outcome["status"]
+        accounts = self.context.accounts
+        held = accounts.ledger.hold(job_id)
+        if status == COMPLETED:
+            spec = spec_from_dict(job.spec)
+            charge = accounts.prices.price(
+                spec.model, spec.quality, spec.width, spec.height, outcome["delivered"]
+            )
+            if held is not None:
+                accounts.ledger.settle(held[0], charge)
+            moved = self.store.complete(job_id, {**outcome, "cost_micro": charge})
+        else:
+            if held is not None:
+                accounts.ledger.release(held[0])
+            moved = self.store.finish(job_id, status, outcome.get("error"))
+        if moved:
+            self.context.job_ended(job, outcome)
+        final = self.store.get(job_id)
+        status = final.status if final is not None else status
+        event: dict[str, Any] = {"type": status.lower(), "status": status}
+        if status == FAILED and final is not None and final.error:
+            event["error"] = final.error
+        events.emit(event)
+        return status
