@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL_ALIAS = "gpt-image-1"
 
@@ -65,12 +66,26 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     log_level: str = "info"
 
+    url_allow_list: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Hostnames (`hooks.internal`, `*.corp.example`) and addresses or networks (`10.1.0.0/16`)
+    that caller-given URLs (webhooks, input images) may reach although they are not public.
+    In the environment: comma-separated, or a JSON list."""
+
     @field_validator("admin_token")
     @classmethod
     def _long_enough(cls, token: SecretStr | None) -> SecretStr | None:
         if token is not None and len(token.get_secret_value()) < 16:
             raise ValueError("PIXMILL_ADMIN_TOKEN must be at least 16 characters, or unset")
         return token
+
+    @field_validator("url_allow_list", mode="before")
+    @classmethod
+    def _split_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            entries = json.loads(text) if text.startswith("[") else text.split(",")
+            return [entry.strip() for entry in entries if entry.strip()]
+        return value
 
     def accounts_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'pixmill.db').resolve()}"
