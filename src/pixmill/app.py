@@ -7,17 +7,21 @@ import threading
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from pixmill import __version__
 from pixmill.accounts.ratelimit import RateLimiter
 from pixmill.accounts.store import AccountStore
 from pixmill.accounts.usage_log import UsageWriter
-from pixmill.api import admin, openai, segmind, system
+from pixmill.api import admin, jobs, openai, segmind, system
 from pixmill.api.errors import install_error_handlers
 from pixmill.api.generation import AppState
 from pixmill.api.metrics import Metrics
 from pixmill.engines import Engine
+from pixmill.jobs.metrics import observe_jobs
+from pixmill.jobs.scheduler import Scheduler
+from pixmill.jobs.webhooks import WebhookSender
 from pixmill.service import ImageService
 from pixmill.settings import Settings
 
@@ -34,6 +38,15 @@ def create_app(
     usage_writer = UsageWriter(accounts.usage)
     limiter = RateLimiter(settings.rate_limit_storage)
     service = ImageService.from_settings(settings, engines)
+    scheduler = Scheduler(settings, service, accounts, usage_writer)
+    scheduler.webhooks = WebhookSender(
+        scheduler.store,
+        allow_list=settings.url_allow_list,
+        timeout=settings.webhook_timeout_seconds,
+        max_attempts=settings.webhook_max_attempts,
+    )
+    metrics = Metrics()
+    observe_jobs(metrics, scheduler)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -43,7 +56,12 @@ def create_app(
             threading.Thread(
                 target=service.background_remover.warm_up, name="warm-up", daemon=True
             ).start()
-        yield
+        await anyio.to_thread.run_sync(scheduler.start)
+        try:
+            yield
+        finally:
+            # Stop taking jobs and let running ones finish before the engines close.
+            await anyio.to_thread.run_sync(scheduler.stop)
         service.close()
         await limiter.aclose()
         usage_writer.close()
@@ -61,11 +79,13 @@ def create_app(
         accounts=accounts,
         usage_writer=usage_writer,
         limiter=limiter,
-        metrics=Metrics(),
+        metrics=metrics,
+        scheduler=scheduler,
     )
     install_error_handlers(app)
     app.include_router(system.router)
     app.include_router(openai.router)
+    app.include_router(jobs.router)
     if settings.admin_token is not None:
         app.include_router(admin.router)
     # Last: its /v1/{model} path would otherwise shadow the routes above.

@@ -70,10 +70,6 @@ def parse_request(body: Any, model_cls: type[ImageRequest] = ImageRequest) -> Im
         raise invalid_request_from(exc, body) from None
     if not request.prompt.strip():
         raise InvalidRequest("'prompt' must not be empty.", param="prompt")
-    if request.stream:
-        raise InvalidRequest(
-            "'stream': streaming is not supported by this server yet.", param="stream"
-        )
     parse_size(request.size)
     if request.background == "transparent" and request.output_format not in ALPHA_FORMATS:
         raise InvalidRequest(

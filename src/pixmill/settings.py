@@ -66,6 +66,41 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     log_level: str = "info"
 
+    # Jobs (docs/jobs.md)
+    jobs_database_url: str | None = None
+    """The job engine's (DBOS) database: by default an SQLite file `jobs.sqlite` beside an
+    SQLite accounts database, or the accounts' PostgreSQL database (schema `jobs_schema`)."""
+    jobs_schema: str = "dbos"
+    jobs_namespace: str = Field(default="pixmill", min_length=1, max_length=64)
+    """Which app a job belongs to; every process of one deployment uses the same."""
+    jobs_poll_interval: float = Field(default=0.01, gt=0, le=5)
+    """Seconds between a worker's looks at its queues: the most a job waits for nothing."""
+    account_share: float = Field(default=0.5, gt=0, le=1)
+    """The share of a queue's slots one account's jobs may fill at once, across all workers."""
+    worker: bool = True
+    """Run jobs in this process; API-only replicas set it false and leave them to workers."""
+    worker_id: str | None = Field(default=None, min_length=1, max_length=128)
+    """This process's executor id; unique per process (default: "local" on SQLite, else
+    host and process id). A worker restarted with its id recovers its own jobs at once."""
+    worker_models: list[str] | None = None
+    """The models this worker serves (default: every configured model)."""
+    worker_drain_seconds: int = Field(default=30, ge=0)
+    """On SIGTERM: how long running jobs may take to finish before the process exits."""
+    worker_dead_after_seconds: int = Field(default=30, ge=5)
+    """A worker silent this long is declared dead and its jobs go to the others."""
+    result_retention_seconds: int = Field(default=3600, ge=1)
+    """How long finished jobs and their images are kept (Segmind keeps them an hour)."""
+    result_cap_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
+    """Stored result images per account, at most."""
+    status_polls_per_minute: int = Field(default=120, ge=0)
+    """Per key: reads of job status, results and events; 0 is unlimited."""
+    secret_key: SecretStr | None = None
+    """Signs short-lived event tokens; several replicas must share it. Unset: a random key
+    kept in the data directory (one machine)."""
+    webhook_timeout_seconds: float = Field(default=5, gt=0, le=60)
+    webhook_max_attempts: int = Field(default=6, ge=1, le=20)
+    """Deliveries are retried with exponential backoff (2, 4, 8, ... seconds) this many times."""
+
     url_allow_list: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Hostnames (`hooks.internal`, `*.corp.example`) and addresses or networks (`10.1.0.0/16`)
     that caller-given URLs (webhooks, input images) may reach although they are not public.
@@ -89,6 +124,14 @@ class Settings(BaseSettings):
 
     def accounts_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'pixmill.db').resolve()}"
+
+    def jobs_url(self) -> str:
+        if self.jobs_database_url:
+            return self.jobs_database_url
+        accounts = self.accounts_database_url()
+        if accounts.startswith("sqlite"):
+            return f"sqlite:///{(self.data_dir / 'jobs.sqlite').resolve()}"
+        return accounts
 
     def model_table(self) -> dict[str, ModelConfig]:
         """Every configured model name with its engine: the default first, then the rest."""

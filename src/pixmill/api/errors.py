@@ -29,9 +29,12 @@ class Dialect(StrEnum):
 
 
 def dialect_of(request: Request) -> Dialect:
-    """Segmind's routes are POST /v1/{model} and its credits; the rest answer as OpenAI."""
+    """Segmind's routes are POST /v1/{model}, its credits and its async API (/v2/...,
+    /v1/requests/...); the rest answer as OpenAI."""
     path = request.url.path
     if request.method == "POST" and _SEGMIND_PATH.match(path):
+        return Dialect.SEGMIND
+    if path.startswith(("/v2/", "/v1/requests/")):
         return Dialect.SEGMIND
     if path.rstrip("/") == SEGMIND_CREDITS_PATH:
         return Dialect.SEGMIND
@@ -45,6 +48,9 @@ def error_response(
     if dialect is Dialect.SEGMIND:
         status = error.segmind_status or status
         body: dict[str, object] = {"error": SEGMIND_MESSAGES.get(error.code, error.message)}
+        if error.param is not None:
+            # pixmill's extension, ignored by Segmind's clients: which field is to blame.
+            body["param"] = error.param
     else:
         body = {
             "error": {

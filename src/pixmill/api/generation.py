@@ -1,14 +1,16 @@
-"""The part of a generation route both dialects share.
+"""What every generation route shares: from an HTTP request to a submitted job, and back.
 
 One call, in order: authenticate the key, read and validate the body, rate-limit,
-replay an idempotent answer or run the pipeline with the key's account paying,
-then record usage. Every answer to an authenticated caller carries the account's
-balance in `x-remaining-credits`.
+then submit it to the scheduler (`pixmill.jobs`), which moderates, prices, holds,
+enqueues and, through an Idempotency-Key, replays. The route then answers in its
+form: it waits for the job (sync), streams its events, or answers at once (async).
+Every answer to an authenticated caller carries the balance in `x-remaining-credits`.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import logging
@@ -22,19 +24,20 @@ import anyio.to_thread
 from fastapi import Request
 from fastapi.responses import Response
 
-from pixmill.accounts.billing import Billing
 from pixmill.accounts.idempotency import HEADER as IDEMPOTENCY_HEADER
-from pixmill.accounts.idempotency import StoredResponse
 from pixmill.accounts.keys import KeyInfo
 from pixmill.accounts.ratelimit import Quota, RateLimiter, RateLimitExceeded, RateLimitState
 from pixmill.accounts.store import AccountStore
-from pixmill.accounts.usage_log import CallUsage, UsageWriter
+from pixmill.accounts.usage_log import UsageWriter
 from pixmill.api.body import read_json_object
-from pixmill.api.disconnect import cancel_on_disconnect
+from pixmill.api.disconnect import ClientDisconnected, cancel_on_disconnect
 from pixmill.api.errors import Dialect
 from pixmill.api.metrics import Metrics
 from pixmill.api.ratelimit import rate_limit_headers, rate_limited
-from pixmill.errors import ApiError, ModerationBlocked, NotFound
+from pixmill.errors import ApiError, NotFound
+from pixmill.jobs.results import error_of, result_of
+from pixmill.jobs.scheduler import Scheduler, Submission
+from pixmill.jobs.store import COMPLETED, Job
 from pixmill.request import ImageRequest, parse_request
 from pixmill.service import ImageResult, ImageService, new_request_id
 from pixmill.settings import Settings
@@ -56,6 +59,7 @@ class AppState:
     usage_writer: UsageWriter
     limiter: RateLimiter
     metrics: Metrics
+    scheduler: Scheduler
 
 
 def app_state(request: Request) -> AppState:
@@ -85,106 +89,59 @@ async def remaining_credits(http_request: Request, key: KeyInfo) -> dict[str, st
     return {"x-remaining-credits": format_credits(balance)}
 
 
-async def generate(
-    http_request: Request,
-    dialect: Dialect,
-    wire_model: type[ImageRequest],
-    respond: Respond,
-    *,
-    path_model: str | None = None,
-) -> Response:
-    """Answer one generation request; `path_model` is the model named by Segmind's path."""
-    call = GenerationCall(http_request, dialect)
-    try:
-        return await call.run(wire_model, respond, path_model)
-    finally:
-        call.observe()
+class Call:
+    """One generation call over HTTP, through the steps every form shares."""
 
-
-class GenerationCall:
-    """The state of one generation request as it goes through the steps of generate()."""
-
-    def __init__(self, http_request: Request, dialect: Dialect):
+    def __init__(self, http_request: Request, dialect: Dialect, form: str):
         self.http = http_request
         self.dialect = dialect
+        self.form = form
         self.state = app_state(http_request)
         self.request_id = new_request_id()
         http_request.state.request_id = self.request_id
         self.started = time.perf_counter()
         self.key: KeyInfo | None = None
         self.request: ImageRequest | None = None
-        self.billing: Billing | None = None
         self.limits: RateLimitState | None = None
+        self.job: Job | None = None
         self.status = 500
         self.delivered = 0
 
-    async def run(
-        self, wire_model: type[ImageRequest], respond: Respond, path_model: str | None
-    ) -> Response:
+    async def submit(
+        self,
+        wire_model: type[ImageRequest],
+        path_model: str | None = None,
+        *,
+        body_hook: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> Submission:
+        """Key, body, rate limit, then the scheduler. Errors carry the accounting headers."""
         self.key = await authenticate(self.http)
-        claimed: str | None = None
         try:
             body = await read_json_object(self.http, self.state.settings.max_body_bytes)
+            extras = body_hook(body) if body_hook is not None else {}
             if path_model is not None:
                 if path_model not in self.state.service.catalog:
                     raise NotFound(f"Model '{path_model}' not found on this server.", param="model")
                 body["model"] = path_model
             self.request = parse_request(body, wire_model)
             await self.rate_limit(self.request.n)
-            idempotency_key = self.http.headers.get(IDEMPOTENCY_HEADER)
-            if idempotency_key is not None:
-                stored = await anyio.to_thread.run_sync(
-                    self.state.accounts.idempotency.begin,
-                    self.key.id,
-                    idempotency_key,
-                    self.fingerprint(body),
+            submission = await anyio.to_thread.run_sync(
+                lambda: self.state.scheduler.submit(
+                    self.key,
+                    self.request,
+                    form=self.form,
+                    idempotency_key=self.http.headers.get(IDEMPOTENCY_HEADER),
+                    fingerprint=self.fingerprint(body),
+                    base_url=str(self.http.base_url),
+                    **extras,
                 )
-                if stored is not None:
-                    return await self.replay(stored)
-                claimed = idempotency_key
-            self.billing = Billing(
-                self.state.accounts.ledger, self.state.accounts.prices, self.key.account_id
             )
-            result = await cancel_on_disconnect(
-                self.http,
-                lambda: self.state.service.generate(
-                    self.request, request_id=self.request_id, billing=self.billing
-                ),
-            )
-            response = respond(result)
-            response.headers.update(result_headers(result))
-            response.headers.update(await self.accounting_headers())
-            if claimed is not None:
-                await anyio.to_thread.run_sync(
-                    self.state.accounts.idempotency.complete,
-                    self.key.id,
-                    claimed,
-                    StoredResponse(
-                        200, dict(response.headers), response.media_type or "", response.body
-                    ),
-                )
-                claimed = None
-            self.status, self.delivered = 200, len(result.images)
-            self.record(result=result)
-            return response
         except Exception as exc:
-            error = exc if isinstance(exc, ApiError) else self.unexpected(exc)
-            self.status = error.status
-            self.record(error=error)
-            try:
-                error.headers.update(await self.accounting_headers())
-            except Exception:
-                log.exception("no balance for the error answer of %s", self.request_id)
-            if error is exc:
-                raise
-            raise error from exc
-        finally:
-            if claimed is not None:
-                # Failed, or cancelled by a shutdown: a retry should run the request again.
-                with anyio.CancelScope(shield=True):
-                    await anyio.to_thread.run_sync(
-                        self.state.accounts.idempotency.abandon, self.key.id, claimed
-                    )
+            raise await self.failed(exc, refused=True) from None
+        self.job = submission.job
+        self.request_id = submission.job.id
+        self.http.state.request_id = self.request_id
+        return submission
 
     async def rate_limit(self, images: int) -> None:
         assert self.key is not None
@@ -199,22 +156,57 @@ class GenerationCall:
             self.limits = exc.state
             raise rate_limited(self.dialect, exc) from None
 
+    async def failed(self, exc: Exception, *, refused: bool = False) -> ApiError:
+        """The error to answer with, its headers added; a call refused before it became a
+        job leaves its usage record here (a job's is left by its worker)."""
+        error = exc if isinstance(exc, ApiError) else self.unexpected(exc)
+        self.status = error.status
+        if refused and self.key is not None:
+            latency = round((time.perf_counter() - self.started) * 1000)
+            self.state.scheduler.refused(self.key, self.request_id, self.request, error, latency)
+        try:
+            error.headers.update(await self.accounting_headers())
+        except Exception:
+            log.exception("no balance for the error answer of %s", self.request_id)
+        return error
+
     async def accounting_headers(self) -> dict[str, str]:
         assert self.key is not None
-        if self.billing is not None and self.billing.balance_micro is not None:
-            headers = {"x-remaining-credits": format_credits(self.billing.balance_micro)}
-        else:
-            headers = await remaining_credits(self.http, self.key)
+        headers = await remaining_credits(self.http, self.key)
         if self.limits is not None:
             headers.update(rate_limit_headers(self.dialect, self.limits))
         return headers
 
-    async def replay(self, stored: StoredResponse) -> Response:
-        self.status = stored.status
-        headers = {**stored.headers, **await self.accounting_headers()}
-        headers["idempotent-replayed"] = "true"
-        headers.pop("content-length", None)
-        return Response(stored.body, stored.status, headers, media_type=stored.media_type)
+    async def wait(self, submission: Submission) -> ImageResult:
+        """Wait for the job and return its result, or raise its error. A client that goes
+        away cancels its job (not a replayed one, which another request may wait on)."""
+        scheduler = self.state.scheduler
+        job_id = submission.job.id
+        try:
+            job = await cancel_on_disconnect(self.http, lambda: scheduler.wait(job_id))
+        except ClientDisconnected:
+            if not submission.replayed:
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(
+                        cancel_quietly, scheduler, job_id, submission.job.account_id
+                    )
+            raise
+        return await self.outcome(job)
+
+    async def outcome(self, job: Job) -> ImageResult:
+        scheduler = self.state.scheduler
+        if job.status != COMPLETED:
+            raise error_of(job)
+        images = await anyio.to_thread.run_sync(scheduler.store.images, job.id)
+        return result_of(job, images)
+
+    async def answer(self, result: ImageResult, response: Response, replayed: bool) -> Response:
+        response.headers.update(result_headers(result))
+        response.headers.update(await self.accounting_headers())
+        if replayed:
+            response.headers["idempotent-replayed"] = "true"
+        self.status, self.delivered = response.status_code, len(result.images)
+        return response
 
     def fingerprint(self, body: dict[str, Any]) -> str:
         canonical = json.dumps(
@@ -226,66 +218,47 @@ class GenerationCall:
         log.exception("request %s failed unexpectedly", self.request_id, exc_info=exc)
         return ApiError("The server had an error while processing your request.")
 
-    def record(self, *, result: ImageResult | None = None, error: ApiError | None = None) -> None:
-        """Leave the usage record, written in the background after the answer."""
-        assert self.key is not None
-        spec = result.spec if result is not None else (self.billing and self.billing.spec)
-        stage = category = None
-        if isinstance(error, ModerationBlocked):
-            stage, category = error.stage, error.category
-        elif result is not None and result.withheld_category is not None:
-            stage, category = "output", result.withheld_category
-        if result is not None:
-            status, outcome = 200, "partial" if result.withheld else "ok"
-        else:
-            assert error is not None
-            status, outcome = error.status, error.code
-        params: dict[str, Any] = {}
-        if spec is not None:
-            params = {
-                "n": spec.n,
-                "size": spec.size,
-                "quality": spec.quality,
-                "background": spec.background,
-                "output_format": spec.output_format,
-                "output_compression": spec.output_compression,
-                "moderation": spec.moderation,
-                "seed": spec.seed,
-                "prompt_chars": len(spec.prompt),
-            }
-        elif self.request is not None:
-            params = self.request.model_dump(exclude={"prompt"}, exclude_none=True, mode="json")
-            params["prompt_chars"] = len(self.request.prompt)
-        usage = CallUsage(
-            request_id=self.request_id,
-            account_id=self.key.account_id,
-            key_id=self.key.id,
-            model=self.request.model if self.request is not None else None,
-            status=status,
-            outcome=outcome,
-            latency_ms=round((time.perf_counter() - self.started) * 1000),
-            params=params,
-            images=len(result.images) if result is not None else 0,
-            cost_micro=result.cost_micro if result is not None else 0,
-            upstream_cost_micro=result.upstream_cost_micro if result is not None else None,
-            user=self.request.end_user if self.request is not None else None,
-            moderation_stage=stage,
-            moderation_category=category,
-        )
-        self.state.usage_writer.submit(usage)
-
     def observe(self) -> None:
         request = self.request
         model = request.model if request and request.model in self.state.service.catalog else None
-        quality = self.billing.spec.quality if self.billing and self.billing.spec else None
+        quality = (self.job.spec.get("quality") if self.job else None) or (
+            request.quality if request else "unknown"
+        )
         self.state.metrics.observe(
             dialect=self.dialect.value,
             model=model or "unknown",
             status=self.status,
-            quality=quality or (request.quality if request else "unknown"),
+            quality=quality,
             seconds=time.perf_counter() - self.started,
             images=self.delivered,
         )
+
+
+async def generate(
+    http_request: Request,
+    dialect: Dialect,
+    wire_model: type[ImageRequest],
+    respond: Respond,
+    *,
+    path_model: str | None = None,
+) -> Response:
+    """Answer one generation request synchronously: submit its job, wait, answer."""
+    call = Call(http_request, dialect, "sync")
+    try:
+        submission = await call.submit(wire_model, path_model)
+        try:
+            result = await call.wait(submission)
+        except Exception as exc:
+            raise await call.failed(exc) from None
+        return await call.answer(result, respond(result), submission.replayed)
+    finally:
+        call.observe()
+
+
+def cancel_quietly(scheduler: Scheduler, job_id: str, account_id: str) -> None:
+    """Stop a job nobody waits for any more; one that ended meanwhile is left as it is."""
+    with contextlib.suppress(ApiError):
+        scheduler.cancel(job_id, account_id)
 
 
 def _or_default(value: int | None, default: int) -> int | None:

@@ -1,15 +1,24 @@
-"""OpenAI's dialect: POST /v1/images/generations, errors as {"error": {...}}."""
+"""OpenAI's dialect: POST /v1/images/generations, errors as {"error": {...}}, and with
+`stream: true` server-sent events of partial and completed images."""
 
 from __future__ import annotations
 
-from typing import Literal
+import base64
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any, Literal
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import ConfigDict
 
 from pixmill.api.errors import Dialect
-from pixmill.api.generation import generate, result_body
+from pixmill.api.generation import Call, cancel_quietly, generate, result_body
+from pixmill.errors import ApiError
+from pixmill.jobs.scheduler import Submission
 from pixmill.request import ImageRequest
 from pixmill.service import ImageResult
 
@@ -28,6 +37,9 @@ router = APIRouter(tags=["openai"])
 @router.post(
     "/v1/images/generations",
     summary="Create images (OpenAI's form)",
+    description="With `stream: true`, answers server-sent events: up to `partial_images` "
+    "`image_generation.partial_image` events per image, then one "
+    "`image_generation.completed` per image.",
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -36,8 +48,95 @@ router = APIRouter(tags=["openai"])
     },
 )
 async def create_images(request: Request) -> Response:
-    return await generate(request, Dialect.OPENAI, OpenAIImageRequest, _respond)
+    if not await _wants_stream(request):
+        return await generate(request, Dialect.OPENAI, OpenAIImageRequest, _respond)
+    call = Call(request, Dialect.OPENAI, "stream")
+    try:
+        submission = await call.submit(OpenAIImageRequest)
+    except BaseException:
+        call.observe()
+        raise
+    call.status = 200
+    headers = await call.accounting_headers()
+    headers.update({"cache-control": "no-cache", "x-request-id": submission.job.id})
+    return StreamingResponse(
+        _stream(call, submission), media_type="text/event-stream", headers=headers
+    )
 
 
 def _respond(result: ImageResult) -> Response:
     return JSONResponse(result_body(result))
+
+
+async def _wants_stream(request: Request) -> bool:
+    """Whether the body asks for a stream; a body that can't tell is validated later."""
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("stream") is True
+
+
+async def _stream(call: Call, submission: Submission) -> AsyncIterator[bytes]:
+    """OpenAI's image generation events from the job's own; an error ends the stream."""
+    scheduler = call.state.scheduler
+    job = submission.job
+    spec = job.spec
+    common = {
+        "size": f"{spec['width']}x{spec['height']}",
+        "quality": spec["quality"],
+        "background": spec["background"],
+        "output_format": "png" if spec["output_format"] == "svg" else spec["output_format"],
+    }
+    try:
+        async for _, event in scheduler.follow(job.id):
+            if event.get("type") == "partial_image":
+                yield _event(
+                    "image_generation.partial_image",
+                    {
+                        "b64_json": event["b64_json"],
+                        "created_at": int(time.time()),
+                        **common,
+                        "partial_image_index": event["partial_image_index"],
+                    },
+                )
+        final = await anyio.to_thread.run_sync(scheduler.store.get, job.id)
+        if final is None:
+            raise ApiError("The request's result is no longer kept.")
+        result = await call.outcome(final)
+        usage = result.usage.as_openai()
+        for image in result.images:
+            yield _event(
+                "image_generation.completed",
+                {
+                    "b64_json": base64.b64encode(image.data).decode(),
+                    "created_at": result.created,
+                    **common,
+                    "usage": usage,
+                },
+            )
+        call.delivered = len(result.images)
+    except ApiError as error:
+        call.status = error.status
+        yield _event(
+            "error",
+            {
+                "error": {
+                    "message": error.message,
+                    "type": error.type,
+                    "param": error.param,
+                    "code": error.code,
+                }
+            },
+        )
+    finally:
+        call.observe()
+        if call.delivered == 0 and not submission.replayed:
+            # The client went away, or the stream broke: stop the work, charge nothing.
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(cancel_quietly, scheduler, job.id, job.account_id)
+
+
+def _event(kind: str, data: dict[str, Any]) -> bytes:
+    payload = json.dumps({"type": kind, **data}, separators=(",", ":"))
+    return f"event: {kind}\ndata: {payload}\n\n".encode()

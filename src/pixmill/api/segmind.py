@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
 from pixmill.api.errors import SEGMIND_CREDITS_PATH, Dialect
 from pixmill.api.generation import authenticate, generate, remaining_credits, result_body
@@ -16,6 +16,16 @@ class SegmindImageRequest(ImageRequest):
     """Segmind's body for GPT-Image-1; the model comes from the path, unknown keys are ignored."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @field_validator("stream")
+    @classmethod
+    def _no_stream(cls, stream: bool) -> bool:
+        if stream:
+            raise ValueError(
+                "Segmind's form does not stream: use POST /v2/{model} and follow its "
+                "events_url, or OpenAI's /v1/images/generations with stream: true"
+            )
+        return stream
 
 
 router = APIRouter(tags=["segmind"])

@@ -50,6 +50,7 @@ class Job:
     error: dict[str, Any] | None
     result: dict[str, Any] | None
     webhook_url: str | None
+    base_url: str | None
 
     @property
     def final(self) -> bool:
@@ -90,6 +91,7 @@ class JobStore:
         request: dict[str, Any],
         spec: dict[str, Any],
         webhook_url: str | None,
+        base_url: str | None,
     ) -> None:
         with self.db.transaction() as session:
             session.add(
@@ -107,6 +109,7 @@ class JobStore:
                     cancel_requested=False,
                     result_bytes=0,
                     webhook_url=webhook_url,
+                    base_url=base_url,
                 )
             )
 

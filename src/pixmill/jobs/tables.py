@@ -61,6 +61,8 @@ class JobRecord(Base):
     """What a completed job made: resolved parameters, usage, credits, time, seeds."""
     result_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     webhook_url: Mapped[str | None] = mapped_column(Text)
+    base_url: Mapped[str | None] = mapped_column(Text)
+    """Where the job was submitted (scheme and host): its links are made from it."""
 
 
 class JobImage(Base):

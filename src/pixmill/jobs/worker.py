@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 MAX_RECOVERY_ATTEMPTS = 3
 """A job whose worker died this many times ends FAILED, with its credits released."""
+JOB_WORKFLOW = "pixmill.job"
 PROGRESS_EVERY = 0.2
 """Seconds between progress events and cancel checks: enough for a progress bar."""
 
@@ -48,7 +49,7 @@ def _context(namespace: str) -> Any:
     return context
 
 
-@DBOS.workflow(name="pixmill.job", max_recovery_attempts=MAX_RECOVERY_ATTEMPTS)
+@DBOS.workflow(name=JOB_WORKFLOW, max_recovery_attempts=MAX_RECOVERY_ATTEMPTS)
 def job_workflow(namespace: str, job_id: str) -> str:
     outcome = render_step(namespace, job_id)
     status = finish_step(namespace, job_id, outcome)

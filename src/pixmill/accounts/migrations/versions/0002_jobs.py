@@ -52,6 +52,7 @@ def upgrade() -> None:
         sa.Column("result", sa.JSON(), nullable=True),
         sa.Column("result_bytes", sa.BigInteger(), nullable=False),
         sa.Column("webhook_url", sa.Text(), nullable=True),
+        sa.Column("base_url", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(["account_id"], ["accounts.id"]),
         sa.ForeignKeyConstraint(["key_id"], ["api_keys.id"]),
         sa.PrimaryKeyConstraint("id"),

@@ -1,0 +1,319 @@
+"""Segmind's async API (v2) and pixmill's job extensions: submit, poll, fetch, cancel,
+list, and follow a job's events as server-sent events.
+
+    POST   /v2/{model}                    submit: {request_id, status, *_url, events_token}
+    GET    /v2/requests                   the account's jobs, newest first (pixmill)
+    GET    /v2/requests/{id}/status       {request_id, status, metrics, progress?, queue_position?}
+    GET    /v2/requests/{id}              ... and output once COMPLETED
+    GET    /v1/requests/{id}              the same, v1's poll_url form
+    DELETE /v2/requests/{id}              cancel (pixmill)
+    GET    /v2/requests/{id}/events       server-sent events (pixmill)
+
+A job is seen only by keys of the account that made it: others get 404, never 403.
+FAILED answers HTTP 422 with `error` (and `param`), as Segmind does.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import anyio
+import anyio.to_thread
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from pixmill.accounts.keys import KeyInfo
+from pixmill.accounts.ratelimit import Quota, RateLimitExceeded
+from pixmill.api.errors import Dialect
+from pixmill.api.generation import Call, app_state, authenticate, remaining_credits
+from pixmill.api.ratelimit import rate_limited
+from pixmill.api.segmind import SegmindImageRequest
+from pixmill.errors import InvalidRequest
+from pixmill.jobs.links import job_links, job_metrics
+from pixmill.jobs.store import CANCELLED, COMPLETED, FAILED, PROCESSING, QUEUED, Job
+from pixmill.security.urls import check_url
+from pixmill.usage import format_credits
+
+router = APIRouter(tags=["jobs"])
+
+HEARTBEAT_SECONDS = 15.0
+MAX_LIST = 100
+
+
+class SegmindJobRequest(SegmindImageRequest):
+    """Segmind's body, plus `partial_images` for event streams and `webhook_url`."""
+
+    webhook_url: str | None = None
+
+
+@router.post(
+    "/v2/{model}",
+    summary="Submit a job (Segmind's async form)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": SegmindJobRequest.model_json_schema()}},
+        }
+    },
+)
+async def submit(model: str, request: Request) -> Response:
+    call = Call(request, Dialect.SEGMIND, "async")
+    allow_list = call.state.settings.url_allow_list
+
+    def take_webhook(body: dict[str, Any]) -> dict[str, Any]:
+        url = body.pop("webhook_url", None)
+        if url is None:
+            return {}
+        if not isinstance(url, str) or len(url) > 2048:
+            raise InvalidRequest("'webhook_url' must be a URL string.", param="webhook_url")
+        check_url(url, allow_list, param="webhook_url")
+        return {"webhook_url": url}
+
+    try:
+        submission = await call.submit(SegmindJobRequest, model, body_hook=take_webhook)
+        job = submission.job
+        call.status = 200
+        body = {
+            "request_id": job.id,
+            "status": job.status,
+            **job_links(str(request.base_url), job.id),
+            "events_token": call.state.scheduler.tokens.make(job.id, job.account_id),
+        }
+        headers = await call.accounting_headers()
+        if submission.replayed:
+            headers["idempotent-replayed"] = "true"
+        return JSONResponse(body, headers=headers)
+    finally:
+        call.observe()
+
+
+@router.get("/v2/requests", summary="The account's recent jobs (pixmill)")
+async def list_jobs(
+    request: Request,
+    limit: int = Query(20, ge=1, le=MAX_LIST),
+    after: str | None = Query(None, max_length=200),
+) -> JSONResponse:
+    key = await _reader(request)
+    cursor = _cursor(after)
+    scheduler = app_state(request).scheduler
+    jobs = await anyio.to_thread.run_sync(
+        lambda: scheduler.store.list(key.account_id, limit=limit + 1, before=cursor)
+    )
+    page, more = jobs[:limit], len(jobs) > limit
+    data = [
+        {
+            "request_id": job.id,
+            "status": job.status,
+            "model": job.model,
+            "prompt": job.request.get("prompt", ""),
+            "n": job.request.get("n", 1),
+            "created_at": job.created_at.isoformat(),
+            "metrics": job_metrics(job),
+        }
+        for job in page
+    ]
+    last = page[-1] if page else None
+    body = {
+        "data": data,
+        "has_more": more,
+        "next_cursor": f"{last.created_at.isoformat()}|{last.id}" if more and last else None,
+    }
+    return JSONResponse(body, headers=await remaining_credits(request, key))
+
+
+@router.get("/v2/requests/{request_id}/status", summary="A job's status")
+async def job_status(request_id: str, request: Request) -> JSONResponse:
+    key = await _reader(request)
+    job = await _job(request, request_id, key)
+    return await _answer(request, key, job, await _status_body(request, job))
+
+
+@router.get("/v2/requests/{request_id}", summary="A job's status and result")
+async def job_response(request_id: str, request: Request) -> JSONResponse:
+    return await _full(request_id, request)
+
+
+@router.get("/v1/requests/{request_id}", summary="A job's status and result (v1's poll form)")
+async def job_poll(request_id: str, request: Request) -> JSONResponse:
+    return await _full(request_id, request)
+
+
+@router.delete("/v2/requests/{request_id}", summary="Cancel a job (pixmill)")
+async def cancel_job(request_id: str, request: Request) -> JSONResponse:
+    key = await authenticate(request)
+    scheduler = app_state(request).scheduler
+    job = await anyio.to_thread.run_sync(scheduler.cancel, request_id, key.account_id)
+    body = {"request_id": job.id, "status": job.status, "metrics": job_metrics(job)}
+    return JSONResponse(body, headers=await remaining_credits(request, key))
+
+
+@router.get("/v2/requests/{request_id}/events", summary="A job's events (server-sent events)")
+async def job_events(
+    request_id: str, request: Request, token: str | None = Query(None, max_length=1000)
+) -> StreamingResponse:
+    state = app_state(request)
+    if token is not None:
+        account_id = state.scheduler.tokens.account_of(token, request_id)
+    else:
+        account_id = (await _reader(request)).account_id
+    job = await anyio.to_thread.run_sync(state.scheduler.get, request_id, account_id)
+    last = request.headers.get("last-event-id", "")
+    offset = int(last) + 1 if last.isdigit() else 0
+    return StreamingResponse(
+        _event_stream(request, job, offset),
+        media_type="text/event-stream",
+        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+    )
+
+
+async def _event_stream(request: Request, job: Job, offset: int) -> AsyncIterator[bytes]:
+    scheduler = app_state(request).scheduler
+    if offset == 0:
+        yield _sse("status", await _status_body(request, job))
+    if job.final:
+        final = await _full_body(request, job)
+        yield _sse(job.status.lower(), final)
+        return
+    send, receive = anyio.create_memory_object_stream[tuple[int, dict[str, Any]]](16)
+
+    async def pump() -> None:
+        async with send:
+            async for item in scheduler.follow(job.id, offset=offset):
+                await send.send(item)
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(pump)
+        async with receive:
+            while True:
+                with anyio.move_on_after(HEARTBEAT_SECONDS) as timer:
+                    try:
+                        position, event = await receive.receive()
+                    except anyio.EndOfStream:
+                        break
+                if timer.cancelled_caught:
+                    yield b": heartbeat\n\n"
+                    continue
+                kind = event.get("type", "status")
+                data = {key: value for key, value in event.items() if key != "type"}
+                data["request_id"] = job.id
+                if kind in ("completed", "failed", "cancelled"):
+                    latest = await anyio.to_thread.run_sync(scheduler.store.get, job.id)
+                    data = await _full_body(request, latest or job)
+                yield _sse(kind, data, position if position >= 0 else None)
+        group.cancel_scope.cancel()
+
+
+def _sse(event: str, data: dict[str, Any], event_id: int | None = None) -> bytes:
+    lines = []
+    if event_id is not None:
+        lines.append(f"id: {event_id}")
+    lines.append(f"event: {event}")
+    lines.append(f"data: {json.dumps(data, separators=(',', ':'))}")
+    return ("\n".join(lines) + "\n\n").encode()
+
+
+async def _full(request_id: str, request: Request) -> JSONResponse:
+    key = await _reader(request)
+    job = await _job(request, request_id, key)
+    return await _answer(request, key, job, await _full_body(request, job))
+
+
+async def _answer(request: Request, key: KeyInfo, job: Job, body: dict[str, Any]) -> JSONResponse:
+    status = 422 if job.status == FAILED else 200
+    return JSONResponse(body, status_code=status, headers=await remaining_credits(request, key))
+
+
+async def _status_body(request: Request, job: Job) -> dict[str, Any]:
+    body: dict[str, Any] = {"request_id": job.id, "status": job.status, "metrics": job_metrics(job)}
+    if job.status == PROCESSING:
+        body["progress"] = round(job.progress, 4)
+    elif job.status == QUEUED:
+        scheduler = app_state(request).scheduler
+        body["queue_position"] = await anyio.to_thread.run_sync(scheduler.queue_position, job)
+        body["progress"] = 0.0
+    elif job.status == COMPLETED:
+        body["progress"] = 1.0
+    if job.status == FAILED:
+        error = job.error or {}
+        body["error"] = error.get("message", "The request failed.")
+        if error.get("param"):
+            body["param"] = error["param"]
+    return body
+
+
+async def _full_body(request: Request, job: Job) -> dict[str, Any]:
+    body = await _status_body(request, job)
+    if job.status == COMPLETED:
+        body["output"] = await _output(request, job)
+    elif job.status == CANCELLED:
+        body["error"] = "The request was cancelled; nothing was charged."
+    return body
+
+
+async def _output(request: Request, job: Job) -> dict[str, Any]:
+    """A completed job's images and what was used to make them (documented in the README)."""
+    scheduler = app_state(request).scheduler
+    images = await anyio.to_thread.run_sync(scheduler.store.images, job.id)
+    result = job.result or {}
+    spec = result.get("spec", job.spec)
+    size = f"{spec['width']}x{spec['height']}"
+    return {
+        "images": [
+            {
+                "index": image.index,
+                "b64_json": base64.b64encode(image.data).decode(),
+                "output_format": spec["output_format"],
+                "size": size,
+                "seed": image.seed,
+            }
+            for image in images
+        ],
+        "parameters": {
+            "model": job.model,
+            "n": spec["n"],
+            "size": size,
+            "quality": spec["quality"],
+            "background": spec["background"],
+            "output_format": spec["output_format"],
+            "output_compression": spec["output_compression"],
+            "moderation": spec["moderation"],
+            "seed": spec["seed"],
+        },
+        "usage": result.get("usage"),
+        "credits": format_credits(result.get("cost_micro", 0)),
+        "generation_time": round(result.get("seconds", 0.0), 3),
+        "images_withheld": result.get("withheld", 0),
+    }
+
+
+async def _reader(request: Request) -> KeyInfo:
+    """The key of a status read, within its own, generous rate limit."""
+    key = await authenticate(request)
+    state = app_state(request)
+    quota = Quota(requests_per_minute=state.settings.status_polls_per_minute or None)
+    try:
+        await state.limiter.check(f"{key.id}:reads", quota, 1)
+    except RateLimitExceeded as exc:
+        error = rate_limited(Dialect.SEGMIND, exc)
+        error.headers.update(await remaining_credits(request, key))
+        raise error from None
+    return key
+
+
+async def _job(request: Request, request_id: str, key: KeyInfo) -> Job:
+    scheduler = app_state(request).scheduler
+    return await anyio.to_thread.run_sync(scheduler.get, request_id, key.account_id)
+
+
+def _cursor(after: str | None) -> tuple[datetime, str] | None:
+    if after is None:
+        return None
+    created, _, job_id = after.partition("|")
+    try:
+        return datetime.fromisoformat(created), job_id
+    except ValueError:
+        raise InvalidRequest("'after' is not a cursor this server gave.", param="after") from None

@@ -1,0 +1,374 @@
+"""The one scheduler: every call, sync, streamed or async, is submitted here as a job.
+
+    submit   moderate and resolve the request, hold its price, store the job and
+             enqueue it on its model's queue (partitioned by account, so accounts
+             take turns); an Idempotency-Key returns the first request's job
+    wait     follow a job's events until it ends (sync calls and streams)
+    cancel   a queued job never starts; a running one stops at its next progress step
+
+Workers take jobs from the queues of the models they serve (`jobs.worker`); the
+sweeper (`jobs.sweeper`) hands a dead worker's jobs to the others and releases what
+no job will settle.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import anyio
+import anyio.to_thread
+from dbos import DBOS, EnqueueOptions
+
+from pixmill.accounts.db import normalise_url
+from pixmill.accounts.keys import KeyInfo
+from pixmill.accounts.store import AccountStore
+from pixmill.accounts.usage_log import CallUsage, UsageWriter
+from pixmill.catalog import ModelCatalog
+from pixmill.errors import ApiError, Conflict, NotFound
+from pixmill.jobs import events
+from pixmill.jobs.runtime import JobRuntime, QueueConfig, default_executor_id
+from pixmill.jobs.store import CANCELLED, FAILED, FINAL, QUEUED, Job, JobStore
+from pixmill.jobs.sweeper import Sweeper
+from pixmill.jobs.tokens import EventTokens, signing_key
+from pixmill.jobs.worker import JOB_WORKFLOW, JobRunner, spec_to_dict
+from pixmill.request import ImageRequest
+from pixmill.service import ImageService
+from pixmill.settings import Settings
+
+log = logging.getLogger(__name__)
+
+QUEUE_PREFIX = "pixmill."
+
+
+def new_job_id() -> str:
+    """Unguessable: 128 random bits, so ids cannot be probed."""
+    return f"req_{secrets.token_hex(16)}"
+
+
+@dataclass(frozen=True)
+class Submission:
+    job: Job
+    replayed: bool = False
+    """True when an Idempotency-Key returned an earlier request's job."""
+
+
+class Scheduler:
+    """Jobs for one app: submit, follow, cancel; and run them when this process works."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        service: ImageService,
+        accounts: AccountStore,
+        usage_writer: UsageWriter,
+    ):
+        self.settings = settings
+        self.service = service
+        self.accounts = accounts
+        self.usage_writer = usage_writer
+        self.store = JobStore(
+            accounts.db,
+            retention=timedelta(seconds=settings.result_retention_seconds),
+            account_cap_bytes=settings.result_cap_bytes,
+        )
+        self.runner = JobRunner(self)
+        self.webhooks: Any = None
+        self.observers: list[Any] = []
+        """Called as observer(job, outcome) when a job ends in this process (metrics)."""
+        self.queues = _queue_configs(service.catalog, settings)
+        self.jobs_url = normalise_url(settings.jobs_url())
+        self.executor_id = settings.worker_id or default_executor_id(
+            self.jobs_url.startswith("sqlite")
+        )
+        self.sweeper = Sweeper(self)
+        self.tokens = EventTokens(signing_key(settings))
+        self._runtime: JobRuntime | None = None
+
+    # -- lifecycle of the app -------------------------------------------------------
+
+    def start(self) -> None:
+        """Launch the job engine (once per process) and serve this app's queues."""
+        # The heartbeat goes first: a worker restarted under its old id must not look
+        # dead to others while it recovers its own jobs.
+        self.sweeper.heartbeat()
+        self._runtime = JobRuntime.acquire(
+            database_url=self.jobs_url,
+            executor_id=self.executor_id,
+            schema=self.settings.jobs_schema,
+            poll=self.settings.jobs_poll_interval,
+        )
+        self.executor_id = self._runtime.executor_id
+        self._runtime.attach(self.settings.jobs_namespace, self)
+        served = self.served_queues()
+        self._runtime.serve(served)
+        self._runtime.declare(q for q in self.queues.values() if q not in served)
+        self.sweeper.start()
+
+    def stop(self) -> None:
+        """Stop taking jobs, let running ones finish (up to worker_drain_seconds), and
+        hand what is left to other workers."""
+        if self._runtime is None:
+            return
+        self._runtime.detach(
+            self.settings.jobs_namespace, drain_seconds=self.settings.worker_drain_seconds
+        )
+        self._runtime = None
+        self.sweeper.stop(handing_back=True)
+
+    def served_queues(self) -> list[QueueConfig]:
+        if not self.settings.worker:
+            return []
+        wanted = self.settings.worker_models
+        return [
+            config for model, config in self.queues.items() if wanted is None or model in wanted
+        ]
+
+    # -- submit -----------------------------------------------------------------------
+
+    def submit(
+        self,
+        key: KeyInfo,
+        request: ImageRequest,
+        *,
+        form: str,
+        idempotency_key: str | None = None,
+        fingerprint: str = "",
+        webhook_url: str | None = None,
+        base_url: str | None = None,
+    ) -> Submission:
+        """Check, price, hold and enqueue one call. Blocking: run it off the event loop."""
+        if idempotency_key is not None:
+            earlier = self._claim(key, idempotency_key, fingerprint)
+            if earlier is not None:
+                return Submission(earlier, replayed=True)
+        try:
+            job = self._submit(key, request, form, webhook_url, base_url)
+        except BaseException:
+            if idempotency_key is not None:
+                self.accounts.idempotency.abandon(key.id, idempotency_key)
+            raise
+        if idempotency_key is not None:
+            self.accounts.idempotency.attach(key.id, idempotency_key, job.id)
+        return Submission(job)
+
+    def _claim(self, key: KeyInfo, idempotency_key: str, fingerprint: str) -> Job | None:
+        for _ in range(3):
+            job_id = self.accounts.idempotency.begin(key.id, idempotency_key, fingerprint)
+            if job_id is None:
+                return None
+            job = self.store.get(job_id, key.account_id)
+            if job is not None and job.status not in (FAILED, CANCELLED):
+                return job
+            # The first request failed, or its result expired: run this one anew.
+            self.accounts.idempotency.abandon(key.id, idempotency_key)
+        raise Conflict("This Idempotency-Key is busy; retry later.", param="Idempotency-Key")
+
+    def _submit(
+        self,
+        key: KeyInfo,
+        request: ImageRequest,
+        form: str,
+        webhook_url: str | None,
+        base_url: str | None,
+    ) -> Job:
+        entry, spec = self.service.prepare(request)
+        queue = self.queues[entry.name]
+        job_id = new_job_id()
+        price = self.accounts.prices.price(
+            spec.model, spec.quality, spec.width, spec.height, spec.n
+        )
+        self.accounts.ledger.reserve(key.account_id, job_id, price)
+        try:
+            self.store.create(
+                job_id=job_id,
+                account_id=key.account_id,
+                key_id=key.id,
+                model=request.model,
+                queue=queue.name,
+                form=form,
+                request=request.model_dump(mode="json"),
+                spec=spec_to_dict(spec),
+                webhook_url=webhook_url,
+                base_url=base_url,
+            )
+            options: EnqueueOptions = {
+                "workflow_name": JOB_WORKFLOW,
+                "queue_name": queue.name,
+                "workflow_id": job_id,
+                "queue_partition_key": key.account_id,
+            }
+            DBOS.enqueue_workflow_with_options(options, self.settings.jobs_namespace, job_id)
+        except BaseException:
+            # Not queued: give the hold back now rather than leave it to the sweep.
+            hold = self.accounts.ledger.hold(job_id)
+            if hold is not None:
+                self.accounts.ledger.release(hold[0])
+            self.store.finish(job_id, FAILED)
+            raise
+        job = self.store.get(job_id)
+        assert job is not None
+        return job
+
+    # -- follow and cancel ------------------------------------------------------------
+
+    def get(self, job_id: str, account_id: str) -> Job:
+        """The job, if this account owns it and it is still kept; else 404."""
+        job = self.store.get(job_id, account_id)
+        if job is None:
+            raise NotFound(f"No request '{_short(job_id)}'.", param="request_id")
+        return job
+
+    async def follow(self, job_id: str, *, offset: int = 0) -> AsyncIterator[tuple[int, dict]]:
+        """The job's events from `offset` on, ending with its final event."""
+        async for position, event in events.read(
+            job_id, offset=offset, poll=self.settings.jobs_poll_interval
+        ):
+            yield position, event
+            if event.get("type") in events.FINAL_TYPES:
+                return
+        # The stream ended without a final event: the job was cancelled before it ran.
+        job = await anyio.to_thread.run_sync(self.store.get, job_id)
+        status = job.status if job is not None else CANCELLED
+        yield -1, {"type": status.lower(), "status": status}
+
+    async def wait(self, job_id: str) -> Job:
+        """Wait for the job to end; its final state."""
+        async for _ in self.follow(job_id):
+            pass
+        job = await anyio.to_thread.run_sync(self.store.get, job_id)
+        if job is None or job.status not in FINAL:
+            raise NotFound(f"No request '{_short(job_id)}'.", param="request_id")
+        return job
+
+    def cancel(self, job_id: str, account_id: str) -> Job:
+        """Cancel a job of the account: 409 once it has ended."""
+        job = self.get(job_id, account_id)
+        if job.final:
+            raise Conflict(
+                f"Request '{_short(job_id)}' already ended ({job.status}); nothing to cancel.",
+                param="request_id",
+            )
+        status = self.store.request_cancel(job_id)
+        if status == CANCELLED and job.status == QUEUED:
+            # It never started: it never will, and its hold goes back now.
+            DBOS.cancel_workflow(job_id)
+            hold = self.accounts.ledger.hold(job_id)
+            if hold is not None:
+                self.accounts.ledger.release(hold[0])
+            self.job_ended(job, {"status": CANCELLED})
+        return self.get(job_id, account_id)
+
+    def queue_position(self, job: Job) -> int | None:
+        return self.store.queue_position(job) if job.status == QUEUED else None
+
+    def has_webhook(self, job_id: str) -> bool:
+        job = self.store.get(job_id)
+        return job is not None and job.webhook_url is not None and self.webhooks is not None
+
+    # -- records ----------------------------------------------------------------------
+
+    def job_ended(self, job: Job, outcome: dict[str, Any]) -> None:
+        """Leave the usage record of a job that just ended, and tell the observers."""
+        error = outcome.get("error") or {}
+        status = outcome["status"]
+        spec = outcome.get("spec") or job.spec
+        params = {
+            name: spec.get(name)
+            for name in (
+                "n", "size", "quality", "background", "output_format",
+                "output_compression", "moderation", "seed",
+            )
+        }  # fmt: skip
+        params["size"] = f"{spec.get('width')}x{spec.get('height')}"
+        params["prompt_chars"] = len(job.request.get("prompt", ""))
+        params["form"] = job.form
+        withheld = outcome.get("withheld_category")
+        self.usage_writer.submit(
+            CallUsage(
+                request_id=job.id,
+                account_id=job.account_id,
+                key_id=job.key_id,
+                model=job.model,
+                status=200 if status == "COMPLETED" else error.get("status", 499),
+                outcome=(
+                    ("partial" if outcome.get("withheld") else "ok")
+                    if status == "COMPLETED"
+                    else error.get("code", status.lower())
+                ),
+                latency_ms=_latency_ms(job),
+                params=params,
+                images=outcome.get("delivered", 0),
+                cost_micro=outcome.get("cost_micro", 0),
+                upstream_cost_micro=outcome.get("upstream_cost_micro"),
+                user=job.request.get("safety_identifier") or job.request.get("user"),
+                moderation_stage=error.get("stage") or ("output" if withheld else None),
+                moderation_category=error.get("category") or withheld,
+            )
+        )
+        for observer in self.observers:
+            observer(job, outcome)
+
+    def refused(
+        self, key: KeyInfo, request_id: str, request: ImageRequest | None, error: ApiError,
+        latency_ms: int,
+    ) -> None:  # fmt: skip
+        """Leave the usage record of a call refused before it became a job."""
+        params: dict[str, Any] = {}
+        if request is not None:
+            params = request.model_dump(exclude={"prompt"}, exclude_none=True, mode="json")
+            params["prompt_chars"] = len(request.prompt)
+        self.usage_writer.submit(
+            CallUsage(
+                request_id=request_id,
+                account_id=key.account_id,
+                key_id=key.id,
+                model=request.model if request is not None else None,
+                status=error.status,
+                outcome=error.code,
+                latency_ms=latency_ms,
+                params=params,
+                user=request.end_user if request is not None else None,
+                moderation_stage=getattr(error, "stage", None),
+                moderation_category=getattr(error, "category", None),
+            )
+        )
+
+
+def _queue_configs(catalog: ModelCatalog, settings: Settings) -> dict[str, QueueConfig]:
+    """One queue per engine: models sharing an engine share its queue and its slots."""
+    by_engine: dict[int, QueueConfig] = {}
+    queues: dict[str, QueueConfig] = {}
+    for entry in catalog.entries():
+        config = by_engine.get(id(entry.engine))
+        if config is None:
+            capabilities = entry.engine.capabilities
+            slots = (
+                settings.max_concurrent_upstream
+                if capabilities.io_bound
+                else settings.max_concurrent_renders
+            )
+            slots *= max(1, getattr(capabilities, "max_batch", 1))
+            config = by_engine[id(entry.engine)] = QueueConfig(
+                name=QUEUE_PREFIX + entry.name,
+                worker_concurrency=slots,
+                # An account may fill only its share of the slots: others always get a turn.
+                account_concurrency=max(1, math.ceil(slots * settings.account_share)),
+            )
+        queues[entry.name] = config
+    return queues
+
+
+def _latency_ms(job: Job) -> int:
+    from pixmill.accounts.tables import utcnow
+
+    return max(0, round((utcnow() - job.created_at).total_seconds() * 1000))
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 80 else text[:77] + "..."

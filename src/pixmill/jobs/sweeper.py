@@ -1,0 +1,149 @@
+"""Keeping jobs honest when processes die: heartbeats, recovery of dead workers' jobs,
+holds that no job will settle, and results past their retention.
+
+Every process runs one sweep at start and then every few seconds; every step is
+idempotent, so several processes sweeping at once do no harm.
+
+- A worker writes a heartbeat. One silent for `worker_dead_after_seconds` is declared
+  dead: its PENDING workflows go back to their queues (DBOS's own recovery, which
+  also restarts them, once, whoever asks), so another worker runs them. A job whose
+  worker never comes back is picked up within that time plus one sweep.
+- A hold still held after a grace period is released when its job has ended, never
+  existed (the process died between the hold and the job), or its workflow can no
+  longer run (it failed, was cancelled, or died too often): such a job ends FAILED.
+  A hold whose job recovery will run again is left for that job to settle.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+from typing import Any
+
+from dbos import DBOS
+from sqlalchemy import delete, select, update
+
+from pixmill.accounts.tables import utcnow
+from pixmill.errors import EngineError
+from pixmill.jobs.store import FAILED
+from pixmill.jobs.tables import WorkerRecord
+from pixmill.jobs.worker import error_dict
+
+log = logging.getLogger(__name__)
+
+HOLD_GRACE = timedelta(seconds=30)
+"""A hold younger than this may belong to a submit still under way."""
+DEAD_WORKFLOW_STATES = frozenset(
+    {"SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"}
+)
+
+
+class Sweeper:
+    def __init__(self, scheduler: Any, *, interval: float = 5.0):
+        self.scheduler = scheduler
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.sweep()
+        self._thread = threading.Thread(target=self._run, name="job-sweeper", daemon=True)
+        self._thread.start()
+
+    def stop(self, *, handing_back: bool) -> None:
+        """Stop sweeping; `handing_back` marks this worker dead at once, so others take
+        whatever it could not finish without waiting for its heartbeat to age."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        executor = self.scheduler.executor_id
+        if self.scheduler.served_queues():
+            with self.scheduler.accounts.db.begin() as connection:
+                if handing_back:
+                    connection.execute(
+                        update(WorkerRecord)
+                        .where(WorkerRecord.executor_id == executor)
+                        .values(seen_at=utcnow() - timedelta(days=1))
+                    )
+                else:
+                    connection.execute(
+                        delete(WorkerRecord).where(WorkerRecord.executor_id == executor)
+                    )
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.sweep()
+            except Exception:
+                log.exception("job sweep failed; retrying in %.0f s", self.interval)
+
+    def sweep(self) -> None:
+        self.heartbeat()
+        self.recover_dead_workers()
+        self.release_orphan_holds()
+        self.scheduler.store.purge_expired()
+
+    def heartbeat(self) -> None:
+        executor = self.scheduler.executor_id
+        queues = [queue.name for queue in self.scheduler.served_queues()]
+        if not queues:
+            return
+        db = self.scheduler.accounts.db
+        with db.begin() as connection:
+            moved = connection.execute(
+                update(WorkerRecord)
+                .where(WorkerRecord.executor_id == executor)
+                .values(seen_at=utcnow(), queues=queues)
+            ).rowcount
+            if not moved:
+                connection.execute(
+                    WorkerRecord.__table__.insert().values(
+                        executor_id=executor, queues=queues, started_at=utcnow(), seen_at=utcnow()
+                    )
+                )
+
+    def live_workers(self) -> int:
+        horizon = utcnow() - timedelta(seconds=self.scheduler.settings.worker_dead_after_seconds)
+        with self.scheduler.accounts.db.read() as connection:
+            return len(
+                connection.execute(
+                    select(WorkerRecord.executor_id).where(WorkerRecord.seen_at >= horizon)
+                ).all()
+            )
+
+    def recover_dead_workers(self) -> None:
+        horizon = utcnow() - timedelta(seconds=self.scheduler.settings.worker_dead_after_seconds)
+        db = self.scheduler.accounts.db
+        with db.read() as connection:
+            dead = [
+                row.executor_id
+                for row in connection.execute(
+                    select(WorkerRecord.executor_id).where(WorkerRecord.seen_at < horizon)
+                )
+            ]
+        if not dead:
+            return
+        handles = DBOS._recover_pending_workflows(dead)
+        log.warning(
+            "workers %s stopped answering: %d of their jobs went back to the queues",
+            ", ".join(dead),
+            len(handles),
+        )
+        with db.begin() as connection:
+            connection.execute(delete(WorkerRecord).where(WorkerRecord.executor_id.in_(dead)))
+
+    def release_orphan_holds(self) -> None:
+        scheduler = self.scheduler
+        ledger, store = scheduler.accounts.ledger, scheduler.store
+        for hold in ledger.open_holds(older_than=utcnow() - HOLD_GRACE):
+            job = store.get(hold.request_id)
+            if job is not None and not job.final:
+                status = DBOS.get_workflow_status(job.id)
+                if status is not None and status.status not in DEAD_WORKFLOW_STATES:
+                    continue  # queued, running or recoverable: the job settles it
+                error = EngineError("The job could not be finished; nothing was charged.")
+                if store.finish(job.id, FAILED, error_dict(error)):
+                    scheduler.job_ended(job, {"status": FAILED, "error": error_dict(error)})
+            ledger.release(hold)
+            log.info("released the hold of %s, which no job will settle", hold.request_id)
