@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import tempfile
 import threading
 import time
 import uuid
@@ -36,7 +37,14 @@ def make_settings(**overrides: Any) -> Settings:
 
     Rate limits are off unless a test sets them.
     """
-    values: dict[str, Any] = {"requests_per_minute": 0, "images_per_minute": 0}
+    values: dict[str, Any] = {
+        "requests_per_minute": 0,
+        "images_per_minute": 0,
+        # One job engine per process (DBOS is a singleton): every in-process server of
+        # the session shares its database, each in a namespace of its own.
+        "jobs_namespace": f"test-{uuid.uuid4().hex[:12]}",
+        **jobs_database(),
+    }
     if SERVER_DATABASE == "postgresql" and "database_url" not in overrides:
         values["database_url"] = _schemas.enter_context(postgres_schema())
     settings = Settings(_env_file=None, **(values | overrides))
@@ -100,6 +108,32 @@ def postgres_schema() -> Iterator[str]:
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def jobs_database() -> dict[str, str]:
+    """The job engine's database for this test process: an SQLite file, or a schema of
+    its own on the real PostgreSQL when the servers run there."""
+    if not _jobs:
+        if SERVER_DATABASE == "postgresql":
+            schema = f"dbos_test_{uuid.uuid4().hex[:12]}"
+            _jobs.update(jobs_database_url=POSTGRES, jobs_schema=schema)
+            _schemas.callback(_drop_schema, schema)
+        else:
+            folder = Path(tempfile.mkdtemp(prefix="pixmill-jobs-"))
+            _jobs.update(jobs_database_url=f"sqlite:///{folder / 'jobs.sqlite'}")
+    return dict(_jobs)
+
+
+_jobs: dict[str, str] = {}
+
+
+def _drop_schema(schema: str) -> None:
+    admin = create_engine(normalise_url(POSTGRES), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    finally:
         admin.dispose()
 
 

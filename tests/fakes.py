@@ -8,7 +8,7 @@ import time
 import numpy as np
 from PIL import Image
 
-from pixmill.engines import EngineCapabilities, GeneratedImage, ProgressCallback
+from pixmill.engines import EngineCapabilities, GeneratedImage, PartialImage, ProgressCallback
 from pixmill.request import RenderSpec
 
 
@@ -65,3 +65,48 @@ class FakeEngine:
             if progress:
                 progress(index + 1, spec.n)
         return images
+
+
+class SteppedEngine(FakeEngine):
+    """Renders in `steps` steps, reporting progress (and partial images when asked) after
+    each; with `gate`, every step waits until the test sets it, so a test can hold a job
+    in PROCESSING for as long as it needs."""
+
+    def __init__(self, *, steps: int = 4, step_delay: float = 0.0, gate: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.steps = steps
+        self.step_delay = step_delay
+        self.gate = threading.Event()
+        if not gate:
+            self.gate.set()
+        self.finished = threading.Event()
+
+    def generate(
+        self, spec: RenderSpec, progress: ProgressCallback | None = None
+    ) -> list[GeneratedImage]:
+        self.calls.append(spec)
+        self.started.set()
+        partials_at = _spread(spec.partial_images, self.steps)
+        for step in range(1, self.steps + 1):
+            if not self.gate.wait(60):
+                raise RuntimeError("the test never opened the gate")
+            if self.step_delay:
+                time.sleep(self.step_delay)
+            if progress is not None:
+                for index in range(spec.n):
+                    partial = None
+                    if step in partials_at:
+                        shade = int(255 * step / self.steps)
+                        image = Image.new("RGBA", (spec.width, spec.height), (shade, 0, 0, 255))
+                        partial = PartialImage(index, image)
+                    progress(step * spec.n - (spec.n - index - 1), self.steps * spec.n, partial)
+        images = FakeEngine(native_alpha=self.capabilities.native_alpha).generate(spec)
+        self.finished.set()
+        return images
+
+
+def _spread(count: int, steps: int) -> set[int]:
+    """Which steps send a partial image: `count` of them, evenly, never the last."""
+    if count <= 0:
+        return set()
+    return {max(1, round(steps * (i + 1) / (count + 1))) for i in range(count)}

@@ -12,17 +12,13 @@ from fastapi import FastAPI
 
 from pixmill import __version__
 from pixmill.accounts.ratelimit import RateLimiter
-from pixmill.accounts.store import AccountStore
-from pixmill.accounts.usage_log import UsageWriter
 from pixmill.api import admin, jobs, openai, segmind, system
 from pixmill.api.errors import install_error_handlers
 from pixmill.api.generation import AppState
 from pixmill.api.metrics import Metrics
 from pixmill.engines import Engine
+from pixmill.jobs.assembly import JobSystem
 from pixmill.jobs.metrics import observe_jobs
-from pixmill.jobs.scheduler import Scheduler
-from pixmill.jobs.webhooks import WebhookSender
-from pixmill.service import ImageService
 from pixmill.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,18 +29,9 @@ def create_app(
 ) -> FastAPI:
     """Build the ASGI app. `engines` supplies ready engine instances by engine name."""
     settings = settings or Settings()
-    accounts = AccountStore.open(settings)
-    accounts.db.upgrade()
-    usage_writer = UsageWriter(accounts.usage)
+    parts = JobSystem.build(settings, engines)
+    accounts, service, scheduler = parts.accounts, parts.service, parts.scheduler
     limiter = RateLimiter(settings.rate_limit_storage)
-    service = ImageService.from_settings(settings, engines)
-    scheduler = Scheduler(settings, service, accounts, usage_writer)
-    scheduler.webhooks = WebhookSender(
-        scheduler.store,
-        allow_list=settings.url_allow_list,
-        timeout=settings.webhook_timeout_seconds,
-        max_attempts=settings.webhook_max_attempts,
-    )
     metrics = Metrics()
     observe_jobs(metrics, scheduler)
 
@@ -62,10 +49,8 @@ def create_app(
         finally:
             # Stop taking jobs and let running ones finish before the engines close.
             await anyio.to_thread.run_sync(scheduler.stop)
-        service.close()
         await limiter.aclose()
-        usage_writer.close()
-        accounts.db.dispose()
+        parts.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -77,7 +62,7 @@ def create_app(
         settings=settings,
         service=service,
         accounts=accounts,
-        usage_writer=usage_writer,
+        usage_writer=parts.usage_writer,
         limiter=limiter,
         metrics=metrics,
         scheduler=scheduler,

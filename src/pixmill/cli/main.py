@@ -78,6 +78,36 @@ def serve(
     uvicorn.run(asgi_app, host=settings.host, port=settings.port, log_level=settings.log_level)
 
 
+@app.command()
+def worker(
+    models: Annotated[
+        str | None, typer.Option(help="Comma-separated models to serve (default: all).")
+    ] = None,
+    worker_id: Annotated[
+        str | None, typer.Option(help="This worker's id; unique per process.")
+    ] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Where pixmill keeps its data.")] = None,
+) -> None:
+    """Run jobs without HTTP, beside API processes sharing the same PostgreSQL."""
+    from pixmill.jobs.assembly import run_worker
+
+    settings = _settings(
+        worker_models=[m.strip() for m in models.split(",") if m.strip()] if models else None,
+        worker_id=worker_id,
+        data_dir=data_dir,
+        worker=True,
+    )
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
+    )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        run_worker(settings)
+    except STARTUP_ERRORS as exc:
+        console.print(f"[red]Cannot start:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
 def _print_starter_key(store: AccountStore, settings: Settings, base_url: str) -> None:
     """On an empty database, make the starter account and show its key, this once."""
     from pixmill.accounts.starter import create_starter_key, first_call

@@ -12,9 +12,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from dbos import DBOS
+from dbos._error import DBOSStreamTimeoutError as StreamTimeout
 
 STREAM = "events"
 FINAL_TYPES = frozenset({"completed", "failed", "cancelled"})
+
+__all__ = ["FINAL_TYPES", "STREAM", "StreamTimeout", "close", "emit", "read"]
 
 
 def emit(event: dict[str, Any]) -> None:
@@ -26,11 +29,14 @@ def close() -> None:
     DBOS.close_stream(STREAM)
 
 
-async def read(job_id: str, *, offset: int = 0, poll: float) -> AsyncIterator[tuple[int, dict]]:
-    """(offset, event) pairs from `offset` on, until the stream closes or the job ends."""
+async def read(
+    job_id: str, *, offset: int = 0, poll: float, timeout: float
+) -> AsyncIterator[tuple[int, dict]]:
+    """(offset, event) pairs from `offset` on, until the stream closes or the job ends;
+    StreamTimeout when no event comes for `timeout` seconds."""
     position = offset
     async for event in DBOS.read_stream_async(
-        job_id, STREAM, offset=offset, polling_interval_sec=poll
+        job_id, STREAM, offset=offset, polling_interval_sec=poll, timeout_seconds=timeout
     ):
         yield position, event
         position += 1

@@ -226,13 +226,23 @@ class Scheduler:
 
     async def follow(self, job_id: str, *, offset: int = 0) -> AsyncIterator[tuple[int, dict]]:
         """The job's events from `offset` on, ending with its final event."""
-        async for position, event in events.read(
-            job_id, offset=offset, poll=self.settings.jobs_poll_interval
-        ):
-            yield position, event
-            if event.get("type") in events.FINAL_TYPES:
-                return
-        # The stream ended without a final event: the job was cancelled before it ran.
+        following = offset
+        while True:
+            try:
+                async for position, event in events.read(
+                    job_id, offset=following, poll=self.settings.jobs_poll_interval, timeout=2.0
+                ):
+                    following = position + 1
+                    yield position, event
+                    if event.get("type") in events.FINAL_TYPES:
+                        return
+                break
+            except events.StreamTimeout:
+                # Quiet for a while: a job that ended without a last event (cancelled
+                # while queued, or failed by the sweep) ends its stream here.
+                job = await anyio.to_thread.run_sync(self.store.get, job_id)
+                if job is None or job.final:
+                    break
         job = await anyio.to_thread.run_sync(self.store.get, job_id)
         status = job.status if job is not None else CANCELLED
         yield -1, {"type": status.lower(), "status": status}
