@@ -99,7 +99,9 @@ class Settings(BaseSettings):
     kept in the data directory (one machine)."""
     webhook_timeout_seconds: float = Field(default=5, gt=0, le=60)
     webhook_max_attempts: int = Field(default=6, ge=1, le=20)
-    """Deliveries are retried with exponential backoff (2, 4, 8, ... seconds) this many times."""
+    """Deliveries are tried this many times, with exponential backoff between them."""
+    webhook_backoff_seconds: float = Field(default=2, gt=0, le=60)
+    """The first wait between attempts; each next one doubles, up to 5 minutes."""
 
     url_allow_list: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Hostnames (`hooks.internal`, `*.corp.example`) and addresses or networks (`10.1.0.0/16`)

@@ -153,6 +153,6 @@ def test_engine_failure_is_a_clean_500(settings, client_for):
 
 
 def test_unknown_routes_answer_json_404(fake_server, client_for):
-    response = client_for(fake_server).get("/v2/nothing")
+    response = client_for(fake_server).get("/v3/nothing")
     assert response.status_code == 404
     assert "error" in response.json()

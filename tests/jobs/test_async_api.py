@@ -65,9 +65,7 @@ def test_submit_poll_and_fetch(client, engine):
         assert output["usage"]["output_tokens"] > 0
         charged = float(output["credits"])
         assert charged > 0
-        assert float(answer.headers["x-remaining-credits"]) == pytest.approx(
-            TEST_CREDITS - charged
-        )
+        assert float(answer.headers["x-remaining-credits"]) == pytest.approx(TEST_CREDITS - charged)
 
 
 def test_another_accounts_key_gets_404_everywhere(client, other, engine):

@@ -39,6 +39,7 @@ class JobSystem:
             allow_list=settings.url_allow_list,
             timeout=settings.webhook_timeout_seconds,
             max_attempts=settings.webhook_max_attempts,
+            backoff_seconds=settings.webhook_backoff_seconds,
         )
         return cls(accounts, usage_writer, service, scheduler)
 

@@ -61,6 +61,7 @@ class WebhookSender:
         allow_list: list[str],
         timeout: float,
         max_attempts: int,
+        backoff_seconds: float = 2.0,
         public_url: str | None = None,
     ):
         self.store = store
@@ -68,12 +69,13 @@ class WebhookSender:
         self.allow_list = allow_list
         self.timeout = timeout
         self.max_attempts = max_attempts
+        self.backoff_seconds = backoff_seconds
         self.public_url = public_url
 
-    @staticmethod
-    def backoff(attempt: int) -> float:
-        """Seconds before the next attempt: 2, 4, 8, ... up to 5 minutes."""
-        return float(min(300, 2**attempt))
+    def backoff(self, attempt: int) -> float:
+        """Seconds before the attempt after `attempt`: the base, doubled each time, up to
+        5 minutes."""
+        return min(300.0, self.backoff_seconds * 2 ** (attempt - 1))
 
     def payload(self, job_id: str) -> dict[str, Any] | None:
         job = self.store.get(job_id)
