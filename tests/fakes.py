@@ -110,3 +110,34 @@ def _spread(count: int, steps: int) -> set[int]:
     if count <= 0:
         return set()
     return {max(1, round(steps * (i + 1) / (count + 1))) for i in range(count)}
+
+
+class SleepyEngine:
+    """Holds its slot for `seconds` per image without using the CPU, as a GPU would, and
+    reports progress every 50 ms so that a cancel stops it. For subprocess tests and
+    benchmarks: registered by name (`tests.processes`), built from PIXMILL_ENGINE_OPTIONS."""
+
+    name = "sleepy"
+
+    def __init__(self, seconds: float = 1.0):
+        self.seconds = float(seconds)
+        self.capabilities = EngineCapabilities(native_alpha=True, vector=False)
+
+    def generate(
+        self, spec: RenderSpec, progress: ProgressCallback | None = None
+    ) -> list[GeneratedImage]:
+        steps = max(1, round(self.seconds / 0.05))
+        images = []
+        for index in range(spec.n):
+            for step in range(steps):
+                time.sleep(self.seconds / steps)
+                if progress is not None:
+                    progress(index * steps + step + 1, spec.n * steps)
+            colour = (spec.image_seed(index) % 256, 90, 160, 255)
+            images.append(
+                GeneratedImage(
+                    Image.new("RGBA", (spec.width, spec.height), colour),
+                    seed=spec.image_seed(index),
+                )
+            )
+        return images
