@@ -143,6 +143,18 @@ API suites against the real PostgreSQL (scripts/test does both)."""
 _schemas = contextlib.ExitStack()
 
 
+# Servers made from plain Settings() in this process share the job database too;
+# subprocess servers never inherit it (their spawners drop PIXMILL_* variables).
+for _name, _value in jobs_database().items():
+    os.environ[f"PIXMILL_{_name.upper()}"] = _value
+
+
+@pytest.fixture(autouse=True)
+def _jobs_namespace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's servers made from plain Settings() get a jobs namespace of their own."""
+    monkeypatch.setenv("PIXMILL_JOBS_NAMESPACE", f"test-{uuid.uuid4().hex[:12]}")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _drop_postgres_schemas() -> Iterator[None]:
     yield

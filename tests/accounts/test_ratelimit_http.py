@@ -71,7 +71,10 @@ def test_redis_counters_are_shared_by_servers(tmp_path):
     store, _, key = keyed(settings)
     with (
         running_server(settings, {"design": FakeEngine()}) as (one, _),
-        running_server(settings, {"design": FakeEngine()}) as (two, _),
+        # Two apps in one process each need a jobs namespace of their own.
+        running_server(
+            settings.model_copy(update={"jobs_namespace": "two"}), {"design": FakeEngine()}
+        ) as (two, _),
     ):
         statuses = [
             httpx.post(url + OPENAI, json=BODY, headers={"x-api-key": key}).status_code

@@ -230,7 +230,8 @@ class JobRunner:
             )
             if held is not None:
                 accounts.ledger.settle(held[0], charge)
-            moved = self.store.complete(job_id, {**outcome, "cost_micro": charge})
+            outcome = {**outcome, "cost_micro": charge}
+            moved = self.store.complete(job_id, outcome)
         else:
             if held is not None:
                 accounts.ledger.release(held[0])

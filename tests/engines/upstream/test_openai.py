@@ -147,7 +147,6 @@ def test_any_size_when_the_operator_says_the_upstream_makes_it(client, openai_up
         ({"quality": "xhigh"}, "quality"),
         ({"seed": 7}, "seed"),
         ({"output_format": "svg"}, "output_format"),
-        ({"stream": True}, "stream"),
     ],
 )
 def test_what_the_upstream_lacks_is_refused_before_calling_it(
@@ -159,6 +158,17 @@ def test_what_the_upstream_lacks_is_refused_before_calling_it(
     assert error["param"] == param
     assert param in error["message"]
     assert openai_upstream.calls == []
+
+
+def test_a_stream_through_the_gateway_ends_with_the_upstreams_image(client, openai_upstream):
+    body = {"prompt": "a cat", "stream": True, "partial_images": 2}
+    with client.stream("POST", OPENAI, json=body) as response:
+        assert response.status_code == 200
+        text = "".join(response.iter_text())
+    # The upstream is asked for the final image only: no partials to forward.
+    assert "image_generation.partial_image" not in text
+    assert text.count("event: image_generation.completed") == 1
+    assert len(openai_upstream.calls) == 1
 
 
 def test_stream_is_refused_on_the_segmind_route_too(client, openai_upstream):

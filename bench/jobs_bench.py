@@ -1,0 +1,230 @@
+"""Jobs: what a job adds to a call, how fast jobs are submitted, how workers scale, and
+how soon a stream shows its first partial image.
+
+    python bench/jobs_bench.py [latency] [submits] [scaling] [partials] [--runs 200]
+
+latency   One small design-engine image (256x256, low), in the same run: the pipeline
+          in-process with no job; a sync HTTP call (a job underneath, waited on through
+          its events); and an async job, submitted then followed through its event
+          stream to COMPLETED. p50 and p99 per backend, SQLite and PostgreSQL.
+submits   Async submits per second on PostgreSQL from 32 concurrent clients, against an
+          API-only server (its jobs wait in the queue; nothing renders).
+scaling   Throughput with 1, 2 and 4 `pixmill worker` processes on one PostgreSQL,
+          on an engine that holds its slot for a fixed time without using the CPU (as
+          a GPU would): jobs per second, and the ratio to linear.
+partials  A design-engine stream: time to its first partial image against time to the
+          complete image (1024x1536, medium).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import (  # noqa: E402
+    API_KEY,
+    POSTGRES,
+    make_settings,
+    postgres_schema,
+    provision,
+    running_server,
+)
+from tests.jobs.conftest import read_events  # noqa: E402
+from tests.jobs.test_recovery import _drop  # noqa: E402
+from tests.processes import running, serve, worker  # noqa: E402
+
+from pixmill.request import parse_request  # noqa: E402
+from pixmill.service import ImageService  # noqa: E402
+from pixmill.settings import Settings  # noqa: E402
+
+BODY = {"prompt": "a kite over a hill", "size": "256x256", "quality": "low", "seed": 3}
+HEADERS = {"x-api-key": API_KEY}
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return statistics.median(ordered) * 1000, p99 * 1000
+
+
+def timed(action, runs: int, warmup: int = 5) -> list[float]:
+    for _ in range(warmup):
+        action()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def latency(runs: int) -> None:
+    print("latency: 256x256 low design image; ms p50 / p99")
+    print(f"{'backend':<11} {'in-process':>14} {'sync (job)':>14} {'async job':>14} "
+          f"{'job - sync':>11} {'sync - pipe':>12}")  # fmt: skip
+    for backend in ("sqlite", "postgresql"):
+        latency_on(backend, runs)
+
+
+def latency_on(backend: str, runs: int) -> None:
+    with ExitStack() as stack:
+        overrides = {}
+        if backend == "postgresql":
+            overrides["database_url"] = stack.enter_context(postgres_schema())
+            schema = f"dbos_bench_{uuid.uuid4().hex[:8]}"
+            overrides.update(jobs_database_url=POSTGRES, jobs_schema=schema)
+            stack.callback(_drop, schema)
+        else:
+            folder = Path(tempfile.mkdtemp(prefix="pixmill-bench-"))
+            overrides["jobs_database_url"] = f"sqlite:///{folder / 'jobs.sqlite'}"
+        settings = make_settings(data_dir=Path(tempfile.mkdtemp()), **overrides)
+        service = ImageService.from_settings(settings)
+        request = parse_request(BODY)
+        loop = asyncio.new_event_loop()
+        pipeline = timed(lambda: loop.run_until_complete(service.generate(request)), runs)
+        url, _ = stack.enter_context(running_server(settings))
+        client = stack.enter_context(httpx.Client(base_url=url, headers=HEADERS, timeout=60))
+
+        def sync() -> None:
+            assert client.post("/v1/images/generations", json=BODY).status_code == 200
+
+        def job() -> None:
+            submitted = client.post("/v2/gpt-image-1", json=BODY).json()
+            path = f"/v2/requests/{submitted['request_id']}/events"
+            with client.stream("GET", path) as response:
+                kinds = [kind for _, kind, _ in read_events(response)]
+            assert kinds[-1] == "completed", kinds
+
+        syncs, jobs = [], []
+        for _ in range(runs):  # alternate, so both see the same machine
+            syncs += timed(sync, 1, warmup=0)
+            jobs += timed(job, 1, warmup=0)
+        (p50, p99), (s50, s99), (j50, j99) = map(percentiles, (pipeline, syncs, jobs))
+        print(f"{backend:<11} {p50:>6.1f} / {p99:>5.1f} {s50:>6.1f} / {s99:>5.1f} "
+              f"{j50:>6.1f} / {j99:>5.1f} {j50 - s50:>+10.1f} {s50 - p50:>+11.1f}")  # fmt: skip
+
+
+def submits(seconds: float) -> None:
+    with ExitStack() as stack:
+        database = stack.enter_context(postgres_schema())
+        schema = f"dbos_bench_{uuid.uuid4().hex[:8]}"
+        stack.callback(_drop, schema)
+        provision(Settings(_env_file=None, database_url=database), API_KEY, 10**6)
+        log = Path(tempfile.mkdtemp()) / "api.log"
+        api = serve(log, worker="false", database_url=database, jobs_database_url=POSTGRES,
+                    jobs_schema=schema, requests_per_minute="0", images_per_minute="0")  # fmt: skip
+        stack.enter_context(running(api))
+
+        async def client(deadline: float) -> int:
+            done = 0
+            async with httpx.AsyncClient(base_url=api.url, headers=HEADERS, timeout=60) as c:
+                while time.monotonic() < deadline:
+                    response = await c.post("/v2/gpt-image-1", json=BODY)
+                    assert response.status_code == 200, response.text
+                    done += 1
+            return done
+
+        async def main() -> int:
+            deadline = time.monotonic() + seconds
+            return sum(await asyncio.gather(*(client(deadline) for _ in range(32))))
+
+        total = asyncio.run(main())
+        print(
+            f"submits: {total / seconds:.0f} jobs/s submitted by 32 clients on PostgreSQL "
+            f"({total} in {seconds:.0f} s, API-only server, 2 CPUs shared with the clients)"
+        )
+
+
+def scaling(jobs: int, seconds_per_job: float) -> None:
+    print(f"scaling: {jobs} jobs of {seconds_per_job} s each, 1 slot per worker")
+    base = None
+    for count in (1, 2, 4):
+        with ExitStack() as stack:
+            database = stack.enter_context(postgres_schema())
+            schema = f"dbos_bench_{uuid.uuid4().hex[:8]}"
+            stack.callback(_drop, schema)
+            provision(Settings(_env_file=None, database_url=database), API_KEY, 10**6)
+            folder = Path(tempfile.mkdtemp())
+            shared = dict(database_url=database, jobs_database_url=POSTGRES, jobs_schema=schema,
+                          engine="sleepy", engine_options=f'{{"seconds": {seconds_per_job}}}',
+                          max_concurrent_renders="1", account_share="1",
+                          requests_per_minute="0", images_per_minute="0")  # fmt: skip
+            api = serve(folder / "api.log", worker="false", **shared)
+            workers = [worker(folder / f"w{i}.log", worker_id=f"w{i}", **shared)
+                       for i in range(count)]  # fmt: skip
+            stack.enter_context(running(api, *workers))
+            client = stack.enter_context(httpx.Client(base_url=api.url, headers=HEADERS))
+            started = time.perf_counter()
+            ids = [client.post("/v2/gpt-image-1", json=BODY).json()["request_id"]
+                   for _ in range(jobs)]  # fmt: skip
+            pending = set(ids)
+            while pending:
+                for job in list(pending):
+                    status = client.get(f"/v2/requests/{job}/status").json()["status"]
+                    if status == "COMPLETED":
+                        pending.discard(job)
+                time.sleep(0.05)
+            rate = jobs / (time.perf_counter() - started)
+            base = base or rate
+            print(f"  {count} worker(s): {rate:.2f} jobs/s, {rate / base:.2f}x "
+                  f"({rate / (base * count):.0%} of linear)")  # fmt: skip
+
+
+def partials(runs: int) -> None:
+    settings = make_settings(data_dir=Path(tempfile.mkdtemp()))
+    body = {"prompt": 'A poster for "Night Market"', "size": "1024x1536", "quality": "medium",
+            "stream": True, "partial_images": 3}  # fmt: skip
+    firsts, completes = [], []
+    with running_server(settings) as (url, _), httpx.Client(base_url=url, timeout=60) as client:
+        for run in range(runs + 2):
+            started = time.perf_counter()
+            first = None
+            bearer = {"authorization": f"Bearer {API_KEY}"}
+            with client.stream(
+                "POST", "/v1/images/generations", json=body, headers=bearer
+            ) as response:
+                for _, kind, _ in read_events(response):
+                    if kind.endswith("partial_image") and first is None:
+                        first = time.perf_counter() - started
+            if run >= 2 and first is not None:
+                firsts.append(first)
+                completes.append(time.perf_counter() - started)
+    if not firsts:
+        print("partials: the design engine sent no partial images")
+        return
+    first_ms, complete_ms = statistics.median(firsts) * 1000, statistics.median(completes) * 1000
+    print(f"partials: first partial image {first_ms:.0f} ms, complete image {complete_ms:.0f} ms "
+          f"({first_ms / complete_ms:.2f} of the whole), median of {len(firsts)}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("parts", nargs="*", default=["latency", "submits", "scaling", "partials"])
+    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--jobs", type=int, default=24)
+    parser.add_argument("--job-seconds", type=float, default=1.0)
+    args = parser.parse_args()
+    for part in args.parts:
+        if part == "latency":
+            latency(args.runs)
+        elif part == "submits":
+            submits(args.seconds)
+        elif part == "scaling":
+            scaling(args.jobs, args.job_seconds)
+        elif part == "partials":
+            partials(min(args.runs, 10))
+        else:
+            parser.error(f"unknown part {part!r}")
