@@ -46,7 +46,9 @@ class Settings(BaseSettings):
     """SQLAlchemy URL of the accounts database; default: SQLite file `pixmill.db` in data_dir.
     Share one PostgreSQL database (postgresql://...) between several API processes."""
     prices: dict[str, dict[str, dict[str, Decimal]]] = Field(default_factory=dict)
-    """Credits per image by model, quality and size ("*" for any), over GPT-Image-1's prices."""
+    """Credits per image by model, quality and size ("*" for any), over GPT-Image-1's prices;
+    and a model's `"input": {"image_tokens": credits per million}` prices an edit's input
+    images (default 10, GPT-Image-1's)."""
     rate_limit_storage: str = "memory://"
     """Where rate-limit counters live: memory:// (one process) or redis://host:port (shared)."""
     requests_per_minute: int = Field(default=60, ge=0)
