@@ -246,7 +246,12 @@ def edit_auto_size(request: EditRequest) -> tuple[int, int]:
     first = request.inputs[0]
     if request.mask is not None:
         return first.width, first.height
-    aspect = first.width / first.height
+    return standard_size_like(first.width, first.height)
+
+
+def standard_size_like(width: int, height: int) -> tuple[int, int]:
+    """The standard size whose orientation is closest to width x height."""
+    aspect = width / height
     if aspect > 1.25:
         return 1536, 1024
     if aspect < 0.8:
