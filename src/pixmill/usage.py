@@ -21,10 +21,11 @@ TEXT_INPUT_MICRO_PER_TOKEN = 5
 IMAGE_INPUT_MICRO_PER_TOKEN = 10
 IMAGE_OUTPUT_MICRO_PER_TOKEN = 40
 
-# GPT-Image-1's input images, as OpenAI's vision guide ("Calculating costs") gives them
-# for GPT Image 1: fit within 2048x2048, scale down so the shortest side is 512 px, then
-# 65 base tokens plus 129 per 512 px tile. Sides scale with rounding down, which is what
-# the API bills (1024x1025 costs one tile, 194 tokens; 512x513 two, 323).
+# GPT-Image-1's input images, by the tile method of OpenAI's vision guide ("Calculating
+# costs") with GPT Image 1's numbers: fit within 2048x2048, scale down so the shortest
+# side is 512 px, then 65 base tokens plus 129 per 512 px tile. Sides scale with rounding
+# down, as the API was measured to bill (1024x1025 costs one tile, 194 tokens; 512x513
+# two, 323). What this rests on: docs/edits.md.
 INPUT_IMAGE_MAX_SIDE = 2048
 INPUT_IMAGE_SHORT_SIDE = 512
 INPUT_IMAGE_TILE = 512
