@@ -26,12 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.api.test_edits_forms import _starlette_request  # noqa: E402
 
-from pixmill.api.edits_forms import (  # noqa: E402
-    OpenAIEditFields,
-    load_edit,
-    openai_multipart_form,
-    read_edit_multipart,
-)
+from pixmill.api.edits_forms import OpenAIEditFields, load_edit, read_openai_edit  # noqa: E402
 from pixmill.imaging.inputs import InputLimits, decode_image, preview  # noqa: E402
 from pixmill.moderation import ImageModerator  # noqa: E402
 from pixmill.request import parse_request  # noqa: E402
@@ -60,11 +55,7 @@ def parse_edit(files: list[tuple[str, tuple[str, bytes, str]]]) -> None:
     )
 
     async def run() -> None:
-        form = await read_edit_multipart(_starlette_request(built), SETTINGS)
-        try:
-            parsed = openai_multipart_form(form, LIMITS)
-        finally:
-            await form.close()
+        parsed = await read_openai_edit(_starlette_request(built), SETTINGS)
         await load_edit(parsed, OpenAIEditFields, limits=LIMITS, allow_list=[])
 
     asyncio.run(run())

@@ -27,6 +27,8 @@ from pixmill.api.edits_forms import (
     openai_multipart_form,
     read_edit_json,
     read_edit_multipart,
+    read_openai_edit,
+    read_segmind_edit,
     refuse_edit_fields,
     segmind_json_form,
 )
@@ -73,11 +75,7 @@ def _multipart(files: list[tuple[str, Any]], data: dict[str, Any]) -> httpx.Requ
 
 def _parse_multipart(built: httpx.Request, settings: Settings = SETTINGS) -> EditRequest:
     async def run() -> EditRequest:
-        form = await read_edit_multipart(_starlette_request(built), settings)
-        try:
-            parsed = openai_multipart_form(form, LIMITS)
-        finally:
-            await form.close()
+        parsed = await read_openai_edit(_starlette_request(built), settings)
         return await load_edit(parsed, OpenAIEditFields, limits=LIMITS, allow_list=[])
 
     return anyio.run(run)
@@ -414,6 +412,23 @@ def test_segmind_refusals_name_the_entry(images_origin: str) -> None:
                 ["127.0.0.1"],
             )
         assert caught.value.param == param, body
+
+
+def test_route_readers_take_json_bodies_too() -> None:
+    """What a route calls: the OpenAI reader picks JSON or multipart by content type."""
+    body = {"prompt": "x", "images": [{"image_url": _data_url(PNG)}]}
+    built = httpx.Request("POST", "http://pixmill/v1/images/edits", json=body)
+    form = anyio.run(read_openai_edit, _starlette_request(built), SETTINGS)
+    assert [(i.param, i.data) for i in form.images] == [("images[0]", PNG)]
+    segmind = {"prompt": "x", "image_urls": [base64.b64encode(PNG).decode()], "mask": ""}
+    built = httpx.Request("POST", "http://pixmill/v1/gpt-image-1-edit", json=segmind)
+
+    async def read() -> EditForm:
+        return await read_segmind_edit(_starlette_request(built), SETTINGS, model="gpt-image-1")
+
+    form = anyio.run(read)
+    assert form.fields == {"prompt": "x", "model": "gpt-image-1"}
+    assert form.mask is None and form.images[0].data == PNG
 
 
 def test_segmind_edit_model_names() -> None:

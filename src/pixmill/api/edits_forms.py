@@ -12,8 +12,9 @@ images under the SSRF rules and checks every image (`pixmill.imaging.inputs`). E
 bad input is an InvalidRequest naming its parameter: `image`, `image[1]`, `images[0]`,
 `image_urls[2]`, `mask`.
 
-`read_edit_multipart` and `read_edit_json` read a body under the edit routes' own size
-limit (`Settings.edit_body_limit()`), apart from the 1 MiB limit of generation bodies.
+`read_openai_edit` and `read_segmind_edit` do it all for a route: read the body under
+the edit routes' own size limit (`Settings.edit_body_limit()`, apart from the 1 MiB
+limit of generation bodies) and take it apart, off the event loop.
 """
 
 from __future__ import annotations
@@ -174,47 +175,52 @@ def openai_multipart_form(form: FormData, limits: InputLimits) -> EditForm:
 def openai_json_form(body: Mapping[str, Any], limits: InputLimits) -> EditForm:
     """OpenAI's JSON edit: `images: [{"image_url": data URL or http(s) URL}]`, and
     `mask: {"image_url": ...}`; the other keys are the parameters."""
-    fields = {k: v for k, v in body.items() if k not in ("images", "mask")}
-    entries = body.get("images")
-    if entries is None:
-        raise InvalidRequest("Missing required parameter: 'images'.", param="images")
-    if not isinstance(entries, list):
-        raise InvalidRequest(
-            "'images' must be an array of objects with an 'image_url'.", param="images"
-        )
-    _check_count(len(entries), "images")
-    images = [
-        _image_reference(entry, f"images[{index}]", limits) for index, entry in enumerate(entries)
-    ]
+    entries = _entries(body.get("images"), "images", "objects with an 'image_url'")
+    images = [_image_reference(entry, f"images[{i}]", limits) for i, entry in enumerate(entries)]
     mask = None
     if body.get("mask") is not None:
         mask = _image_reference(body["mask"], "mask", limits)
-    return EditForm(fields, images, mask)
+    return EditForm(_fields(body, "images"), images, mask)
 
 
 def segmind_json_form(body: Mapping[str, Any], limits: InputLimits, *, model: str) -> EditForm:
     """Segmind's JSON edit: `image_urls` (an array of http(s) URLs or base64, data URLs
     too) and `mask` (one of the same); the other keys are the parameters. `model` is the
     model the path names (see `edit_base_model`), as for Segmind's generations."""
-    fields = {k: v for k, v in body.items() if k not in ("image_urls", "mask")}
-    fields["model"] = model
-    entries = body.get("image_urls")
-    if entries is None:
-        raise InvalidRequest("Missing required parameter: 'image_urls'.", param="image_urls")
-    if isinstance(entries, str):  # one image given bare, not in an array
-        entries = [entries]
-    if not isinstance(entries, list):
-        raise InvalidRequest(
-            "'image_urls' must be an array of image URLs or base64 strings.", param="image_urls"
-        )
-    _check_count(len(entries), "image_urls")
-    images = [
-        _url_or_base64(entry, f"image_urls[{index}]", limits) for index, entry in enumerate(entries)
-    ]
+    given = body.get("image_urls")
+    entries = _entries(
+        [given] if isinstance(given, str) else given,  # one image given bare, not in an array
+        "image_urls",
+        "image URLs or base64 strings",
+    )
+    images = [_url_or_base64(entry, f"image_urls[{i}]", limits) for i, entry in enumerate(entries)]
     mask = None
     if body.get("mask") not in (None, ""):
         mask = _url_or_base64(body["mask"], "mask", limits)
-    return EditForm(fields, images, mask)
+    return EditForm(_fields(body, "image_urls") | {"model": model}, images, mask)
+
+
+async def read_openai_edit(request: Request, settings: Settings) -> EditForm:
+    """An OpenAI edit body, multipart or JSON, read under the edit limit and taken apart.
+
+    The file reads and base64 decoding run in a worker thread, off the event loop.
+    """
+    limits = InputLimits.from_settings(settings)
+    if is_multipart(request):
+        form = await read_edit_multipart(request, settings)
+        try:
+            return await anyio.to_thread.run_sync(openai_multipart_form, form, limits)
+        finally:
+            await form.close()
+    body = await read_edit_json(request, settings)
+    return await anyio.to_thread.run_sync(openai_json_form, body, limits)
+
+
+async def read_segmind_edit(request: Request, settings: Settings, *, model: str) -> EditForm:
+    """A Segmind edit body (JSON) read under the edit limit and taken apart."""
+    limits = InputLimits.from_settings(settings)
+    body = await read_edit_json(request, settings)
+    return await anyio.to_thread.run_sync(lambda: segmind_json_form(body, limits, model=model))
 
 
 # From a form to an EditRequest
@@ -345,6 +351,19 @@ def _coerce(key: str, value: str) -> Any:
         return int(text)
     if key in _BOOL_FIELDS and text.lower() in _BOOLS:
         return _BOOLS[text.lower()]
+    return value
+
+
+def _fields(body: Mapping[str, Any], images_key: str) -> dict[str, Any]:
+    return {key: value for key, value in body.items() if key not in (images_key, "mask")}
+
+
+def _entries(value: Any, param: str, what: str) -> list[Any]:
+    if value is None:
+        raise InvalidRequest(f"Missing required parameter: '{param}'.", param=param)
+    if not isinstance(value, list):
+        raise InvalidRequest(f"'{param}' must be an array of {what}.", param=param)
+    _check_count(len(value), param)
     return value
 
 

@@ -45,22 +45,20 @@ def _spec(*images: bytes, mask_bytes: bytes | None = None, **fields: Any) -> Ren
     return resolve(request)
 
 
-@pytest.fixture
-def openai_engine(openai_upstream: FakeUpstream) -> Iterator[UpstreamEngine]:
-    engine = build_engine(
-        "openai", base_url=openai_upstream.url, api_key=OPENAI_KEY, model="gpt-image-1", **FAST
-    )
+def _engine(name: str, upstream: FakeUpstream, key: str) -> Iterator[UpstreamEngine]:
+    engine = build_engine(name, base_url=upstream.url, api_key=key, model="gpt-image-1", **FAST)
     yield engine
     engine.close()
+
+
+@pytest.fixture
+def openai_engine(openai_upstream: FakeUpstream) -> Iterator[UpstreamEngine]:
+    yield from _engine("openai", openai_upstream, OPENAI_KEY)
 
 
 @pytest.fixture
 def segmind_engine(segmind_upstream: FakeUpstream) -> Iterator[UpstreamEngine]:
-    engine = build_engine(
-        "segmind", base_url=segmind_upstream.url, api_key=SEGMIND_KEY, model="gpt-image-1", **FAST
-    )
-    yield engine
-    engine.close()
+    yield from _engine("segmind", segmind_upstream, SEGMIND_KEY)
 
 
 def test_gateway_engines_declare_edits(openai_engine, segmind_engine) -> None:
