@@ -72,7 +72,8 @@ class InputImage:
     small as it came; `pixmill.imaging.inputs.open_input` decodes it.
     """
 
-    data: bytes
+    data: bytes = field(repr=False)
+    """Kept out of repr(): a log line or traceback never carries an image."""
     format: InputFormat
     width: int
     height: int
