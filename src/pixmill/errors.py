@@ -11,7 +11,7 @@
      ├── Conflict              409 conflict              the same Idempotency-Key is in flight
  ├── Cancelled             499 cancelled             the caller cancelled the work (a job)
  ├── ServiceUnavailable    503 service_unavailable   the queue is full, or the database away
-     ├── ModerationBlocked     400 moderation_blocked    prompt or output refused
+     ├── ModerationBlocked     400 moderation_blocked    prompt, input image or output refused
      ├── EngineError           500 engine_error          the engine failed
      ├── UpstreamError         502 upstream_error        the upstream provider failed (gateway)
      │    └── UpstreamMisconfigured  502 gateway_misconfigured  it refused the operator's key
@@ -135,10 +135,11 @@ class ModerationBlocked(ApiError):
     code = "moderation_blocked"
     type = "image_generation_user_error"
 
-    def __init__(self, message: str, *, stage: str, category: str | None):
-        super().__init__(message, param="prompt" if stage == "input" else None)
+    def __init__(self, message: str, *, stage: str, category: str | None, param: str | None = None):
+        super().__init__(message, param=param or ("prompt" if stage == "input" else None))
         self.stage = stage
-        """"input" (the prompt) or "output" (the images)."""
+        """"input" (the prompt), "input_image" (an image to edit, named by `param`) or
+        "output" (the images)."""
         self.category = category
 
 

@@ -1,7 +1,8 @@
 """ImageRequest (what a client asked for) and RenderSpec (what will be made).
 
-Both dialects turn their wire bodies into one ImageRequest; `resolve()` replaces
-every "auto" with a concrete value and gives the RenderSpec that engines see.
+Both dialects turn their wire bodies into one ImageRequest (an EditRequest when the
+client sent images to edit); `resolve()` replaces every "auto" with a concrete value
+and gives the RenderSpec that engines see.
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ CONCRETE_QUALITIES: tuple[ConcreteQuality, ...] = get_args(ConcreteQuality)
 Background = Literal["auto", "opaque", "transparent"]
 Moderation = Literal["auto", "low"]
 OutputFormat = Literal["png", "jpeg", "webp", "svg"]
+InputFidelity = Literal["low", "high"]
+InputFormat = Literal["png", "jpeg", "webp"]
 
 MAX_PROMPT_CHARS = 32_000
 MAX_N = 10
 MAX_PARTIAL_IMAGES = 3
+MAX_INPUT_IMAGES = 16
 MIN_EDGE, MAX_EDGE, EDGE_STEP = 256, 3840, 16
 SEED_LIMIT = 2**32
 STANDARD_SIZES = ("1024x1024", "1536x1024", "1024x1536")
@@ -58,6 +62,43 @@ class ImageRequest(BaseModel):
     def end_user(self) -> str | None:
         """The client's end-user id; `safety_identifier` wins over `user`, as in OpenAI's API."""
         return self.safety_identifier or self.user
+
+
+@dataclass(frozen=True)
+class InputImage:
+    """An image a client sent to edit, as sent: bytes that `pixmill.imaging.inputs` checked.
+
+    Kept as bytes, not pixels, so a request travels (to a job worker, an upstream) as
+    small as it came; `pixmill.imaging.inputs.open_input` decodes it.
+    """
+
+    data: bytes = field(repr=False)
+    """Kept out of repr(): a log line or traceback never carries an image."""
+    format: InputFormat
+    width: int
+    height: int
+    """The upright size, after any EXIF orientation."""
+    has_alpha: bool
+    param: str
+    """The parameter it came from ("image[1]", "mask"), for errors about it later."""
+
+    @property
+    def size(self) -> str:
+        return f"{self.width}x{self.height}"
+
+
+class EditRequest(ImageRequest):
+    """An ImageRequest with images to edit: built by the edit parsers from checked inputs,
+    never validated from a client's JSON (its image fields are not wire fields)."""
+
+    model_config = ConfigDict(
+        extra="ignore", frozen=True, ser_json_bytes="base64", val_json_bytes="base64"
+    )
+
+    inputs: tuple[InputImage, ...] = Field(min_length=1, max_length=MAX_INPUT_IMAGES)
+    mask: InputImage | None = None
+    """Applies to the first input; its transparent area is where the picture may change."""
+    input_fidelity: InputFidelity = "low"
 
 
 def parse_request(body: Any, model_cls: type[ImageRequest] = ImageRequest) -> ImageRequest:
@@ -178,6 +219,14 @@ class RenderSpec:
     partial_images: int = 0
     """How many partial images per image the engine should send through its progress callback."""
     options: dict[str, Any] = field(default_factory=dict)
+    inputs: tuple[InputImage, ...] = ()
+    """Images to edit (an edit when not empty); the first is the main one."""
+    mask: InputImage | None = None
+    input_fidelity: InputFidelity = "low"
+
+    @property
+    def is_edit(self) -> bool:
+        return bool(self.inputs)
 
     @property
     def size(self) -> str:
@@ -188,9 +237,29 @@ class RenderSpec:
         return (self.seed + index) % SEED_LIMIT
 
 
+def edit_auto_size(request: EditRequest) -> tuple[int, int]:
+    """ "auto" for an edit: a masked edit keeps its image's size; otherwise the standard
+    size closest to the first image's aspect, as GPT-Image-1 does."""
+    first = request.inputs[0]
+    if request.mask is not None:
+        return first.width, first.height
+    return standard_size_like(first.width, first.height)
+
+
+def standard_size_like(width: int, height: int) -> tuple[int, int]:
+    """The standard size whose orientation is closest to width x height."""
+    aspect = width / height
+    if aspect > 1.25:
+        return 1536, 1024
+    if aspect < 0.8:
+        return 1024, 1536
+    return 1024, 1024
+
+
 def resolve(request: ImageRequest, *, default_quality: ConcreteQuality = "medium") -> RenderSpec:
     """Replace every "auto" in a validated request with what will be used."""
-    size = parse_size(request.size) or auto_size(request.prompt)
+    edit = request if isinstance(request, EditRequest) else None
+    size = parse_size(request.size) or (edit_auto_size(edit) if edit else auto_size(request.prompt))
     background = request.background
     if background == "auto":
         background = (
@@ -212,4 +281,7 @@ def resolve(request: ImageRequest, *, default_quality: ConcreteQuality = "medium
         moderation=request.moderation,
         user=request.end_user,
         partial_images=request.partial_images,
+        inputs=edit.inputs if edit else (),
+        mask=edit.mask if edit else None,
+        input_fidelity=edit.input_fidelity if edit else "low",
     )

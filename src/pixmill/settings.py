@@ -10,7 +10,12 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from pixmill.request import MAX_INPUT_IMAGES
+
 DEFAULT_MODEL_ALIAS = "gpt-image-1"
+MIB = 1024 * 1024
+MAX_EDIT_IMAGE_BYTES = 50 * MIB
+"""OpenAI's own limit on one input image."""
 
 
 class ModelConfig(BaseModel):
@@ -41,7 +46,9 @@ class Settings(BaseSettings):
     """SQLAlchemy URL of the accounts database; default: SQLite file `pixmill.db` in data_dir.
     Share one PostgreSQL database (postgresql://...) between several API processes."""
     prices: dict[str, dict[str, dict[str, Decimal]]] = Field(default_factory=dict)
-    """Credits per image by model, quality and size ("*" for any), over GPT-Image-1's prices."""
+    """Credits per image by model, quality and size ("*" for any), over GPT-Image-1's prices;
+    and a model's `"input": {"image_tokens": credits per million}` prices an edit's input
+    images (default 10, GPT-Image-1's)."""
     rate_limit_storage: str = "memory://"
     """Where rate-limit counters live: memory:// (one process) or redis://host:port (shared)."""
     requests_per_minute: int = Field(default=60, ge=0)
@@ -102,6 +109,14 @@ class Settings(BaseSettings):
     """Deliveries are tried this many times, with exponential backoff between them."""
     webhook_backoff_seconds: float = Field(default=2, gt=0, le=60)
     """The first wait between attempts; each next one doubles, up to 5 minutes."""
+    edit_max_image_bytes: int = Field(default=20 * MIB, ge=1024, le=MAX_EDIT_IMAGE_BYTES)
+    """Largest input image (or mask) of an edit, as a file: 20 MiB, at most OpenAI's 50 MiB."""
+    edit_max_image_pixels: int = Field(default=50_000_000, ge=65_536, le=178_000_000)
+    """Largest input image in pixels, checked from its header before it is decoded."""
+    edit_max_image_side: int = Field(default=12_000, ge=256, le=65_500)
+    edit_max_body_bytes: int | None = Field(default=None, ge=1024)
+    """Largest body of an edit route; default: `edit_body_limit()`, which fits the most
+    images an edit takes at the per-image limit, base64-encoded, with the mask."""
 
     url_allow_list: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Hostnames (`hooks.internal`, `*.corp.example`) and addresses or networks (`10.1.0.0/16`)
@@ -123,6 +138,14 @@ class Settings(BaseSettings):
             entries = json.loads(text) if text.startswith("[") else text.split(",")
             return [entry.strip() for entry in entries if entry.strip()]
         return value
+
+    def edit_body_limit(self) -> int:
+        """The body limit of the edit routes (the generation routes keep `max_body_bytes`):
+        16 images and a mask at the per-image limit, in base64 (4/3), plus 1 MiB of fields."""
+        if self.edit_max_body_bytes is not None:
+            return self.edit_max_body_bytes
+        files = MAX_INPUT_IMAGES + 1
+        return files * -(-self.edit_max_image_bytes * 4 // 3) + MIB
 
     def accounts_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'pixmill.db').resolve()}"

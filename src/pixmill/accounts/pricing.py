@@ -1,9 +1,12 @@
-"""What a call costs: a price per image by model, quality and size, times n.
+"""What a call costs: a price per image by model, quality and size, times n, plus, for
+an edit, its input images' tokens at an input-image price.
 
-The defaults are GPT-Image-1's public per-image prices (its output tokens at $40 per
-million), with 1 credit = 1 USD. An operator's table, in credits, replaces them per
-model; "*" stands for any model, quality or size. A size missing from a table costs
-that table's 1024x1024 price scaled by area, as GPT-Image-1's token counts do.
+The defaults are GPT-Image-1's public prices (its output tokens at $40 per million,
+input image tokens at $10 per million), with 1 credit = 1 USD. An operator's table, in
+credits, replaces them per model; "*" stands for any model, quality or size. A size
+missing from a table costs that table's 1024x1024 price scaled by area, as
+GPT-Image-1's token counts do. The input-image price is the entry
+`{"input": {"image_tokens": credits per million input image tokens}}` of a model.
 """
 
 from __future__ import annotations
@@ -12,13 +15,23 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from pixmill.errors import InvalidRequest
-from pixmill.request import CONCRETE_QUALITIES, ConcreteQuality
-from pixmill.usage import IMAGE_OUTPUT_MICRO_PER_TOKEN, MICRO, OUTPUT_TOKENS
+from pixmill.request import CONCRETE_QUALITIES, ConcreteQuality, RenderSpec
+from pixmill.usage import (
+    IMAGE_INPUT_MICRO_PER_TOKEN,
+    IMAGE_OUTPUT_MICRO_PER_TOKEN,
+    MICRO,
+    OUTPUT_TOKENS,
+    inputs_tokens,
+)
 
 MAX_CREDITS = Decimal(10) ** 9
 """The largest amount one call may grant: far below what the BIGINT balance can hold."""
 
 ANY = "*"
+INPUT = "input"
+"""The entry of a model's prices that holds its input-image price, beside its qualities."""
+IMAGE_TOKENS = "image_tokens"
+DEFAULT_INPUT_MICRO_PER_MILLION = IMAGE_INPUT_MICRO_PER_TOKEN * MICRO
 Table = Mapping[str, Mapping[str, Mapping[str, int]]]
 """model -> quality -> size -> micro-credits per image."""
 
@@ -41,7 +54,14 @@ class PriceTable:
         """
         default = default_table()[ANY]
         table: dict[str, Mapping[str, Mapping[str, int]]] = {ANY: default}
-        for model, qualities in (overrides or {}).items():
+        self._input: dict[str, int] = {ANY: DEFAULT_INPUT_MICRO_PER_MILLION}
+        """model -> micro-credits per million input image tokens."""
+        for model, entries in (overrides or {}).items():
+            qualities = {k: v for k, v in entries.items() if k != INPUT}
+            if INPUT in entries:
+                self._input[model] = self._input_price(model, entries[INPUT])
+            if not qualities:
+                continue
             listed = {
                 quality: {
                     size: to_micro(price, f"prices.{model}.{quality}.{size}")
@@ -57,6 +77,32 @@ class PriceTable:
                 if ANY not in sizes and "1024x1024" not in sizes:
                     raise ValueError(f"prices.{model}.{quality}: needs a '*' or '1024x1024' price")
         self._table = table
+
+    @staticmethod
+    def _input_price(model: str, entry: Mapping[str, object]) -> int:
+        unknown = set(entry) - {IMAGE_TOKENS}
+        if unknown or IMAGE_TOKENS not in entry:
+            raise ValueError(
+                f"prices.{model}.{INPUT}: give only '{IMAGE_TOKENS}', the credits per million "
+                "input image tokens"
+            )
+        micro = to_micro(entry[IMAGE_TOKENS], f"prices.{model}.{INPUT}.{IMAGE_TOKENS}")
+        if micro < 0:
+            raise ValueError(f"prices.{model}.{INPUT}.{IMAGE_TOKENS}: must not be negative")
+        return micro
+
+    def input_price(self, model: str, image_tokens: int) -> int:
+        """Micro-credits for `image_tokens` input image tokens (half up)."""
+        per_million = self._input.get(model, self._input[ANY])
+        return (image_tokens * per_million * 2 + MICRO) // (2 * MICRO)
+
+    def call_price(self, spec: RenderSpec, images: int) -> int:
+        """Micro-credits for a call that delivers `images` images: their price, plus the
+        input images' once when any image is delivered (nothing delivered, nothing owed)."""
+        if images <= 0:
+            return 0
+        output = self.price(spec.model, spec.quality, spec.width, spec.height, images)
+        return output + self.input_price(spec.model, inputs_tokens(spec.inputs))
 
     def per_image(self, model: str, quality: ConcreteQuality, width: int, height: int) -> int:
         qualities = self._table.get(model) or self._table[ANY]

@@ -43,9 +43,12 @@ def delivered_usage(reports: list[UpstreamReport], delivered: int) -> Usage | No
     made = sum(report.images for report in reports)
     input_tokens = sum(report.usage.input_tokens for report in reports if report.usage)
     output_tokens = sum(report.usage.output_tokens for report in reports if report.usage)
+    image_tokens = sum(report.usage.image_input_tokens for report in reports if report.usage)
     if made and delivered < made:
         output_tokens = output_tokens * delivered // made
-    return Usage(input_tokens=input_tokens, output_tokens=output_tokens)
+    return Usage(
+        input_tokens=input_tokens, output_tokens=output_tokens, image_input_tokens=image_tokens
+    )
 
 
 def upstream_cost(reports: list[UpstreamReport]) -> int | None:

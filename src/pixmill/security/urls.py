@@ -215,7 +215,8 @@ async def fetch(
     total_seconds: float = DEFAULT_TOTAL_SECONDS,
 ) -> Fetched:
     """GET a caller-given URL into memory under the SSRF rules; any failure is a 400
-    naming `param`. Pass `client` (from `guarded_client`) to share connections."""
+    naming `param`. Pass `client` (from `guarded_client`) to share connections: its own
+    allow-list then applies, and `allow_list` is not used."""
     _parse(url, param)
     own = client is None
     active = client or guarded_client(allow_list)

@@ -15,6 +15,7 @@ import httpx
 import pytest
 from tests.conftest import make_settings, running_server
 from tests.engines.upstream.fake_upstreams import (
+    OPENAI_EDITS_PATH,
     OPENAI_KEY,
     OPENAI_PATH,
     SEGMIND_KEY,
@@ -62,7 +63,7 @@ def gateway_models(openai: FakeUpstream, segmind: FakeUpstream) -> dict[str, Any
 
 @pytest.fixture(scope="module")
 def openai_upstream() -> Iterator[FakeUpstream]:
-    with serving(fake_openai(), OPENAI_PATH) as fake:
+    with serving(fake_openai(), OPENAI_PATH, OPENAI_EDITS_PATH) as fake:
         yield fake
 
 

@@ -5,7 +5,11 @@ is recorded (path, headers, body), so tests can count attempts and check the map
 
     OpenAI:   POST /v1/images/generations -> {created, data: [{b64_json}], background,
               output_format, quality, size, usage}; errors {"error": {message, type, param, code}}
+              POST /v1/images/edits (multipart) -> the same, with the input images' tokens
     Segmind:  POST /v1/{model} -> the image bytes; errors {"error": "message"}
+              (its edit models, {model}-edit, take `image_urls` and `mask` in the same JSON)
+
+A multipart call is recorded with its text fields as the body, and its files apart.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import base64
 import contextlib
 import functools
 import io
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,7 +34,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from tests.conftest import serving_in_thread
 
-from pixmill.usage import image_output_tokens
+from pixmill.usage import image_output_tokens, input_image_tokens
 
 Answer = Callable[[dict[str, Any]], Response]
 
@@ -86,6 +91,24 @@ def openai_success(body: dict[str, Any]) -> Response:
             },
         }
     )
+
+
+def openai_edit_success(body: dict[str, Any], files: list[UploadedFile]) -> Response:
+    """An edit's answer: a generation's, at the asked size, with the images' input tokens
+    (the mask not counted) in its usage."""
+    fields = {**body, "n": int(body.get("n", 1))}
+    if "output_compression" in fields:
+        fields["output_compression"] = int(fields["output_compression"])
+    response = openai_success(fields)
+    answer = json.loads(bytes(response.body))
+    image_tokens = sum(
+        input_image_tokens(*Image.open(io.BytesIO(f.data)).size) for f in files if f.field != "mask"
+    )
+    usage = answer["usage"]
+    usage["input_tokens"] += image_tokens
+    usage["total_tokens"] += image_tokens
+    usage["input_tokens_details"]["image_tokens"] = image_tokens
+    return JSONResponse(answer)
 
 
 def segmind_success(body: dict[str, Any]) -> Response:
@@ -146,11 +169,20 @@ def truncated(success: Answer) -> Answer:
     return answer
 
 
+@dataclass(frozen=True)
+class UploadedFile:
+    field: str
+    filename: str
+    content_type: str
+    data: bytes
+
+
 @dataclass
 class Call:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    files: list[UploadedFile] = field(default_factory=list)
 
 
 @dataclass
@@ -174,21 +206,40 @@ class FakeUpstream:
             self.script.clear()
         self.delay = 0.0
 
+    edit_success: Callable[[dict[str, Any], list[UploadedFile]], Response] | None = None
+    """The answer to an unscripted multipart call (an OpenAI edit)."""
+
     async def handle(self, request: Request) -> Response:
-        body = await request.json()
+        files: list[UploadedFile] = []
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            body: dict[str, Any] = {}
+            async with request.form(max_files=32) as form:
+                for key, value in form.multi_items():
+                    if isinstance(value, str):
+                        body[key] = value
+                    else:
+                        data = await value.read()
+                        kind = value.content_type or ""
+                        files.append(UploadedFile(key, value.filename or "", kind, data))
+        else:
+            body = await request.json()
         with self._lock:
-            self.calls.append(Call(request.url.path, dict(request.headers), body))
-            answer = self.script.pop(0) if self.script else self.success
+            self.calls.append(Call(request.url.path, dict(request.headers), body, files))
+            scripted = self.script.pop(0) if self.script else None
         if self.delay:
             await asyncio.sleep(self.delay)
-        return answer(body)
+        if scripted is not None:
+            return scripted(body)
+        if files and self.edit_success is not None:
+            return self.edit_success(body, files)
+        return self.success(body)
 
-    def app(self, path: str) -> Starlette:
-        return Starlette(routes=[Route(path, self.handle, methods=["POST"])])
+    def app(self, *paths: str) -> Starlette:
+        return Starlette(routes=[Route(path, self.handle, methods=["POST"]) for path in paths])
 
 
 def fake_openai() -> FakeUpstream:
-    return FakeUpstream(openai_success)
+    return FakeUpstream(openai_success, edit_success=openai_edit_success)
 
 
 def fake_segmind() -> FakeUpstream:
@@ -196,12 +247,13 @@ def fake_segmind() -> FakeUpstream:
 
 
 @contextlib.contextmanager
-def serving(fake: FakeUpstream, path: str) -> Iterator[FakeUpstream]:
+def serving(fake: FakeUpstream, *paths: str) -> Iterator[FakeUpstream]:
     """Serve the fake on a free loopback port, in a thread; sets fake.url."""
-    with serving_in_thread(fake.app(path)) as (url, _):
+    with serving_in_thread(fake.app(*paths)) as (url, _):
         fake.url = url + "/v1"
         yield fake
 
 
 OPENAI_PATH = "/v1/images/generations"
+OPENAI_EDITS_PATH = "/v1/images/edits"
 SEGMIND_PATH = "/v1/{model}"

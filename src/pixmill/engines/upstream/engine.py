@@ -1,4 +1,5 @@
-"""What the OpenAI and Segmind engines share: capabilities, refusals, concurrent calls."""
+"""What the OpenAI and Segmind engines share: capabilities, refusals, concurrent calls,
+and, for edits, the size the provider is asked for."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ import abc
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
+from PIL import Image
+
 from pixmill.engines.base import EngineCapabilities, GeneratedImage, ProgressCallback
 from pixmill.engines.upstream.options import UpstreamOptions
 from pixmill.engines.upstream.transport import UpstreamClient
 from pixmill.errors import InvalidRequest
-from pixmill.request import MAX_N, RenderSpec
+from pixmill.imaging.encode import MEDIA_TYPES
+from pixmill.request import MAX_N, InputImage, RenderSpec, standard_size_like
 
 
 class UpstreamEngine(abc.ABC):
@@ -29,12 +33,13 @@ class UpstreamEngine(abc.ABC):
             seeded=False,
             io_bound=True,
             moderates_output=not options.moderate_output,
+            edits=True,
         )
 
     def check_spec(self, spec: RenderSpec) -> None:
         """Refuse, before any call, what the provider cannot make and pixmill cannot emulate."""
         sizes = self.options.sizes
-        if sizes is not None and spec.size not in sizes:
+        if sizes is not None and spec.size not in sizes and not keeps_input_size(spec):
             raise InvalidRequest(
                 f"Invalid value for 'size': '{spec.size}'. Model '{spec.model}' is served by "
                 f"{self.name}, which makes {', '.join(sizes)} (or 'auto').",
@@ -46,6 +51,31 @@ class UpstreamEngine(abc.ABC):
                 f"by {self.name}, which offers {', '.join(self.options.qualities)} (or 'auto').",
                 param="quality",
             )
+
+    def upstream_spec(self, spec: RenderSpec) -> RenderSpec:
+        """The spec to send: a masked edit that keeps its image's size asks the provider for
+        the standard size of the same orientation, and `fitted` scales the answer back."""
+        sizes = self.options.sizes
+        if sizes is None or spec.size in sizes or not keeps_input_size(spec):
+            return spec
+        width, height = standard_size_like(spec.width, spec.height)
+        return replace(spec, width=width, height=height)
+
+    @staticmethod
+    def fitted(pictures: list[GeneratedImage], spec: RenderSpec) -> list[GeneratedImage]:
+        """Pictures at the spec's size: those the provider made at another size are scaled
+        (and are encoded again by pixmill, their upstream bytes no longer apply)."""
+        fitted = []
+        for picture in pictures:
+            if picture.image.size == (spec.width, spec.height):
+                fitted.append(picture)
+                continue
+            image = picture.image.convert("RGBA").resize(
+                (spec.width, spec.height), Image.Resampling.LANCZOS
+            )
+            report = replace(picture.report, size=spec.size) if picture.report else None
+            fitted.append(GeneratedImage(image=image, report=report))
+        return fitted
 
     def upstream_format(self, spec: RenderSpec) -> str:
         """The format to ask for: the client's when the provider has it, else png to convert."""
@@ -78,3 +108,21 @@ class UpstreamEngine(abc.ABC):
 
     def close(self) -> None:
         self.client.close()
+
+
+def keeps_input_size(spec: RenderSpec) -> bool:
+    """A masked edit at its image's own size (what "auto" gives it): the provider may not
+    make that size, so it is asked for a standard one and the answer is scaled back."""
+    if not spec.inputs or spec.mask is None:
+        return False
+    first = spec.inputs[0]
+    return (spec.width, spec.height) == (first.width, first.height)
+
+
+def file_part(field: str, image: InputImage, index: int) -> tuple[str, tuple[str, bytes, str]]:
+    """An input image as a multipart file, as it came (never decoded and encoded again)."""
+    return field, (
+        f"{field.strip('[]')}-{index}.{image.format}",
+        image.data,
+        MEDIA_TYPES[image.format],
+    )

@@ -1,8 +1,10 @@
-"""The OpenAI Images API as an upstream: POST {base_url}/images/generations.
+"""The OpenAI Images API as an upstream: POST {base_url}/images/generations, and
+{base_url}/images/edits (multipart, the input images as they came) for edits.
 
 Any provider that speaks this API works through `base_url`. The answer's own values
-(`quality`, `size`, `background`, `output_format`) and its token `usage` come back to
-pixmill's client; the call's cost is its usage at GPT-Image-1's prices.
+(`quality`, `size`, `background`, `output_format`) and its token `usage` (input image
+tokens included) come back to pixmill's client; the call's cost is its usage at
+GPT-Image-1's prices.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 import httpx
 
 from pixmill.engines.base import GeneratedImage, UpstreamReport
-from pixmill.engines.upstream.engine import UpstreamEngine
+from pixmill.engines.upstream.engine import UpstreamEngine, file_part
 from pixmill.engines.upstream.errors import QUOTA_CODES, UpstreamFailure, error_for, malformed
 from pixmill.engines.upstream.images import decode_base64, picture_from
 from pixmill.engines.upstream.options import parse_options
@@ -59,13 +61,36 @@ class OpenAIEngine(UpstreamEngine):
             body["user"] = spec.user
         return body
 
+    def edit_form(self, spec: RenderSpec) -> tuple[dict[str, str], list[Any]]:
+        """An edit as OpenAI's multipart: the generation's fields as text (but `moderation`,
+        which images.edit does not take), `input_fidelity`, and the images and mask."""
+        fields = {
+            key: str(value) for key, value in self.request_body(spec).items() if key != "moderation"
+        }
+        fields["input_fidelity"] = spec.input_fidelity
+        name = "image" if len(spec.inputs) == 1 else "image[]"
+        files = [file_part(name, image, index) for index, image in enumerate(spec.inputs)]
+        if spec.mask is not None:
+            files.append(file_part("mask", spec.mask, 0))
+        return fields, files
+
     def call(self, spec: RenderSpec) -> list[GeneratedImage]:
+        if spec.is_edit:
+            return self.edit(spec)
         response = self.client.post(
             "/images/generations", self.request_body(spec), retryable=_retryable
         )
         if response.status_code >= 300:
             raise error_for(self.failure(response))
         return self.pictures(response, spec)
+
+    def edit(self, spec: RenderSpec) -> list[GeneratedImage]:
+        upstream = self.upstream_spec(spec)
+        fields, files = self.edit_form(upstream)
+        response = self.client.post("/images/edits", fields, files=files, retryable=_retryable)
+        if response.status_code >= 300:
+            raise error_for(self.failure(response))
+        return self.fitted(self.pictures(response, upstream), spec)
 
     def pictures(self, response: httpx.Response, spec: RenderSpec) -> list[GeneratedImage]:
         try:
@@ -135,4 +160,10 @@ def _usage(value: object) -> Usage | None:
     input_tokens, output_tokens = value.get("input_tokens"), value.get("output_tokens")
     if not isinstance(input_tokens, int) or not isinstance(output_tokens, int):
         return None
-    return Usage(input_tokens=input_tokens, output_tokens=output_tokens)
+    details = value.get("input_tokens_details")
+    image_tokens = details.get("image_tokens") if isinstance(details, dict) else None
+    if not isinstance(image_tokens, int) or not 0 <= image_tokens <= input_tokens:
+        image_tokens = 0
+    return Usage(
+        input_tokens=input_tokens, output_tokens=output_tokens, image_input_tokens=image_tokens
+    )

@@ -45,6 +45,8 @@ class UpstreamOptions:
     """What quality "auto" resolves to (pixmill resolves it, so the charge is known before)."""
     max_n: int = 10
     """Images one upstream call may make; larger requests are split into concurrent calls."""
+    edit_model: str | None = None
+    """Segmind: the model that edits (default `{model}-edit`, as gpt-image-1-edit)."""
 
 
 def parse_options(

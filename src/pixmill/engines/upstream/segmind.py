@@ -1,4 +1,5 @@
-"""Segmind as an upstream: POST {base_url}/{model} with the operator's x-api-key.
+"""Segmind as an upstream: POST {base_url}/{model} with the operator's x-api-key; edits
+go to its edit model, {model}-edit, with the images as base64 in `image_urls`.
 
 Segmind answers with the image itself (`image/*`), one per call, so a request for n
 images becomes n concurrent calls. It reports no token usage: pixmill's own count of
@@ -7,6 +8,7 @@ tokens is shown, and the call's cost is read from an `x-cost` header when one is
 
 from __future__ import annotations
 
+import base64
 import contextlib
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -56,12 +58,30 @@ class SegmindEngine(UpstreamEngine):
             body["n"] = spec.n
         return body
 
+    def edit_body(self, spec: RenderSpec) -> dict[str, Any]:
+        """An edit in the form of Segmind's gpt-image-1-edit: the generation's parameters,
+        `image_urls` as base64 (no URL for the provider to fetch) and the mask."""
+        body = self.request_body(spec)
+        body["image_urls"] = [_base64(image.data) for image in spec.inputs]
+        if spec.mask is not None:
+            body["mask"] = _base64(spec.mask.data)
+        return body
+
     def call(self, spec: RenderSpec) -> list[GeneratedImage]:
-        response = self.client.post(f"/{self.options.model}", self.request_body(spec))
+        if spec.is_edit:
+            upstream = self.upstream_spec(spec)
+            model = self.options.edit_model or f"{self.options.model}-edit"
+            response = self.client.post(f"/{model}", self.edit_body(upstream))
+        else:
+            upstream = spec
+            response = self.client.post(f"/{self.options.model}", self.request_body(spec))
         if response.status_code >= 300:
             raise error_for(self.failure(response))
         report = UpstreamReport(images=spec.n, cost_micro=_cost(response.headers.get("x-cost")))
-        return [picture_from(data, spec, report, PROVIDER) for data in _images(response, spec.n)]
+        pictures = [
+            picture_from(data, upstream, report, PROVIDER) for data in _images(response, spec.n)
+        ]
+        return self.fitted(pictures, spec)
 
     def failure(self, response: httpx.Response) -> UpstreamFailure:
         """Read Segmind's {"error": "message"} (or "message", "detail"), whatever came."""
@@ -102,6 +122,10 @@ def _images(response: httpx.Response, n: int) -> list[bytes]:
     if len(items) != n:
         raise malformed(PROVIDER, f"{len(items)} images came where {n} were asked for")
     return [decode_base64(item, PROVIDER) for item in items]
+
+
+def _base64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
 
 
 def _cost(header: str | None) -> int | None:

@@ -1,6 +1,7 @@
 """The HTTP client the upstream engines share: timeouts, bounded retries, errors translated.
 
     UpstreamClient.post(path, json) -> httpx.Response      the final answer, 2xx or not
+    UpstreamClient.post(path, fields, files=[...])          the same, as multipart (edits)
 
 A 429 or 5xx answer, or a connection that could not be made, is retried up to
 `max_retries` times, waiting what the upstream's `Retry-After` (or `retry-after-ms`)
@@ -19,7 +20,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -30,6 +31,8 @@ from pixmill.errors import UpstreamError, UpstreamTimeout
 log = logging.getLogger(__name__)
 
 RetryPredicate = Callable[[httpx.Response], bool]
+FilePart = tuple[str, tuple[str, bytes, str]]
+"""A multipart file: (field name, (file name, bytes, media type))."""
 
 _SECRET_LIKE = re.compile(r"\b(sk|SG)[-_][A-Za-z0-9_\-*.]{4,}")
 
@@ -66,14 +69,25 @@ class UpstreamClient:
         self._client.close()
 
     def post(
-        self, path: str, json: Any, *, retryable: RetryPredicate = retryable_status
+        self,
+        path: str,
+        json: Any,
+        *,
+        retryable: RetryPredicate = retryable_status,
+        files: Sequence[FilePart] | None = None,
     ) -> httpx.Response:
-        """POST with retries; return the last answer, whatever its status."""
+        """POST with retries; return the last answer, whatever its status.
+
+        With `files`, the body is multipart: `json` holds its text fields.
+        """
         attempt = 0
         while True:
             try:
                 with map_transport_errors(self.provider):
-                    response = self._client.post(path, json=json)
+                    if files is None:
+                        response = self._client.post(path, json=json)
+                    else:
+                        response = self._client.post(path, data=json, files=list(files))
             except _CouldNotConnect as exc:
                 if attempt >= self.options.max_retries:
                     raise exc.error from exc.__cause__
