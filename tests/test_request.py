@@ -97,7 +97,7 @@ def test_explicit_values_are_kept():
         ({"prompt": "x", "output_compression": 101}, "output_compression"),
         ({"prompt": "x", "seed": -1}, "seed"),
         ({"prompt": "x", "background": "transparent", "output_format": "jpeg"}, "background"),
-        ({"prompt": "x", "stream": True}, "stream"),
+        ({"prompt": "x", "stream": "yes"}, "stream"),
         ({"prompt": 5}, "prompt"),
     ],
 )
