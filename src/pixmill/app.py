@@ -13,7 +13,7 @@ from pixmill import __version__
 from pixmill.accounts.ratelimit import RateLimiter
 from pixmill.accounts.store import AccountStore
 from pixmill.accounts.usage_log import UsageWriter
-from pixmill.api import admin, openai, segmind, system
+from pixmill.api import admin, openai, playground, segmind, system
 from pixmill.api.errors import install_error_handlers
 from pixmill.api.generation import AppState
 from pixmill.api.metrics import Metrics
@@ -68,6 +68,7 @@ def create_app(
     app.include_router(openai.router)
     if settings.admin_token is not None:
         app.include_router(admin.router)
+    app.include_router(playground.router)
     # Last: its /v1/{model} path would otherwise shadow the routes above.
     app.include_router(segmind.router)
     return app
