@@ -111,6 +111,8 @@ function generate() {
   const { model, ...body } = readParams();
   if (body.seed === null) delete body.seed;
   setBusy(true);
+  $("job").hidden = false;
+  $("job").scrollIntoView({ block: "nearest" });
   job = runJob(client, model, body, {
     onStart: () => {},
     onResult: (result) => {

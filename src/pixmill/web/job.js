@@ -50,6 +50,7 @@ function showPartial(data) {
 export function runJob(client, model, body, hooks) {
   const controller = new AbortController();
   let requestId = null;
+  let cancelAsked = false;
   $("job").hidden = false;
   $("partials").replaceChildren();
   setProgress(0);
@@ -60,6 +61,7 @@ export function runJob(client, model, body, hooks) {
     requestId = created.request_id;
     hooks.onStart(requestId);
     setStatus(statusText(created.status ?? "QUEUED"));
+    if (cancelAsked) await cancelJob(client, requestId);
     let final;
     try {
       final = await follow(client, requestId, controller.signal);
@@ -95,19 +97,24 @@ export function runJob(client, model, body, hooks) {
     get id() {
       return requestId;
     },
+    /** Asks the server to cancel; before the job has an id, as soon as it has one. */
     async cancel() {
-      if (!requestId) return;
+      cancelAsked = true;
       setStatus("Cancelling…");
-      try {
-        await client.cancel(requestId);
-      } catch (error) {
-        if (error.status !== 409) throw error; // 409: it had already finished
-      }
+      if (requestId) await cancelJob(client, requestId);
     },
     abort() {
       controller.abort();
     },
   };
+}
+
+async function cancelJob(client, id) {
+  try {
+    await client.cancel(id);
+  } catch (error) {
+    if (error.status !== 409) throw error; // 409: it had already finished
+  }
 }
 
 /** Follows the job's events to its end: {status, body}. */
