@@ -278,3 +278,71 @@ def test_insufficient_credits_are_explained(page):
     error = page.locator("#form-error")
     error.wait_for(state="visible")
     assert "Insufficient credits" in error.text_content()
+
+
+# -- edits ---------------------------------------------------------------------------
+
+
+def input_picture(path: Path) -> Path:
+    picture = Image.new("RGB", (320, 240), (40, 90, 160))
+    picture.save(path)
+    return path
+
+
+def paint(page: Any, tool: str, start: tuple[float, float], end: tuple[float, float]) -> None:
+    """Drags across the mask with `tool`, from and to fractions of its width and height."""
+    page.check(f'input[name="tool"][value="{tool}"]')
+    mask = page.locator("#edit-mask")
+    mask.scroll_into_view_if_needed()
+    box = mask.bounding_box()
+    at = [(box["x"] + box["width"] * x, box["y"] + box["height"] * y) for x, y in (start, end)]
+    page.mouse.move(*at[0])
+    page.mouse.down()
+    page.mouse.move(*at[1], steps=12)
+    page.mouse.up()
+
+
+def painted_mask(page: Any, tmp_path: Path) -> Image.Image:
+    """Loads a picture into the Edit tab, brushes a band across it and erases its middle."""
+    page.click("#tab-edit")
+    page.set_input_files("#edit-files", str(input_picture(tmp_path / "input.png")))
+    page.wait_for_function("() => document.getElementById('edit-base').width === 320")
+    page.fill("#brush-size", "30")
+    paint(page, "brush", (0.1, 0.5), (0.9, 0.5))
+    paint(page, "eraser", (0.5, 0.3), (0.5, 0.7))
+    return decode_data_url(page.get_attribute("#mask-download", "href"))
+
+
+def test_a_mask_painted_with_brush_and_eraser_is_transparent_where_painted(page, tmp_path):
+    """The downloadable mask follows OpenAI's rule: the input's size, transparent where the
+    picture may change (brushed), opaque elsewhere (never brushed, or erased)."""
+    mask = painted_mask(page, tmp_path)
+    assert (mask.format, mask.mode, mask.size) == ("PNG", "RGBA", (320, 240))
+    alpha = mask.getchannel("A")
+    assert alpha.getpixel((64, 120)) == 0  # brushed
+    assert alpha.getpixel((256, 120)) == 0
+    assert alpha.getpixel((160, 120)) == 255  # brushed, then erased
+    assert alpha.getpixel((64, 30)) == 255  # never touched
+    assert page.is_visible("#edit-unavailable") and page.is_disabled("#edit-submit")
+    page.click("#mask-clear")
+    assert page.is_hidden("#mask-download")
+
+
+@pytest.mark.slow
+def test_an_edit_with_a_painted_mask(page, tmp_path):
+    """Needs /v2 (jobs) and edits: the page posts Segmind's edit form to /v2/{model}-edit
+    with the picture and the painted mask, and shows an image of the input's size."""
+    enter_key(page)
+    page.wait_for_function("() => !document.getElementById('edit-submit').disabled")
+    mask = painted_mask(page, tmp_path)
+    page.fill("#edit-prompt", 'Add the words "Hello there"')
+    with page.expect_request(lambda request: request.method == "POST") as posted:
+        page.click("#edit-submit")
+    body = posted.value.post_data_json
+    assert re.search(r"/v2/[^/]+-edit$", posted.value.url)
+    assert len(body["image_urls"]) == 1
+    sent = Image.open(io.BytesIO(base64.b64decode(body["mask"])))
+    assert sent.tobytes() == mask.tobytes()
+    final = page.locator("#result-images img.final").first
+    final.wait_for(state="visible", timeout=120_000)
+    assert decode_data_url(final.get_attribute("src")).size == (320, 240)

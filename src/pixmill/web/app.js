@@ -1,6 +1,7 @@
 // The playground: key, generate form, job, results, code snippets, history, edit inputs.
 
 import { Client } from "./api.js";
+import { Editor } from "./edit.js";
 import { clearErrors, explain, showError } from "./errors.js";
 import { History } from "./history.js";
 import { runJob, showResults } from "./job.js";
@@ -14,9 +15,19 @@ const SIZES = new Set(["auto", "1024x1024", "1536x1024", "1024x1536"]);
 let client = null;
 let job = null;
 let language = "curl";
+let editModels = [];
 
 function setCredits(text) {
   $("credits-value").textContent = text;
+}
+
+/** Shows an error where it belongs, bringing its panel into view and its control into focus. */
+function report(error, options = {}) {
+  const slot = showError(error, options);
+  const panel = slot.closest('[role="tabpanel"]');
+  if (panel?.hidden) selectPanel($(panel.getAttribute("aria-labelledby")));
+  const invalid = document.querySelector('[aria-invalid="true"]');
+  (invalid ?? slot).focus?.();
 }
 
 function useKey(key) {
@@ -33,7 +44,7 @@ async function refreshCredits() {
   try {
     await client.credits(); // the x-remaining-credits header updates the display
   } catch (error) {
-    showError(error);
+    report(error);
   }
 }
 
@@ -45,7 +56,7 @@ async function loadModels() {
   try {
     list = await (client ?? new Client("", setCredits)).models();
   } catch (error) {
-    showError(error);
+    report(error);
     return;
   }
   const models = Array.isArray(list.data) ? list.data : [];
@@ -53,9 +64,17 @@ async function loadModels() {
     ...models.map((model) => el("option", { value: model.id, text: model.id })),
   );
   if (models.some((model) => model.id === current)) select.value = current;
-  const canEdit = models.some((model) => model.capabilities?.edit === true);
-  $("edit-unavailable").hidden = canEdit;
+  editModels = models.filter(canEdit).map((model) => model.id);
+  $("edit-unavailable").hidden = editModels.length > 0;
+  $("edit-submit").disabled = editModels.length === 0;
   updateSnippet();
+}
+
+/** Whether /v1/models says a model can edit: "capabilities": {"edit": true} or ["edit"]. */
+function canEdit(model) {
+  const capabilities = model.capabilities;
+  if (Array.isArray(capabilities)) return capabilities.includes("edit");
+  return capabilities?.edit === true;
 }
 
 /** The form as API parameters; a value that is not a number is sent as typed,
@@ -97,10 +116,24 @@ function updateSnippet() {
 
 function setBusy(busy) {
   $("generate").disabled = busy;
+  $("edit-submit").disabled = busy || editModels.length === 0;
   $("cancel").disabled = !busy;
 }
 
 function generate() {
+  const { model, ...body } = readParams();
+  submit(model, body);
+}
+
+/** An edit: the Edit tab's images, mask and prompt, the Generate tab's parameters. */
+function edit() {
+  const { model, ...params } = readParams();
+  const name = model.endsWith("-edit") || editModels.includes(model) ? model : `${model}-edit`;
+  const body = { ...params, prompt: $("edit-prompt").value, ...editor.fields() };
+  submit(name, body, { formSlot: $("edit-error"), aliases: { prompt: "edit-prompt" } });
+}
+
+function submit(model, body, errorOptions = {}) {
   clearErrors();
   if (!client) {
     $("key-error").textContent = "Enter your API key first.";
@@ -108,18 +141,18 @@ function generate() {
     $("api-key").focus();
     return;
   }
-  const { model, ...body } = readParams();
   if (body.seed === null) delete body.seed;
   setBusy(true);
-  $("job").hidden = false;
-  $("job").scrollIntoView({ block: "nearest" });
   job = runJob(client, model, body, {
-    onStart: () => {},
+    onStart: () => {
+      selectPanel($("tab-generate"));
+      $("job").scrollIntoView({ block: "nearest" });
+    },
     onResult: (result) => {
       showResults(result, resultActions);
       $("results").scrollIntoView({ block: "nearest" });
     },
-    onError: (error) => showError(error),
+    onError: (error) => report(error, errorOptions),
   });
   job.finished.finally(() => {
     setBusy(false);
@@ -134,7 +167,7 @@ async function cancel() {
   try {
     await job.cancel();
   } catch (error) {
-    showError(error);
+    report(error);
   }
 }
 
@@ -165,18 +198,12 @@ const resultActions = {
     generate();
   },
   useAsInput(url, name) {
-    const figure = el(
-      "figure",
-      { class: "result" },
-      el("img", { src: url, alt: `Input ${name}` }),
-      el("figcaption", { text: name }),
-    );
-    $("edit-images").append(figure);
-    $("edit-inputs").hidden = false;
+    editor.add(name, url);
     selectPanel($("tab-edit"));
   },
 };
 
+const editor = new Editor();
 const history = new History(() => client, (body) => {
   selectPanel($("tab-generate"));
   showResults(body, resultActions);
@@ -232,6 +259,10 @@ $("seed-clear").addEventListener("click", () => {
   updateSnippet();
 });
 $("cancel").addEventListener("click", cancel);
+$("edit-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  edit();
+});
 $("snippet-copy").addEventListener("click", async () => {
   try {
     await navigator.clipboard.writeText($("snippet-code").textContent);

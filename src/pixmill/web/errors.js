@@ -2,15 +2,17 @@
 
 import { $ } from "./ui.js";
 
-// Parameters that have their own error slot on the generate form.
-const FIELDS = [
-  "prompt", "model", "size", "quality", "background", "output_format",
-  "output_compression", "n", "seed", "moderation", "partial_images",
-];
+// A parameter's control, where it is not the element of the same id.
+const CONTROLS = { image: "edit-files", mask: "edit-mask" };
 
-function controlFor(param) {
-  if (param === "size" && $("size").value === "custom") return $("size-custom");
-  return $(param);
+/** `image_urls[2]`, `image[1]` and `image` all point at the image inputs. */
+function slotName(param) {
+  return /^image(_urls)?(\[\d+\])?$/.test(param) ? "image" : param;
+}
+
+function controlFor(name) {
+  if (name === "size" && $("size").value === "custom") return $("size-custom");
+  return $(CONTROLS[name] ?? name);
 }
 
 export function clearErrors() {
@@ -59,19 +61,24 @@ export function explain(error) {
   }
 }
 
-/** Shows an error beside its control (the error's `param`), at the key, or under the form. */
-export function showError(error, formSlot = $("form-error")) {
+/**
+ * Shows an error beside its control (the error's `param`), at the key, or in `formSlot`.
+ * `aliases` maps a parameter to another slot (an edit's prompt). Returns the slot used.
+ */
+export function showError(error, { formSlot = $("form-error"), aliases = {} } = {}) {
   const text = explain(error);
   if (error.status === 401) {
     show($("key-error"), text, $("api-key"));
     $("api-key").focus();
-    return;
+    return $("key-error");
   }
-  if (error.param && FIELDS.includes(error.param)) {
-    const control = controlFor(error.param);
-    show($(`${error.param}-error`), text, control);
-    control.focus();
-    return;
+  const name = error.param ? aliases[error.param] ?? slotName(error.param) : null;
+  const slot = name ? $(`${name}-error`) : null;
+  if (slot) {
+    const control = controlFor(name);
+    show(slot, text, control);
+    return slot;
   }
   show(formSlot, text);
+  return formSlot;
 }
