@@ -250,6 +250,15 @@ $("generate-form").addEventListener("input", () => {
   updateSnippet();
 });
 $("generate-form").addEventListener("change", updateSnippet);
+// Ctrl+Enter (Cmd+Enter) in a prompt submits its form.
+for (const [prompt, form] of [["prompt", "generate-form"], ["edit-prompt", "edit-form"]]) {
+  $(prompt).addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      $(form).requestSubmit();
+    }
+  });
+}
 $("size").addEventListener("change", () => {
   $("size-custom").hidden = $("size").value !== "custom";
   if (!$("size-custom").hidden) $("size-custom").focus();

@@ -87,7 +87,8 @@ export function runJob(client, model, body, hooks) {
       }
     },
     (error) => {
-      setStatus(requestId ? statusText("FAILED") : "Not submitted");
+      setStatus(statusText("FAILED"));
+      $("job").hidden = !requestId; // refused before it was a job: nothing to show
       hooks.onError(error);
     },
   );
