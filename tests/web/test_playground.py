@@ -50,6 +50,18 @@ def fill(page: Any, **params: str) -> None:
             control.fill(value)
 
 
+SETTLED = """() => document.querySelector("#result-images img.final")
+  || [...document.querySelectorAll(".error")].some(slot => !slot.hidden)"""
+
+
+def final_image(page: Any) -> Any:
+    """Waits for the job's first final <img>, failing at once with any error the page shows."""
+    page.wait_for_function(SETTLED, timeout=120_000)
+    shown = page.locator(".error:visible").all_text_contents()
+    assert not shown, shown
+    return page.locator("#result-images img.final").first
+
+
 def decode_data_url(src: str) -> Image.Image:
     match = re.fullmatch(r"data:image/[a-z+]+;base64,(.+)", src, flags=re.S)
     assert match, src[:80]
@@ -204,8 +216,7 @@ def test_generate_shows_progress_partials_then_the_image_the_snippet_makes(page,
     fill(page, **{"size-custom": "512x768"}, seed="77", partial_images="2")
     page.evaluate(PROGRESS_WATCH)
     page.click("#generate")
-    final = page.locator("#result-images img.final").first
-    final.wait_for(state="visible", timeout=120_000)
+    final = final_image(page)
     seen = page.evaluate("window.seen")
     assert any(0 < value < 1 for value in seen["progress"]), seen["progress"]
     assert seen["partials"] >= 2
@@ -221,7 +232,7 @@ def test_generate_shows_progress_partials_then_the_image_the_snippet_makes(page,
     assert page.text_content("#job-status") == "Done"
     meta = page.text_content("#result-meta")
     assert "77" in meta and "credits" in meta
-    assert page.text_content("#credits-value") != "1000"
+    page.wait_for_function("() => document.getElementById('credits-value').textContent !== '1000'")
 
     python = copied_snippet(page, "python")
     run_snippet([sys.executable, "-c", python], tmp_path)
@@ -245,7 +256,9 @@ def test_cancel_stops_a_slow_job(page):
     page.wait_for_function("() => !document.getElementById('cancel').disabled")
     page.wait_for_function(
         "() => /Queued|Rendering/.test(document.getElementById('job-status').textContent)"
+        " || !document.getElementById('form-error').hidden"
     )
+    assert page.is_hidden("#form-error"), page.text_content("#form-error")
     page.click("#cancel")
     page.wait_for_function(
         "() => document.getElementById('job-status').textContent === 'Cancelled'", timeout=60_000
@@ -343,6 +356,5 @@ def test_an_edit_with_a_painted_mask(page, tmp_path):
     assert len(body["image_urls"]) == 1
     sent = Image.open(io.BytesIO(base64.b64decode(body["mask"])))
     assert sent.tobytes() == mask.tobytes()
-    final = page.locator("#result-images img.final").first
-    final.wait_for(state="visible", timeout=120_000)
+    final = final_image(page)
     assert decode_data_url(final.get_attribute("src")).size == (320, 240)
