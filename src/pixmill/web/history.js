@@ -10,6 +10,7 @@ export class History {
     this.getClient = getClient;
     this.onOpen = onOpen;
     this.cursor = null;
+    this.thumbs = new Map(); // request id -> a small data URL, or null once results are gone
     $("history-refresh").addEventListener("click", () => this.load());
     $("history-more").addEventListener("click", () => this.load(this.cursor));
   }
@@ -60,21 +61,48 @@ export class History {
     return item;
   }
 
+  /** A thumbnail of the job's first image, made once and kept (the results can be large). */
   async thumbnail(client, id, thumb, open) {
-    let body;
-    try {
-      body = await client.job(id);
-    } catch {
+    if (!this.thumbs.has(id)) {
+      let first = null;
+      try {
+        first = (await client.job(id)).output?.images?.[0] ?? null;
+      } catch {
+        first = null; // no longer kept
+      }
+      this.thumbs.set(id, first ? await shrink(dataUrl(first.b64_json, first.output_format)) : null);
+    }
+    const url = this.thumbs.get(id);
+    if (!url) {
       thumb.textContent = "expired";
       return;
     }
-    const first = body.output?.images?.[0];
-    if (!first) {
-      thumb.textContent = "expired";
-      return;
-    }
-    thumb.replaceChildren(el("img", { src: dataUrl(first.b64_json, first.output_format), alt: "" }));
+    thumb.replaceChildren(el("img", { src: url, alt: "" }));
     open.hidden = false;
-    open.addEventListener("click", () => this.onOpen(body));
+    open.addEventListener("click", async () => {
+      try {
+        this.onOpen(await client.job(id));
+      } catch (failure) {
+        $("history-error").textContent = explain(failure);
+        $("history-error").hidden = false;
+      }
+    });
   }
+}
+
+/** The image scaled to fit 144 px, as a PNG data URL. */
+async function shrink(url) {
+  const image = new Image();
+  image.src = url;
+  try {
+    await image.decode();
+  } catch {
+    return url; // the browser cannot draw it small: show it as it is
+  }
+  const scale = Math.min(1, 144 / Math.max(image.naturalWidth, image.naturalHeight));
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.max(1, Math.round(image.naturalWidth * scale));
+  canvas.height = Math.max(1, Math.round(image.naturalHeight * scale));
+  canvas.getContext("2d").drawImage(image, 0, 0, canvas.width, canvas.height);
+  return canvas.toDataURL("image/png");
 }

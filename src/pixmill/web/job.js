@@ -37,8 +37,11 @@ function showPartial(data) {
   const alt = `Partial image ${Number(data.partial_image_index) + 1} of image ${Number(data.index) + 1}`;
   let img = $("partials").querySelector(`img[data-key="${CSS.escape(key)}"]`);
   if (!img) {
-    img = el("img", { "data-key": key, alt, class: "partial" });
-    $("partials").append(img);
+    // In order of image, then of partial, however the events interleave.
+    const rank = Number(data.index) * 100 + Number(data.partial_image_index);
+    img = el("img", { "data-key": key, "data-rank": rank, alt, class: "partial" });
+    const after = [...$("partials").children].find((other) => Number(other.dataset.rank) > rank);
+    $("partials").insertBefore(img, after ?? null);
   }
   img.src = dataUrl(data.b64_json, data.output_format);
 }
