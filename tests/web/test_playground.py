@@ -157,6 +157,27 @@ def test_a_key_shows_the_credits_and_the_models_and_is_remembered(page, served):
     assert page.errors == []
 
 
+def test_a_key_can_be_entered_with_the_keyboard_alone(page):
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "api-key":
+            break
+    assert page.evaluate("document.activeElement.id") == "api-key"
+    page.keyboard.type(KEY)
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.getElementById('credits-value').textContent === '1000'")
+
+
+@pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)])
+def test_the_page_fits_the_window_without_sideways_scrolling(page, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    enter_key(page)
+    page.fill("#prompt", "a long prompt " * 200)
+    for tab in ("generate", "edit", "history"):
+        page.click(f"#tab-{tab}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, tab
+
+
 def test_a_wrong_key_is_explained_beside_the_key_field(page):
     enter_key(page, "pm-no-such-key")
     error = page.locator("#key-error")
@@ -238,6 +259,15 @@ def test_generate_shows_progress_partials_then_the_image_the_snippet_makes(page,
     run_snippet([sys.executable, "-c", python], tmp_path)
     made = Image.open(tmp_path / "image-1.png")
     assert made.convert("RGBA").tobytes() == image.convert("RGBA").tobytes()
+
+    first_meta = page.text_content("#result-meta")
+    page.locator("#result-images button", has_text="Same again with this seed").first.click()
+    page.wait_for_function(
+        "(old) => document.getElementById('result-meta').textContent !== old", arg=first_meta
+    )
+    assert page.input_value("#seed") == "77" and page.input_value("#n") == "1"
+    again = decode_data_url(final_image(page).get_attribute("src"))
+    assert again.convert("RGBA").tobytes() == image.convert("RGBA").tobytes()
 
     page.click("#tab-history")
     row = page.locator("#history li").first
