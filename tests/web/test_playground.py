@@ -146,6 +146,7 @@ def test_static_files_ship_in_the_package_and_nothing_else_is_served(served: Ser
 
 def test_a_key_shows_the_credits_and_the_models_and_is_remembered(page, served):
     assert page.locator("#credits-value").text_content() == "–"
+    assert page.locator(".error:visible").count() == 0  # no key yet is not an error
     enter_key(page)
     page.wait_for_function("() => document.getElementById('credits-value').textContent === '1000'")
     models = page.locator("#model option").evaluate_all("options => options.map(o => o.value)")

@@ -45,7 +45,7 @@ export class Client {
   }
 
   headers(extra = {}) {
-    return { "x-api-key": this.key, ...extra };
+    return this.key ? { "x-api-key": this.key, ...extra } : { ...extra };
   }
 
   async request(method, path, body = undefined, signal = undefined) {

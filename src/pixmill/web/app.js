@@ -56,7 +56,7 @@ async function loadModels() {
   try {
     list = await (client ?? new Client("", setCredits)).models();
   } catch (error) {
-    report(error);
+    if (client) report(error); // without a key, the list waits for one
     return;
   }
   const models = Array.isArray(list.data) ? list.data : [];
@@ -127,6 +127,12 @@ function generate() {
 
 /** An edit: the Edit tab's images, mask and prompt, the Generate tab's parameters. */
 function edit() {
+  if (editModels.length === 0) {
+    clearErrors();
+    $("edit-error").textContent = "Edits aren't available on this server yet.";
+    $("edit-error").hidden = false;
+    return;
+  }
   const { model, ...params } = readParams();
   const name = model.endsWith("-edit") || editModels.includes(model) ? model : `${model}-edit`;
   const body = { ...params, prompt: $("edit-prompt").value, ...editor.fields() };
@@ -154,7 +160,7 @@ function submit(model, body, errorOptions = {}) {
     },
     onError: (error) => report(error, errorOptions),
   });
-  job.finished.finally(() => {
+  job.finished.catch((error) => report(error)).finally(() => {
     setBusy(false);
     job = null;
     refreshCredits();
@@ -277,7 +283,9 @@ $("snippet-copy").addEventListener("click", async () => {
     await navigator.clipboard.writeText($("snippet-code").textContent);
     $("snippet-copied").textContent = "Copied.";
   } catch (error) {
-    $("snippet-copied").textContent = `Could not copy: ${explain(error)}`;
+    // No clipboard (a page served over plain http to another machine): select the code.
+    window.getSelection().selectAllChildren($("snippet-code"));
+    $("snippet-copied").textContent = `Could not copy (${explain(error)}): the code is selected.`;
   }
   setTimeout(() => ($("snippet-copied").textContent = ""), 3000);
 });
