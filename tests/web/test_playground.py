@@ -158,6 +158,27 @@ def test_a_key_shows_the_credits_and_the_models_and_is_remembered(page, served):
     assert page.errors == []
 
 
+def test_the_browser_refuses_html_strings_and_inline_script(page):
+    """Trusted Types: innerHTML and its kin take no strings, so API text can only be text."""
+    refused = page.evaluate(
+        """() => {
+          try { document.body.insertAdjacentHTML("beforeend", "<b>x</b>"); return false; }
+          catch (error) { return error instanceof TypeError; }
+        }"""
+    )
+    assert refused
+    page.evaluate(
+        """() => {
+          try {
+            const script = document.createElement("script");
+            script.textContent = "window.injected = true";
+            document.body.append(script);
+          } catch (error) {}
+        }"""
+    )
+    assert page.evaluate("window.injected === undefined")
+
+
 def test_a_key_can_be_entered_with_the_keyboard_alone(page):
     for _ in range(5):
         page.keyboard.press("Tab")
