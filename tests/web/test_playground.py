@@ -305,12 +305,12 @@ def test_cancel_stops_a_slow_job(page):
     fill(page, prompt="a very detailed city map", size="custom")
     fill(page, **{"size-custom": "3840x3840"}, quality="max", n="10", partial_images="0")
     page.click("#generate")
-    page.wait_for_function("() => !document.getElementById('cancel').disabled")
     page.wait_for_function(
         "() => /Queued|Rendering/.test(document.getElementById('job-status').textContent)"
         " || !document.getElementById('form-error').hidden"
     )
     assert page.is_hidden("#form-error"), page.text_content("#form-error")
+    assert page.is_enabled("#cancel")
     page.click("#cancel")
     page.wait_for_function(
         "() => document.getElementById('job-status').textContent === 'Cancelled'", timeout=60_000
@@ -398,7 +398,8 @@ def test_an_edit_with_a_painted_mask(page, tmp_path):
     """Needs /v2 (jobs) and edits: the page posts Segmind's edit form to /v2/{model}-edit
     with the picture and the painted mask, and shows an image of the input's size."""
     enter_key(page)
-    page.wait_for_function("() => !document.getElementById('edit-submit').disabled")
+    page.wait_for_function("() => document.querySelectorAll('#model option').length > 0")
+    assert page.is_enabled("#edit-submit"), "GET /v1/models lists no model that can edit"
     mask = painted_mask(page, tmp_path)
     page.fill("#edit-prompt", 'Add the words "Hello there"')
     with page.expect_request(lambda request: request.method == "POST") as posted:
