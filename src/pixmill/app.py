@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from pixmill import __version__
 from pixmill.accounts.ratelimit import RateLimiter
-from pixmill.api import admin, jobs, openai, segmind, system
+from pixmill.api import admin, jobs, openai, playground, segmind, system
 from pixmill.api.errors import install_error_handlers
 from pixmill.api.generation import AppState
 from pixmill.api.metrics import Metrics
@@ -73,6 +73,7 @@ def create_app(
     app.include_router(jobs.router)
     if settings.admin_token is not None:
         app.include_router(admin.router)
+    app.include_router(playground.router)
     # Last: its /v1/{model} path would otherwise shadow the routes above.
     app.include_router(segmind.router)
     return app

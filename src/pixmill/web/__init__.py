@@ -1,0 +1,1 @@
+"""The playground's static files (HTML, CSS, JavaScript modules), served by api/playground.py."""

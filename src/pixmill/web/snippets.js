@@ -1,0 +1,100 @@
+// Code that makes exactly the current call: curl and Node in Segmind's form
+// (POST /v1/{model}), Python with the official openai SDK. The key comes from
+// PIXMILL_API_KEY, so a copied snippet never carries it.
+
+// The body keys a synchronous call takes, in the order shown.
+const KEYS = [
+  "prompt", "n", "size", "quality", "background", "output_format",
+  "output_compression", "moderation", "seed",
+];
+
+/** The synchronous body for `params` (partial_images only matters to jobs). */
+export function syncBody(params) {
+  const body = {};
+  for (const key of KEYS) {
+    if (params[key] !== undefined && params[key] !== null) body[key] = params[key];
+  }
+  return body;
+}
+
+function shellQuote(text) {
+  return `'${text.replaceAll("'", `'"'"'`)}'`;
+}
+
+// A JSON string is a valid Python and JavaScript string literal.
+const literal = (value) => JSON.stringify(value);
+
+export function curl(origin, model, params) {
+  const body = syncBody(params);
+  const url = `${origin}/v1/${encodeURIComponent(model)}`;
+  const lines = [
+    `curl -s ${shellQuote(url)} \\`,
+    `  -H "x-api-key: $PIXMILL_API_KEY" -H 'content-type: application/json' \\`,
+  ];
+  const ext = params.output_format === "jpeg" ? "jpg" : params.output_format;
+  if (body.n === 1) {
+    lines.push(`  -H 'accept: image/*' \\`);
+    lines.push(`  -d ${shellQuote(JSON.stringify(body, null, 2))} \\`);
+    lines.push(`  -o image.${ext}`);
+  } else {
+    lines.push(`  -d ${shellQuote(JSON.stringify(body, null, 2))} \\`);
+    lines.push(`  -o result.json   # data[i].b64_json holds image i`);
+  }
+  return lines.join("\n");
+}
+
+export function python(origin, model, params) {
+  const body = syncBody(params);
+  const ext = params.output_format === "jpeg" ? "jpg" : params.output_format;
+  const args = [`    model=${literal(model)},`];
+  for (const key of KEYS) {
+    if (key === "seed" || body[key] === undefined) continue;
+    args.push(`    ${key}=${literal(body[key])},`);
+  }
+  if (body.seed !== undefined) args.push(`    extra_body={"seed": ${body.seed}},`);
+  return [
+    "import base64",
+    "import os",
+    "",
+    "from openai import OpenAI",
+    "",
+    `client = OpenAI(base_url=${literal(`${origin}/v1`)}, api_key=os.environ["PIXMILL_API_KEY"])`,
+    "result = client.images.generate(",
+    ...args,
+    ")",
+    "for i, image in enumerate(result.data, start=1):",
+    `    with open(f"image-{i}.${ext}", "wb") as file:`,
+    "        file.write(base64.b64decode(image.b64_json))",
+    "",
+  ].join("\n");
+}
+
+export function node(origin, model, params) {
+  const body = syncBody(params);
+  const ext = params.output_format === "jpeg" ? "jpg" : params.output_format;
+  const data = JSON.stringify(body, null, 2);
+  return [
+    `const axios = require("axios");`,
+    `const fs = require("fs");`,
+    "",
+    `const api_key = process.env.PIXMILL_API_KEY;`,
+    `const url = ${literal(`${origin}/v1/${encodeURIComponent(model)}`)};`,
+    "",
+    `const data = ${data};`,
+    "",
+    "(async function () {",
+    "  try {",
+    `    const response = await axios.post(url, data, { headers: { "x-api-key": api_key } });`,
+    "    response.data.data.forEach((image, i) => {",
+    `      fs.writeFileSync(\`image-\${i + 1}.${ext}\`, Buffer.from(image.b64_json, "base64"));`,
+    "    });",
+    `    console.log("remaining credits:", response.headers["x-remaining-credits"]);`,
+    "  } catch (error) {",
+    `    console.error("Error:", error.response ? error.response.data : error.message);`,
+    "  }",
+    "})();",
+    "",
+  ].join("\n");
+}
+
+export const LANGUAGES = { curl, python, node };

@@ -1,0 +1,413 @@
+"""The playground at /, driven in Debian's Chromium against a real `pixmill serve`.
+
+The tests that make images go through the async jobs API (POST /v2/{model} and its
+events), exactly as the page does.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image
+
+from tests.web.conftest import KEY, POOR_KEY, Served
+
+PROGRESS_WATCH = """() => {
+  window.seen = { progress: [], partials: 0, statuses: [] };
+  const progress = document.getElementById("job-progress");
+  new MutationObserver(() => {
+    window.seen.progress.push(progress.value);
+    window.seen.partials = document.querySelectorAll("#partials img").length;
+    window.seen.statuses.push(document.getElementById("job-status").textContent);
+  }).observe(document.getElementById("job"), {
+    subtree: true, childList: true, attributes: true, characterData: true,
+  });
+}"""
+
+
+def enter_key(page: Any, key: str = KEY) -> None:
+    page.fill("#api-key", key)
+    page.click("#key-save")
+
+
+def fill(page: Any, **params: str) -> None:
+    """Sets generate-form controls by id; selects by value, inputs by typing."""
+    for name, value in params.items():
+        control = page.locator(f"#{name}")
+        if control.evaluate("node => node.tagName") == "SELECT":
+            control.select_option(value)
+        else:
+            control.fill(value)
+
+
+SETTLED = """() => document.querySelector("#result-images img.final")
+  || [...document.querySelectorAll(".error")].some(slot => !slot.hidden)"""
+
+
+def final_image(page: Any) -> Any:
+    """Waits for the job's first final <img>, failing at once with any error the page shows."""
+    page.wait_for_function(SETTLED, timeout=120_000)
+    shown = page.locator(".error:visible").all_text_contents()
+    assert not shown, shown
+    return page.locator("#result-images img.final").first
+
+
+def decode_data_url(src: str) -> Image.Image:
+    match = re.fullmatch(r"data:image/[a-z+]+;base64,(.+)", src, flags=re.S)
+    assert match, src[:80]
+    image = Image.open(io.BytesIO(base64.b64decode(match[1])))
+    image.load()
+    return image
+
+
+def copied_snippet(page: Any, language: str) -> str:
+    page.click(f"#snippet-tab-{language}")
+    page.click("#snippet-copy")
+    page.wait_for_function(
+        "() => document.getElementById('snippet-copied').textContent === 'Copied.'"
+    )
+    return page.evaluate("navigator.clipboard.readText()")
+
+
+def run_snippet(command: list[str], cwd: Path) -> None:
+    env = os.environ | {"PIXMILL_API_KEY": KEY}
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+# -- the static route ---------------------------------------------------------------
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.script_text = ""
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.script_text += data
+
+
+def test_the_page_is_served_with_a_strict_content_security_policy(served: Served):
+    response = httpx.get(served.url + "/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    directives = response.headers["content-security-policy"].split("; ")
+    policy = {directive.partition(" ")[0]: directive.partition(" ")[2] for directive in directives}
+    assert policy["script-src"] == "'self'"
+    assert policy["connect-src"] == "'self'"
+    assert policy["default-src"] == "'none'"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["referrer-policy"] == "no-referrer"
+
+    tags = _Tags()
+    tags.feed(response.text)
+    scripts = [attrs for tag, attrs in tags.tags if tag == "script"]
+    assert scripts and all(attrs.get("src", "").startswith("/static/") for attrs in scripts)
+    assert tags.script_text.strip() == ""  # no inline script
+    for _, attrs in tags.tags:  # nothing from another origin, no inline handlers
+        for name, value in attrs.items():
+            assert not name.startswith("on"), name
+            if name in ("src", "href") and value:
+                assert value.startswith(("/", "#")), value
+
+
+def test_static_files_ship_in_the_package_and_nothing_else_is_served(served: Served):
+    script = httpx.get(served.url + "/static/app.js")
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert "content-security-policy" in script.headers
+    for name in ("__init__.py", "..%2Fapp.py", "missing.js", ".hidden.js"):
+        assert httpx.get(served.url + "/static/" + name).status_code == 404, name
+
+
+# -- the page in a browser ----------------------------------------------------------
+
+
+def test_a_key_shows_the_credits_and_the_models_and_is_remembered(page, served):
+    assert page.locator("#credits-value").text_content() == "–"
+    assert page.locator(".error:visible").count() == 0  # no key yet is not an error
+    enter_key(page)
+    page.wait_for_function("() => document.getElementById('credits-value').textContent === '1000'")
+    models = page.locator("#model option").evaluate_all("options => options.map(o => o.value)")
+    assert {"gpt-image-1", "design"} <= set(models)
+    assert page.evaluate("localStorage.getItem('pixmill.apiKey')") == KEY
+    page.reload()
+    assert page.input_value("#api-key") == KEY
+    page.wait_for_function("() => document.getElementById('credits-value').textContent === '1000'")
+    assert page.errors == []
+
+
+def test_the_browser_refuses_html_strings_and_inline_script(page):
+    """Trusted Types: innerHTML and its kin take no strings, so API text can only be text."""
+    refused = page.evaluate(
+        """() => {
+          try { document.body.insertAdjacentHTML("beforeend", "<b>x</b>"); return false; }
+          catch (error) { return error instanceof TypeError; }
+        }"""
+    )
+    assert refused
+    page.evaluate(
+        """() => {
+          try {
+            const script = document.createElement("script");
+            script.textContent = "window.injected = true";
+            document.body.append(script);
+          } catch (error) {}
+        }"""
+    )
+    assert page.evaluate("window.injected === undefined")
+
+
+def test_a_key_can_be_entered_with_the_keyboard_alone(page):
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "api-key":
+            break
+    assert page.evaluate("document.activeElement.id") == "api-key"
+    page.keyboard.type(KEY)
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.getElementById('credits-value').textContent === '1000'")
+
+
+@pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)])
+def test_the_page_fits_the_window_without_sideways_scrolling(page, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    enter_key(page)
+    page.fill("#prompt", "a long prompt " * 200)
+    for tab in ("generate", "edit", "history"):
+        page.click(f"#tab-{tab}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, tab
+
+
+def test_a_wrong_key_is_explained_beside_the_key_field(page):
+    enter_key(page, "pm-no-such-key")
+    error = page.locator("#key-error")
+    error.wait_for(state="visible")
+    assert "did not accept this API key" in error.text_content()
+    assert page.get_attribute("#api-key", "aria-invalid") == "true"
+
+
+def test_the_prompt_counts_its_characters_against_the_limit(page):
+    page.fill("#prompt", "a fox 🦊")
+    assert page.text_content("#prompt-count") == "7 / 32,000 characters"
+    page.fill("#prompt", "x" * 32_001)
+    assert page.text_content("#prompt-count") == "32,001 / 32,000 characters"
+    assert "over" in page.get_attribute("#prompt-count", "class")
+
+
+def test_tabs_work_from_the_keyboard_and_edit_says_it_is_unavailable(page):
+    page.focus("#tab-generate")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.id") == "tab-edit"
+    assert page.get_attribute("#tab-edit", "aria-selected") == "true"
+    assert page.is_visible("#panel-edit") and page.is_hidden("#panel-generate")
+    assert "aren't available" in page.text_content("#edit-unavailable")
+    page.keyboard.press("Home")
+    assert page.is_visible("#panel-generate")
+
+
+def test_the_python_and_curl_snippets_run_as_copied_make_the_same_image(page, tmp_path):
+    enter_key(page)
+    fill(page, prompt='A poster for "Night Market"', size="custom")
+    fill(page, **{"size-custom": "256x384"}, quality="low", seed="1234")
+    fill(page, output_format="webp", output_compression="80")
+    python = copied_snippet(page, "python")
+    assert 'extra_body={"seed": 1234}' in python and KEY not in python
+    (tmp_path / "py").mkdir()
+    run_snippet([sys.executable, "-c", python], tmp_path / "py")
+    curl = copied_snippet(page, "curl")
+    (tmp_path / "sh").mkdir()
+    run_snippet(["bash", "-c", curl], tmp_path / "sh")
+    from_python = Image.open(tmp_path / "py" / "image-1.webp")
+    from_curl = Image.open(tmp_path / "sh" / "image.webp")
+    assert from_python.size == (256, 384)
+    assert from_python.tobytes() == from_curl.tobytes()
+    node = copied_snippet(page, "node")
+    assert '"seed": 1234' in node and 'require("axios")' in node
+
+
+# -- jobs (these need the async jobs API, /v2) --------------------------------------
+
+
+@pytest.mark.slow
+def test_generate_shows_progress_partials_then_the_image_the_snippet_makes(page, tmp_path):
+    """Needs /v2 (jobs). Two partials stream in, progress moves, the final <img> decodes
+    to the same pixels that the copied Python snippet makes with the same seed."""
+    enter_key(page)
+    fill(page, prompt='A poster for "Night Market"', size="custom")
+    fill(page, **{"size-custom": "512x768"}, seed="77", partial_images="2")
+    page.evaluate(PROGRESS_WATCH)
+    page.click("#generate")
+    final = final_image(page)
+    seen = page.evaluate("window.seen")
+    assert any(0 < value < 1 for value in seen["progress"]), seen["progress"]
+    assert seen["partials"] >= 2
+    partials = page.locator("#partials img")
+    for index in range(partials.count()):
+        decode_data_url(partials.nth(index).get_attribute("src"))
+    assert page.evaluate(
+        "[...document.querySelectorAll('#partials img, #result-images img')]"
+        ".every(img => img.complete && img.naturalWidth > 0)"
+    )
+    image = decode_data_url(final.get_attribute("src"))
+    assert image.size == (512, 768)
+    assert page.text_content("#job-status") == "Done"
+    meta = page.text_content("#result-meta")
+    assert "77" in meta and "credits" in meta
+    page.wait_for_function("() => document.getElementById('credits-value').textContent !== '1000'")
+
+    python = copied_snippet(page, "python")
+    run_snippet([sys.executable, "-c", python], tmp_path)
+    made = Image.open(tmp_path / "image-1.png")
+    assert made.convert("RGBA").tobytes() == image.convert("RGBA").tobytes()
+
+    first_meta = page.text_content("#result-meta")
+    page.locator("#result-images button", has_text="Same again with this seed").first.click()
+    page.wait_for_function(
+        "(old) => document.getElementById('result-meta').textContent !== old", arg=first_meta
+    )
+    assert page.input_value("#seed") == "77" and page.input_value("#n") == "1"
+    again = decode_data_url(final_image(page).get_attribute("src"))
+    assert again.convert("RGBA").tobytes() == image.convert("RGBA").tobytes()
+
+    page.click("#tab-history")
+    row = page.locator("#history li").first
+    row.locator(".thumb img").wait_for(state="visible")
+    assert 'A poster for "Night Market"' in row.text_content()
+    assert page.errors == []
+
+
+@pytest.mark.slow
+def test_cancel_stops_a_slow_job(page):
+    """Needs /v2 (jobs)."""
+    enter_key(page)
+    fill(page, prompt="a very detailed city map", size="custom")
+    fill(page, **{"size-custom": "3840x3840"}, quality="max", n="10", partial_images="0")
+    page.click("#generate")
+    page.wait_for_function(
+        "() => /Queued|Rendering/.test(document.getElementById('job-status').textContent)"
+        " || !document.getElementById('form-error').hidden"
+    )
+    assert page.is_hidden("#form-error"), page.text_content("#form-error")
+    assert page.is_enabled("#cancel")
+    page.click("#cancel")
+    page.wait_for_function(
+        "() => document.getElementById('job-status').textContent === 'Cancelled'", timeout=60_000
+    )
+    assert page.is_hidden("#results")
+    assert page.is_enabled("#generate") and page.is_disabled("#cancel")
+
+
+def test_a_parameter_error_is_shown_beside_its_control_as_text(page):
+    """Needs /v2 (jobs): the 400 names `size`; the value comes back as text, not markup."""
+    enter_key(page)
+    fill(page, prompt="a fox", size="custom")
+    fill(page, **{"size-custom": "<b>100</b>x100"})
+    page.click("#generate")
+    error = page.locator("#size-error")
+    error.wait_for(state="visible")
+    assert "size" in error.text_content() and "<b>100</b>" in error.text_content()
+    assert page.locator("#size-error b").count() == 0
+    assert page.get_attribute("#size-custom", "aria-invalid") == "true"
+    assert page.evaluate("document.activeElement.id") == "size-custom"
+    assert page.is_hidden("#form-error")
+
+
+def test_insufficient_credits_are_explained(page):
+    """Needs /v2 (jobs): Segmind's 406."""
+    enter_key(page, POOR_KEY)
+    page.wait_for_function("() => document.getElementById('credits-value').textContent === '0'")
+    fill(page, prompt="a fox")
+    page.click("#generate")
+    error = page.locator("#form-error")
+    error.wait_for(state="visible")
+    assert "Insufficient credits" in error.text_content()
+
+
+# -- edits ---------------------------------------------------------------------------
+
+
+def input_picture(path: Path) -> Path:
+    picture = Image.new("RGB", (320, 240), (40, 90, 160))
+    picture.save(path)
+    return path
+
+
+def paint(page: Any, tool: str, start: tuple[float, float], end: tuple[float, float]) -> None:
+    """Drags across the mask with `tool`, from and to fractions of its width and height."""
+    page.check(f'input[name="tool"][value="{tool}"]')
+    mask = page.locator("#edit-mask")
+    mask.scroll_into_view_if_needed()
+    box = mask.bounding_box()
+    at = [(box["x"] + box["width"] * x, box["y"] + box["height"] * y) for x, y in (start, end)]
+    page.mouse.move(*at[0])
+    page.mouse.down()
+    page.mouse.move(*at[1], steps=12)
+    page.mouse.up()
+
+
+def painted_mask(page: Any, tmp_path: Path) -> Image.Image:
+    """Loads a picture into the Edit tab, brushes a band across it and erases its middle."""
+    page.click("#tab-edit")
+    page.set_input_files("#edit-files", str(input_picture(tmp_path / "input.png")))
+    page.wait_for_function("() => document.getElementById('edit-base').width === 320")
+    page.fill("#brush-size", "30")
+    paint(page, "brush", (0.1, 0.5), (0.9, 0.5))
+    paint(page, "eraser", (0.5, 0.3), (0.5, 0.7))
+    return decode_data_url(page.get_attribute("#mask-download", "href"))
+
+
+def test_a_mask_painted_with_brush_and_eraser_is_transparent_where_painted(page, tmp_path):
+    """The downloadable mask follows OpenAI's rule: the input's size, transparent where the
+    picture may change (brushed), opaque elsewhere (never brushed, or erased)."""
+    mask = painted_mask(page, tmp_path)
+    assert (mask.format, mask.mode, mask.size) == ("PNG", "RGBA", (320, 240))
+    alpha = mask.getchannel("A")
+    assert alpha.getpixel((64, 120)) == 0  # brushed
+    assert alpha.getpixel((256, 120)) == 0
+    assert alpha.getpixel((160, 120)) == 255  # brushed, then erased
+    assert alpha.getpixel((64, 30)) == 255  # never touched
+    assert page.is_visible("#edit-unavailable") and page.is_disabled("#edit-submit")
+    page.click("#mask-clear")
+    assert page.is_hidden("#mask-download")
+
+
+@pytest.mark.slow
+def test_an_edit_with_a_painted_mask(page, tmp_path):
+    """Needs /v2 (jobs) and edits: the page posts Segmind's edit form to /v2/{model}-edit
+    with the picture and the painted mask, and shows an image of the input's size."""
+    enter_key(page)
+    page.wait_for_function("() => document.querySelectorAll('#model option').length > 0")
+    assert page.is_enabled("#edit-submit"), "GET /v1/models lists no model that can edit"
+    mask = painted_mask(page, tmp_path)
+    page.fill("#edit-prompt", 'Add the words "Hello there"')
+    with page.expect_request(lambda request: request.method == "POST") as posted:
+        page.click("#edit-submit")
+    body = posted.value.post_data_json
+    assert re.search(r"/v2/[^/]+-edit$", posted.value.url)
+    assert len(body["image_urls"]) == 1
+    sent = Image.open(io.BytesIO(base64.b64decode(body["mask"])))
+    assert sent.tobytes() == mask.tobytes()
+    final = final_image(page)
+    assert decode_data_url(final.get_attribute("src")).size == (320, 240)
