@@ -113,3 +113,33 @@ def test_private_and_odd_targets_are_refused_at_submit(tmp_path, target):
 def _account_of(server) -> str:
     store = server.config.app.state.pixmill.accounts
     return store.keys.authenticate(API_KEY).account_id
+
+
+def test_the_secret_is_shown_and_rotated_through_the_admin_api_and_the_cli(tmp_path):
+    from typer.testing import CliRunner
+
+    from pixmill.cli import app
+
+    token = "admin-token-for-webhooks"
+    settings = make_settings(data_dir=tmp_path, admin_token=token)
+    with running_server(settings, {"design": FakeEngine()}) as (url, server):
+        account = _account_of(server)
+        admin = httpx.Client(base_url=url, headers={"authorization": f"Bearer {token}"})
+        path = f"/admin/accounts/{account}/webhook-secret"
+        first = admin.get(path).json()["webhook_secret"]
+        assert first.startswith("whsec_") and admin.get(path).json()["webhook_secret"] == first
+        rotated = admin.post(path).json()["webhook_secret"]
+        assert rotated != first and admin.get(path).json()["webhook_secret"] == rotated
+        assert admin.get("/admin/accounts/acct_nope/webhook-secret").status_code == 404
+        assert httpx.get(url + path).status_code == 401
+        admin.close()
+    env = {
+        "PIXMILL_DATA_DIR": str(tmp_path),
+        "PIXMILL_DATABASE_URL": settings.accounts_database_url(),
+    }
+    shown = CliRunner().invoke(app, ["webhooks", "secret", account], env=env)
+    assert shown.exit_code == 0 and shown.output.strip() == rotated
+    again = CliRunner().invoke(app, ["webhooks", "secret", account, "--rotate"], env=env)
+    assert again.exit_code == 0 and again.output.strip() not in (rotated, "")
+    missing = CliRunner().invoke(app, ["webhooks", "secret", "acct_nope"], env=env)
+    assert missing.exit_code == 2

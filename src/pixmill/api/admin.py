@@ -170,6 +170,16 @@ def _account(store: AccountStore, account_id: str) -> dict[str, Any]:
     raise NotFound(f"No account '{account_id}'.", param="account_id")
 
 
+def _webhook_secret(store: AccountStore, account_id: str, *, rotate: bool) -> dict[str, Any]:
+    from pixmill.jobs.webhooks import WebhookSecrets
+
+    if not store.keys.accounts(account_id):
+        raise NotFound(f"No account '{account_id}'.", param="account_id")
+    secrets = WebhookSecrets(store.db)
+    secret = secrets.rotate(account_id) if rotate else secrets.get(account_id)
+    return {"account_id": account_id, "webhook_secret": secret}
+
+
 # Accounts.
 
 
@@ -215,6 +225,22 @@ async def grant_credits(request: Request, account_id: str) -> dict[str, Any]:
 
 
 # Keys.
+
+
+@router.get(
+    "/accounts/{account_id}/webhook-secret",
+    summary="The account's webhook signing secret (Standard Webhooks, whsec_...)",
+)
+async def get_webhook_secret(request: Request, account_id: str) -> dict[str, Any]:
+    return await _run(request, lambda store: _webhook_secret(store, account_id, rotate=False))
+
+
+@router.post(
+    "/accounts/{account_id}/webhook-secret",
+    summary="Rotate the account's webhook signing secret; the old one stops signing at once",
+)
+async def rotate_webhook_secret(request: Request, account_id: str) -> dict[str, Any]:
+    return await _run(request, lambda store: _webhook_secret(store, account_id, rotate=True))
 
 
 @router.post(

@@ -24,6 +24,8 @@ credits_app = typer.Typer(help="Credits of an account.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(credits_app, name="credits")
+webhooks_app = typer.Typer(help="Webhook signing secrets.", no_args_is_help=True)
+app.add_typer(webhooks_app, name="webhooks")
 
 # Accounts: the database, keys, credits and usage. Each command migrates the database first.
 
@@ -222,6 +224,27 @@ def credits_grant(
         f"Granted {format_credits(micro)} credits to {account_id}: "
         f"balance {format_credits(balance)}."
     )
+
+
+@webhooks_app.command("secret")
+def webhooks_secret(
+    target: Annotated[str, typer.Argument(help="An account id, or a key id for its account.")],
+    rotate: Annotated[bool, typer.Option(help="Make a new secret; the old one stops.")] = False,
+) -> None:
+    """Show (or rotate) the secret that signs an account's webhooks."""
+    from pixmill.errors import NotFound
+    from pixmill.jobs.webhooks import WebhookSecrets
+
+    with _accounts() as store:
+        try:
+            account_id = store.keys.get(target).account_id
+        except NotFound:
+            account_id = target
+        if not store.keys.accounts(account_id):
+            raise _fail(f"No account or API key '{target}'.")
+        secrets = WebhookSecrets(store.db)
+        secret = secrets.rotate(account_id) if rotate else secrets.get(account_id)
+    typer.echo(secret)
 
 
 @app.command()
