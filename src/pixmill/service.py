@@ -26,7 +26,7 @@ from pixmill.imaging.background import BackgroundRemover
 from pixmill.imaging.encode import MEDIA_TYPES, encode
 from pixmill.moderation import ImageModerator, PromptModerator
 from pixmill.moderation.verdicts import ImageVerdict
-from pixmill.request import ImageRequest, RenderSpec, resolve
+from pixmill.request import ImageRequest, RenderSpec, check_size_step, resolve
 from pixmill.settings import Settings
 from pixmill.usage import Usage, usage_for
 
@@ -112,7 +112,7 @@ class ImageService:
             ),
         )
         return cls(
-            ModelCatalog(settings.model_table(), engines),
+            ModelCatalog(settings.model_table(), engines, settings.alias_table()),
             moderation,
             BackgroundRemover(),
             max_concurrent_renders=settings.max_concurrent_renders,
@@ -140,7 +140,9 @@ class ImageService:
         else:
             await anyio.to_thread.run_sync(self.check_prompt, request)
         # 3. Resolve every "auto" into what will be made.
-        spec = resolve(request, default_quality=entry.engine.capabilities.default_quality)
+        spec = resolve(
+            request, default_quality=entry.engine.capabilities.default_quality, model=entry.name
+        )
         # 4. Refuse what this engine cannot make, before any work.
         check_supported(spec, entry, seed_given=request.seed is not None)
         # 5. Hold the most this request can cost.
@@ -262,7 +264,9 @@ def check_supported(spec: RenderSpec, entry: ModelEntry, *, seed_given: bool = F
         )
     check_spec = getattr(entry.engine, "check_spec", None)
     if check_spec is not None:
-        check_spec(spec)
+        check_spec(spec)  # the engine's own rules first: they name what it makes
+    if not capabilities.any_size:
+        check_size_step(spec.width, spec.height, entry.name)
 
 
 def render(

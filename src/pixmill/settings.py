@@ -10,6 +10,18 @@ from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL_ALIAS = "gpt-image-1"
+DEFAULT_ALIASES: dict[str, str] = {
+    name: DEFAULT_MODEL_ALIAS
+    for name in (
+        "gpt-image-1.5",
+        "gpt-image-2",
+        "gpt-image-1-mini",
+        "chatgpt-image-latest",
+        "dall-e-3",
+        "dall-e-2",
+    )
+}
+"""OpenAI's other image model names (and Segmind's slugs of them): the default engine."""
 
 
 class ModelConfig(BaseModel):
@@ -35,6 +47,10 @@ class Settings(BaseSettings):
     engine_options: dict[str, Any] = Field(default_factory=dict)
     models: dict[str, ModelConfig] = Field(default_factory=dict)
     """More named models, e.g. {"sd-turbo": {"engine": "diffusion", "options": {...}}}."""
+    model_aliases: dict[str, str | None] = Field(default_factory=dict)
+    """More names for configured models, merged over DEFAULT_ALIASES, e.g.
+    {"gpt-image-2": "openai-gpt-image"}; null removes a default alias. A name in `models`
+    wins over an alias of the same name."""
 
     database_url: str | None = None
     """SQLAlchemy URL of the accounts database; default: SQLite file `pixmill.db` in data_dir.
@@ -81,3 +97,13 @@ class Settings(BaseSettings):
         table = {DEFAULT_MODEL_ALIAS: default, self.engine: default}
         table.update(self.models)
         return table
+
+    def alias_table(self) -> dict[str, str]:
+        """Alias -> configured model name, without the names that are models themselves."""
+        models = self.model_table()
+        merged = {**DEFAULT_ALIASES, **self.model_aliases}
+        return {
+            alias: target
+            for alias, target in merged.items()
+            if target is not None and alias not in models
+        }

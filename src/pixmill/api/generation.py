@@ -34,7 +34,7 @@ from pixmill.api.disconnect import cancel_on_disconnect
 from pixmill.api.errors import Dialect
 from pixmill.api.metrics import Metrics
 from pixmill.api.ratelimit import rate_limit_headers, rate_limited
-from pixmill.errors import ApiError, ModerationBlocked, NotFound
+from pixmill.errors import ApiError, InvalidRequest, ModerationBlocked, NotFound
 from pixmill.request import ImageRequest, parse_request
 from pixmill.service import ImageResult, ImageService, new_request_id
 from pixmill.settings import Settings
@@ -128,6 +128,12 @@ class GenerationCall:
             if path_model is not None:
                 if path_model not in self.state.service.catalog:
                     raise NotFound(f"Model '{path_model}' not found on this server.", param="model")
+                if not isinstance(body.get("model"), str | None):
+                    raise InvalidRequest(
+                        "Invalid value for 'model': the path names the model; leave 'model' "
+                        "out of the body, or give it as a string.",
+                        param="model",
+                    )
                 body["model"] = path_model
             self.request = parse_request(body, wire_model)
             await self.rate_limit(self.request.n)

@@ -21,7 +21,6 @@ from pixmill.request import ConcreteQuality, RenderSpec
 from pixmill.usage import Usage
 
 
-
 @dataclass(frozen=True)
 class PartialImage:
     """A real intermediate state of one image: a layer composed so far, a decoded latent."""
@@ -60,6 +59,9 @@ class EngineCapabilities:
     """Waits on the network, not on a CPU or GPU: bounded apart from the render slots."""
     moderates_output: bool = False
     """Its provider moderates its own output, so pixmill's image moderation is skipped."""
+    any_size: bool = True
+    """Makes any whole-pixel size from 256 to 3840 a side, exactly (as the contract asks);
+    otherwise requests are held to sides that are multiples of 16."""
 
 
 @dataclass(frozen=True)
