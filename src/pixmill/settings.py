@@ -74,6 +74,17 @@ class Settings(BaseSettings):
     image_moderation_threshold_low: float = Field(default=0.8, ge=0, le=1)
     """Output images scoring at or above the level's threshold are withheld."""
 
+    content_credentials: bool = True
+    """Sign every png, jpeg and webp with a C2PA manifest (Content Credentials)."""
+    c2pa_certificate: Path | None = None
+    """PEM file: the signing certificate, then its intermediates (not the root). Without it
+    (and the key), pixmill makes a local certificate authority in data_dir/c2pa. Replicas
+    share one certificate and key from here."""
+    c2pa_private_key: Path | None = None
+    """PEM file: the signing certificate's private key (EC P-256/384/521, RSA or Ed25519)."""
+    c2pa_trust_anchors: Path | None = None
+    """PEM file of more root certificates `pixmill verify` trusts, beside the local CA."""
+
     max_concurrent_renders: int = Field(default=2, ge=1)
     """Renders running at once; more requests wait their turn."""
     max_concurrent_upstream: int = Field(default=64, ge=1)
