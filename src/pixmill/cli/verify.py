@@ -95,7 +95,9 @@ def _summary(manifest: dict[str, Any]) -> list[str]:
                 lines.append(f"  digital source type: {action['digitalSourceType']}")
             agent = action.get("softwareAgent")
             if isinstance(agent, dict):
-                details = ", ".join(f"{k} {v}" for k, v in agent.items() if k != "name")
+                order = ["version", "engine", "model"]  # the reader's order varies
+                keys = [k for k in order if k in agent] + sorted(set(agent) - {"name", *order})
+                details = ", ".join(f"{k} {agent[k]}" for k in keys)
                 lines.append(f"  software agent: {agent.get('name')} ({details})")
             elif agent:
                 lines.append(f"  software agent: {agent}")
