@@ -53,3 +53,17 @@ def validator(name: str) -> Draft202012Validator:
 def check(name: str, body: Any) -> None:
     """Raise jsonschema's ValidationError where `body` breaks the named schema."""
     validator(name).validate(body)
+
+
+def nullable_fields(name: str = "CreateImageRequest") -> list[str]:
+    """The properties the spec lets be null: `nullable: true`, or a `{"type": "null"}` choice
+    (directly or through a $ref)."""
+    schemas = _document()["components"]["schemas"]
+
+    def nullable(prop: dict[str, Any]) -> bool:
+        if "$ref" in prop:
+            return nullable(schemas[prop["$ref"].rsplit("/", 1)[-1]])
+        choices = prop.get("anyOf", [])
+        return prop.get("nullable") is True or any(c.get("type") == "null" for c in choices)
+
+    return sorted(key for key, prop in schemas[name]["properties"].items() if nullable(prop))

@@ -2,12 +2,14 @@ import pytest
 
 from pixmill.errors import InvalidRequest
 from pixmill.request import (
+    NULLABLE_FIELDS,
     auto_background,
     auto_size,
     check_size_step,
     parse_request,
     resolve,
 )
+from tests.openai_schema import nullable_fields
 
 
 def test_defaults_resolve_to_concrete_values():
@@ -129,19 +131,12 @@ def test_custom_sizes_at_the_bounds_are_accepted():
     assert resolve(parse_request({"prompt": "x", "size": "256x3840"})).size == "256x3840"
 
 
-NULLABLE = [
-    "model",
-    "n",
-    "size",
-    "quality",
-    "background",
-    "moderation",
-    "output_format",
-    "output_compression",
-    "stream",
-    "partial_images",
-    "style",
-]
+NULLABLE = nullable_fields()
+
+
+def test_every_field_the_spec_lets_be_null_is_taken_as_not_given():
+    assert len(NULLABLE) >= 12
+    assert set(NULLABLE) <= NULLABLE_FIELDS
 
 
 @pytest.mark.parametrize("name", NULLABLE)

@@ -20,23 +20,10 @@ from pixmill.app import create_app
 from pixmill.settings import DEFAULT_ALIASES, ModelConfig
 from tests.conftest import make_settings, running_server
 from tests.fakes import FakeEngine
-from tests.openai_schema import check
+from tests.openai_schema import check, nullable_fields
 
 OPENAI = "/v1/images/generations"
-NULLABLE = [
-    "model",
-    "n",
-    "size",
-    "quality",
-    "background",
-    "moderation",
-    "output_format",
-    "output_compression",
-    "stream",
-    "partial_images",
-    "style",
-    "response_format",
-]
+NULLABLE = nullable_fields()
 
 
 def generated(response: httpx.Response) -> dict[str, object]:
