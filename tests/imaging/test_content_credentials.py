@@ -140,3 +140,18 @@ def test_svg_metadata_says_the_same():
     assert metadata is not None
     assert [n.get(IPTC) for n in metadata.iter() if n.get(IPTC)] == [TRAINED_ALGORITHMIC_MEDIA]
     assert ET.fromstring(svg_with_provenance(b'<svg xmlns="http://www.w3.org/2000/svg"/>'))
+
+
+def test_a_key_that_is_not_the_certificates_is_refused_at_start(tmp_path, authority):
+    ca_only = Settings(
+        _env_file=None,
+        data_dir=tmp_path,
+        c2pa_certificate=authority.ca_cert,  # the CA's certificate, with the signer's key
+        c2pa_private_key=authority.signer_key,
+    )
+    with pytest.raises(ValueError, match="does not belong"):
+        ContentCredentials.from_settings(ca_only)
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate")
+    with pytest.raises(ValueError, match="not PEM"):
+        ContentCredentials(junk.read_bytes(), authority.signer_key.read_bytes())

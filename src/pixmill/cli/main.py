@@ -226,5 +226,7 @@ def models() -> None:
         table.add_column(column)
     for name, config in settings.model_table().items():
         table.add_row(name, config.engine, str(config.options or ""))
+    for alias, target in settings.alias_table().items():
+        table.add_row(alias, f"alias of {target}", "")
     Console().print(table)
     Console().print("engines available: " + ", ".join(available_engines()))

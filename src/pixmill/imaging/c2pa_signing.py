@@ -91,8 +91,10 @@ class ContentCredentials:
         self._key = key_pem
         self._alg = signing_algorithm(key_pem)
         self._local = threading.local()
-        self.signer()  # refuse a bad certificate or key now, not on a client's request
         self._c2pa = c2pa
+        # Refuse a bad certificate or key now, not on a client's request.
+        check_pair(chain_pem, key_pem)
+        self.sign(_probe_png(), "image/png", SoftwareAgent(engine="probe", model="probe"))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ContentCredentials | None:
@@ -108,7 +110,12 @@ class ContentCredentials:
         if cert is None or key is None:
             authority = ensure_local_authority(settings.data_dir / LOCAL_DIR)
             cert, key = authority.signer_cert, authority.signer_key
-        return cls(cert.read_bytes(), key.read_bytes())
+        import c2pa
+
+        try:
+            return cls(cert.read_bytes(), key.read_bytes())
+        except c2pa.C2paError as exc:
+            raise ValueError(f"content credentials: {cert} and {key} cannot sign: {exc}") from exc
 
     def signer(self) -> c2pa.Signer:
         signer = getattr(self._local, "signer", None)
@@ -159,6 +166,44 @@ class ContentCredentials:
         finally:
             builder.close()
         return out.getvalue()
+
+
+def check_pair(chain_pem: bytes, key_pem: bytes) -> None:
+    """Raise ValueError unless the chain's first certificate is current and the key's."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        PublicFormat,
+        load_pem_private_key,
+    )
+
+    try:
+        cert = x509.load_pem_x509_certificates(chain_pem)[0]
+    except ValueError as exc:
+        raise ValueError(f"content credentials: the certificate is not PEM: {exc}") from exc
+    key = load_pem_private_key(key_pem, password=None)
+
+    def spki(public: Any) -> bytes:
+        return public.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+
+    if spki(cert.public_key()) != spki(key.public_key()):
+        raise ValueError(
+            "content credentials: the private key does not belong to the first certificate "
+            "of the chain (put the signing certificate first, then its intermediates)"
+        )
+    if not cert.not_valid_before_utc <= _now() <= cert.not_valid_after_utc:
+        raise ValueError(
+            f"content credentials: the signing certificate is valid from "
+            f"{cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d}"
+        )
+
+
+def _probe_png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(out, "PNG")
+    return out.getvalue()
 
 
 def has_manifest(data: bytes, media_type: str) -> bool:
