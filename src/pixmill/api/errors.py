@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, Route
 
 from pixmill.errors import ApiError, InvalidRequest, NotFound
 
@@ -157,7 +157,8 @@ def allowed_methods(request: Request) -> list[str]:
     """Every method some route serves at this request's path, catch-alls aside when a
     specific route has the path."""
     scope = {**request.scope, "method": "\0"}  # no route has it: a path match is PARTIAL
-    matched = [route for route in _routes(request.app.routes) if route.matches(scope)[0].value]
+    routes = _routes(request.app.routes)
+    matched = [route for route in routes if route.matches(scope)[0] is not Match.NONE]
     specific = [route for route in matched if route.name != CATCH_ALL]
     methods = {method for route in specific or matched for method in route.methods or ()}
     return sorted(methods)
