@@ -1,7 +1,15 @@
 import pytest
 
 from pixmill.errors import InvalidRequest
-from pixmill.request import auto_background, auto_size, parse_request, resolve
+from pixmill.request import (
+    NULLABLE_FIELDS,
+    auto_background,
+    auto_size,
+    check_size_step,
+    parse_request,
+    resolve,
+)
+from tests.openai_schema import nullable_fields
 
 
 def test_defaults_resolve_to_concrete_values():
@@ -85,8 +93,12 @@ def test_explicit_values_are_kept():
         ({"prompt": "x", "n": 11}, "n"),
         ({"prompt": "x", "n": "2"}, "n"),
         ({"prompt": "x", "n": True}, "n"),
-        ({"prompt": "x", "size": "1000x1000"}, "size"),
         ({"prompt": "x", "size": "4096x1024"}, "size"),
+        ({"prompt": "x", "size": "1080x1080 "}, "size"),
+        ({"prompt": "x", "size": "1080x1080\n"}, "size"),
+        ({"prompt": "x", "size": "１０８０x1080"}, "size"),
+        ({"prompt": "x", "size": "1080X1080"}, "size"),
+        ({"prompt": "x", "size": "+1080x1080"}, "size"),
         ({"prompt": "x", "size": "240x240"}, "size"),
         ({"prompt": "x", "size": "big"}, "size"),
         ({"prompt": "x", "quality": "ultra"}, "quality"),
@@ -99,6 +111,8 @@ def test_explicit_values_are_kept():
         ({"prompt": "x", "background": "transparent", "output_format": "jpeg"}, "background"),
         ({"prompt": "x", "stream": "yes"}, "stream"),
         ({"prompt": 5}, "prompt"),
+        ({"prompt": None}, "prompt"),
+        ({"prompt": "x", "style": "dramatic"}, "style"),
     ],
 )
 def test_bad_values_name_the_parameter(body, param):
@@ -115,3 +129,57 @@ def test_a_prompt_of_exactly_the_limit_is_fine():
 
 def test_custom_sizes_at_the_bounds_are_accepted():
     assert resolve(parse_request({"prompt": "x", "size": "256x3840"})).size == "256x3840"
+
+
+NULLABLE = nullable_fields()
+
+
+def test_every_field_the_spec_lets_be_null_is_taken_as_not_given():
+    assert len(NULLABLE) >= 12
+    assert set(NULLABLE) <= NULLABLE_FIELDS
+
+
+@pytest.mark.parametrize("name", NULLABLE)
+def test_null_means_not_given(name):
+    assert parse_request({"prompt": "x", name: None}) == parse_request({"prompt": "x"})
+
+
+def test_every_nullable_field_null_at_once():
+    request = parse_request({"prompt": "x", **dict.fromkeys(NULLABLE)})
+    spec = resolve(request)
+    assert (request.model, spec.n, spec.output_format, spec.style) == (
+        "gpt-image-1",
+        1,
+        "png",
+        None,
+    )
+
+
+@pytest.mark.parametrize(("asked", "concrete"), [("standard", "medium"), ("hd", "high")])
+def test_dalle_qualities_resolve_to_concrete_ones(asked, concrete):
+    spec = resolve(parse_request({"prompt": "x", "quality": asked}))
+    assert spec.quality == concrete
+
+
+@pytest.mark.parametrize("style", ["vivid", "natural"])
+def test_style_reaches_the_spec(style):
+    assert resolve(parse_request({"prompt": "x", "style": style})).style == style
+
+
+@pytest.mark.parametrize("size", ["1080x1080", "1080x1920", "1584x396", "257x3839"])
+def test_any_whole_pixel_size_in_the_limits_is_parsed_exactly(size):
+    assert resolve(parse_request({"prompt": "x", "size": size})).size == size
+
+
+def test_the_size_step_refusal_names_a_size_that_would_do():
+    with pytest.raises(InvalidRequest) as caught:
+        check_size_step(1080, 1920, "m")
+    assert caught.value.param == "size"
+    assert "'1088x1920'" in caught.value.message
+    check_size_step(1088, 1920, "m")
+
+
+def test_resolve_keeps_the_asked_name_in_the_request_and_the_resolved_one_in_the_spec():
+    request = parse_request({"prompt": "x", "model": "dall-e-3"})
+    spec = resolve(request, model="gpt-image-1")
+    assert (request.model, spec.model) == ("dall-e-3", "gpt-image-1")

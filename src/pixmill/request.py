@@ -12,13 +12,24 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    model_validator,
+)
 
 from pixmill.errors import InvalidRequest
 
-Quality = Literal["auto", "low", "medium", "high", "xhigh", "max"]
+Quality = Literal["auto", "low", "medium", "high", "xhigh", "max", "standard", "hd"]
 ConcreteQuality = Literal["low", "medium", "high", "xhigh", "max"]
 CONCRETE_QUALITIES: tuple[ConcreteQuality, ...] = get_args(ConcreteQuality)
+DALLE_QUALITIES: dict[str, ConcreteQuality] = {"standard": "medium", "hd": "high"}
+"""DALL·E's quality names, as the concrete qualities they resolve to."""
+Style = Literal["vivid", "natural"]
 Background = Literal["auto", "opaque", "transparent"]
 Moderation = Literal["auto", "low"]
 OutputFormat = Literal["png", "jpeg", "webp", "svg"]
@@ -34,7 +45,25 @@ SEED_LIMIT = 2**32
 STANDARD_SIZES = ("1024x1024", "1536x1024", "1024x1536")
 ALPHA_FORMATS = frozenset({"png", "webp", "svg"})
 
-_SIZE_RE = re.compile(r"^(\d{1,5})x(\d{1,5})$")
+_SIZE_RE = re.compile(r"([0-9]{1,5})x([0-9]{1,5})", re.ASCII)
+
+NULLABLE_FIELDS = frozenset(
+    {
+        "model",
+        "n",
+        "size",
+        "quality",
+        "background",
+        "moderation",
+        "output_format",
+        "output_compression",
+        "stream",
+        "partial_images",
+        "style",
+        "response_format",
+    }
+)
+"""Fields OpenAI's spec marks nullable: `null` there means "not given", on both dialects."""
 
 
 class ImageRequest(BaseModel):
@@ -57,6 +86,15 @@ class ImageRequest(BaseModel):
     stream: StrictBool = False
     partial_images: StrictInt = Field(default=0, ge=0, le=MAX_PARTIAL_IMAGES)
     """Partial images per image to send while it renders (streams and job events)."""
+    style: Style | None = None
+    """DALL·E 3's vivid or natural look; engines with a palette follow it, others ignore it."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_not_given(cls, body: Any) -> Any:
+        if isinstance(body, dict):
+            return {k: v for k, v in body.items() if not (v is None and k in NULLABLE_FIELDS)}
+        return body
 
     @property
     def end_user(self) -> str | None:
@@ -140,26 +178,45 @@ def invalid_request_from(exc: ValidationError, body: dict[str, Any]) -> InvalidR
 
 
 def parse_size(size: str) -> tuple[int, int] | None:
-    """Return (width, height) for 'WxH', None for 'auto'; raise for anything else."""
+    """Return (width, height) for 'WxH', None for 'auto'; raise for anything else.
+
+    Any whole number of pixels from MIN_EDGE to MAX_EDGE a side: whether a model also
+    needs multiples of EDGE_STEP is its engine's business (`check_size_step`).
+    """
     if size == "auto":
         return None
-    match = _SIZE_RE.match(size)
+    match = _SIZE_RE.fullmatch(size)
     if not match:
         raise InvalidRequest(
             f"Invalid value for 'size': {size!r}. Use 'auto', one of "
-            f"{', '.join(STANDARD_SIZES)}, or 'WxH' with both sides multiples of {EDGE_STEP} "
-            f"from {MIN_EDGE} to {MAX_EDGE}.",
+            f"{', '.join(STANDARD_SIZES)}, or 'WxH' in pixels (digits only, such as "
+            f"1080x1920), each side from {MIN_EDGE} to {MAX_EDGE}.",
             param="size",
         )
     width, height = int(match[1]), int(match[2])
-    for side in (width, height):
-        if not MIN_EDGE <= side <= MAX_EDGE or side % EDGE_STEP:
-            raise InvalidRequest(
-                f"Invalid value for 'size': {size!r}. Each side must be a multiple of "
-                f"{EDGE_STEP} from {MIN_EDGE} to {MAX_EDGE}.",
-                param="size",
-            )
+    if not (MIN_EDGE <= width <= MAX_EDGE and MIN_EDGE <= height <= MAX_EDGE):
+        raise InvalidRequest(
+            f"Invalid value for 'size': {size!r}. Each side must be from {MIN_EDGE} to "
+            f"{MAX_EDGE} pixels.",
+            param="size",
+        )
     return width, height
+
+
+def check_size_step(width: int, height: int, model: str) -> None:
+    """Refuse sides that are not multiples of EDGE_STEP, naming the nearest size that is."""
+    if width % EDGE_STEP == 0 and height % EDGE_STEP == 0:
+        return
+
+    def nearest(side: int) -> int:
+        return min(MAX_EDGE, max(MIN_EDGE, round(side / EDGE_STEP) * EDGE_STEP))
+
+    raise InvalidRequest(
+        f"Invalid value for 'size': '{width}x{height}'. Model '{model}' needs both sides "
+        f"multiples of {EDGE_STEP} (from {MIN_EDGE} to {MAX_EDGE}), such as "
+        f"'{nearest(width)}x{nearest(height)}'.",
+        param="size",
+    )
 
 
 # "auto" resolution. Word lists are matched on whole words of the lower-cased prompt.
@@ -218,6 +275,8 @@ class RenderSpec:
     user: str | None = None
     partial_images: int = 0
     """How many partial images per image the engine should send through its progress callback."""
+    style: Style | None = None
+    """vivid (saturated) or natural (muted) where the engine has a palette; None: its own."""
     options: dict[str, Any] = field(default_factory=dict)
     inputs: tuple[InputImage, ...] = ()
     """Images to edit (an edit when not empty); the first is the main one."""
@@ -256,8 +315,17 @@ def standard_size_like(width: int, height: int) -> tuple[int, int]:
     return 1024, 1024
 
 
-def resolve(request: ImageRequest, *, default_quality: ConcreteQuality = "medium") -> RenderSpec:
-    """Replace every "auto" in a validated request with what will be used."""
+def resolve(
+    request: ImageRequest,
+    *,
+    default_quality: ConcreteQuality = "medium",
+    model: str | None = None,
+) -> RenderSpec:
+    """Replace every "auto" in a validated request with what will be used.
+
+    `model` is the configured model the request's name resolved to (an alias's target);
+    the request keeps the name the client asked for.
+    """
     edit = request if isinstance(request, EditRequest) else None
     size = parse_size(request.size) or (edit_auto_size(edit) if edit else auto_size(request.prompt))
     background = request.background
@@ -265,11 +333,11 @@ def resolve(request: ImageRequest, *, default_quality: ConcreteQuality = "medium
         background = (
             auto_background(request.prompt) if request.output_format in ALPHA_FORMATS else "opaque"
         )
-    quality = default_quality if request.quality == "auto" else request.quality
+    quality = concrete_quality(request.quality, default_quality)
     seed = request.seed if request.seed is not None else secrets.randbelow(SEED_LIMIT)
     return RenderSpec(
         prompt=request.prompt,
-        model=request.model,
+        model=model or request.model,
         n=request.n,
         width=size[0],
         height=size[1],
@@ -284,4 +352,12 @@ def resolve(request: ImageRequest, *, default_quality: ConcreteQuality = "medium
         inputs=edit.inputs if edit else (),
         mask=edit.mask if edit else None,
         input_fidelity=edit.input_fidelity if edit else "low",
+        style=request.style,
     )
+
+
+def concrete_quality(quality: Quality, default: ConcreteQuality) -> ConcreteQuality:
+    """What a requested quality means: "auto" the engine's default, DALL·E's names mapped."""
+    if quality == "auto":
+        return default
+    return DALLE_QUALITIES.get(quality) or quality  # type: ignore[return-value]

@@ -27,10 +27,12 @@ from pixmill.engines import (
 from pixmill.engines.reports import delivered_usage, reported_spec, upstream_cost
 from pixmill.errors import ApiError, EngineError, InvalidRequest, ModerationBlocked
 from pixmill.imaging.background import BackgroundRemover
+from pixmill.imaging.c2pa_signing import ContentCredentials, SoftwareAgent, has_manifest
 from pixmill.imaging.encode import MEDIA_TYPES, encode
+from pixmill.imaging.provenance import svg_with_provenance
 from pixmill.moderation import ImageModerator, PromptModerator
 from pixmill.moderation.verdicts import ImageVerdict
-from pixmill.request import ImageRequest, RenderSpec, resolve
+from pixmill.request import ImageRequest, RenderSpec, check_size_step, resolve
 from pixmill.settings import Settings
 from pixmill.usage import Usage, usage_for
 
@@ -95,8 +97,11 @@ class ImageService:
         *,
         max_concurrent_renders: int = 2,
         max_concurrent_upstream: int = 64,
+        credentials: ContentCredentials | None = None,
     ):
         self.catalog = catalog
+        self.credentials = credentials
+        """Signs every raster delivered; None when Content Credentials are off."""
         self.moderation = moderation
         self.background_remover = background_remover
         self._limiter = anyio.CapacityLimiter(max_concurrent_renders)
@@ -116,11 +121,12 @@ class ImageService:
             ),
         )
         return cls(
-            ModelCatalog(settings.model_table(), engines),
+            ModelCatalog(settings.model_table(), engines, settings.alias_table()),
             moderation,
             BackgroundRemover(),
             max_concurrent_renders=settings.max_concurrent_renders,
             max_concurrent_upstream=settings.max_concurrent_upstream,
+            credentials=ContentCredentials.from_settings(settings),
         )
 
     def prepare(self, request: ImageRequest) -> tuple[ModelEntry, RenderSpec]:
@@ -130,7 +136,9 @@ class ImageService:
         # 2. Moderate the prompt.
         self.check_prompt(request)
         # 3. Resolve every "auto" into what will be made.
-        spec = resolve(request, default_quality=entry.engine.capabilities.default_quality)
+        spec = resolve(
+            request, default_quality=entry.engine.capabilities.default_quality, model=entry.name
+        )
         # 4. Refuse what this engine cannot make, before any work.
         check_supported(spec, entry, seed_given=request.seed is not None)
         return entry, spec
@@ -206,7 +214,10 @@ class ImageService:
                 category=category,
             )
         return MadeImages(
-            images=[encode_one(picture, spec, index) for index, picture in kept],
+            images=[
+                encode_one(picture, spec, index, engine.name, self.credentials)
+                for index, picture in kept
+            ],
             withheld_category=next((v.category for v in verdicts if v.blocked), None),
             reports=reports,
         )
@@ -264,7 +275,9 @@ def check_supported(spec: RenderSpec, entry: ModelEntry, *, seed_given: bool = F
         )
     check_spec = getattr(entry.engine, "check_spec", None)
     if check_spec is not None:
-        check_spec(spec)
+        check_spec(spec)  # the engine's own rules first: they name what it makes
+    if not capabilities.any_size:
+        check_size_step(spec.width, spec.height, entry.name)
 
 
 def render(
@@ -307,17 +320,29 @@ def _within(
     return report
 
 
-def encode_one(picture: GeneratedImage, spec: RenderSpec, index: int) -> EncodedImage:
+def encode_one(
+    picture: GeneratedImage,
+    spec: RenderSpec,
+    index: int,
+    engine: str = "",
+    credentials: ContentCredentials | None = None,
+) -> EncodedImage:
     seed = picture.seed if picture.seed is not None else spec.image_seed(index)
     if spec.output_format == "svg":
         if picture.svg is None:
             raise EngineError("The engine returned no SVG document.")
-        return EncodedImage(picture.svg, MEDIA_TYPES["svg"], seed)
+        return EncodedImage(svg_with_provenance(picture.svg), MEDIA_TYPES["svg"], seed)
     media_type = MEDIA_TYPES[spec.output_format]
+    agent = SoftwareAgent(engine=engine, model=spec.model)
+    original = signed_original(picture) if credentials is not None else None
     if picture.encoded is not None and picture.media_type == media_type:
         # Already what the client asked for (an upstream made it in this format and
-        # compression): deliver its bytes, saving a decode and an encode.
-        return EncodedImage(picture.encoded, media_type, seed)
+        # compression): deliver its bytes, saving a decode and an encode. The provider's
+        # Content Credentials stay as they are; pixmill signs a picture that has none.
+        data = picture.encoded
+        if credentials is not None and original is None:
+            data = credentials.sign(data, media_type, agent)
+        return EncodedImage(data, media_type, seed)
     image = picture.image
     if image.mode not in ("RGB", "RGBA"):
         image = image.convert("RGBA")
@@ -334,5 +359,17 @@ def encode_one(picture: GeneratedImage, spec: RenderSpec, index: int) -> Encoded
         spec.output_format,
         compression=spec.output_compression,
         provenance=provenance,
+        credentials=credentials,
+        agent=agent,
+        ingredient=original,
     )
-    return EncodedImage(data, MEDIA_TYPES[spec.output_format], seed)
+    return EncodedImage(data, media_type, seed)
+
+
+def signed_original(picture: GeneratedImage) -> tuple[bytes, str] | None:
+    """An upstream's picture as it came, when it carries its own Content Credentials."""
+    if picture.encoded is None or picture.media_type is None:
+        return None
+    if not has_manifest(picture.encoded, picture.media_type):
+        return None
+    return picture.encoded, picture.media_type

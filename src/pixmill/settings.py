@@ -16,6 +16,18 @@ DEFAULT_MODEL_ALIAS = "gpt-image-1"
 MIB = 1024 * 1024
 MAX_EDIT_IMAGE_BYTES = 50 * MIB
 """OpenAI's own limit on one input image."""
+DEFAULT_ALIASES: dict[str, str] = {
+    name: DEFAULT_MODEL_ALIAS
+    for name in (
+        "gpt-image-1.5",
+        "gpt-image-2",
+        "gpt-image-1-mini",
+        "chatgpt-image-latest",
+        "dall-e-3",
+        "dall-e-2",
+    )
+}
+"""OpenAI's other image model names (and Segmind's slugs of them): the default engine."""
 
 
 class ModelConfig(BaseModel):
@@ -41,6 +53,10 @@ class Settings(BaseSettings):
     engine_options: dict[str, Any] = Field(default_factory=dict)
     models: dict[str, ModelConfig] = Field(default_factory=dict)
     """More named models, e.g. {"sd-turbo": {"engine": "diffusion", "options": {...}}}."""
+    model_aliases: dict[str, str | None] = Field(default_factory=dict)
+    """More names for configured models, merged over DEFAULT_ALIASES, e.g.
+    {"gpt-image-2": "openai-gpt-image"}; null removes a default alias. A name in `models`
+    wins over an alias of the same name."""
 
     database_url: str | None = None
     """SQLAlchemy URL of the accounts database; default: SQLite file `pixmill.db` in data_dir.
@@ -65,6 +81,17 @@ class Settings(BaseSettings):
     image_moderation_threshold_auto: float = Field(default=0.4, ge=0, le=1)
     image_moderation_threshold_low: float = Field(default=0.8, ge=0, le=1)
     """Output images scoring at or above the level's threshold are withheld."""
+
+    content_credentials: bool = True
+    """Sign every png, jpeg and webp with a C2PA manifest (Content Credentials)."""
+    c2pa_certificate: Path | None = None
+    """PEM file: the signing certificate, then its intermediates (not the root). Without it
+    (and the key), pixmill makes a local certificate authority in data_dir/c2pa. Replicas
+    share one certificate and key from here."""
+    c2pa_private_key: Path | None = None
+    """PEM file: the signing certificate's private key (EC P-256/384/521, RSA or Ed25519)."""
+    c2pa_trust_anchors: Path | None = None
+    """PEM file of more root certificates `pixmill verify` trusts, beside the local CA."""
 
     max_concurrent_renders: int = Field(default=2, ge=1)
     """Renders running at once; more requests wait their turn."""
@@ -164,3 +191,13 @@ class Settings(BaseSettings):
         table = {DEFAULT_MODEL_ALIAS: default, self.engine: default}
         table.update(self.models)
         return table
+
+    def alias_table(self) -> dict[str, str]:
+        """Alias -> configured model name, without the names that are models themselves."""
+        models = self.model_table()
+        merged = {**DEFAULT_ALIASES, **self.model_aliases}
+        return {
+            alias: target
+            for alias, target in merged.items()
+            if target is not None and alias not in models
+        }

@@ -212,3 +212,30 @@ def test_bad_input_gets_one_line_and_exit_2(sqlite_pixmill, args, message):
         assert store.ledger.balance(account_id) == 1_000_000
     finally:
         store.db.dispose()
+
+
+def test_every_database_command_takes_data_dir_and_database_url(tmp_path, monkeypatch):
+    """The options, with no PIXMILL_* environment: each command opens the database named."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    data = tmp_path / "elsewhere"
+    data.mkdir()
+    by_dir = ["--data-dir", str(data)]
+    by_url = ["--database-url", f"sqlite:///{tmp_path / 'named.db'}"]
+    for where, database in ((by_dir, data / "pixmill.db"), (by_url, tmp_path / "named.db")):
+        made = runner.invoke(app, ["keys", "create", "--name", "x", "--credits", "3", *where])
+        assert made.exit_code == 0, made.output
+        key_id = next(word for word in made.stderr.split() if word.startswith("key_"))
+        assert database.exists()
+        for args in (
+            ["db", "upgrade"],
+            ["keys", "list"],
+            ["credits", "grant", key_id, "1"],
+            ["usage"],
+            ["keys", "revoke", key_id],
+        ):
+            result = runner.invoke(app, [*args, *where])
+            assert result.exit_code == 0, (args, result.output)
+        assert "revoked" in runner.invoke(app, ["keys", "list", *where]).stdout
+    assert not (tmp_path / "data").exists()  # the default data directory was never used
+    assert "--database-url" in runner.invoke(app, ["serve", "--help"]).stdout

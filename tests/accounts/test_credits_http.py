@@ -206,7 +206,7 @@ def test_bad_input_from_a_known_key_still_reports_the_balance(settings):
         _, key = funded_key(store, MICRO)
         with running_server(settings, {"design": FakeEngine()}) as (url, _):
             response = httpx.post(
-                url + OPENAI, json={**BODY, "size": "1000x1000"}, headers={"x-api-key": key}
+                url + OPENAI, json={**BODY, "size": "1000x100"}, headers={"x-api-key": key}
             )
         assert response.status_code == 400
         assert response.json()["error"]["param"] == "size"

@@ -11,7 +11,7 @@ BAD_BODIES = [
     ({"prompt": "x" * 32_001}, "prompt"),
     ({"prompt": "x", "n": 0}, "n"),
     ({"prompt": "x", "n": 11}, "n"),
-    ({"prompt": "x", "size": "999x999"}, "size"),
+    ({"prompt": "x", "size": "999x9999"}, "size"),
     ({"prompt": "x", "quality": "ultra"}, "quality"),
     ({"prompt": "x", "background": "green"}, "background"),
     ({"prompt": "x", "output_format": "gif"}, "output_format"),
@@ -95,15 +95,18 @@ def test_oversized_chunked_body_is_refused(fake_server, client_for):
 
 
 def test_openai_refuses_unknown_arguments(fake_server, client_for):
-    response = client_for(fake_server).post(OPENAI, json={"prompt": "x", "style": "vivid"})
+    response = client_for(fake_server).post(OPENAI, json={"prompt": "x", "hue": "teal"})
     assert response.status_code == 400
-    assert response.json()["error"]["param"] == "style"
+    assert response.json()["error"]["param"] == "hue"
 
 
 def test_openai_refuses_url_responses(fake_server, client_for):
     response = client_for(fake_server).post(OPENAI, json={"prompt": "x", "response_format": "url"})
     assert response.status_code == 400
-    assert response.json()["error"]["param"] == "response_format"
+    error = response.json()["error"]
+    assert error["param"] == "response_format"
+    assert "b64_json" in error["message"]
+    assert "links" in error["message"]
 
 
 @pytest.mark.parametrize(

@@ -55,7 +55,7 @@ def test_raw_response_headers(sdk):
 
 def test_bad_parameter_raises_bad_request(sdk):
     with pytest.raises(openai.BadRequestError) as caught:
-        sdk.images.generate(prompt="a kite", size="1000x1000")
+        sdk.images.generate(prompt="a kite", size="1000x100")
     assert caught.value.status_code == 400
     assert caught.value.param == "size"
     assert caught.value.code == "invalid_value"

@@ -34,7 +34,7 @@ from pixmill.api.disconnect import ClientDisconnected, cancel_on_disconnect
 from pixmill.api.errors import Dialect
 from pixmill.api.metrics import Metrics
 from pixmill.api.ratelimit import rate_limit_headers, rate_limited
-from pixmill.errors import ApiError, NotFound
+from pixmill.errors import ApiError, InvalidRequest, NotFound
 from pixmill.jobs.results import error_of, result_of
 from pixmill.jobs.scheduler import Scheduler, Submission
 from pixmill.jobs.store import COMPLETED, Job
@@ -122,6 +122,12 @@ class Call:
             if path_model is not None:
                 if path_model not in self.state.service.catalog:
                     raise NotFound(f"Model '{path_model}' not found on this server.", param="model")
+                if not isinstance(body.get("model"), str | None):
+                    raise InvalidRequest(
+                        "Invalid value for 'model': the path names the model; leave 'model' "
+                        "out of the body, or give it as a string.",
+                        param="model",
+                    )
                 body["model"] = path_model
             self.request = parse_request(body, wire_model)
             await self.rate_limit(self.request.n)

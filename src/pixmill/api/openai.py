@@ -13,7 +13,8 @@ import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
+from pydantic_core import PydanticCustomError
 
 from pixmill.api.errors import Dialect
 from pixmill.api.generation import Call, cancel_quietly, generate, result_body
@@ -28,7 +29,19 @@ class OpenAIImageRequest(ImageRequest):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    response_format: Literal["b64_json"] | None = None
+    response_format: Literal["b64_json", "url"] | None = None
+    """Only b64_json is served for now; null or absent means b64_json, on every model."""
+
+    @field_validator("response_format")
+    @classmethod
+    def _no_links_yet(cls, value: str | None) -> str | None:
+        if value == "url":
+            raise PydanticCustomError(
+                "url_unsupported",
+                "This server does not serve image links yet: leave 'response_format' out or "
+                "set it to 'b64_json', and read data[].b64_json",
+            )
+        return value
 
 
 router = APIRouter(tags=["openai"])

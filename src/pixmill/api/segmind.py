@@ -5,8 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ConfigDict, field_validator
+from starlette.exceptions import HTTPException
 
-from pixmill.api.errors import SEGMIND_CREDITS_PATH, Dialect
+from pixmill.api.errors import (
+    CATCH_ALL,
+    SEGMIND_CREDITS_PATH,
+    Dialect,
+    allowed_methods,
+    is_openai_resource,
+    unserved_openai_path,
+)
 from pixmill.api.generation import authenticate, generate, remaining_credits, result_body
 from pixmill.request import ImageRequest
 from pixmill.service import ImageResult
@@ -31,8 +39,20 @@ class SegmindImageRequest(ImageRequest):
 router = APIRouter(tags=["segmind"])
 
 
+@router.get(
+    SEGMIND_CREDITS_PATH,
+    summary="The account's credits (Segmind's form)",
+    tags=["segmind"],
+)
+async def get_user_credits(request: Request) -> JSONResponse:
+    key = await authenticate(request)
+    headers = await remaining_credits(request, key)
+    return JSONResponse({"credits": headers["x-remaining-credits"]}, headers=headers)
+
+
 @router.post(
     "/v1/{model}",
+    name=CATCH_ALL,
     summary="Create images (Segmind's form)",
     description="Answers OpenAI's JSON body, or the image itself when `Accept: image/*` and n=1.",
     openapi_extra={
@@ -43,6 +63,12 @@ router = APIRouter(tags=["segmind"])
     },
 )
 async def create_image(model: str, request: Request) -> Response:
+    if is_openai_resource(request.url.path):
+        raise unserved_openai_path(request)
+    served_with = allowed_methods(request)
+    if "POST" not in served_with:
+        # Another route serves this path (GET /v1/models, /v1/get-user-credits): not a model.
+        raise HTTPException(405, "Method Not Allowed", {"Allow": ", ".join(served_with)})
     raw = wants_raw_image(request.headers.get("accept", ""))
 
     def respond(result: ImageResult) -> Response:
@@ -52,17 +78,6 @@ async def create_image(model: str, request: Request) -> Response:
         return JSONResponse(result_body(result))
 
     return await generate(request, Dialect.SEGMIND, SegmindImageRequest, respond, path_model=model)
-
-
-@router.get(
-    SEGMIND_CREDITS_PATH,
-    summary="The account's credits (Segmind's form)",
-    tags=["segmind"],
-)
-async def get_user_credits(request: Request) -> JSONResponse:
-    key = await authenticate(request)
-    headers = await remaining_credits(request, key)
-    return JSONResponse({"credits": headers["x-remaining-credits"]}, headers=headers)
 
 
 def wants_raw_image(accept: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -12,8 +13,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from pixmill.cli.main import app, console
-from pixmill.settings import Settings
+from pixmill.cli.main import DatabaseUrl, DataDir, app, cli_settings, console
 
 if TYPE_CHECKING:
     from pixmill.accounts.store import AccountStore
@@ -39,14 +39,15 @@ def _fail(message: str) -> typer.Exit:
 
 
 @contextmanager
-def _accounts() -> Iterator[AccountStore]:
-    """The accounts store of the environment's settings, migrated; ApiErrors become exit 2."""
+def _accounts(data_dir: Path | None, database_url: str | None) -> Iterator[AccountStore]:
+    """The accounts store of the settings (the environment's, under the command line's
+    --data-dir and --database-url), migrated; ApiErrors become exit 2."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from pixmill.accounts.store import AccountStore
     from pixmill.errors import ApiError
 
-    settings = Settings()
+    settings = cli_settings(data_dir=data_dir, database_url=database_url)
     try:
         store = AccountStore.open(settings)
     except SQLAlchemyError as exc:  # a malformed URL, a missing driver
@@ -101,11 +102,14 @@ def _when(moment: datetime | None) -> str:
 
 
 @db_app.command("upgrade")
-def db_upgrade() -> None:
+def db_upgrade(
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
     """Migrate the accounts database to the newest schema and print its revision."""
     from sqlalchemy.engine import make_url
 
-    with _accounts() as store:
+    with _accounts(data_dir, database_url) as store:
         url = make_url(store.db.url).render_as_string(hide_password=True)
         typer.echo(f"{url}: at revision {store.db.revision()}")
 
@@ -131,12 +135,14 @@ def keys_create(
     images_per_minute: Annotated[
         int | None, typer.Option(min=0, max=2**31 - 1, help="This key's limit; 0 is unlimited.")
     ] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Create a key and print its secret, alone on stdout: it is shown only this once.
 
     Without --account, a new account named NAME holds the credits.
     """
-    with _accounts() as store:
+    with _accounts(data_dir, database_url) as store:
         micro = _credits(credits, "credits") if credits is not None else 0
         expires_at = _expiry(expires, expires_in_days)
         new = store.keys.create_key(
@@ -164,11 +170,13 @@ def keys_create(
 @keys_app.command("list")
 def keys_list(
     account: Annotated[str | None, typer.Option(help="Only this account's keys.")] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """List keys: state (active, revoked, expired), expiry and the account's balance."""
     from pixmill.usage import format_credits
 
-    with _accounts() as store:
+    with _accounts(data_dir, database_url) as store:
         keys = store.keys.list(account)
         balances = {row[0]: row[2] for row in store.keys.accounts()}
     table = Table(title="API keys", box=box.SIMPLE_HEAD)
@@ -191,9 +199,13 @@ def keys_list(
 
 
 @keys_app.command("revoke")
-def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (key_...).")]) -> None:
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (key_...).")],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
     """Revoke a key: it is refused from now on, and stays listed as revoked."""
-    with _accounts() as store:
+    with _accounts(data_dir, database_url) as store:
         key = store.keys.revoke(key_id)
     typer.echo(f"Revoked {key.id} '{key.name}' at {_when(key.revoked_at)} UTC.")
 
@@ -203,12 +215,14 @@ def credits_grant(
     target: Annotated[str, typer.Argument(help="An account id, or a key id for its account.")],
     amount: Annotated[str, typer.Argument(help="Credits, a decimal number, e.g. 10 or 2.5.")],
     note: Annotated[str | None, typer.Option(help="Kept in the ledger.")] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Add credits to an account (or to the account of a key)."""
     from pixmill.errors import NotFound
     from pixmill.usage import format_credits
 
-    with _accounts() as store:
+    with _accounts(data_dir, database_url) as store:
         micro = _credits(amount, "amount", positive=True)
         if note is not None and len(note) > 500:
             raise _fail("--note must be at most 500 characters.")
@@ -251,11 +265,13 @@ def webhooks_secret(
 def usage(
     days: Annotated[int, typer.Option(min=1, help="How many days back, today included.")] = 30,
     key: Annotated[str | None, typer.Option(help="Only this key (its id).")] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Report usage per key and per UTC day: requests, successes, images, credits."""
     from pixmill.usage import format_credits
 
-    with _accounts() as store:
+    with _accounts(data_dir, database_url) as store:
         if key is not None:
             store.keys.get(key)
         rows = store.usage.daily(days=days, key_id=key)

@@ -25,9 +25,19 @@ Size = Annotated[str, typer.Option(help="auto, 1024x1024, 1536x1024, 1024x1536 o
 Quality = Annotated[str, typer.Option(help="auto, low, medium, high, xhigh or max.")]
 Background = Annotated[str, typer.Option(help="auto, opaque or transparent.")]
 Format = Annotated[str, typer.Option("--format", help="png, jpeg, webp or svg.")]
+DataDir = Annotated[
+    Path | None, typer.Option(help="Where pixmill keeps its data [env: PIXMILL_DATA_DIR].")
+]
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        help="The accounts database, e.g. postgresql://... [env: PIXMILL_DATABASE_URL; "
+        "default: SQLite pixmill.db in the data directory]."
+    ),
+]
 
 
-def _settings(**overrides: Any) -> Settings:
+def cli_settings(**overrides: Any) -> Settings:
     """Settings from the environment, with the options given on the command line on top."""
     return Settings(**{name: value for name, value in overrides.items() if value is not None})
 
@@ -49,19 +59,21 @@ def serve(
     model: Annotated[
         str | None, typer.Option(help="The engine's model: a local path or repo id.")
     ] = None,
-    data_dir: Annotated[Path | None, typer.Option(help="Where pixmill keeps its data.")] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Start the HTTP server."""
     import uvicorn
 
     from pixmill.app import create_app
 
-    settings = _settings(
+    settings = cli_settings(
         host=host,
         port=port,
         engine=engine,
         engine_options=_engine_options(model),
         data_dir=data_dir,
+        database_url=database_url,
     )
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
@@ -86,15 +98,17 @@ def worker(
     worker_id: Annotated[
         str | None, typer.Option(help="This worker's id; unique per process.")
     ] = None,
-    data_dir: Annotated[Path | None, typer.Option(help="Where pixmill keeps its data.")] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Run jobs without HTTP, beside API processes sharing the same PostgreSQL."""
     from pixmill.jobs.assembly import run_worker
 
-    settings = _settings(
+    settings = cli_settings(
         worker_models=[m.strip() for m in models.split(",") if m.strip()] if models else None,
         worker_id=worker_id,
         data_dir=data_dir,
+        database_url=database_url,
         worker=True,
     )
     logging.basicConfig(
@@ -244,5 +258,7 @@ def models() -> None:
         table.add_column(column)
     for name, config in settings.model_table().items():
         table.add_row(name, config.engine, str(config.options or ""))
+    for alias, target in settings.alias_table().items():
+        table.add_row(alias, f"alias of {target}", "")
     Console().print(table)
     Console().print("engines available: " + ", ".join(available_engines()))

@@ -59,6 +59,9 @@ class EngineCapabilities:
     """Waits on the network, not on a CPU or GPU: bounded apart from the render slots."""
     moderates_output: bool = False
     """Its provider moderates its own output, so pixmill's image moderation is skipped."""
+    any_size: bool = True
+    """Makes any whole-pixel size from 256 to 3840 a side, exactly (as the contract asks);
+    otherwise requests are held to sides that are multiples of 16."""
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,8 @@ class UpstreamEngine(abc.ABC):
             io_bound=True,
             moderates_output=not options.moderate_output,
             edits=True,
+            # Providers take sizes in steps of 16 at best (gpt-image-2), or a fixed list.
+            any_size=False,
         )
 
     def check_spec(self, spec: RenderSpec) -> None:

@@ -1,0 +1,89 @@
+"""Gateway mode: an upstream picture's own Content Credentials are kept, or become an
+ingredient of pixmill's manifest when pixmill re-encodes the picture."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+from starlette.responses import JSONResponse
+from tests.engines.upstream.fake_upstreams import openai_success, picture
+
+from pixmill.imaging.c2pa_signing import (
+    LOCAL_DIR,
+    ContentCredentials,
+    SoftwareAgent,
+    ensure_local_authority,
+    verify,
+)
+
+OPENAI = "/v1/images/generations"
+
+
+@pytest.fixture(scope="module")
+def provider(tmp_path_factory) -> ContentCredentials:
+    """The provider's own signer: another CA than the gateway's."""
+    authority = ensure_local_authority(tmp_path_factory.mktemp("provider") / LOCAL_DIR)
+    return ContentCredentials(authority.signer_cert.read_bytes(), authority.signer_key.read_bytes())
+
+
+def signed_answer(provider: ContentCredentials):
+    def answer(body: dict[str, Any]) -> JSONResponse:
+        fmt = body.get("output_format", "png")
+        data = picture(body.get("size", "1024x1024"), fmt, "opaque", 100)
+        signed = provider.sign(data, f"image/{fmt}", SoftwareAgent("provider", "gpt-image-2"))
+        plain = openai_success(body)
+        payload: dict[str, Any] = json.loads(plain.body)
+        payload["data"] = [{"b64_json": base64.b64encode(signed).decode()}]
+        return JSONResponse(payload)
+
+    return answer
+
+
+def agents(manifest: dict[str, Any]) -> list[str]:
+    return [
+        action["softwareAgent"]["engine"]
+        for assertion in manifest["assertions"]
+        if assertion["label"].startswith("c2pa.actions")
+        for action in assertion["data"]["actions"]
+    ]
+
+
+def test_a_signed_upstream_picture_passed_through_keeps_its_manifest(
+    client, openai_upstream, provider
+):
+    openai_upstream.then(signed_answer(provider))
+    response = client.post(OPENAI, json={"prompt": "a cat", "size": "1024x1024"})
+    assert response.status_code == 200, response.text
+    data = base64.b64decode(response.json()["data"][0]["b64_json"])
+    result = verify(data, "image/png", [])
+    assert result is not None and result.intact
+    assert agents(result.manifest) == ["provider"]
+
+
+def test_a_signed_upstream_picture_converted_becomes_an_ingredient(
+    client, openai_upstream, provider
+):
+    openai_upstream.then(signed_answer(provider))
+    body = {"model": "openai-png-only", "prompt": "a cat", "size": "1024x1024"}
+    response = client.post(OPENAI, json=body | {"output_format": "jpeg"})
+    assert response.status_code == 200, response.text
+    data = base64.b64decode(response.json()["data"][0]["b64_json"])
+    result = verify(data, "image/jpeg", [])
+    assert result is not None and result.intact, result and result.failures
+    assert agents(result.manifest) == ["openai"]
+    [ingredient] = result.manifest["ingredients"]
+    assert ingredient["relationship"] == "componentOf"
+    assert ingredient["format"] == "image/png"
+    kept = result.store["manifests"][ingredient["active_manifest"]]
+    assert agents(kept) == ["provider"]
+
+
+def test_an_unsigned_upstream_picture_is_signed_by_pixmill(client, openai_upstream):
+    response = client.post(OPENAI, json={"prompt": "a cat", "size": "1024x1024"})
+    data = base64.b64decode(response.json()["data"][0]["b64_json"])
+    result = verify(data, "image/png", [])
+    assert result is not None and result.intact
+    assert agents(result.manifest) == ["openai"]
