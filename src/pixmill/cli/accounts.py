@@ -244,12 +244,14 @@ def credits_grant(
 def webhooks_secret(
     target: Annotated[str, typer.Argument(help="An account id, or a key id for its account.")],
     rotate: Annotated[bool, typer.Option(help="Make a new secret; the old one stops.")] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Show (or rotate) the secret that signs an account's webhooks."""
     from pixmill.errors import NotFound
     from pixmill.jobs.webhooks import WebhookSecrets
 
-    with _accounts() as store:
+    with _accounts(data_dir, database_url) as store:
         try:
             account_id = store.keys.get(target).account_id
         except NotFound:
