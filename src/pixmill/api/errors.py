@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pixmill.errors import ApiError, InvalidRequest, NotFound
+from pixmill.errors import ApiError, InvalidRequest, NotFound, excerpt
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,9 @@ async def _on_api_error(request: Request, exc: Exception) -> JSONResponse:
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 404:
-        error: ApiError = NotFound(f"No route for {request.method} {request.url.path}.")
+        error: ApiError = NotFound(
+            f"No route for {request.method} {excerpt(request.url.path)[1:-1]}."
+        )
     else:
         error = InvalidRequest(str(exc.detail), status=exc.status_code, code="http_error")
     response = error_response(dialect_of(request), error, _headers(request))

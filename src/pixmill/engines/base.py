@@ -21,7 +21,6 @@ from pixmill.request import ConcreteQuality, RenderSpec
 from pixmill.usage import Usage
 
 
-
 @dataclass(frozen=True)
 class PartialImage:
     """A real intermediate state of one image: a layer composed so far, a decoded latent."""
