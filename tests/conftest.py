@@ -22,6 +22,7 @@ from pixmill.accounts.db import normalise_url
 from pixmill.accounts.store import AccountStore
 from pixmill.app import create_app
 from pixmill.engines import Engine
+from pixmill.server import uvicorn_config
 from pixmill.settings import Settings
 from pixmill.usage import MICRO
 from tests.fakes import FakeEngine
@@ -57,9 +58,17 @@ def provision(settings: Settings, secret: str, credits: int, name: str = "test")
 
 
 @contextlib.contextmanager
-def serving_in_thread(app: ASGIApp) -> Iterator[tuple[str, uvicorn.Server]]:
-    """Serve an ASGI app with uvicorn on a free loopback port, in a thread: (URL, server)."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+def serving_in_thread(
+    app: ASGIApp, settings: Settings | None = None
+) -> Iterator[tuple[str, uvicorn.Server]]:
+    """Serve an ASGI app with uvicorn on a free loopback port, in a thread: (URL, server).
+
+    With `settings`, through `pixmill serve`'s configuration (timeouts and limits)."""
+    options: dict[str, Any] = {"host": "127.0.0.1", "port": 0, "log_level": "warning"}
+    if settings is not None:
+        config = uvicorn_config(app, settings, lifespan="on", **options)
+    else:
+        config = uvicorn.Config(app, lifespan="on", **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -81,7 +90,7 @@ def running_server(
     settings: Settings, engines: Mapping[str, Engine] | None = None
 ) -> Iterator[tuple[str, uvicorn.Server]]:
     """Serve create_app(settings) on a free loopback port, in a thread."""
-    with serving_in_thread(create_app(settings, engines=engines)) as served:
+    with serving_in_thread(create_app(settings, engines=engines), settings) as served:
         yield served
 
 

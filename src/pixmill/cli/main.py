@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -55,6 +54,8 @@ def serve(
     import uvicorn
 
     from pixmill.app import create_app
+    from pixmill.logs import setup_logging
+    from pixmill.server import uvicorn_config
 
     settings = _settings(
         host=host,
@@ -63,9 +64,8 @@ def serve(
         engine_options=_engine_options(model),
         data_dir=data_dir,
     )
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
+    token = settings.admin_token.get_secret_value() if settings.admin_token else ""
+    setup_logging(settings.log_level, settings.log_format, secrets=(token,))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
         asgi_app = create_app(settings)
@@ -75,7 +75,8 @@ def serve(
     base_url = f"http://{settings.host}:{settings.port}"
     _print_starter_key(asgi_app.state.pixmill.accounts, settings, base_url)
     console.print(f"pixmill serving [bold]{settings.engine}[/bold] on {base_url} (docs at /docs)")
-    uvicorn.run(asgi_app, host=settings.host, port=settings.port, log_level=settings.log_level)
+    # log_config=None: uvicorn's lines go through the handler setup_logging() installed.
+    uvicorn.Server(uvicorn_config(asgi_app, settings, log_config=None)).run()
 
 
 def _print_starter_key(store: AccountStore, settings: Settings, base_url: str) -> None:
