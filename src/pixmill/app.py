@@ -32,7 +32,12 @@ def create_app(
     accounts = AccountStore.open(settings)
     accounts.db.upgrade()
     usage_writer = UsageWriter(accounts.usage)
-    limiter = RateLimiter(settings.rate_limit_storage)
+    metrics = Metrics()
+    limiter = RateLimiter(
+        settings.rate_limit_storage,
+        fail_closed=settings.rate_limit_fail_closed,
+        on_unchecked=metrics.rate_limits_unchecked.inc,
+    )
     service = ImageService.from_settings(settings, engines)
 
     @asynccontextmanager
@@ -61,7 +66,7 @@ def create_app(
         accounts=accounts,
         usage_writer=usage_writer,
         limiter=limiter,
-        metrics=Metrics(),
+        metrics=metrics,
     )
     install_error_handlers(app)
     app.include_router(system.router)

@@ -10,8 +10,7 @@
      ├── RateLimited           429 rate_limit_exceeded   the key is over its per-minute limits
      ├── NotFound              404 not_found             unknown route or model
      ├── Conflict              409 conflict              the same Idempotency-Key is in flight
-     ├── Cancelled             499 cancelled             the caller cancelled the work (a job),
-     │                                                  or closed the connection mid-body
+     ├── Cancelled             499 cancelled             the caller cancelled the work (a job)
      ├── ServiceUnavailable    503 service_unavailable   the queue is full, or the database away
      ├── ModerationBlocked     400 moderation_blocked    prompt or output refused
      ├── EngineError           500 engine_error          the engine failed

@@ -41,19 +41,31 @@ def database_errors() -> Iterator[None]:
     """
     try:
         yield
-    except (OperationalError, InterfaceError) as exc:
-        raise _unavailable() from exc
     except DBAPIError as exc:
-        if exc.connection_invalidated:
-            raise _unavailable() from exc
-        raise
+        unavailable = unavailable_from(exc)
+        if unavailable is None:
+            raise
+        raise unavailable from exc
 
 
-def _unavailable() -> ServiceUnavailable:
-    return ServiceUnavailable(
-        "The database is unavailable; please try again shortly.",
-        retry_after=RETRY_AFTER_SECONDS,
-    )
+def unavailable_from(exc: BaseException) -> ServiceUnavailable | None:
+    """The ServiceUnavailable that `exc` (or an error it was raised from) amounts to, if any:
+    for database errors raised outside `Database`'s sessions (another library's engine)."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # a short chain: __cause__ or __context__
+        if seen is None:
+            return None
+        if isinstance(seen, ServiceUnavailable):
+            return seen
+        if isinstance(seen, OperationalError | InterfaceError) or (
+            isinstance(seen, DBAPIError) and seen.connection_invalidated
+        ):
+            return ServiceUnavailable(
+                "The database is unavailable; please try again shortly.",
+                retry_after=RETRY_AFTER_SECONDS,
+            )
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def normalise_url(url: str) -> str:

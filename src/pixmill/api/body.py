@@ -15,12 +15,8 @@ from typing import Any
 from fastapi import Request
 from starlette.requests import ClientDisconnect
 
-from pixmill.errors import (
-    Cancelled,
-    InvalidRequest,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-)
+from pixmill.api.disconnect import ClientDisconnected
+from pixmill.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 
 _JSON_TYPES = ("application/json",)
 MAX_INTEGER_DIGITS = 100
@@ -61,9 +57,8 @@ async def _read(request: Request, max_bytes: int) -> bytearray:
                 raise _too_large(max_bytes)
     except ClientDisconnect:
         # The client's failure, not the server's: a 4xx in the usage record and metrics.
-        raise Cancelled(
-            "The client closed the connection before sending the whole body.",
-            code="client_disconnected",
+        raise ClientDisconnected(
+            "The client closed the connection before sending the whole body."
         ) from None
     return chunks
 

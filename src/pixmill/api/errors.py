@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pixmill.accounts.db import unavailable_from
 from pixmill.errors import ApiError, InvalidRequest, NotFound, excerpt
 
 log = logging.getLogger(__name__)
@@ -91,8 +92,10 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    error = ApiError("The server had an error while processing your request.")
+    error: ApiError | None = unavailable_from(exc)
+    if error is None:
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        error = ApiError("The server had an error while processing your request.")
     return error_response(dialect_of(request), error, _headers(request))
 
 

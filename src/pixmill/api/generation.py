@@ -23,6 +23,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from pixmill.accounts.billing import Billing
+from pixmill.accounts.db import unavailable_from
 from pixmill.accounts.idempotency import HEADER as IDEMPOTENCY_HEADER
 from pixmill.accounts.idempotency import StoredResponse
 from pixmill.accounts.keys import KeyInfo
@@ -223,6 +224,9 @@ class GenerationCall:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     def unexpected(self, exc: Exception) -> ApiError:
+        unavailable = unavailable_from(exc)  # the database away, below another library
+        if unavailable is not None:
+            return unavailable
         log.exception("request %s failed unexpectedly", self.request_id, exc_info=exc)
         return ApiError("The server had an error while processing your request.")
 
