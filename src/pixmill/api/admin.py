@@ -28,11 +28,13 @@ from pydantic import (
 )
 
 from pixmill.accounts.keys import KeyInfo, NewKey
-from pixmill.accounts.pricing import parse_credits
+from pixmill.accounts.pricing import MAX_CREDITS, parse_credits
 from pixmill.accounts.store import AccountStore
 from pixmill.accounts.tables import utcnow
 from pixmill.api.body import read_json_object
+from pixmill.api.errors import Dialect
 from pixmill.api.generation import app_state
+from pixmill.api.responses import ADMIN_ERRORS, error_responses
 from pixmill.errors import AuthenticationError, InvalidRequest, NotFound, excerpt
 from pixmill.request import Text, invalid_request_from
 from pixmill.usage import format_credits
@@ -51,12 +53,22 @@ def _credits_field(positive: bool) -> Any:
     return BeforeValidator(check)
 
 
-_AMOUNT_SCHEMA = WithJsonSchema(
-    {"anyOf": [{"type": "string"}, {"type": "number"}], "description": 'Credits, e.g. "2.5".'}
-)
-Credits = Annotated[int, _credits_field(positive=False), _AMOUNT_SCHEMA]
+def _amount_schema(positive: bool) -> WithJsonSchema:
+    bound = {"exclusiveMinimum": 0} if positive else {"minimum": 0}
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,6})?$"},
+                {"type": "number", **bound, "maximum": float(MAX_CREDITS)},
+            ],
+            "description": 'Credits, e.g. "2.5".',
+        }
+    )
+
+
+Credits = Annotated[int, _credits_field(positive=False), _amount_schema(positive=False)]
 """Credits >= 0 on the wire, micro-credits once validated."""
-PositiveCredits = Annotated[int, _credits_field(positive=True), _AMOUNT_SCHEMA]
+PositiveCredits = Annotated[int, _credits_field(positive=True), _amount_schema(positive=True)]
 
 
 # Wire models.
@@ -134,6 +146,7 @@ router = APIRouter(
     tags=["admin"],
     # In this order: a caller without the token learns nothing about its parameters.
     dependencies=[Depends(require_admin), Depends(refuse_nul_parameters)],
+    responses=error_responses(Dialect.OPENAI, ADMIN_ERRORS),
 )
 
 

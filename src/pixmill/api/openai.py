@@ -10,6 +10,7 @@ from pydantic import ConfigDict
 
 from pixmill.api.errors import Dialect
 from pixmill.api.generation import generate, result_body
+from pixmill.api.responses import generation_responses
 from pixmill.request import ImageRequest
 from pixmill.service import ImageResult
 
@@ -28,6 +29,7 @@ router = APIRouter(tags=["openai"])
 @router.post(
     "/v1/images/generations",
     summary="Create images (OpenAI's form)",
+    responses=generation_responses(Dialect.OPENAI),
     openapi_extra={
         "requestBody": {
             "required": True,
