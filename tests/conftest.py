@@ -59,12 +59,13 @@ def provision(settings: Settings, secret: str, credits: int, name: str = "test")
 
 @contextlib.contextmanager
 def serving_in_thread(
-    app: ASGIApp, settings: Settings | None = None
+    app: ASGIApp, settings: Settings | None = None, **uvicorn_options: Any
 ) -> Iterator[tuple[str, uvicorn.Server]]:
     """Serve an ASGI app with uvicorn on a free loopback port, in a thread: (URL, server).
 
     With `settings`, through `pixmill serve`'s configuration (timeouts and limits)."""
     options: dict[str, Any] = {"host": "127.0.0.1", "port": 0, "log_level": "warning"}
+    options |= uvicorn_options
     if settings is not None:
         config = uvicorn_config(app, settings, lifespan="on", **options)
     else:
@@ -87,10 +88,11 @@ def serving_in_thread(
 
 @contextlib.contextmanager
 def running_server(
-    settings: Settings, engines: Mapping[str, Engine] | None = None
+    settings: Settings, engines: Mapping[str, Engine] | None = None, **uvicorn_options: Any
 ) -> Iterator[tuple[str, uvicorn.Server]]:
     """Serve create_app(settings) on a free loopback port, in a thread."""
-    with serving_in_thread(create_app(settings, engines=engines), settings) as served:
+    app = create_app(settings, engines=engines)
+    with serving_in_thread(app, settings, **uvicorn_options) as served:
         yield served
 
 

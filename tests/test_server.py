@@ -13,7 +13,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from pixmill.server import guarded_protocol
 from tests.conftest import API_KEY, make_settings, running_server
 from tests.fakes import FakeEngine
 
@@ -26,8 +28,11 @@ HEAD = (
 )
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@pytest.fixture(scope="module", params=["auto", "h11"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A server on uvicorn's default parser (httptools here), then on h11."""
     settings = make_settings(
         data_dir=tmp_path_factory.mktemp("server"),
         header_timeout=HEADER_TIMEOUT,
@@ -35,7 +40,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         keep_alive_timeout=KEEP_ALIVE,
         max_header_bytes=8192,
     )
-    with running_server(settings, {"design": FakeEngine()}) as (url, _):
+    options = {}
+    if request.param == "h11":
+        options["http"] = guarded_protocol(HEADER_TIMEOUT, 8192, base=H11Protocol)
+    with running_server(settings, {"design": FakeEngine()}, **options) as (url, _):
         yield url
 
 

@@ -20,7 +20,7 @@ import logging
 import re
 import sys
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 LogFormat = Literal["text", "json"]
 MASK = "[redacted]"
@@ -91,14 +91,31 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is when a record comes, as logging's last resort does."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: Any) -> None:
+        pass
+
+
 def setup_logging(
     level: str = "info", log_format: LogFormat = "text", secrets: tuple[str, ...] = ()
 ) -> None:
-    """Send every logger's records, uvicorn's too, through one safe handler on stderr."""
-    redact = Redactor(secrets)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter(redact) if log_format == "json" else TextFormatter(redact))
+    """Send every logger's records, uvicorn's too, through one safe handler on stderr.
+
+    Like `logging.basicConfig`, it leaves a root logger that already has handlers alone
+    (an embedding program's, or a test runner's); called again, it replaces its own."""
     root = logging.getLogger()
+    if any(not isinstance(handler, StderrHandler) for handler in root.handlers):
+        return
+    redact = Redactor(secrets)
+    handler = StderrHandler()
+    handler.setFormatter(JsonFormatter(redact) if log_format == "json" else TextFormatter(redact))
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)

@@ -31,9 +31,10 @@ from pixmill.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def uvicorn_config(app: ASGIApp, settings: Settings, **options: Any) -> uvicorn.Config:
-    """uvicorn's Config for `app` with the settings' address and limits; `options` on top."""
-    values: dict[str, Any] = {
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """`uvicorn.run()`'s (or `uvicorn.Config`'s) options for the settings' address and limits;
+    serve `BodyDeadline(app, settings.body_timeout)` with them."""
+    return {
         "host": settings.host,
         "port": settings.port,
         "http": guarded_protocol(settings.header_timeout, settings.max_header_bytes),
@@ -41,7 +42,12 @@ def uvicorn_config(app: ASGIApp, settings: Settings, **options: Any) -> uvicorn.
         "h11_max_incomplete_event_size": settings.max_header_bytes,
         "log_level": settings.log_level,
     }
-    return uvicorn.Config(BodyDeadline(app, settings.body_timeout), **(values | options))
+
+
+def uvicorn_config(app: ASGIApp, settings: Settings, **options: Any) -> uvicorn.Config:
+    """uvicorn's Config for `app` with the settings' address and limits; `options` on top."""
+    values = uvicorn_options(settings) | options
+    return uvicorn.Config(BodyDeadline(app, settings.body_timeout), **values)
 
 
 def _response(status: bytes, text: bytes) -> bytes:
@@ -122,11 +128,14 @@ class _HeaderGuard:
             self._header_timer = None
 
 
-def guarded_protocol(header_timeout: float, max_header_bytes: int) -> type[asyncio.Protocol]:
-    """uvicorn's own HTTP protocol class (httptools or h11), with the head's limits."""
+def guarded_protocol(
+    header_timeout: float, max_header_bytes: int, base: type[asyncio.Protocol] = AutoHTTPProtocol
+) -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol class (`base`: httptools where installed, else h11), with the
+    head's limits."""
     return type(
         "GuardedHTTPProtocol",
-        (_HeaderGuard, AutoHTTPProtocol),
+        (_HeaderGuard, base),
         {"header_timeout": header_timeout, "max_header_bytes": max_header_bytes},
     )
 

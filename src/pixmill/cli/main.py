@@ -55,7 +55,7 @@ def serve(
 
     from pixmill.app import create_app
     from pixmill.logs import setup_logging
-    from pixmill.server import uvicorn_config
+    from pixmill.server import BodyDeadline, uvicorn_options
 
     settings = _settings(
         host=host,
@@ -76,7 +76,8 @@ def serve(
     _print_starter_key(asgi_app.state.pixmill.accounts, settings, base_url)
     console.print(f"pixmill serving [bold]{settings.engine}[/bold] on {base_url} (docs at /docs)")
     # log_config=None: uvicorn's lines go through the handler setup_logging() installed.
-    uvicorn.Server(uvicorn_config(asgi_app, settings, log_config=None)).run()
+    served = BodyDeadline(asgi_app, settings.body_timeout)
+    uvicorn.run(served, **uvicorn_options(settings), log_config=None)
 
 
 def _print_starter_key(store: AccountStore, settings: Settings, base_url: str) -> None:
