@@ -5,10 +5,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +99,57 @@ def running_server(
     app = create_app(settings, engines=engines)
     with serving_in_thread(app, settings, **uvicorn_options) as served:
         yield served
+
+
+@dataclass
+class ServeProcess:
+    """A `pixmill serve` process: its URL, and its output lines as they come."""
+
+    url: str
+    process: subprocess.Popen[str]
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+
+@contextlib.contextmanager
+def pixmill_serve(folder: Path, env: Mapping[str, str] | None = None) -> Iterator[ServeProcess]:
+    """Run `pixmill serve` on a free port with data under `folder`, no PIXMILL_* from this
+    environment but `env`; wait until it answers; SIGTERM it and wait for it on exit."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("PIXMILL_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pixmill", "serve", "--port", str(port),
+         "--data-dir", str(folder / "data")],
+        env=environ | dict(env or {}), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=folder, text=True,
+    )  # fmt: skip
+    served = ServeProcess(f"http://127.0.0.1:{port}", process)
+    assert process.stdout is not None
+    reader = threading.Thread(target=lambda: served.lines.extend(process.stdout), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not _answers(served.url):
+            assert process.poll() is None, served.output
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
+        yield served
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        reader.join(timeout=5)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url + "/healthz").status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"

@@ -11,12 +11,7 @@ import hashlib
 import io
 import json
 import logging
-import os
-import signal
-import socket
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 
@@ -27,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from pixmill.accounts.db import make_engine, normalise_url
 from pixmill.logs import JsonFormatter, Redactor, TextFormatter, escape
-from tests.conftest import API_KEY, POSTGRES
+from tests.conftest import API_KEY, POSTGRES, pixmill_serve
 
 FORGED = "x\r\nINFO forged line"
 TOKEN = "admin-token-for-the-log-test"
@@ -126,48 +121,23 @@ def test_sql_errors_carry_no_bound_values():
         assert digest not in formatter.format(record)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("log_format", ["text", "json"])
 def test_pixmill_serve_logs_safely(tmp_path, log_format):
     """`pixmill serve` itself: PIXMILL_LOG_FORMAT, escaping, and no secret in any line."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIXMILL_")}
-    env |= {"PIXMILL_LOG_FORMAT": log_format, "PIXMILL_ADMIN_TOKEN": TOKEN}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pixmill", "serve", "--port", str(port),
-         "--data-dir", str(tmp_path / "data")],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path, text=True,
-    )  # fmt: skip
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
-    reader.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while not any("starter key" in line for line in lines) or not _up(url):
-            assert process.poll() is None, "".join(lines)
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
-        key = next(line for line in lines if "starter key" in line).split()[-1]
+    env = {"PIXMILL_LOG_FORMAT": log_format, "PIXMILL_ADMIN_TOKEN": TOKEN}
+    with pixmill_serve(tmp_path, env) as served:
+        key = next(line for line in served.lines if "starter key" in line).split()[-1]
         response = httpx.post(
-            url + "/v1/images/generations",
+            served.url + "/v1/images/generations",
             json={"prompt": "a red fox", "size": "256x256", "quality": "low", "user": FORGED},
             headers={"Authorization": f"Bearer {key}"},
             timeout=120,
         )
         assert response.status_code == 200, response.text
-        assert httpx.get(url + "/admin/accounts", headers={"Authorization": "Bearer no"}).is_error
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
-        reader.join(timeout=5)
-    output = "".join(lines)
+        refused = httpx.get(served.url + "/admin/accounts", headers={"Authorization": "Bearer no"})
+        assert refused.status_code == 401
+    output = served.output
     logged = [line for line in output.splitlines() if "starter key" not in line]
     logged = [line for line in logged if not line.startswith("try it:")]
     assert any("generated request_id=" in line for line in logged), output
@@ -180,10 +150,3 @@ def test_pixmill_serve_logs_safely(tmp_path, log_format):
         entries = [json.loads(line) for line in logged if line.startswith("{")]
         assert any(FORGED in entry["message"] for entry in entries)
         assert any(entry["logger"] == "uvicorn.access" for entry in entries)
-
-
-def _up(url: str) -> bool:
-    try:
-        return httpx.get(url + "/healthz").status_code == 200
-    except httpx.TransportError:
-        return False
