@@ -96,6 +96,8 @@ def test_keys_digests_and_the_token_are_masked():
     redact = Redactor((TOKEN,))
     line = redact(f"key {key} digest {digest} token {TOKEN} request req_0123")
     assert line == "key [redacted] digest [redacted] token [redacted] request req_0123"
+    access = redact('"GET /v2/requests/req_1/events?token=abc.def&x=1 HTTP/1.1" 200')
+    assert access == '"GET /v2/requests/req_1/events?token=[redacted]&x=1 HTTP/1.1" 200'
     assert escape("a\x00b\u2028c\x1b") == "a\\x00b\\u2028c\\x1b"
 
 

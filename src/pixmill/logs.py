@@ -8,7 +8,8 @@ is made safe as it is formatted, not at each call site:
   line of their own;
 - json (`PIXMILL_LOG_FORMAT=json`): one JSON object per line, which escapes them anyway.
 
-Either way API keys (`pm_...`), SHA-256 key digests and the admin token are masked.
+Either way API keys (`pm_...`), SHA-256 key digests, the admin token and credentials in
+a URL's query (`?token=`) are masked.
 SQLAlchemy's engines are made with `hide_parameters=True`, so SQL errors carry no bound
 values in the first place (`pixmill.accounts.db`).
 """
@@ -27,6 +28,8 @@ MASK = "[redacted]"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 _SECRETS = re.compile(r"\bpm_[A-Za-z0-9_\-]{8,}|\b[0-9a-f]{64}\b")
 """Keys as pixmill makes them, and SHA-256 hex digests (how keys are stored)."""
+_TOKEN_QUERY = re.compile(r"([?&](?:token|api_key|key)=)[^&\s\"']+")
+"""Credentials in a URL's query, as an access log line shows it (an EventSource's token)."""
 
 
 def escape(text: str) -> str:
@@ -51,7 +54,7 @@ class Redactor:
     def __call__(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, MASK)
-        return _SECRETS.sub(MASK, text)
+        return _TOKEN_QUERY.sub(rf"\g<1>{MASK}", _SECRETS.sub(MASK, text))
 
 
 class TextFormatter(logging.Formatter):
