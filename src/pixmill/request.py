@@ -49,8 +49,8 @@ def no_nul(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(no_nul)]
-"""A string a database can store."""
+Text = Annotated[str, AfterValidator(no_nul), Field(json_schema_extra={"pattern": "^[^\\u0000]*$"})]
+"""A string a database can store; the spec says so with a pattern (checked by `no_nul`)."""
 
 
 class ImageRequest(BaseModel):

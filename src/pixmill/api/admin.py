@@ -54,11 +54,16 @@ def _credits_field(positive: bool) -> Any:
 
 
 def _amount_schema(positive: bool) -> WithJsonSchema:
-    bound = {"exclusiveMinimum": 0} if positive else {"minimum": 0}
+    # Up to MAX_CREDITS, to the micro-credit; a positive amount has a nonzero digit there.
+    pattern = r"^([0-9]{1,9}(\.[0-9]{1,6})?|1000000000)$"
+    bound = {"minimum": 0}
+    if positive:
+        pattern = r"^([1-9][0-9]{0,8}(\.[0-9]{1,6})?|0?\.[0-9]{0,5}[1-9][0-9]{0,5})$"
+        bound = {"minimum": 0.000001}
     return WithJsonSchema(
         {
             "anyOf": [
-                {"type": "string", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,6})?$"},
+                {"type": "string", "pattern": pattern},
                 {"type": "number", **bound, "maximum": float(MAX_CREDITS)},
             ],
             "description": 'Credits, e.g. "2.5".',
