@@ -5,11 +5,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
+import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +28,7 @@ from pixmill.accounts.db import normalise_url
 from pixmill.accounts.store import AccountStore
 from pixmill.app import create_app
 from pixmill.engines import Engine
+from pixmill.server import uvicorn_config
 from pixmill.settings import Settings
 from pixmill.usage import MICRO
 from tests.fakes import FakeEngine
@@ -65,9 +71,18 @@ def provision(settings: Settings, secret: str, credits: int, name: str = "test")
 
 
 @contextlib.contextmanager
-def serving_in_thread(app: ASGIApp) -> Iterator[tuple[str, uvicorn.Server]]:
-    """Serve an ASGI app with uvicorn on a free loopback port, in a thread: (URL, server)."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+def serving_in_thread(
+    app: ASGIApp, settings: Settings | None = None, **uvicorn_options: Any
+) -> Iterator[tuple[str, uvicorn.Server]]:
+    """Serve an ASGI app with uvicorn on a free loopback port, in a thread: (URL, server).
+
+    With `settings`, through `pixmill serve`'s configuration (timeouts and limits)."""
+    options: dict[str, Any] = {"host": "127.0.0.1", "port": 0, "log_level": "warning"}
+    options |= uvicorn_options
+    if settings is not None:
+        config = uvicorn_config(app, settings, lifespan="on", **options)
+    else:
+        config = uvicorn.Config(app, lifespan="on", **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -86,11 +101,63 @@ def serving_in_thread(app: ASGIApp) -> Iterator[tuple[str, uvicorn.Server]]:
 
 @contextlib.contextmanager
 def running_server(
-    settings: Settings, engines: Mapping[str, Engine] | None = None
+    settings: Settings, engines: Mapping[str, Engine] | None = None, **uvicorn_options: Any
 ) -> Iterator[tuple[str, uvicorn.Server]]:
     """Serve create_app(settings) on a free loopback port, in a thread."""
-    with serving_in_thread(create_app(settings, engines=engines)) as served:
+    app = create_app(settings, engines=engines)
+    with serving_in_thread(app, settings, **uvicorn_options) as served:
         yield served
+
+
+@dataclass
+class ServeProcess:
+    """A `pixmill serve` process: its URL, and its output lines as they come."""
+
+    url: str
+    process: subprocess.Popen[str]
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+
+@contextlib.contextmanager
+def pixmill_serve(folder: Path, env: Mapping[str, str] | None = None) -> Iterator[ServeProcess]:
+    """Run `pixmill serve` on a free port with data under `folder`, no PIXMILL_* from this
+    environment but `env`; wait until it answers; SIGTERM it and wait for it on exit."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("PIXMILL_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pixmill", "serve", "--port", str(port),
+         "--data-dir", str(folder / "data")],
+        env=environ | dict(env or {}), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=folder, text=True,
+    )  # fmt: skip
+    served = ServeProcess(f"http://127.0.0.1:{port}", process)
+    assert process.stdout is not None
+    reader = threading.Thread(target=lambda: served.lines.extend(process.stdout), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not _answers(served.url):
+            assert process.poll() is None, served.output
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
+        yield served
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        reader.join(timeout=5)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url + "/healthz").status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"

@@ -2,14 +2,9 @@
 
 import base64
 import io
-import os
 import re
 import signal
-import socket
 import subprocess
-import sys
-import threading
-import time
 from decimal import Decimal
 
 import httpx
@@ -18,7 +13,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from pixmill.cli import app
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, pixmill_serve
 
 runner = CliRunner()
 
@@ -72,37 +67,11 @@ def test_models_lists_the_configured_models():
     assert "design" in result.output
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_serve_prints_a_working_starter_key_and_stops_cleanly_on_sigterm(tmp_path, seed_request):
     """The first run's curl line, pasted as printed, makes an image; the key pays for more."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIXMILL_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pixmill", "serve", "--port", str(port),
-         "--data-dir", str(tmp_path / "data")],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path, text=True,
-    )  # fmt: skip
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
-    reader.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, "".join(lines)
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
+    with pixmill_serve(tmp_path) as served:
+        lines, url = served.lines, served.url
         curl = next(line for line in lines if line.startswith("try it: curl "))
         key = re.search(r"starter key \(shown once, keep it\): (pm_\S+)", "".join(lines))
         assert key is not None
@@ -123,11 +92,7 @@ def test_serve_prints_a_working_starter_key_and_stops_cleanly_on_sigterm(tmp_pat
         png = base64.b64decode(response.json()["data"][0]["b64_json"])
         assert Image.open(io.BytesIO(png)).size == (1024, 1536)
         assert (tmp_path / "data" / "pixmill.db").is_file()
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
-        reader.join(timeout=5)
-    output = "".join(lines)
+    process, output = served.process, served.output
     # uvicorn drains, then re-raises SIGTERM so the exit status says how it ended.
     assert process.returncode in (0, -signal.SIGTERM), output
     assert "Finished server process" in output

@@ -31,8 +31,12 @@ def create_app(
     settings = settings or Settings()
     parts = JobSystem.build(settings, engines)
     accounts, service, scheduler = parts.accounts, parts.service, parts.scheduler
-    limiter = RateLimiter(settings.rate_limit_storage)
     metrics = Metrics()
+    limiter = RateLimiter(
+        settings.rate_limit_storage,
+        fail_closed=settings.rate_limit_fail_closed,
+        on_unchecked=metrics.rate_limits_unchecked.inc,
+    )
     observe_jobs(metrics, scheduler)
 
     @asynccontextmanager

@@ -4,13 +4,14 @@
      ├── InvalidRequest        400 invalid_value         a parameter is wrong
      │    └── UnsupportedMediaType  415                   the body is not JSON
      ├── PayloadTooLarge       413 payload_too_large     the body is over the limit
+     ├── RequestTimeout        408 request_timeout       the client sent its body too slowly
      ├── AuthenticationError   401 invalid_api_key       missing, unknown, revoked or expired key
      ├── InsufficientCredits   429 insufficient_quota    the account cannot pay (Segmind: 406)
      ├── RateLimited           429 rate_limit_exceeded   the key is over its per-minute limits
      ├── NotFound              404 not_found             unknown route or model
      ├── Conflict              409 conflict              the same Idempotency-Key is in flight
- ├── Cancelled             499 cancelled             the caller cancelled the work (a job)
- ├── ServiceUnavailable    503 service_unavailable   the queue is full, or the database away
+     ├── Cancelled             499 cancelled             the caller cancelled the work (a job)
+     ├── ServiceUnavailable    503 service_unavailable   the queue is full, or the database away
      ├── ModerationBlocked     400 moderation_blocked    prompt, input image or output refused
      ├── EngineError           500 engine_error          the engine failed
      ├── UpstreamError         502 upstream_error        the upstream provider failed (gateway)
@@ -18,7 +19,8 @@
      └── UpstreamTimeout       504 upstream_timeout      the upstream provider did not answer
 
 An exception that is not an ApiError is a bug: the HTTP layer logs it and
-answers 500 without details.
+answers 500 without details. Messages quote what a caller sent through `excerpt()`, so a
+32 KB prompt is never echoed back whole.
 """
 
 from __future__ import annotations
@@ -67,6 +69,12 @@ class UnsupportedMediaType(InvalidRequest):
 class PayloadTooLarge(ApiError):
     status = 413
     code = "payload_too_large"
+    type = "invalid_request_error"
+
+
+class RequestTimeout(ApiError):
+    status = 408
+    code = "request_timeout"
     type = "invalid_request_error"
 
 
@@ -167,3 +175,14 @@ class UpstreamTimeout(ApiError):
     status = 504
     code = "upstream_timeout"
     type = "server_error"
+
+
+EXCERPT_CHARS = 40
+
+
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
+    """`repr(value)` cut to about `limit` characters: what an error message may quote."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        return "a very long integer"  # repr() of a huge int is slow, or refused outright
+    shown = repr(value)
+    return shown if len(shown) <= limit else f"{shown[:limit]}... ({len(shown)} characters)"

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from pixmill.errors import InvalidRequest
+from pixmill.errors import InvalidRequest, excerpt
 
 Quality = Literal["auto", "low", "medium", "high", "xhigh", "max", "standard", "hd"]
 ConcreteQuality = Literal["low", "medium", "high", "xhigh", "max"]
@@ -45,7 +46,8 @@ SEED_LIMIT = 2**32
 STANDARD_SIZES = ("1024x1024", "1536x1024", "1024x1536")
 ALPHA_FORMATS = frozenset({"png", "webp", "svg"})
 
-_SIZE_RE = re.compile(r"([0-9]{1,5})x([0-9]{1,5})", re.ASCII)
+_SIZE_RE = re.compile(r"([0-9]{1,5})x([0-9]{1,5})")
+"""ASCII digits only (\\d takes any script's), matched whole (`$` lets a newline trail)."""
 
 NULLABLE_FIELDS = frozenset(
     {
@@ -66,23 +68,34 @@ NULLABLE_FIELDS = frozenset(
 """Fields OpenAI's spec marks nullable: `null` there means "not given", on both dialects."""
 
 
+def no_nul(value: str) -> str:
+    """Refuse NUL: PostgreSQL cannot store it in text, and no parameter needs it."""
+    if "\x00" in value:
+        raise ValueError("NUL characters (\\u0000) are not allowed")
+    return value
+
+
+Text = Annotated[str, AfterValidator(no_nul), Field(json_schema_extra={"pattern": "^[^\\u0000]*$"})]
+"""A string a database can store; the spec says so with a pattern (checked by `no_nul`)."""
+
+
 class ImageRequest(BaseModel):
     """One generation request, dialect-free. Validation messages name the parameter."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
-    model: str = Field(default="gpt-image-1", min_length=1, max_length=200)
+    prompt: Text = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
+    model: Text = Field(default="gpt-image-1", min_length=1, max_length=200)
     n: StrictInt = Field(default=1, ge=1, le=MAX_N)
-    size: str = "auto"
+    size: Text = Field(default="auto", max_length=32)
     quality: Quality = "auto"
     background: Background = "auto"
     moderation: Moderation = "auto"
     output_format: OutputFormat = "png"
     output_compression: StrictInt = Field(default=100, ge=0, le=100)
     seed: StrictInt | None = Field(default=None, ge=0, lt=SEED_LIMIT)
-    user: str | None = Field(default=None, max_length=256)
-    safety_identifier: str | None = Field(default=None, max_length=256)
+    user: Text | None = Field(default=None, max_length=256)
+    safety_identifier: Text | None = Field(default=None, max_length=256)
     stream: StrictBool = False
     partial_images: StrictInt = Field(default=0, ge=0, le=MAX_PARTIAL_IMAGES)
     """Partial images per image to send while it renders (streams and job events)."""
@@ -167,8 +180,10 @@ def invalid_request_from(exc: ValidationError, body: dict[str, Any]) -> InvalidR
     if kind == "missing":
         return InvalidRequest(f"Missing required parameter: '{param}'.", param=param)
     if kind == "extra_forbidden":
-        return InvalidRequest(f"Unrecognized request argument supplied: {param}", param=param)
-    shown = repr(body.get(param)) if param in body else "the value"
+        return InvalidRequest(
+            f"Unrecognized request argument supplied: {excerpt(param)[1:-1]}", param=param
+        )
+    shown = excerpt(body.get(param)) if param in body else "the value"
     if kind == "literal_error":
         allowed = error.get("ctx", {}).get("expected", "")
         return InvalidRequest(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     images (default 10, GPT-Image-1's)."""
     rate_limit_storage: str = "memory://"
     """Where rate-limit counters live: memory:// (one process) or redis://host:port (shared)."""
+    rate_limit_fail_closed: bool = False
+    """When the counters' Redis is unreachable: False lets requests through unchecked (and
+    counts them), True refuses them with 503 and makes /readyz check Redis."""
     requests_per_minute: int = Field(default=60, ge=0)
     images_per_minute: int = Field(default=120, ge=0)
     """Per-key limits for keys that set none of their own; 0 means unlimited."""
@@ -98,7 +101,18 @@ class Settings(BaseSettings):
     max_concurrent_upstream: int = Field(default=64, ge=1)
     """Gateway mode: upstream calls waiting at once, apart from the render slots."""
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    header_timeout: float = Field(default=10, gt=0)
+    """Seconds a client has to send a request's headers (from connecting, or from the
+    previous answer on a kept-alive connection); then 408 and the connection is closed."""
+    body_timeout: float = Field(default=30, gt=0)
+    """Seconds a client has to send a request's whole body once its headers are in; 408."""
+    keep_alive_timeout: int = Field(default=5, ge=1)
+    """Seconds an idle kept-alive connection stays open between requests."""
+    max_header_bytes: int = Field(default=65_536, ge=4096)
+    """Largest request line and headers together; more gets 431."""
     log_level: str = "info"
+    log_format: Literal["text", "json"] = "text"
+    """text: one escaped line per record; json: one JSON object per line."""
 
     # Jobs (docs/jobs.md)
     jobs_database_url: str | None = None

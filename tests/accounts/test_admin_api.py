@@ -5,8 +5,9 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -176,13 +177,16 @@ def test_accounts_keys_credits_and_usage_end_to_end(admin, caplog):
 
 
 def test_a_key_without_an_account_gets_its_own_and_can_expire(admin):
+    expires = datetime.now(UTC) + timedelta(seconds=1)
     created = admin.post(
         "/admin/keys",
-        json={"name": "trial", "credits": "2", "expires_at": "2020-01-01T00:00:00Z"},
+        json={"name": "trial", "credits": "2", "expires_at": expires.isoformat()},
     )
     assert created.status_code == 200, created.text
     key = created.json()
-    assert (key["state"], key["balance"]) == ("expired", "2")
+    assert (key["state"], key["balance"]) == ("active", "2")
+    time.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds()) + 0.05)
+    assert admin.get(f"/admin/keys/{key['id']}").json()["state"] == "expired"
     account = admin.get(f"/admin/accounts/{key['account_id']}").json()
     assert (account["name"], account["balance"], account["ledger_sum"]) == ("trial", "2", "2")
     refused = generate(admin, key["key"])
@@ -242,6 +246,17 @@ BAD_INPUT = [
     ("/admin/keys", {"name": "k", "images_per_minute": "many"}, "images_per_minute"),
     ("/admin/keys", {"name": "k", "images_per_minute": 2**31}, "images_per_minute"),
     ("/admin/keys", {"name": "k", "account_id": 7}, "account_id"),
+    # Strictly typed, storable, and in the future.
+    ("/admin/keys", {"name": "k", "images_per_minute": True}, "images_per_minute"),
+    ("/admin/keys", {"name": "k", "requests_per_minute": 1.0}, "requests_per_minute"),
+    ("/admin/keys", {"name": "k", "expires_at": "0001-01-01T00:00:00+01:00"}, "expires_at"),
+    ("/admin/keys", {"name": "k", "expires_at": "9999-12-31T23:59:59-01:00"}, "expires_at"),
+    ("/admin/keys", {"name": "k", "expires_at": "2020-01-01T00:00:00Z"}, "expires_at"),
+    # NUL, which PostgreSQL cannot store.
+    ("/admin/accounts", {"name": "a\x00b"}, "name"),
+    ("/admin/keys", {"name": "\x00"}, "name"),
+    ("/admin/keys", {"name": "k", "account_id": "acct_\x00"}, "account_id"),
+    ("/admin/accounts/ACCOUNT/credits", {"amount": 1, "note": "n\x00"}, "note"),
     ("/admin/accounts/ACCOUNT/credits", {"amount": 1, "note": "n" * 501}, "note"),
     ("/admin/accounts/ACCOUNT/credits", {"note": "no amount"}, "amount"),
     ("/admin/keys", {"name": "k", "key": "pm_mine"}, "key"),
@@ -303,6 +318,23 @@ def test_malformed_bodies_get_4xx(sqlite_admin, content, content_type, status):
 def test_bad_usage_queries_get_400_naming_the_parameter(sqlite_admin, query, param):
     response = sqlite_admin.get(f"/admin/usage?{query}")
     assert response.status_code == 400
+    assert response.json()["error"]["param"] == param
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "param"),
+    [
+        ("GET", "/admin/accounts/acct_%00", "account_id"),
+        ("POST", "/admin/accounts/acct_%00/credits", "account_id"),
+        ("GET", "/admin/keys/key_%00", "key_id"),
+        ("POST", "/admin/keys/key_%00/revoke", "key_id"),
+        ("GET", "/admin/keys?account_id=a%00", "account_id"),
+        ("GET", "/admin/usage?key_id=k%00", "key_id"),
+    ],
+)
+def test_nul_in_ids_gets_400_on_each_database(admin, method, path, param):
+    response = admin.request(method, path, json={"amount": 1} if method == "POST" else None)
+    assert response.status_code == 400, response.text
     assert response.json()["error"]["param"] == param
 
 

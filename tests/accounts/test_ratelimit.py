@@ -31,7 +31,7 @@ from pixmill.api.ratelimit import (
     rate_limited,
     utc_timestamp,
 )
-from pixmill.errors import RateLimited
+from pixmill.errors import RateLimited, ServiceUnavailable
 
 REDIS_URI = "redis://127.0.0.1:6379/0"
 
@@ -392,4 +392,41 @@ async def test_an_unreachable_redis_lets_requests_through(caplog):
         state = await limiter.check("key_a", Quota(requests_per_minute=1), 1)
         assert state.windows == ()
     assert "rate limits not applied" in caplog.text
+    await limiter.aclose()
+
+
+async def test_an_unreachable_redis_refuses_requests_when_failing_closed():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    unchecked: list[None] = []
+    limiter = RateLimiter(
+        f"redis://:secret@127.0.0.1:{port}/0",
+        key_prefix=f"t-{uuid.uuid4().hex}",
+        fail_closed=True,
+        on_unchecked=lambda: unchecked.append(None),
+    )
+    with pytest.raises(ServiceUnavailable) as refused:
+        await limiter.check("key_a", Quota(requests_per_minute=1), 1)
+    assert refused.value.headers["Retry-After"] == "5"
+    with pytest.raises(ServiceUnavailable):
+        await limiter.ping()
+    assert unchecked == []
+    await limiter.aclose()
+
+
+async def test_unchecked_requests_are_counted_when_failing_open(caplog):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    unchecked: list[None] = []
+    limiter = RateLimiter(
+        f"redis://:secret@127.0.0.1:{port}/0",
+        key_prefix=f"t-{uuid.uuid4().hex}",
+        on_unchecked=lambda: unchecked.append(None),
+    )
+    for _ in range(3):
+        await limiter.check("key_a", Quota(requests_per_minute=1), 1)
+    assert len(unchecked) == 3
+    assert "secret" not in caplog.text
     await limiter.aclose()

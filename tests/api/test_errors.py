@@ -19,6 +19,15 @@ BAD_BODIES = [
     ({"prompt": "x", "output_compression": 101}, "output_compression"),
     ({"prompt": "x", "background": "transparent", "output_format": "jpeg"}, "background"),
     ({"prompt": "x", "model": "no-such-model"}, "model"),
+    # Strings PostgreSQL cannot store, refused at the edge.
+    ({"prompt": "a\x00b"}, "prompt"),
+    ({"prompt": "x", "user": "u\x00"}, "user"),
+    ({"prompt": "x", "safety_identifier": "\x00"}, "safety_identifier"),
+    ({"prompt": "x", "model": "m\x00"}, "model"),
+    # ASCII digits only, nothing trailing.
+    ({"prompt": "x", "size": "1024x1024\n"}, "size"),
+    ({"prompt": "x", "size": "\u0661\u0660\u0662\u0664x\u0661\u0660\u0662\u0664"}, "size"),
+    ({"prompt": "x", "size": " 1024x1024"}, "size"),
 ]
 
 
@@ -79,6 +88,30 @@ def test_oversized_body_is_refused(fake_server, client_for, path):
     )
     assert response.status_code == 413
     assert "larger than the limit" in response.text
+
+
+@pytest.mark.parametrize("path", [OPENAI, SEGMIND])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"prompt": "x" * 32_001},
+        {"prompt": "x", "size": "9" * 5000},
+        {"prompt": "x", "quality": "q" * 5000},
+        {"prompt": "x", "n": "n" * 5000},
+        {"prompt": "x", "user": "u" * 5000},
+    ],
+)
+def test_errors_quote_only_an_excerpt_of_the_value(fake_server, client_for, path, body):
+    response = client_for(fake_server).post(path, json=body)
+    assert response.status_code == 400
+    assert len(response.content) < 600, response.text
+
+
+def test_openai_quotes_only_an_excerpt_of_an_unknown_argument(fake_server, client_for):
+    response = client_for(fake_server).post(OPENAI, json={"prompt": "x", "k" * 5000: 1})
+    assert response.status_code == 400
+    assert len(response.content) < 600 + 5000  # the param field names it; the message does not
+    assert "k" * 100 not in response.json()["error"]["message"]
 
 
 def test_oversized_chunked_body_is_refused(fake_server, client_for):

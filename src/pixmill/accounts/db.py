@@ -1,10 +1,15 @@
-"""The database: engine from a URL, sessions, and Alembic migrations run from the package."""
+"""The database: engine from a URL, sessions, and Alembic migrations run from the package.
+
+Every session and connection the stores take comes through `Database`, which turns a lost
+or refused connection into `ServiceUnavailable` (503 with Retry-After) for any caller:
+see `database_errors()`.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +19,53 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from pixmill.errors import ServiceUnavailable
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Any constant: replicas starting together take turns migrating.
 _MIGRATION_LOCK = 0x706978
 _ALEMBIC = threading.Lock()
+RETRY_AFTER_SECONDS = 5
+"""What a 503 for a database outage asks the client to wait."""
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Translate the database being away (refused, dropped, timed out) to ServiceUnavailable.
+
+    Other database errors (a constraint, bad SQL) are bugs or handled by the caller, and
+    pass through unchanged. The message names no host and quotes no SQL.
+    """
+    try:
+        yield
+    except DBAPIError as exc:
+        unavailable = unavailable_from(exc)
+        if unavailable is None:
+            raise
+        raise unavailable from exc
+
+
+def unavailable_from(exc: BaseException) -> ServiceUnavailable | None:
+    """The ServiceUnavailable that `exc` (or an error it was raised from) amounts to, if any:
+    for database errors raised outside `Database`'s sessions (another library's engine)."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # a short chain: __cause__ or __context__
+        if seen is None:
+            return None
+        if isinstance(seen, ServiceUnavailable):
+            return seen
+        if isinstance(seen, OperationalError | InterfaceError) or (
+            isinstance(seen, DBAPIError) and seen.connection_invalidated
+        ):
+            return ServiceUnavailable(
+                "The database is unavailable; please try again shortly.",
+                retry_after=RETRY_AFTER_SECONDS,
+            )
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def normalise_url(url: str) -> str:
@@ -45,20 +91,27 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on error."""
-        with self._sessions() as session, session.begin():
+        with database_errors(), self._sessions() as session, session.begin():
             yield session
 
-    def begin(self) -> AbstractContextManager[Connection]:
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
         """A Core connection in one transaction, for the hot paths that need no ORM."""
-        return self.engine.begin()
+        with database_errors(), self.engine.begin() as connection:
+            yield connection
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A Core connection in a read-only transaction: on SQLite it waits for no writer."""
-        with self.engine.connect() as connection:
+        with database_errors(), self.engine.connect() as connection:
             connection.execution_options(read_only=True)
             with connection.begin():
                 yield connection
+
+    def ping(self) -> None:
+        """Run `SELECT 1`; ServiceUnavailable when the database does not answer."""
+        with self.read() as connection:
+            connection.execute(text("SELECT 1"))
 
     def upgrade(self) -> None:
         """Migrate to the newest schema; safe to run from several processes at once."""
@@ -100,13 +153,32 @@ def alembic_config() -> Config:
     return config
 
 
+CONNECT_TIMEOUT_SECONDS = 5
+"""A database that does not answer a connection in this long counts as away."""
+
+
 def make_engine(url: str) -> Engine:
-    if make_url(url).get_backend_name() != "sqlite":
-        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    backend = make_url(url).get_backend_name()
+    if backend != "sqlite":
+        # hide_parameters: an error's text (logged) must not carry bound values, such as
+        # a key's digest.
+        connect_args = (
+            {"connect_timeout": CONNECT_TIMEOUT_SECONDS} if backend == "postgresql" else {}
+        )
+        return create_engine(
+            url,
+            pool_size=10,
+            max_overflow=20,
+            pool_pre_ping=True,
+            hide_parameters=True,
+            connect_args=connect_args,
+        )
     path = make_url(url).database
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30}, pool_size=10, max_overflow=20)
+    engine = create_engine(
+        url, connect_args={"timeout": 30}, pool_size=10, max_overflow=20, hide_parameters=True
+    )
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from pixmill.accounts.db import Database
 from pixmill.accounts.ledger import grant
 from pixmill.accounts.tables import Account, ApiKey, utcnow
-from pixmill.errors import AuthenticationError, InvalidRequest, NotFound
+from pixmill.errors import AuthenticationError, InvalidRequest, NotFound, excerpt
 
 KEY_PREFIX = "pm_"
 _BY_DIGEST = select(ApiKey).where(ApiKey.digest == bindparam("digest"))
@@ -110,7 +110,7 @@ class KeyStore:
             if account_id is None:
                 account_id = _add_account(session, name, credits_micro)
             elif session.get(Account, account_id) is None:
-                raise NotFound(f"No account '{account_id}'.", param="account_id")
+                raise NotFound(f"No account {excerpt(account_id)}.", param="account_id")
             elif credits_micro:
                 grant(session.connection(), account_id, credits_micro, f"with key {key_id}")
             row = ApiKey(
@@ -149,7 +149,7 @@ class KeyStore:
         with self.db.transaction() as session:
             row = session.get(ApiKey, key_id)
         if row is None:
-            raise NotFound(f"No API key '{key_id}'.", param="key_id")
+            raise NotFound(f"No API key {excerpt(key_id)}.", param="key_id")
         return KeyInfo.of(row)
 
     def list(self, account_id: str | None = None) -> list[KeyInfo]:
@@ -164,7 +164,7 @@ class KeyStore:
         with self.db.transaction() as session:
             row = session.get(ApiKey, key_id)
             if row is None:
-                raise NotFound(f"No API key '{key_id}'.", param="key_id")
+                raise NotFound(f"No API key {excerpt(key_id)}.", param="key_id")
             if row.revoked_at is None:
                 row.revoked_at = utcnow()
             return KeyInfo.of(row)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from pixmill.errors import InvalidRequest
+from pixmill.errors import InvalidRequest, excerpt
 from pixmill.request import CONCRETE_QUALITIES, ConcreteQuality, RenderSpec
 from pixmill.usage import (
     IMAGE_INPUT_MICRO_PER_TOKEN,
@@ -141,10 +141,12 @@ def parse_credits(value: object, param: str = "credits", *, positive: bool = Fal
         amount = Decimal(str(value).strip())
     except InvalidOperation:
         raise InvalidRequest(
-            f"{param} must be a decimal number of credits, not {str(value)!r}.", param=param
+            f"{param} must be a decimal number of credits, not {excerpt(str(value))}.", param=param
         ) from None
     if not amount.is_finite():
-        raise InvalidRequest(f"{param} must be a finite number, not {str(value)!r}.", param=param)
+        raise InvalidRequest(
+            f"{param} must be a finite number, not {excerpt(str(value))}.", param=param
+        )
     if amount < 0:
         raise InvalidRequest(f"{param} must not be negative.", param=param)
     if amount > MAX_CREDITS:

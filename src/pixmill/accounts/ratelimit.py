@@ -15,6 +15,10 @@ A refused request counts in neither dimension: after `retry_after` the same requ
 through unless other traffic took the room first, and a client retrying in a loop does
 not keep pushing its own window forward.
 
+When Redis cannot be reached, the limiter fails open by default: the request goes through
+unchecked, and `on_unchecked` is called (a metric counts them). With `fail_closed` it is
+refused with `ServiceUnavailable` (503) instead.
+
 No HTTP here: `RateLimiter.check` returns a `RateLimitState`, or raises
 `RateLimitExceeded` (a `RateLimited` carrying that state and no headers).
 `pixmill.api.ratelimit` turns the state into each dialect's headers.
@@ -25,6 +29,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
@@ -35,7 +40,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import ConfigurationError
 from limits.storage import storage_from_string
 
-from pixmill.errors import RateLimited
+from pixmill.errors import RateLimited, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -132,9 +137,13 @@ class RateLimiter:
         *,
         key_prefix: str = "pixmill",
         window_seconds: int = MINUTE,
+        fail_closed: bool = False,
+        on_unchecked: Callable[[], None] | None = None,
     ):
         """`key_prefix` namespaces the counters (one per deployment, or per test);
-        `window_seconds` is a minute except in tests that watch a window pass."""
+        `window_seconds` is a minute except in tests that watch a window pass.
+        `fail_closed` refuses requests while the storage is unreachable; otherwise they
+        pass, and `on_unchecked` is called for each."""
         if window_seconds < 1:
             raise ValueError(f"window_seconds must be 1 or more, not {window_seconds}")
         uri = async_storage_uri(storage_uri)
@@ -153,6 +162,8 @@ class RateLimiter:
                 "use memory:// or redis://"
             )
         self.storage_uri = storage_uri
+        self.fail_closed = fail_closed
+        self.on_unchecked = on_unchecked
         self.key_prefix = key_prefix
         self.window_seconds = window_seconds
         self._strategy = MovingWindowRateLimiter(storage)
@@ -171,9 +182,28 @@ class RateLimiter:
         try:
             return await self._check(key_id, quota, images)
         except self._unavailable as exc:
+            where = _without_password(self.storage_uri)
+            if self.fail_closed:
+                log.warning("request refused: rate limit storage %s is unreachable", where)
+                raise _unavailable() from exc
             # Fail open: an outage of the counters' store should not take generation down.
-            log.warning("rate limits not applied: %s is unreachable (%s)", self.storage_uri, exc)
+            log.warning(
+                "rate limits not applied: %s is unreachable (%s)", where, type(exc).__name__
+            )
+            if self.on_unchecked is not None:
+                self.on_unchecked()
             return RateLimitState(at=time.time(), requests=None, images=None)
+
+    async def ping(self) -> None:
+        """ServiceUnavailable when a shared storage (Redis) does not answer; memory always does."""
+        if not self._unavailable:
+            return
+        try:
+            answered = await self._strategy.storage.check()
+        except self._unavailable:
+            answered = False
+        if not answered:
+            raise _unavailable()
 
     async def _check(self, key_id: str, quota: Quota, images: int) -> RateLimitState:
         costs = {Dimension.REQUESTS: 1, Dimension.IMAGES: images}
@@ -264,6 +294,18 @@ class RateLimiter:
                 f"{max(1, math.ceil(window.retry_after))}s."
             )
         return RateLimitExceeded(message, state)
+
+
+def _unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable("Rate limits cannot be checked right now; please try again shortly.")
+
+
+def _without_password(uri: str) -> str:
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{parts.username or ''}:***@{host}").geturl()
 
 
 def _as_tuple(

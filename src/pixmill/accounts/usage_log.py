@@ -112,9 +112,10 @@ class UsageWriter:
     """Writes usage records on a thread of its own, in batches, after the answers went out.
 
     A record reaches the database moments after its answer, so writing it costs the
-    request nothing, and many records share one transaction under load. `flush()` waits
-    for all submitted so far; `close()` flushes and stops the thread (at shutdown).
-    The ledger, not these records, is what credits are counted from.
+    request nothing, and many records share one transaction under load. When a batch
+    fails, each of its records is tried alone, so one record the database refuses loses
+    no other. `flush()` waits for all submitted so far; `close()` flushes and stops the
+    thread (at shutdown). The ledger, not these records, is what credits are counted from.
     """
 
     def __init__(self, usage: UsageLog, *, batch: int = 500):
@@ -145,11 +146,33 @@ class UsageWriter:
             records = [usage for usage in batch if usage is not None]
             try:
                 if records:
-                    self.usage.record(*records)
-            except Exception:
-                log.exception("could not write %d usage records", len(records))
+                    self._write(records)
             finally:
                 for _ in batch:
                     self._queue.task_done()
             if len(records) < len(batch):
                 return
+
+    def _write(self, records: list[CallUsage]) -> None:
+        try:
+            self.usage.record(*records)
+            return
+        except Exception as exc:
+            if len(records) == 1:
+                _lost(records[0], exc)
+                return
+            log.warning(
+                "a batch of %d usage records failed (%s); writing them one by one",
+                len(records),
+                type(exc).__name__,
+            )
+        for usage in records:
+            try:
+                self.usage.record(usage)
+            except Exception as exc:
+                _lost(usage, exc)
+
+
+def _lost(usage: CallUsage, exc: Exception) -> None:
+    # The exception's class only: its text may quote the record's values (what a caller sent).
+    log.error("could not write the usage record of %s: %s", usage.request_id, type(exc).__name__)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
@@ -21,17 +21,22 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictInt,
     ValidationError,
     WithJsonSchema,
+    field_validator,
 )
 
 from pixmill.accounts.keys import KeyInfo, NewKey
-from pixmill.accounts.pricing import parse_credits
+from pixmill.accounts.pricing import MAX_CREDITS, parse_credits
 from pixmill.accounts.store import AccountStore
+from pixmill.accounts.tables import utcnow
 from pixmill.api.body import read_json_object
+from pixmill.api.errors import Dialect
 from pixmill.api.generation import app_state
-from pixmill.errors import AuthenticationError, NotFound
-from pixmill.request import invalid_request_from
+from pixmill.api.responses import ADMIN_ERRORS, error_responses
+from pixmill.errors import AuthenticationError, InvalidRequest, NotFound, excerpt
+from pixmill.request import Text, invalid_request_from
 from pixmill.usage import format_credits
 
 MAX_PER_MINUTE = 2**31 - 1
@@ -48,12 +53,27 @@ def _credits_field(positive: bool) -> Any:
     return BeforeValidator(check)
 
 
-_AMOUNT_SCHEMA = WithJsonSchema(
-    {"anyOf": [{"type": "string"}, {"type": "number"}], "description": 'Credits, e.g. "2.5".'}
-)
-Credits = Annotated[int, _credits_field(positive=False), _AMOUNT_SCHEMA]
+def _amount_schema(positive: bool) -> WithJsonSchema:
+    # Up to MAX_CREDITS, to the micro-credit; a positive amount has a nonzero digit there.
+    pattern = r"^([0-9]{1,9}(\.[0-9]{1,6})?|1000000000)$"
+    bound = {"minimum": 0}
+    if positive:
+        pattern = r"^([1-9][0-9]{0,8}(\.[0-9]{1,6})?|0?\.[0-9]{0,5}[1-9][0-9]{0,5})$"
+        bound = {"minimum": 0.000001}
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": pattern},
+                {"type": "number", **bound, "maximum": float(MAX_CREDITS)},
+            ],
+            "description": 'Credits, e.g. "2.5".',
+        }
+    )
+
+
+Credits = Annotated[int, _credits_field(positive=False), _amount_schema(positive=False)]
 """Credits >= 0 on the wire, micro-credits once validated."""
-PositiveCredits = Annotated[int, _credits_field(positive=True), _AMOUNT_SCHEMA]
+PositiveCredits = Annotated[int, _credits_field(positive=True), _amount_schema(positive=True)]
 
 
 # Wire models.
@@ -64,25 +84,39 @@ class AdminBody(BaseModel):
 
 
 class AdminAccountCreate(AdminBody):
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     credits: Credits = 0
 
 
 class AdminCreditsGrant(AdminBody):
     amount: PositiveCredits
-    note: str | None = Field(default=None, max_length=500)
+    note: Text | None = Field(default=None, max_length=500)
 
 
 class AdminKeyCreate(AdminBody):
-    name: str = Field(min_length=1, max_length=200)
-    account_id: str | None = Field(default=None, max_length=32)
+    name: Text = Field(min_length=1, max_length=200)
+    account_id: Text | None = Field(default=None, max_length=32)
     """The account to add the key to; without it, a new account named `name`."""
     credits: Credits = 0
     """Granted to the account (the new one's opening balance)."""
     expires_at: AwareDatetime | None = None
-    requests_per_minute: int | None = Field(default=None, ge=0, le=MAX_PER_MINUTE)
-    images_per_minute: int | None = Field(default=None, ge=0, le=MAX_PER_MINUTE)
+    requests_per_minute: StrictInt | None = Field(default=None, ge=0, le=MAX_PER_MINUTE)
+    images_per_minute: StrictInt | None = Field(default=None, ge=0, le=MAX_PER_MINUTE)
     """Per-key limits; null takes the server's, 0 is unlimited."""
+
+    @field_validator("expires_at")
+    @classmethod
+    def _storable_future(cls, moment: datetime | None) -> datetime | None:
+        if moment is None:
+            return None
+        try:
+            # Stored in UTC: near year 1 or 9999 an offset pushes it out of range.
+            moment = moment.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("the time is outside the range that can be stored") from None
+        if moment <= utcnow():
+            raise ValueError("the time is in the past: a key must expire in the future")
+        return moment
 
 
 # Authentication and plumbing.
@@ -102,7 +136,23 @@ async def require_admin(request: Request) -> None:
         )
 
 
-router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+async def refuse_nul_parameters(request: Request) -> None:
+    """Path and query parameters that no database can store are a 400, not a failed query."""
+    for name, value in [*request.path_params.items(), *request.query_params.items()]:
+        if isinstance(value, str) and "\x00" in value:
+            raise InvalidRequest(
+                f"Invalid value for '{excerpt(name)[1:-1]}': NUL characters are not allowed.",
+                param=name,
+            )
+
+
+router = APIRouter(
+    prefix="/admin",
+    tags=["admin"],
+    # In this order: a caller without the token learns nothing about its parameters.
+    dependencies=[Depends(require_admin), Depends(refuse_nul_parameters)],
+    responses=error_responses(Dialect.OPENAI, ADMIN_ERRORS),
+)
 
 
 async def _run(request: Request, call: Callable[[AccountStore], T]) -> T:
@@ -167,7 +217,7 @@ def _account(store: AccountStore, account_id: str) -> dict[str, Any]:
             "ledger_sum": format_credits(store.ledger.ledger_sum(account_id)),
             "keys": [key_json(key) for key in store.keys.list(account_id)],
         }
-    raise NotFound(f"No account '{account_id}'.", param="account_id")
+    raise NotFound(f"No account {excerpt(account_id)}.", param="account_id")
 
 
 def _webhook_secret(store: AccountStore, account_id: str, *, rotate: bool) -> dict[str, Any]:

@@ -13,7 +13,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match, Route
 
-from pixmill.errors import ApiError, InvalidRequest, NotFound
+from pixmill.accounts.db import unavailable_from
+from pixmill.errors import ApiError, InvalidRequest, NotFound, excerpt
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
         error: ApiError = unserved_openai_path(request)
         extra = {}
     elif exc.status_code == 404:
-        error = NotFound(f"No route for {request.method} {request.url.path}.")
+        error = NotFound(f"No route for {request.method} {excerpt(request.url.path)[1:-1]}.")
     else:
         if exc.status_code == 405:
             # Starlette names the methods of the first route whose path matched only;
@@ -142,8 +143,10 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    error = ApiError("The server had an error while processing your request.")
+    error: ApiError | None = unavailable_from(exc)
+    if error is None:
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        error = ApiError("The server had an error while processing your request.")
     return error_response(dialect_of(request), error, _headers(request))
 
 

@@ -24,6 +24,7 @@ import anyio.to_thread
 from fastapi import Request
 from fastapi.responses import Response
 
+from pixmill.accounts.db import unavailable_from
 from pixmill.accounts.idempotency import HEADER as IDEMPOTENCY_HEADER
 from pixmill.accounts.keys import KeyInfo
 from pixmill.accounts.ratelimit import Quota, RateLimiter, RateLimitExceeded, RateLimitState
@@ -221,6 +222,9 @@ class Call:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     def unexpected(self, exc: Exception) -> ApiError:
+        unavailable = unavailable_from(exc)  # the database away, below another library
+        if unavailable is not None:
+            return unavailable
         log.exception("request %s failed unexpectedly", self.request_id, exc_info=exc)
         return ApiError("The server had an error while processing your request.")
 

@@ -32,6 +32,11 @@ class Metrics:
             ["model", "quality"],
             registry=self.registry,
         )
+        self.rate_limits_unchecked = Counter(
+            "pixmill_rate_limit_unchecked",
+            "Requests let through without a rate limit check: its storage was unreachable.",
+            registry=self.registry,
+        )
 
     def observe(
         self, *, dialect: str, model: str, status: int, quality: str, seconds: float, images: int

@@ -18,6 +18,7 @@ from pydantic_core import PydanticCustomError
 
 from pixmill.api.errors import Dialect
 from pixmill.api.generation import Call, cancel_quietly, generate, result_body
+from pixmill.api.responses import generation_responses
 from pixmill.errors import ApiError
 from pixmill.jobs.scheduler import Submission
 from pixmill.request import ImageRequest
@@ -53,6 +54,7 @@ router = APIRouter(tags=["openai"])
     description="With `stream: true`, answers server-sent events: up to `partial_images` "
     "`image_generation.partial_image` events per image, then one "
     "`image_generation.completed` per image.",
+    responses=generation_responses(Dialect.OPENAI),
     openapi_extra={
         "requestBody": {
             "required": True,

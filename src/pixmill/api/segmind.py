@@ -16,6 +16,12 @@ from pixmill.api.errors import (
     unserved_openai_path,
 )
 from pixmill.api.generation import authenticate, generate, remaining_credits, result_body
+from pixmill.api.responses import (
+    REMAINING_CREDITS,
+    CreditsResponse,
+    error_responses,
+    generation_responses,
+)
 from pixmill.request import ImageRequest
 from pixmill.service import ImageResult
 
@@ -43,6 +49,14 @@ router = APIRouter(tags=["segmind"])
     SEGMIND_CREDITS_PATH,
     summary="The account's credits (Segmind's form)",
     tags=["segmind"],
+    responses={
+        200: {
+            "model": CreditsResponse,
+            "description": "The balance.",
+            "headers": REMAINING_CREDITS,
+        },
+        **error_responses(Dialect.SEGMIND, (401, 503)),
+    },
 )
 async def get_user_credits(request: Request) -> JSONResponse:
     key = await authenticate(request)
@@ -55,6 +69,7 @@ async def get_user_credits(request: Request) -> JSONResponse:
     name=CATCH_ALL,
     summary="Create images (Segmind's form)",
     description="Answers OpenAI's JSON body, or the image itself when `Accept: image/*` and n=1.",
+    responses=generation_responses(Dialect.SEGMIND),
     openapi_extra={
         "requestBody": {
             "required": True,

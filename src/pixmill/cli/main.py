@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -66,6 +65,8 @@ def serve(
     import uvicorn
 
     from pixmill.app import create_app
+    from pixmill.logs import setup_logging
+    from pixmill.server import BodyDeadline, uvicorn_options
 
     settings = cli_settings(
         host=host,
@@ -75,9 +76,8 @@ def serve(
         data_dir=data_dir,
         database_url=database_url,
     )
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
+    token = settings.admin_token.get_secret_value() if settings.admin_token else ""
+    setup_logging(settings.log_level, settings.log_format, secrets=(token,))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
         asgi_app = create_app(settings)
@@ -87,7 +87,9 @@ def serve(
     base_url = f"http://{settings.host}:{settings.port}"
     _print_starter_key(asgi_app.state.pixmill.accounts, settings, base_url)
     console.print(f"pixmill serving [bold]{settings.engine}[/bold] on {base_url} (docs at /docs)")
-    uvicorn.run(asgi_app, host=settings.host, port=settings.port, log_level=settings.log_level)
+    # log_config=None: uvicorn's lines go through the handler setup_logging() installed.
+    served = BodyDeadline(asgi_app, settings.body_timeout)
+    uvicorn.run(served, **uvicorn_options(settings), log_config=None)
 
 
 @app.command()
@@ -103,6 +105,7 @@ def worker(
 ) -> None:
     """Run jobs without HTTP, beside API processes sharing the same PostgreSQL."""
     from pixmill.jobs.assembly import run_worker
+    from pixmill.logs import setup_logging
 
     settings = cli_settings(
         worker_models=[m.strip() for m in models.split(",") if m.strip()] if models else None,
@@ -111,9 +114,8 @@ def worker(
         database_url=database_url,
         worker=True,
     )
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
+    token = settings.admin_token.get_secret_value() if settings.admin_token else ""
+    setup_logging(settings.log_level, settings.log_format, secrets=(token,))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
         run_worker(settings)
