@@ -46,6 +46,7 @@ def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "requests_per_minute": 0,
         "images_per_minute": 0,
+        "status_polls_per_minute": 0,
         # One job engine per process (DBOS is a singleton): every in-process server of
         # the session shares its database, each in a namespace of its own.
         "jobs_namespace": f"test-{uuid.uuid4().hex[:12]}",
@@ -107,6 +108,14 @@ def running_server(
     app = create_app(settings, engines=engines)
     with serving_in_thread(app, settings, **uvicorn_options) as served:
         yield served
+
+
+def state_of(server: uvicorn.Server) -> Any:
+    """The pixmill AppState of a server running_server() started (under its middleware)."""
+    app = server.config.app
+    while not hasattr(app, "state"):
+        app = app.app
+    return app.state.pixmill
 
 
 @dataclass

@@ -98,9 +98,11 @@ class ImageService:
         max_concurrent_renders: int = 2,
         max_concurrent_upstream: int = 64,
         credentials: ContentCredentials | None = None,
+        render_memory_bytes: int = 4 * 1024**3,
     ):
         self.catalog = catalog
         self.credentials = credentials
+        self.render_memory_bytes = render_memory_bytes
         """Signs every raster delivered; None when Content Credentials are off."""
         self.moderation = moderation
         self.background_remover = background_remover
@@ -126,6 +128,7 @@ class ImageService:
             BackgroundRemover(),
             max_concurrent_renders=settings.max_concurrent_renders,
             max_concurrent_upstream=settings.max_concurrent_upstream,
+            render_memory_bytes=settings.render_memory_bytes,
             credentials=ContentCredentials.from_settings(settings),
         )
 
@@ -139,8 +142,15 @@ class ImageService:
         spec = resolve(
             request, default_quality=entry.engine.capabilities.default_quality, model=entry.name
         )
-        # 4. Refuse what this engine cannot make, before any work.
+        # 4. Refuse what this engine cannot make, or this server's memory cannot hold.
         check_supported(spec, entry, seed_given=request.seed is not None)
+        io_bound = entry.engine.capabilities.io_bound
+        if not io_bound and image_memory_bytes(spec) > self.render_memory_bytes:
+            raise InvalidRequest(
+                f"One {spec.size} image at quality '{spec.quality}' needs more memory than "
+                "this server gives a render; ask for a smaller size or a lower quality.",
+                param="size",
+            )
         return entry, spec
 
     async def generate(
@@ -189,38 +199,50 @@ class ImageService:
     def make_images(
         self, engine: Engine, spec: RenderSpec, progress: ProgressCallback | None
     ) -> MadeImages:
-        """Blocking: render, remove backgrounds, moderate and encode."""
-        generated = render(engine, spec, progress)
-        reports = list({id(p.report): p.report for p in generated if p.report}.values())
-        if spec.background == "transparent" and not engine.capabilities.native_alpha:
-            for picture in generated:
-                picture.image = self.background_remover.remove(picture.image, spec.quality)
-                picture.encoded = None  # the pixels changed: encode them anew
-        if engine.capabilities.moderates_output:
-            verdicts = [ImageVerdict(blocked=False, score=0.0)] * len(generated)
-        else:
-            verdicts = self.moderation.images.check([p.image for p in generated], spec.moderation)
-        kept = [
-            (index, picture)
-            for index, (picture, verdict) in enumerate(zip(generated, verdicts, strict=True))
-            if not verdict.blocked
-        ]
-        if not kept:
-            category = next(v.category for v in verdicts if v.blocked)
+        """Blocking: render, remove backgrounds, moderate and encode, a batch at a time so
+        that a render never holds more than its memory budget; only encoded bytes stay."""
+        batch = spec.n
+        if not engine.capabilities.io_bound:
+            batch = max(1, min(spec.n, self.render_memory_bytes // image_memory_bytes(spec)))
+        images: list[EncodedImage] = []
+        reports: dict[int, UpstreamReport] = {}
+        withheld: str | None = None
+        for start in range(0, spec.n, batch):
+            part = replace(spec, n=min(batch, spec.n - start), seed=spec.image_seed(start))
+            generated = render(engine, part, _within(progress, start, part.n, spec.n))
+            reports.update({id(p.report): p.report for p in generated if p.report})
+            if spec.background == "transparent" and not engine.capabilities.native_alpha:
+                for picture in generated:
+                    picture.image = self.background_remover.remove(picture.image, spec.quality)
+                    picture.encoded = None  # the pixels changed: encode them anew
+            if engine.capabilities.moderates_output:
+                verdicts = [ImageVerdict(blocked=False, score=0.0)] * len(generated)
+            else:
+                pictures = [p.image for p in generated]
+                verdicts = self.moderation.images.check(pictures, spec.moderation)
+            for offset, (picture, verdict) in enumerate(zip(generated, verdicts, strict=True)):
+                if verdict.blocked:
+                    withheld = withheld or verdict.category
+                else:
+                    index = start + offset
+                    images.append(encode_one(picture, spec, index, engine.name, self.credentials))
+        if not images:
             raise ModerationBlocked(
                 "Your request was rejected by the safety system: every output image was "
-                f"blocked ({category}).",
+                f"blocked ({withheld}).",
                 stage="output",
-                category=category,
+                category=withheld,
             )
-        return MadeImages(
-            images=[
-                encode_one(picture, spec, index, engine.name, self.credentials)
-                for index, picture in kept
-            ],
-            withheld_category=next((v.category for v in verdicts if v.blocked), None),
-            reports=reports,
-        )
+        return MadeImages(images=images, withheld_category=withheld, reports=list(reports.values()))
+
+
+def image_memory_bytes(spec: RenderSpec) -> int:
+    """What rendering one image of the spec may hold at once: its RGBA raster times the
+    working copies its quality takes (supersampled layers, textures, the encoder's)."""
+    return spec.width * spec.height * 4 * _MEMORY_FACTOR[spec.quality]
+
+
+_MEMORY_FACTOR = {"low": 2, "medium": 3, "high": 5, "xhigh": 6, "max": 8}
 
 
 def build_result(
@@ -237,8 +259,10 @@ def build_result(
     usage = usage_for(spec.prompt, spec.quality, spec.width, spec.height, len(made.images))
     usage = delivered_usage(made.reports, len(made.images)) or usage
     log.info(
-        "generated request_id=%s model=%s n=%d delivered=%d size=%s quality=%s seconds=%.3f",
-        request_id, spec.model, spec.n, len(made.images), spec.size, spec.quality, seconds,
+        "generated request_id=%s model=%s n=%d delivered=%d size=%s quality=%s user=%s "
+        "seconds=%.3f",
+        request_id, spec.model, spec.n, len(made.images), spec.size, spec.quality,
+        spec.user or "-", seconds,
     )  # fmt: skip
     return ImageResult(
         request_id=request_id,

@@ -123,6 +123,13 @@ class Settings(BaseSettings):
     """Which app a job belongs to; every process of one deployment uses the same."""
     jobs_poll_interval: float = Field(default=0.01, gt=0, le=5)
     """Seconds between a worker's looks at its queues: the most a job waits for nothing."""
+    max_queued_jobs: int = Field(default=200, ge=1)
+    """Jobs waiting in one queue at most; past it a submit answers 503 with Retry-After."""
+    max_queue_seconds: int = Field(default=600, ge=1)
+    """A job still queued after this long ends FAILED (503), and costs nothing."""
+    render_memory_bytes: int = Field(default=4 * 1024**3, ge=64 * 1024**2)
+    """The memory one render may use, estimated from size, n and quality: bigger requests
+    are rendered in smaller batches, and one image over it is refused (400 naming size)."""
     account_share: float = Field(default=0.5, gt=0, le=1)
     """The share of a queue's slots one account's jobs may fill at once, across all workers."""
     worker: bool = True

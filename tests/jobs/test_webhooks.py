@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from tests.conftest import API_KEY, make_settings, running_server, serving_in_thread
+from tests.conftest import API_KEY, make_settings, running_server, serving_in_thread, state_of
 from tests.fakes import FakeEngine
 from tests.jobs.test_async_api import BODY, wait_for
 
@@ -57,7 +57,7 @@ def test_a_webhook_is_signed_and_verifies(tmp_path):
         wait_for(client, job["request_id"], {"COMPLETED"})
         assert receiver.received.wait(10)
         headers, body = receiver.deliveries[0]
-        secret = server.config.app.state.pixmill.scheduler.webhooks.secrets.get(_account_of(server))
+        secret = state_of(server).scheduler.webhooks.secrets.get(_account_of(server))
         payload = Webhook(secret).verify(body, headers)
         assert payload["request_id"] == job["request_id"]
         assert payload["status"] == "COMPLETED"
@@ -76,7 +76,7 @@ def test_a_failed_delivery_is_retried_and_every_attempt_recorded(tmp_path):
             "/v2/gpt-image-1", json={**BODY, "webhook_url": hook_url + "/hook"}
         ).json()
         assert receiver.received.wait(20)
-        webhooks = server.config.app.state.pixmill.scheduler.webhooks
+        webhooks = state_of(server).scheduler.webhooks
         deadline = time.monotonic() + 5
         while len(webhooks.attempts(job["request_id"])) < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -111,7 +111,7 @@ def test_private_and_odd_targets_are_refused_at_submit(tmp_path, target):
 
 
 def _account_of(server) -> str:
-    store = server.config.app.state.pixmill.accounts
+    store = state_of(server).accounts
     return store.keys.authenticate(API_KEY).account_id
 
 

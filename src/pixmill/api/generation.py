@@ -131,6 +131,8 @@ class Call:
                     )
                 body["model"] = path_model
             self.request = parse_request(body, wire_model)
+            if self.request.stream:
+                self.form = "stream"
             await self.rate_limit(self.request.n)
             submission = await anyio.to_thread.run_sync(
                 lambda: self.state.scheduler.submit(
@@ -256,13 +258,18 @@ async def generate(
     call = Call(http_request, dialect, "sync")
     try:
         submission = await call.submit(wire_model, path_model)
-        try:
-            result = await call.wait(submission)
-        except Exception as exc:
-            raise await call.failed(exc) from None
-        return await call.answer(result, respond(result), submission.replayed)
+        return await answer_when_done(call, submission, respond)
     finally:
         call.observe()
+
+
+async def answer_when_done(call: Call, submission: Submission, respond: Respond) -> Response:
+    """Wait for a submitted job and answer with its result, or its error."""
+    try:
+        result = await call.wait(submission)
+    except Exception as exc:
+        raise await call.failed(exc) from None
+    return await call.answer(result, respond(result), submission.replayed)
 
 
 def cancel_quietly(scheduler: Scheduler, job_id: str, account_id: str) -> None:

@@ -17,7 +17,7 @@ from pydantic import ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
 from pixmill.api.errors import Dialect
-from pixmill.api.generation import Call, cancel_quietly, generate, result_body
+from pixmill.api.generation import Call, answer_when_done, cancel_quietly, result_body
 from pixmill.api.responses import generation_responses
 from pixmill.errors import ApiError
 from pixmill.jobs.scheduler import Submission
@@ -63,14 +63,14 @@ router = APIRouter(tags=["openai"])
     },
 )
 async def create_images(request: Request) -> Response:
-    if not await _wants_stream(request):
-        return await generate(request, Dialect.OPENAI, OpenAIImageRequest, _respond)
-    call = Call(request, Dialect.OPENAI, "stream")
+    call = Call(request, Dialect.OPENAI, "sync")
     try:
         submission = await call.submit(OpenAIImageRequest)
-    except BaseException:
-        call.observe()
-        raise
+        if call.form != "stream":
+            return await answer_when_done(call, submission, _respond)
+    finally:
+        if call.form != "stream" or call.job is None:
+            call.observe()
     call.status = 200
     headers = await call.accounting_headers()
     headers.update({"cache-control": "no-cache", "x-request-id": submission.job.id})
@@ -81,15 +81,6 @@ async def create_images(request: Request) -> Response:
 
 def _respond(result: ImageResult) -> Response:
     return JSONResponse(result_body(result))
-
-
-async def _wants_stream(request: Request) -> bool:
-    """Whether the body asks for a stream; a body that can't tell is validated later."""
-    try:
-        body = json.loads(await request.body())
-    except ValueError:
-        return False
-    return isinstance(body, dict) and body.get("stream") is True
 
 
 async def _stream(call: Call, submission: Submission) -> AsyncIterator[bytes]:

@@ -39,4 +39,6 @@ def error_of(job: Job) -> ApiError:
         message, param=error.get("param"), code=error.get("code"), status=error.get("status")
     )
     failure.type = error.get("type", failure.type)
+    if error.get("retry_after"):
+        failure.headers["Retry-After"] = error["retry_after"]
     return failure

@@ -30,7 +30,7 @@ from pixmill.accounts.keys import KeyInfo
 from pixmill.accounts.store import AccountStore
 from pixmill.accounts.usage_log import CallUsage, UsageWriter
 from pixmill.catalog import ModelCatalog
-from pixmill.errors import ApiError, Conflict, NotFound
+from pixmill.errors import ApiError, Conflict, NotFound, ServiceUnavailable
 from pixmill.jobs import events
 from pixmill.jobs.runtime import JobRuntime, QueueConfig, default_executor_id
 from pixmill.jobs.store import CANCELLED, FAILED, FINAL, QUEUED, Job, JobStore
@@ -179,6 +179,11 @@ class Scheduler:
     ) -> Job:
         entry, spec = self.service.prepare(request)
         queue = self.queues[entry.name]
+        if self.store.queued(queue.name) >= self.settings.max_queued_jobs:
+            raise ServiceUnavailable(
+                f"The queue for model '{entry.name}' is full; try again in a minute.",
+                retry_after=30,
+            )
         job_id = new_job_id()
         price = self.accounts.prices.price(
             spec.model, spec.quality, spec.width, spec.height, spec.n

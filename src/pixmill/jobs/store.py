@@ -271,6 +271,20 @@ class JobStore:
                 ).rowcount
             )
 
+    def give_up_queued(self, job_id: str, error: dict[str, Any]) -> bool:
+        """QUEUED -> FAILED: it waited too long; False if it started or ended meanwhile."""
+        now = utcnow()
+        with self.db.begin() as connection:
+            return bool(
+                connection.execute(
+                    update(JobRecord)
+                    .where(JobRecord.id == job_id, JobRecord.status == QUEUED)
+                    .values(
+                        status=FAILED, error=error, finished_at=now, expires_at=now + self.retention
+                    )
+                ).rowcount
+            )
+
     def images(self, job_id: str) -> list[StoredImage]:
         with self.db.read() as connection:
             rows = connection.execute(

@@ -25,8 +25,8 @@ from dbos import DBOS
 from sqlalchemy import delete, select, update
 
 from pixmill.accounts.tables import utcnow
-from pixmill.errors import EngineError
-from pixmill.jobs.store import FAILED
+from pixmill.errors import EngineError, ServiceUnavailable
+from pixmill.jobs.store import FAILED, QUEUED
 from pixmill.jobs.tables import WorkerRecord
 from pixmill.jobs.worker import error_dict
 
@@ -81,6 +81,7 @@ class Sweeper:
     def sweep(self) -> None:
         self.heartbeat()
         self.recover_dead_workers()
+        self.give_up_on_old_queued_jobs()
         self.release_orphan_holds()
         self.scheduler.store.purge_expired()
 
@@ -132,6 +133,27 @@ class Sweeper:
         )
         with db.begin() as connection:
             connection.execute(delete(WorkerRecord).where(WorkerRecord.executor_id.in_(dead)))
+
+    def give_up_on_old_queued_jobs(self) -> None:
+        """A job queued longer than max_queue_seconds ends FAILED (503), released: its
+        caller is better told to come back than kept waiting without end."""
+        scheduler = self.scheduler
+        horizon = utcnow() - timedelta(seconds=scheduler.settings.max_queue_seconds)
+        error = error_dict(
+            ServiceUnavailable(
+                "The request waited too long in the queue and was dropped; nothing was "
+                "charged. Try again later.",
+                retry_after=60,
+            )
+        )
+        for job in scheduler.store.unfinished(older_than=horizon):
+            if job.status != QUEUED or not scheduler.store.give_up_queued(job.id, error):
+                continue
+            DBOS.cancel_workflow(job.id)
+            held = scheduler.accounts.ledger.hold(job.id)
+            if held is not None:
+                scheduler.accounts.ledger.release(held[0])
+            scheduler.job_ended(job, {"status": FAILED, "error": error})
 
     def release_orphan_holds(self) -> None:
         scheduler = self.scheduler

@@ -64,7 +64,12 @@ def render_step(namespace: str, job_id: str) -> dict[str, Any]:
     return _context(namespace).runner.render(job_id)
 
 
-@DBOS.step(name="pixmill.finish")
+# Settling must land: while the database is away the step is tried again, for about
+# 17 minutes in all; after that the sweep releases the hold (jobs.sweeper).
+@DBOS.step(
+    name="pixmill.finish", retries_allowed=True, max_attempts=10, interval_seconds=1.0,
+    backoff_rate=2.0,
+)  # fmt: skip
 def finish_step(namespace: str, job_id: str, outcome: dict[str, Any]) -> str:
     return _context(namespace).runner.finish(job_id, outcome)
 
@@ -103,6 +108,8 @@ def error_dict(error: ApiError) -> dict[str, Any]:
     }
     if isinstance(error, ModerationBlocked):
         values["stage"], values["category"] = error.stage, error.category
+    if error.headers.get("Retry-After"):
+        values["retry_after"] = error.headers["Retry-After"]
     return values
 
 
