@@ -27,6 +27,7 @@ from starlette.types import ASGIApp
 from pixmill.accounts.db import normalise_url
 from pixmill.accounts.store import AccountStore
 from pixmill.app import create_app
+from pixmill.jobs.runtime import JobRuntime
 from pixmill.engines import Engine
 from pixmill.server import uvicorn_config
 from pixmill.settings import Settings
@@ -218,6 +219,9 @@ SERVER_DATABASE = os.environ.get("PIXMILL_TEST_DATABASE", "sqlite")
 API suites against the real PostgreSQL (scripts/test does both)."""
 _schemas = contextlib.ExitStack()
 
+
+# One job engine for the whole session: apps start and stop, DBOS stays up.
+JobRuntime.keep_running = True
 
 # Servers made from plain Settings() in this process share the job database too;
 # subprocess servers never inherit it (their spawners drop PIXMILL_* variables).

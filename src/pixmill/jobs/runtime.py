@@ -43,6 +43,9 @@ class JobRuntime:
 
     _lock = threading.Lock()
     _current: JobRuntime | None = None
+    keep_running = False
+    """Keep DBOS up when the last app detaches: for a process that starts apps one after
+    another (a test session), sparing a relaunch each time."""
 
     def __init__(self, database_url: str, executor_id: str, schema: str, poll: float):
         self.database_url = database_url
@@ -126,7 +129,7 @@ class JobRuntime:
         with self._lock:
             self.contexts.pop(namespace, None)
             self._users -= 1
-            if self._users > 0:
+            if self._users > 0 or self.keep_running:
                 return
             JobRuntime._current = None
         DBOS.destroy(workflow_completion_timeout_sec=drain_seconds)
