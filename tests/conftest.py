@@ -27,8 +27,8 @@ from starlette.types import ASGIApp
 from pixmill.accounts.db import normalise_url
 from pixmill.accounts.store import AccountStore
 from pixmill.app import create_app
-from pixmill.jobs.runtime import JobRuntime
 from pixmill.engines import Engine
+from pixmill.jobs.runtime import JobRuntime
 from pixmill.server import uvicorn_config
 from pixmill.settings import Settings
 from pixmill.usage import MICRO
