@@ -312,6 +312,8 @@ def encode_one(picture: GeneratedImage, spec: RenderSpec, index: int) -> Encoded
         "size": spec.size,
         "quality": spec.quality,
     }
+    if picture.credits:
+        provenance["credits"] = list(picture.credits)
     data = encode(
         image,
         spec.output_format,

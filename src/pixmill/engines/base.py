@@ -21,7 +21,6 @@ from pixmill.request import ConcreteQuality, RenderSpec
 from pixmill.usage import Usage
 
 
-
 @dataclass(frozen=True)
 class PartialImage:
     """A real intermediate state of one image: a layer composed so far, a decoded latent."""
@@ -93,6 +92,8 @@ class GeneratedImage:
     delivered as is when it is what the client asked for and no step changed the pixels."""
     media_type: str | None = None
     report: UpstreamReport | None = None
+    credits: tuple[str, ...] = ()
+    """Attributions the picture owes (licensed art it uses); they go in its metadata."""
 
 
 @runtime_checkable

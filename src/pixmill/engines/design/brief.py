@@ -348,6 +348,8 @@ def parse(prompt: str) -> Brief:
     for extra in titles[1:]:
         extra.role = "headline"
     genre = _genre(lowered, words)
+    if genre == "book" and not spans and not re.search(r"\b(book cover|novel|ebook)\b", lowered):
+        genre = None  # "a woman reading a book" is a scene, not a cover
     if genre is None:
         genre = "poster" if quotes else "scene"
     return Brief(prompt, quotes, genre, words, lowered)

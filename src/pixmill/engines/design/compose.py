@@ -17,8 +17,8 @@ from pixmill.engines.design.layouts import choose_layout
 from pixmill.engines.design.layouts.base import Composition, Frame
 from pixmill.engines.design.layouts.visuals import abstract
 from pixmill.engines.design.palette import make_palette, with_alpha
-from pixmill.engines.design.scene import Box, Scene, TextBlock
-from pixmill.engines.design.subjects import decor
+from pixmill.engines.design.scene import Box, Scene, TextBlock, vectors
+from pixmill.engines.design.subjects import decor, library
 
 logger = logging.getLogger("pixmill.engines.design")
 
@@ -37,6 +37,13 @@ class Design:
     missing: set[str]
     genre: str
     variant: int
+
+    @property
+    def credits(self) -> tuple[str, ...]:
+        """The attributions the picture owes: Twemoji's when it draws library art."""
+        if vectors(self.scene.art) or vectors(self.scene.background):
+            return (library.CREDIT,)
+        return ()
 
     @property
     def blocks(self) -> list[TextBlock]:

@@ -102,7 +102,31 @@ class Group:
     clip: tuple[float, float, float, float, float] | None = None
 
 
-Shape = Rect | Ellipse | Path | Line | Group
+@dataclass(frozen=True)
+class Vector:
+    """A library illustration (`subjects.library`, by code) drawn in a `size`-pixel
+    square at (x, y); `recolor` maps old fills to new ones, `flip` mirrors it."""
+
+    code: str
+    x: float
+    y: float
+    size: float
+    recolor: tuple[tuple[str, str], ...] = ()
+    flip: bool = False
+
+
+Shape = Rect | Ellipse | Path | Line | Group | Vector
+
+
+def vectors(items) -> list[Vector]:
+    """Every Vector among `items`, groups included."""
+    out: list[Vector] = []
+    for item in items:
+        if isinstance(item, Vector):
+            out.append(item)
+        elif isinstance(item, Group):
+            out += vectors(item.items)
+    return out
 
 
 @dataclass(frozen=True)

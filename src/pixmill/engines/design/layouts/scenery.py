@@ -9,10 +9,11 @@ genre) and as the picture area of designs.
 
 from __future__ import annotations
 
+from pixmill.engines.design.layouts import stage
 from pixmill.engines.design.layouts.base import Composition, Frame
-from pixmill.engines.design.palette import NAMED, hsl, luminance, mix, to_hsl, with_alpha
-from pixmill.engines.design.scene import Box, Ellipse, Group, LinearGradient, Rect, Shape
-from pixmill.engines.design.subjects import city, decor, nature, people, things
+from pixmill.engines.design.palette import hsl, mix, to_hsl, with_alpha
+from pixmill.engines.design.scene import Box, Ellipse, Group, LinearGradient, Path, Rect, Shape
+from pixmill.engines.design.subjects import city, decor, library, nature, things
 
 SETTINGS = {
     "space": ("space", "galaxy", "planet", "planets", "cosmos", "astronaut", "universe", "rocket"),
@@ -21,14 +22,12 @@ SETTINGS = {
         "couch",
         "room",
         "living",
-        "kitchen",
         "bedroom",
         "interior",
         "indoors",
         "armchair",
-        "desk",
-        "table",
     ),
+    "kitchen": ("kitchen", "counter", "cooking", "bakery", "cafe", "café", "diner"),
     "sea": (
         "sea",
         "ocean",
@@ -90,59 +89,78 @@ SETTINGS = {
         "grass",
     ),
 }
-SUBJECTS = {
-    "cat": ("cat", "cats", "kitten", "kitty"),
-    "dog": ("dog", "dogs", "puppy", "pup"),
-    "birds": ("bird", "birds", "seagull", "seagulls"),
-    "car": ("car", "cars", "taxi", "vehicle", "drive", "driving", "road", "truck"),
-    "coffee": ("coffee", "cup", "latte", "tea", "espresso", "cafe", "café", "cappuccino", "mug"),
-    "pizza": ("pizza", "food", "restaurant", "dinner", "lunch", "italian"),
-    "fruit": ("fruit", "apple", "apples", "fruits", "orange", "juice", "healthy"),
-    "wine": ("wine", "cocktail", "drink", "drinks", "bar", "champagne"),
-    "house": ("house", "home", "cottage", "cabin", "village", "houses"),
-    "flowers": ("flower", "flowers", "rose", "roses", "tulip", "tulips", "bloom", "floral"),
-    "person": (
-        "person",
-        "woman",
-        "man",
-        "people",
-        "girl",
-        "boy",
-        "portrait",
-        "figure",
-        "musician",
-        "singer",
-        "artist",
-        "band",
-        "child",
-        "hiker",
-        "traveler",
-        "model",
-    ),
-    "rocket": ("rocket", "spaceship", "launch", "astronaut"),
-    "boat": ("boat", "boats", "sailboat", "sailing", "yacht", "ship"),
-}
-
-
-_TABLE_TOP = {"coffee", "pizza", "fruit", "wine", "flowers"}
+_SPACE = frozenset({"astronaut", "rocket", "ringed planet", "flying saucer", "alien", "satellite"})
+_SEA = frozenset(
+    {
+        "fish",
+        "tropical fish",
+        "whale",
+        "spouting whale",
+        "dolphin",
+        "octopus",
+        "shark",
+        "sailboat",
+        "ship",
+        "crab",
+        "turtle",
+        "anchor",
+        "speedboat",
+        "squid",
+        "seal",
+    }
+)
+_ROAD = frozenset(
+    {
+        "automobile",
+        "taxi",
+        "racing car",
+        "bus",
+        "delivery truck",
+        "bicycle",
+        "motorcycle",
+        "sport utility vehicle",
+        "police car",
+        "fire engine",
+    }
+)
 
 
 def detect(frame: Frame) -> tuple[str, str | None, list[str]]:
-    """(time of day, setting, subjects) from the prompt's words."""
+    """(time of day, setting, subject words) from the prompt's words and subjects."""
     brief = frame.brief
-    if brief.has("night", "midnight", "stars", "starry", "moon", "neon", "nighttime"):
+    found = stage.subjects_of(brief)
+    names = {library.name_of(c) for c in found.codes}
+    if brief.has("night", "midnight", "stars", "starry", "neon", "nighttime", "moon", "moonlit"):
         time = "night"
     elif brief.has("sunset", "dusk", "evening", "golden", "sunrise", "dawn", "twilight"):
         time = "sunset"
     else:
         time = "night" if frame.palette.is_dark else "day"
     setting = next((name for name, words in SETTINGS.items() if brief.has(*words)), None)
-    subjects = [name for name, words in SUBJECTS.items() if brief.has(*words)]
-    if setting is None and subjects and set(subjects) <= _TABLE_TOP:
-        setting = "table"
-    if setting == "space":
+    if brief.has("moon", "lunar") and (names & _SPACE or setting == "space"):
+        setting = "moon"
+    elif brief.has("cliff", "cliffs", "clifftop"):
+        setting = "cliff"
+    elif setting is None:
+        setting = _implied(found, names)
+    if setting in ("space", "moon"):
         time = "night"
-    return time, setting, subjects
+    return time, setting, found.words
+
+
+def _implied(found, names: set[str]) -> str | None:
+    if names & _SPACE:
+        return "space"
+    if names & _SEA:
+        return "sea"
+    if names & _ROAD:
+        return "road"
+    categories = [library.category(c) for c in found.codes]
+    if categories and all(c == "food" for c in categories):
+        return "table"
+    if "animal" in categories or "plant" in categories or found.person:
+        return "field"
+    return "field" if found.subjects else None
 
 
 def layout(frame: Frame) -> Composition:
@@ -202,15 +220,7 @@ def picture(
     ground_top = _setting(frame, box, setting, horizon, time, bg)
     if stand is not None:
         ground_top = box.y + box.h * stand
-    _subjects(frame, box, subjects, ground_top, art, scale)
-    if "birds" in subjects:
-        for _ in range(4):
-            art += things.bird(
-                box.x + box.w * rng.uniform(0.2, 0.8),
-                box.y + box.h * rng.uniform(0.12, 0.35),
-                short * 0.03,
-                (40, 40, 50),
-            )
+    art += stage.draw(frame, box, ground_top, scale)
     if detail >= 2:
         bg.append(
             Rect(
@@ -273,7 +283,9 @@ def _setting(frame, box, setting, horizon, time, bg) -> float:
             mix(pal.accent, (90, 90, 110), 0.3),
         )
         return floor + box.h * 0.04 - box.w * 0.6 * 0.26
-    if setting == "table":
+    if setting == "table" or (
+        setting == "interior" and not frame.brief.has("sofa", "couch", "living")
+    ):
         wall = mix(pal.bg, (245, 238, 225), 0.5)
         bg.append(Rect(box.x, box.y, box.w, box.h, wall))
         if detail >= 1:
@@ -282,6 +294,94 @@ def _setting(frame, box, setting, horizon, time, bg) -> float:
         bg.append(Rect(box.x, table, box.w, box.bottom - table, mix(pal.bg2, (150, 100, 60), 0.5)))
         bg.append(Rect(box.x, table, box.w, box.h * 0.02, mix(pal.bg2, (190, 140, 90), 0.5)))
         return box.y + box.h * 0.8
+    if setting == "moon":
+        earth = (box.x + box.w * rng.uniform(0.15, 0.3), box.y + box.h * 0.2, short_of(box) * 0.08)
+        bg.append(Ellipse(earth[0], earth[1], earth[2], earth[2], (60, 120, 200)))
+        bg.append(
+            Ellipse(
+                earth[0] - earth[2] * 0.3, earth[1], earth[2] * 0.4, earth[2] * 0.6, (90, 170, 90)
+            )
+        )
+        surface = box.y + box.h * 0.7
+        bg += nature.hills(box.x, box.w, surface, box.h * 0.05, (150, 150, 158), rng, box.bottom)
+        for _ in range(4 + 2 * detail):
+            cx = box.x + box.w * rng.random()
+            cy = surface + box.h * rng.uniform(0.08, 0.28)
+            r = short_of(box) * rng.uniform(0.02, 0.05)
+            bg.append(Ellipse(cx, cy, r, r * 0.35, (118, 118, 128)))
+        return ground
+    if setting == "cliff":
+        sea_color = mix((20, 90, 160), pal.accent2, 0.2)
+        bg += nature.sea(
+            box.x,
+            horizon,
+            box.w,
+            box.bottom - horizon,
+            sea_color,
+            mix(sea_color, (255, 255, 255), 0.3),
+            detail,
+            rng,
+        )
+        top_y = box.y + box.h * 0.6
+        rock = mix((120, 110, 100), pal.bg2, 0.15)
+        edge = box.x + box.w * 0.78
+        bg.append(
+            Path(
+                (
+                    ("M", box.x, top_y),
+                    ("L", edge - box.w * 0.04, top_y),
+                    (
+                        "Q",
+                        edge + box.w * 0.02,
+                        top_y + box.h * 0.1,
+                        edge - box.w * 0.02,
+                        box.bottom,
+                    ),
+                    ("L", box.x, box.bottom),
+                    ("Z",),
+                ),
+                rock,
+            )
+        )
+        bg.append(
+            Rect(
+                box.x,
+                top_y - box.h * 0.015,
+                edge - box.x - box.w * 0.03,
+                box.h * 0.03,
+                green,
+                box.h * 0.01,
+            )
+        )
+        return top_y + box.h * 0.01
+    if setting == "kitchen":
+        wall = mix(pal.bg, (240, 236, 228), 0.6)
+        bg.append(Rect(box.x, box.y, box.w, box.h, wall))
+        tile = with_alpha(mix(wall, (0, 0, 0), 0.4), 0.12)
+        bg.append(
+            decor.stripes(Box(box.x, box.y + box.h * 0.35, box.w, box.h * 0.35), tile, 14, True)
+        )
+        counter = box.y + box.h * 0.74
+        bg.append(
+            Rect(box.x, counter, box.w, box.bottom - counter, mix(pal.bg2, (110, 80, 60), 0.5))
+        )
+        bg.append(Rect(box.x, counter, box.w, box.h * 0.03, mix(pal.light, (200, 200, 200), 0.3)))
+        return counter + box.h * 0.08
+    if setting == "road":
+        bg += nature.hills(box.x, box.w, horizon, box.h * 0.12, green, rng, box.bottom)
+        road = box.y + box.h * 0.74
+        bg.append(Rect(box.x, road, box.w, box.h * 0.16, (70, 72, 80)))
+        for k in range(6):
+            bg.append(
+                Rect(
+                    box.x + box.w * (k / 6 + 0.03),
+                    road + box.h * 0.075,
+                    box.w / 12,
+                    box.h * 0.012,
+                    (240, 230, 180),
+                )
+            )
+        return road + box.h * 0.13
     if setting == "space":
         planet = mix(pal.accent, (200, 120, 80), 0.3)
         bg.append(decor.circles(box, (planet,), rng, 1, inside=True)[0])
@@ -354,79 +454,12 @@ def _setting(frame, box, setting, horizon, time, bg) -> float:
     return ground + box.h * 0.04
 
 
+def short_of(box: Box) -> float:
+    return min(box.w, box.h)
+
+
 def bottom_of(frame: Frame, time: str) -> tuple:
     return _sky(time, frame)[1]
-
-
-def setting_is_sea(frame: Frame) -> bool:
-    return detect(frame)[1] == "sea"
-
-
-def subject_color(frame: Frame, name: str, default):
-    """The colour named just before a subject's word ("a red car"), else `default`."""
-    words = frame.brief.lowered.replace(",", " ").split()
-    for i, word in enumerate(words[1:], 1):
-        if word.strip(".!?") in SUBJECTS[name] and words[i - 1] in NAMED:
-            return NAMED[words[i - 1]]
-    return default
-
-
-def _subjects(frame, box, subjects, base, art, scale) -> None:
-    rng, pal, detail = frame.rng, frame.palette, frame.detail
-    short = min(box.w, box.h) * scale
-    drawn = [s for s in subjects if s != "birds"]
-    n = max(1, len(drawn))
-    for i, name in enumerate(drawn[:4]):
-        cx = box.x + box.w * (i + 1) / (n + 1) if n > 1 else box.x + box.w * 0.5
-        size = short * (0.42 if n == 1 else 0.3)
-        if detail >= 2 and name not in ("rocket", "flowers", "boat"):  # a soft ground shadow
-            art.append(Ellipse(cx, base, size * 0.45, size * 0.06, (0, 0, 0, 60)))
-        if name == "cat":
-            fur = rng.choice(((235, 150, 70), (70, 70, 80), (240, 235, 225), (150, 110, 80)))
-            art += things.cat(cx, base, size * 0.8, subject_color(frame, name, fur))
-        elif name == "dog":
-            art += things.dog(
-                cx, base, size * 0.8, rng.choice(((200, 150, 90), (90, 60, 40), (230, 220, 200)))
-            )
-        elif name == "car":
-            art += things.car(cx, base, size * 1.3, subject_color(frame, name, pal.accent))
-        elif name == "coffee":
-            art += things.cup(
-                cx, base, size * 0.6, pal.light if luminance(pal.light) > 0.5 else (245, 245, 245)
-            )
-        elif name == "pizza":
-            art += things.pizza(cx, base, size * 0.8)
-        elif name == "fruit":
-            art += things.fruit(cx, base, size * 0.6, (210, 40, 40))
-        elif name == "wine":
-            art += things.glass_of_wine(cx, base, size * 0.8)
-        elif name == "house":
-            art += things.house(
-                cx, base, size * 1.1, mix(pal.light, (240, 220, 190), 0.5), pal.accent
-            )
-        elif name == "flowers":
-            for k in range(5):
-                fx = cx + (k - 2) * size * 0.25
-                art += nature.flower(
-                    fx,
-                    base,
-                    size * rng.uniform(0.5, 0.8),
-                    pal.hues[k % 6],
-                    (255, 210, 80),
-                    (60, 140, 60),
-                )
-        elif name == "boat":
-            water = box.y + box.h * 0.72 if setting_is_sea(frame) else base
-            art += things.boat(
-                cx, water, size * 1.2, subject_color(frame, name, (240, 240, 245)), pal.accent
-            )
-        elif name == "rocket":
-            art += things.rocket(cx, base - size * 0.3, size * 1.2, (235, 235, 240), pal.accent)
-        elif name == "person":
-            outfit = people.random_outfit(
-                rng, pal.accent, pal.light, mix(pal.dark, (30, 30, 50), 0.3)
-            )
-            art += people.person(cx, base - size * 1.9, size * 1.9, outfit, detail)
 
 
 def abstract_picture(
