@@ -71,9 +71,9 @@ Backdrop = Callable[[Scene], tuple[np.ndarray, float]]
 """Draws a scene's backdrop (background, art) and returns (RGBA pixels, their scale)."""
 
 
-def measured_backdrop(scene: Scene) -> tuple[np.ndarray, float]:
+def measured_backdrop(scene: Scene, transparent: bool = False) -> tuple[np.ndarray, float]:
     scale = measure_scale(scene.width, scene.height)
-    return render.rasterize(scene, text=False, scale=scale), scale
+    return render.rasterize(scene, text=False, scale=scale, transparent=transparent), scale
 
 
 def compose(
@@ -82,7 +82,8 @@ def compose(
     height: int,
     seed: int,
     quality: str,
-    backdrop: Backdrop = measured_backdrop,
+    backdrop: Backdrop | None = None,
+    transparent: bool = False,
 ) -> Design:
     """Compose one picture. `backdrop` renders what lies behind the text, so contrast
     can be settled against real pixels (the engine passes one that keeps its surface)."""
@@ -109,7 +110,10 @@ def compose(
         m = frame.margin
         scene.art += abstract(frame, Box(m, m, width - 2 * m, height - 2 * m))
     # 3. settle contrast against what lies behind each block
-    pixels, scale = backdrop(scene)
+    if backdrop is None:
+        pixels, scale = measured_backdrop(scene, transparent)
+    else:
+        pixels, scale = backdrop(scene)
     _settle_contrast(scene, composition, slot_blocks, frame, ContrastSolver(pixels, scale, palette))
     for blocks in slot_blocks:
         scene.blocks.extend(blocks)
@@ -151,7 +155,8 @@ def _settle_contrast(scene: Scene, comp: Composition, slot_blocks, frame: Frame,
     for slot, blocks in zip(comp.slots, slot_blocks, strict=True):
         if not blocks:
             continue
-        needs = slot.plate is not None or any(solver.pick(b) is None for b in blocks)
+        clear = [b for b in blocks if not solver.see_through(b.box)]
+        needs = slot.plate is not None or any(solver.pick(b) is None for b in clear)
         if not needs:
             continue
         preferred = blocks[0].color
@@ -175,6 +180,9 @@ def _settle_contrast(scene: Scene, comp: Composition, slot_blocks, frame: Frame,
         added = False
         for blocks in slot_blocks:
             for block in blocks:
+                if solver.see_through(block.box):
+                    recolor(block, *solver.outline_for(block.color))
+                    continue
                 color = solver.pick(block)
                 if color is None:
                     plate, color = solver.plate_for(block.color)

@@ -56,7 +56,9 @@ class DesignEngine:
     def design(self, spec: RenderSpec, index: int = 0) -> Design:
         """The composed scene of the index-th image (layout boxes, colours) without pixels."""
         brief = brief_module.parse(spec.prompt)
-        return compose(brief, spec.width, spec.height, spec.image_seed(index), spec.quality)
+        transparent = spec.background == "transparent"
+        seed = spec.image_seed(index)
+        return compose(brief, spec.width, spec.height, seed, spec.quality, None, transparent)
 
     def generate(
         self, spec: RenderSpec, progress: ProgressCallback | None = None
@@ -90,9 +92,11 @@ class DesignEngine:
                 rasters.append(raster)
                 if factor == 1 and not transparent and measure_scale(*spec_size) == 1.0:
                     return raster.pixels(), 1.0
-                return measured_backdrop(scene)
+                return measured_backdrop(scene, transparent)
 
-            design = compose(brief, spec.width, spec.height, seed, spec.quality, backdrop)
+            design = compose(
+                brief, spec.width, spec.height, seed, spec.quality, backdrop, transparent
+            )
             rasters[0].draw_top()
             image = Image.fromarray(rasters[0].pixels(), "RGBA")
             if not transparent:

@@ -27,6 +27,9 @@ from pixmill.engines.design.scene import (
 )
 from pixmill.engines.design.subjects import library
 
+OUTLINE = 0.16
+"""An outline's stroke width, in units of the text size (half of it shows outside)."""
+
 
 def _color(c) -> int:
     a = c[3] if len(c) > 3 else 255
@@ -189,6 +192,16 @@ def _draw(canvas: skia.Canvas, item, aa: bool, vector: bool = False) -> None:
         canvas.restore()
     elif isinstance(item, TextLine):
         paint = _paint(item.fill, True)
+        if item.outline is not None:
+            stroke = _paint(item.outline, True)
+            stroke.setStyle(skia.Paint.kStroke_Style)
+            stroke.setStrokeWidth(item.size * OUTLINE)
+            stroke.setStrokeJoin(skia.Paint.kRound_Join)
+            x = item.x
+            for span in item.spans:
+                font = fonts.make_font(span.face, item.size)
+                canvas.drawString(span.text, x, item.baseline, font, stroke)
+                x += span.width
         x = item.x
         for span in item.spans:
             canvas.drawString(

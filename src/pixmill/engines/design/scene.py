@@ -148,6 +148,8 @@ class TextLine:
     fill: Color
     broken: bool = False
     """The line ends inside a word (a word too wide for its box)."""
+    outline: Color | None = None
+    """A stroke drawn under the fill (text over transparency: reads on light and dark)."""
 
     @property
     def text(self) -> str:
