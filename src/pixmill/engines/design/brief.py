@@ -25,6 +25,13 @@ _OPENERS = {'"': '"', "“": "”", "„": "“", "«": "»", "「": "」", "『
 _WORD_RE = re.compile(r"[a-z]+(?:-[a-z]+)?")
 
 GENRES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("certificate", ("certificate", "diploma")),
+    (
+        "badge",
+        ("conference badge", "name badge", "event badge", "name tag", "lanyard", "id badge"),
+    ),
+    ("recipe", ("recipe card", "recipe")),
+    ("screenshot", ("app store screenshot", "app screenshot", "screenshot", "app store")),
     ("thumbnail", ("youtube thumbnail", "video thumbnail", "thumbnail", "youtube")),
     ("magazine", ("magazine cover", "magazine", "zine", "cover story")),
     ("album", ("album cover", "album art", "record sleeve", "ep cover", "mixtape", "album")),
@@ -153,6 +160,9 @@ _ROLE_HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "date",
             "dates",
+            "issue",
+            "edition",
+            "volume",
             "time",
             "venue",
             "location",

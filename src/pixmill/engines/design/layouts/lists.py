@@ -10,6 +10,7 @@ Label: a badge on the pack front with the product name, details beneath.
 from __future__ import annotations
 
 from pixmill.engines.design.brief import Quote
+from pixmill.engines.design.layouts import genre_art
 from pixmill.engines.design.layouts.base import (
     Composition,
     Frame,
@@ -71,10 +72,18 @@ def _rows(
         y = box.y + i * row_h
         x = box.x
         if marker is not None:
-            r = min(row_h * 0.22, box.w * 0.04)
-            art.append(Ellipse(box.x + r, y + row_h / 2, r, r, marker))
-            art.append(Ellipse(box.x + r, y + row_h / 2, r * 0.45, r * 0.45, rule))
-            x = box.x + r * 3
+            r = min(row_h * 0.3, box.w * 0.06)
+            cy = y + row_h / 2
+            if i < n - 1:  # the steps joined by a line
+                art.append(Line(box.x + r, cy, box.x + r, cy + row_h, marker, max(1.0, r * 0.12)))
+            art.append(Ellipse(box.x + r, cy, r, r, marker))
+            symbol = genre_art.icon(frame, item.text, box.x + r, cy, r * 1.25)
+            if symbol is not None:
+                art.append(Ellipse(box.x + r, cy, r * 0.86, r * 0.86, (250, 250, 250)))
+                art.append(symbol)
+            else:
+                art.append(Ellipse(box.x + r, cy, r * 0.45, r * 0.45, rule))
+            x = box.x + r * 2.8
         elif i:
             art.append(Line(box.x, y, box.right, y, rule, max(1.0, frame.short * 0.002)))
         inner = Box(x, y + row_h * 0.12, box.right - x, row_h * 0.76)
@@ -281,10 +290,16 @@ def label(frame: Frame) -> Composition:
         else:
             comp.art.append(Ellipse(cx, cy, r, r, pal.accent))
         comp.art.append(Ellipse(cx, cy, r * 0.86, r * 0.86, pal.light))
-        comp.art += emblem(frame, cx, cy - r * 0.55, r * 0.16)
-        comp.slots += stack(
-            Box(cx - r * 0.62, cy - r * 0.3, r * 1.24, r * 0.75), title, 0, valign="center"
+        scene_art = genre_art.vignette(
+            frame, Box(cx - r * 0.62, cy - r * 0.8, r * 1.24, r * 0.62), occasions=False
         )
+        if scene_art:  # the label's subjects (mountains, pines...) over the name
+            comp.art += scene_art
+            title_box = Box(cx - r * 0.66, cy - r * 0.1, r * 1.32, r * 0.72)
+        else:
+            comp.art += emblem(frame, cx, cy - r * 0.55, r * 0.16)
+            title_box = Box(cx - r * 0.62, cy - r * 0.3, r * 1.24, r * 0.75)
+        comp.slots += stack(title_box, title, 0, valign="center")
     if rest:
         comp.background.append(Rect(0, h * 0.8, w, h * 0.2, pal.dark))
         comp.slots += stack(

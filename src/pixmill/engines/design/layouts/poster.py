@@ -8,6 +8,7 @@ venue (info quotes) on an accent band; flyers give body text more room.
 
 from __future__ import annotations
 
+from pixmill.engines.design.layouts import genre_art
 from pixmill.engines.design.layouts.base import (
     Composition,
     Frame,
@@ -97,6 +98,8 @@ def layout(frame: Frame) -> Composition:
     genre = frame.brief.genre
     display, text, label = faces(frame)
     variant = frame.variant % 3
+    if variant == 2 and genre_art.subjects(frame, occasions=False):
+        variant = frame.variant % 2  # a named subject gets a picture, not abstract shapes
     align = "center" if frame.variant % 2 else "left"
     comp = Composition()
     info_plate = pal.accent if genre == "event" else None

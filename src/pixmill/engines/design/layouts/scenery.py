@@ -190,10 +190,12 @@ def picture(
     top, bottom = _sky(time, frame)
     bg.append(city.sky(box.x, box.y, box.w, box.h, top, bottom, detail))
     short = min(box.w, box.h)
+    named_sky = stage.sky_bodies(frame)  # a named moon or sun replaces the drawn one
     if time == "night":
         bg += city.stars(
             box.x, box.y, box.w, horizon - box.y, 50 + 40 * detail, (255, 255, 255, 210), rng
         )
+    if time == "night" and not named_sky:
         bg += city.moon(
             box.x + box.w * rng.uniform(0.65, 0.85),
             box.y + box.h * 0.18,
@@ -202,12 +204,13 @@ def picture(
             mix(top, bottom, 0.15),
             detail,
         )
-    else:
+    elif time != "night":
         sun_color = (255, 236, 160) if time == "day" else (255, 190, 120)
         sun_y = box.y + box.h * (0.2 if time == "day" else 0.5)
-        bg += city.sun(
-            box.x + box.w * rng.uniform(0.2, 0.8), sun_y, short * 0.09, sun_color, detail
-        )
+        if not named_sky:
+            bg += city.sun(
+                box.x + box.w * rng.uniform(0.2, 0.8), sun_y, short * 0.09, sun_color, detail
+            )
         bg += city.clouds(
             box.x,
             box.y + box.h * 0.05,

@@ -8,6 +8,7 @@ a bright plate, a subject beside it (right, or left in variant 1), a burst behin
 
 from __future__ import annotations
 
+from pixmill.engines.design.layouts import genre_art, stage
 from pixmill.engines.design.layouts.base import Composition, Frame, Part, faces, roles, stack
 from pixmill.engines.design.layouts.poster import text_parts
 from pixmill.engines.design.layouts.scenery import abstract_picture, picture
@@ -121,9 +122,14 @@ def thumbnail(frame: Frame) -> Composition:
     comp.background.append(
         decor.burst(subject_x, h * 0.5, max(w, h) * 0.8, with_alpha(pal.light, 0.12), 18)
     )
-    outfit = people.random_outfit(rng, pal.accent, pal.light, pal.dark)
     top = h * (0.12 if wide else 0.45)
-    comp.art += people.person(subject_x, top, (h - top) * 1.9, outfit, frame.detail)
+    named = genre_art.subjects(frame, occasions=False)
+    if named:  # the video's subject, big beside the title
+        size = min(h - top, w * 0.5) * 0.9
+        comp.art.append(stage.vector(frame, named[0], subject_x, h * 0.95, size))
+    else:
+        outfit = people.random_outfit(rng, pal.accent, pal.light, pal.dark)
+        comp.art += people.person(subject_x, top, (h - top) * 1.9, outfit, frame.detail)
     q = roles(frame.brief)
     parts: list[Part] = []
     if q["title"]:

@@ -35,6 +35,11 @@ SKY = frozenset(
         "bat",
         "high voltage",
         "comet",
+        "kite",
+        "new moon",
+        "sun with face",
+        "parachute",
+        "helicopter",
     }
 )
 
@@ -52,8 +57,32 @@ def subjects_of(brief: Brief) -> matching.Match:
     return found
 
 
+_BODIES = frozenset({"sun", "crescent moon", "full moon", "new moon", "sun with face"})
+_AFLOAT = frozenset(
+    {
+        "sailboat",
+        "ship",
+        "speedboat",
+        "canoe",
+        "motor boat",
+        "passenger ship",
+        "ferry",
+        "whale",
+        "spouting whale",
+        "dolphin",
+        "swan",
+        "duck",
+    }
+)
+
+
+def sky_bodies(frame: Frame) -> bool:
+    """Whether the prompt names the sun or the moon (drawn from the library)."""
+    return any(library.name_of(c) in _BODIES for c in subjects_of(frame.brief).codes)
+
+
 def _is_sky(code: str) -> bool:
-    return library.name_of(code) in SKY
+    return any(name in SKY for name in library.names_of(code))
 
 
 def vector(
@@ -115,6 +144,12 @@ def draw(frame: Frame, box: Box, ground: float, scale: float = 1.0) -> list[Shap
                 art.append(vector(frame, prop, cx + size * 0.45, ground, size * 0.55))
             continue
         s = size * (1.25 if subject is mount else 1.0)
+        if library.name_of(subject.code) in _AFLOAT and frame.brief.has(
+            "sea", "ocean", "lake", "harbor", "harbour", "bay", "river", "water"
+        ):
+            base = box.y + box.h * 0.7  # on the water, not the shore
+            art.append(vector(frame, subject, cx, base, s, flip))
+            continue
         art += _shadow(frame, cx, ground, s)
         if subject.count > 1:
             for k, dx in enumerate((-0.32, 0.32, 0.0)):
@@ -123,6 +158,10 @@ def draw(frame: Frame, box: Box, ground: float, scale: float = 1.0) -> list[Shap
                 art.append(vector(frame, subject, cx + dx * s, ground - lift, sub, flip ^ (k == 1)))
         else:
             art.append(vector(frame, subject, cx, ground, s, flip))
+        if props and subject is slots[0] and not any(x.code is None for x in slots):
+            # a held thing ("robot barista": a cup) stands beside the first subject
+            px = cx + s * (0.5 if not flip else -0.5)
+            art.append(vector(frame, props[0], px, ground, s * 0.4))
         if subject is mount and rider is not None:
             art += _rider(frame, rider, found, cx, ground, s, flip)
     for k, subject in enumerate(sky_things[:2]):
@@ -159,6 +198,7 @@ def _person(frame, subject, person, cx, base, height) -> list[Shape]:
     hair = outfit.hair
     if person.old:
         hair = (205, 205, 210)
+    glasses = (outfit.glasses or person.old) and not person.child
     height = height * (0.7 if person.child else 1.0)
     outfit = people.Outfit(
         outfit.skin,
@@ -168,7 +208,7 @@ def _person(frame, subject, person, cx, base, height) -> list[Shape]:
         outfit.trousers,
         outfit.shoes,
         outfit.long_hair and not person.beard,
-        outfit.glasses or person.old,
+        glasses,
         outfit.scarf,
         person.beard,
         person.expression,

@@ -104,11 +104,21 @@ def lookup(name: str) -> str | None:
     return index().get(name) or heads().get(name)
 
 
+@cache
+def _names_by_code() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for name, code in index().items():
+        out.setdefault(code, []).append(name)
+    return {code: tuple(names) for code, names in out.items()}
+
+
+def names_of(code: str) -> tuple[str, ...]:
+    """Every indexed name of a subject, its main name first."""
+    return _names_by_code().get(code, (code,))
+
+
 def name_of(code: str) -> str:
-    for name, c in index().items():
-        if c == code:
-            return name
-    return code
+    return names_of(code)[0]
 
 
 @lru_cache(maxsize=512)

@@ -136,7 +136,11 @@ def _resolve(phrase: str) -> str | None:
 
 
 def _is_colour_use(words: list[str], i: int) -> bool:
-    """A dual word ("orange", "rose") is a colour when a word that is not a joiner follows."""
+    """A dual word ("orange", "rose") is a colour when a word that is not a joiner follows,
+    or when it ends a list of colours ("purple and orange")."""
+    before = words[i - 2] if i >= 2 and words[i - 1] in ("and", "or") else ""
+    if before in NAMED and before not in _DUAL:
+        return True
     nxt = words[i + 1] if i + 1 < len(words) else ""
     return bool(nxt) and nxt not in ("and", "or", "with", "on", "in", "at")
 
