@@ -37,6 +37,8 @@ class Design:
     missing: set[str]
     genre: str
     variant: int
+    motifs: frozenset[str] = frozenset()
+    """The engine's own named art pieces it uses (retro_sun, figure, skyline...)."""
 
     @property
     def credits(self) -> tuple[str, ...]:
@@ -84,13 +86,14 @@ def compose(
     quality: str,
     backdrop: Backdrop | None = None,
     transparent: bool = False,
+    style: str | None = None,
 ) -> Design:
     """Compose one picture. `backdrop` renders what lies behind the text, so contrast
     can be settled against real pixels (the engine passes one that keeps its surface)."""
     # 1. what to draw: palette, variant, and the genre's layout
     rng = rng_for(brief.prompt, seed)
     variant = seed % VARIANTS  # consecutive seeds (the n images of a request) differ
-    palette = make_palette(brief, rng)
+    palette = make_palette(brief, rng, style)
     frame = Frame(brief, palette, width, height, rng, DETAIL.get(quality, 1), variant)
     layout = choose_layout(brief.genre)
     composition: Composition = layout(frame)
@@ -127,7 +130,7 @@ def compose(
             len(missing),
             shown,
         )
-    return Design(scene, missing, brief.genre, variant)
+    return Design(scene, missing, brief.genre, variant, frozenset(frame.motifs))
 
 
 def _texture(frame: Frame):

@@ -58,7 +58,8 @@ class DesignEngine:
         brief = brief_module.parse(spec.prompt)
         transparent = spec.background == "transparent"
         seed = spec.image_seed(index)
-        return compose(brief, spec.width, spec.height, seed, spec.quality, None, transparent)
+        vivid = getattr(spec, "style", None)
+        return compose(brief, spec.width, spec.height, seed, spec.quality, None, transparent, vivid)
 
     def generate(
         self, spec: RenderSpec, progress: ProgressCallback | None = None
@@ -69,6 +70,7 @@ class DesignEngine:
         spec_size = (spec.width, spec.height)
         stages = PARTIAL_STAGES.get(spec.partial_images if progress is not None else 0, ())
         style = styles.style_of(brief)
+        vivid = getattr(spec, "style", None)  # "vivid" | "natural" | None, where RenderSpec has it
         images: list[GeneratedImage] = []
         for index in range(spec.n):
             seed = spec.image_seed(index)
@@ -95,7 +97,7 @@ class DesignEngine:
                 return measured_backdrop(scene, transparent)
 
             design = compose(
-                brief, spec.width, spec.height, seed, spec.quality, backdrop, transparent
+                brief, spec.width, spec.height, seed, spec.quality, backdrop, transparent, vivid
             )
             rasters[0].draw_top()
             image = Image.fromarray(rasters[0].pixels(), "RGBA")

@@ -204,9 +204,14 @@ _STYLE_HUES = {
 }
 
 
-def make_palette(brief: Brief, rng: random.Random) -> Palette:
+def make_palette(brief: Brief, rng: random.Random, style: str | None = None) -> Palette:
+    """The palette; `style` ("vivid" or "natural", the request's) saturates or mutes it."""
     mood = mood_of(brief)
     sat, light, bg_light, dark = _SCHEMES.get(mood, _SCHEMES["balanced"])
+    if style == "vivid":
+        sat = min(1.0, sat * 1.3 + 0.1)
+    elif style == "natural":
+        sat = sat * 0.55
     if brief.has("dark", "night", "midnight", "noir"):
         dark, bg_light = True, min(bg_light, 0.1)
     elif brief.has("light", "white", "airy", "clean"):

@@ -28,6 +28,8 @@ class Frame:
     """0 low (flat), 1 medium, 2 high, 3 xhigh, 4 max."""
     variant: int
     """Which layout variant of the genre; chosen from the seed."""
+    motifs: set[str] = field(default_factory=set)
+    """The engine's own named art pieces this picture uses (checked for variety)."""
 
     @property
     def aspect(self) -> float:

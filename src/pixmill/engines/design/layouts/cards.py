@@ -73,6 +73,7 @@ def invitation(frame: Frame) -> Composition:
         )
         return comp
     if frame.brief.has("floral", "flowers", "spring", "romantic", "garden"):
+        frame.motifs.add("daisies")
         for x in (inner.x + short * 0.1, inner.right - short * 0.1):
             for k in range(3):
                 comp.art += nature.flower(

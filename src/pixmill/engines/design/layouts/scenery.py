@@ -10,8 +10,9 @@ genre) and as the picture area of designs.
 from __future__ import annotations
 
 from pixmill.engines.design.layouts import stage
+from pixmill.engines.design.layouts.abstract import abstract_picture
 from pixmill.engines.design.layouts.base import Composition, Frame
-from pixmill.engines.design.palette import hsl, mix, to_hsl, with_alpha
+from pixmill.engines.design.palette import mix, with_alpha
 from pixmill.engines.design.scene import Box, Ellipse, Group, LinearGradient, Path, Rect, Shape
 from pixmill.engines.design.subjects import city, decor, library, nature, things
 
@@ -279,6 +280,7 @@ def _setting(frame, box, setting, horizon, time, bg) -> float:
         bg.append(decor.frame(win, mix(wall, (0, 0, 0), 0.35), min(box.w, box.h) * 0.012))
         floor = box.y + box.h * 0.78
         bg.append(Rect(box.x, floor, box.w, box.bottom - floor, mix(pal.bg2, (120, 80, 50), 0.4)))
+        frame.motifs.add("sofa_room")
         bg += things.sofa(
             box.x + box.w * 0.45,
             floor + box.h * 0.04,
@@ -430,6 +432,7 @@ def _setting(frame, box, setting, horizon, time, bg) -> float:
         )
         return ground + box.h * 0.04
     if setting == "city":
+        frame.motifs.add("skyline")
         near = mix(pal.dark, (0, 0, 0), 0.3)
         far = mix(bottom_of(frame, time), near, 0.45)
         lights = (255, 214, 130)
@@ -465,37 +468,4 @@ def bottom_of(frame: Frame, time: str) -> tuple:
     return _sky(time, frame)[1]
 
 
-def abstract_picture(
-    frame: Frame, box: Box, corner: float = 0.0
-) -> tuple[list[Shape], list[Shape]]:
-    """A tasteful abstract composition in the palette: a Bauhaus grid, a retro sun, or
-    mid-century arches, on a gradient ground."""
-    rng, pal, detail = frame.rng, frame.palette, frame.detail
-    hue, sat, light = to_hsl(pal.bg)
-    bottom = hsl(hue + 0.06, sat, light * 0.8 if light > 0.3 else light + 0.12)
-    bg: list[Shape] = [city.sky(box.x, box.y, box.w, box.h, pal.bg, bottom, detail)]
-    colors = (pal.accent, pal.accent2, pal.hues[1], pal.light)
-    retro = frame.brief.has("retro", "synthwave", "sunset", "neon", "80s", "vaporwave")
-    kind = 1 if retro else rng.randrange(3)
-    art: list[Shape]
-    if kind == 0:
-        cols = 3 if box.w <= box.h * 1.2 else 5
-        art = decor.bauhaus(box.inset(min(box.w, box.h) * 0.06), colors, pal.bg, rng, cols)
-    elif kind == 1:
-        art = decor.retro_sun(
-            box, mix(pal.accent, (255, 230, 120), 0.4), pal.accent2, bottom, detail
-        )
-    else:
-        art = decor.arches(
-            box.inset(min(box.w, box.h) * 0.06),
-            (pal.accent, pal.light, pal.accent2, pal.hues[2]),
-            rng,
-        )
-    if detail >= 2:
-        bg.append(
-            decor.dots(
-                box, with_alpha(pal.light, 0.1), min(box.w, box.h) / 40, min(box.w, box.h) / 260
-            )
-        )
-    clip = (box.x, box.y, box.w, box.h, corner)
-    return [Group(tuple(bg), clip=clip)], [Group(tuple(art), clip=clip)]
+__all__ = ["abstract_picture", "detect", "layout", "picture"]

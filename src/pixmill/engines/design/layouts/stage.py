@@ -213,6 +213,7 @@ def _person(frame, subject, person, cx, base, height) -> list[Shape]:
         person.beard,
         person.expression,
     )
+    frame.motifs.add("figure")
     shadow = _shadow(frame, cx, base, height * 0.5)
     return shadow + people.person(cx, base - height, height, outfit, frame.detail)
 

@@ -27,7 +27,7 @@ VIEW = 36.0
 """Twemoji's viewBox is 0 0 36 36."""
 
 _SKIP_CODES = re.compile(r"(^|-)(1f3f[b-f]|2640|2642|1f1e[6-9a-f]|1f1f[0-9a-f]|20e3|e00..)(-|$)")
-_SKIP_NAMES = ("button", "skin tone", "keycap", "flag")
+_SKIP_NAMES = ("button", "skin tone", "keycap", "flag:")
 _FILL_RE = re.compile(r'fill="(#[0-9A-Fa-f]{3,6})"')
 
 
