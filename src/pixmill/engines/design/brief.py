@@ -215,6 +215,9 @@ _ROLE_HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
 )
 
+ROLE_WORDS = frozenset(w for _, hints in _ROLE_HINTS for w in hints)
+"""Words that name a text's role ("date", "tagline"): never a picture's subject."""
+
 _CONTROL_RE = re.compile(r"\s+")
 
 

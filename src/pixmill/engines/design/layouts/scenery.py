@@ -9,11 +9,11 @@ genre) and as the picture area of designs.
 
 from __future__ import annotations
 
-from pixmill.engines.design.layouts import stage
+from pixmill.engines.design.layouts import places, stage
 from pixmill.engines.design.layouts.abstract import abstract_picture
 from pixmill.engines.design.layouts.base import Composition, Frame
 from pixmill.engines.design.palette import mix, with_alpha
-from pixmill.engines.design.scene import Box, Ellipse, Group, LinearGradient, Path, Rect, Shape
+from pixmill.engines.design.scene import Box, Group, LinearGradient, Rect, Shape
 from pixmill.engines.design.subjects import city, decor, library, nature, things
 
 SETTINGS = {
@@ -221,7 +221,11 @@ def picture(
             rng,
             2 + detail // 2,
         )
-    ground_top = _setting(frame, box, setting, horizon, time, bg)
+    if frame.brief.has("isometric"):  # the subject on an isometric tile, not in a landscape
+        bg[:] = bg[:1]
+        ground_top = places.isometric_tile(frame, box, bg)
+    else:
+        ground_top = _setting(frame, box, setting, horizon, time, bg)
     if stand is not None:
         ground_top = box.y + box.h * stand
     art += stage.draw(frame, box, ground_top, scale)
@@ -299,94 +303,9 @@ def _setting(frame, box, setting, horizon, time, bg) -> float:
         bg.append(Rect(box.x, table, box.w, box.bottom - table, mix(pal.bg2, (150, 100, 60), 0.5)))
         bg.append(Rect(box.x, table, box.w, box.h * 0.02, mix(pal.bg2, (190, 140, 90), 0.5)))
         return box.y + box.h * 0.8
-    if setting == "moon":
-        earth = (box.x + box.w * rng.uniform(0.15, 0.3), box.y + box.h * 0.2, short_of(box) * 0.08)
-        bg.append(Ellipse(earth[0], earth[1], earth[2], earth[2], (60, 120, 200)))
-        bg.append(
-            Ellipse(
-                earth[0] - earth[2] * 0.3, earth[1], earth[2] * 0.4, earth[2] * 0.6, (90, 170, 90)
-            )
-        )
-        surface = box.y + box.h * 0.7
-        bg += nature.hills(box.x, box.w, surface, box.h * 0.05, (150, 150, 158), rng, box.bottom)
-        for _ in range(4 + 2 * detail):
-            cx = box.x + box.w * rng.random()
-            cy = surface + box.h * rng.uniform(0.08, 0.28)
-            r = short_of(box) * rng.uniform(0.02, 0.05)
-            bg.append(Ellipse(cx, cy, r, r * 0.35, (118, 118, 128)))
-        return ground
-    if setting == "cliff":
-        sea_color = mix((20, 90, 160), pal.accent2, 0.2)
-        bg += nature.sea(
-            box.x,
-            horizon,
-            box.w,
-            box.bottom - horizon,
-            sea_color,
-            mix(sea_color, (255, 255, 255), 0.3),
-            detail,
-            rng,
-        )
-        top_y = box.y + box.h * 0.6
-        rock = mix((120, 110, 100), pal.bg2, 0.15)
-        edge = box.x + box.w * 0.78
-        bg.append(
-            Path(
-                (
-                    ("M", box.x, top_y),
-                    ("L", edge - box.w * 0.04, top_y),
-                    (
-                        "Q",
-                        edge + box.w * 0.02,
-                        top_y + box.h * 0.1,
-                        edge - box.w * 0.02,
-                        box.bottom,
-                    ),
-                    ("L", box.x, box.bottom),
-                    ("Z",),
-                ),
-                rock,
-            )
-        )
-        bg.append(
-            Rect(
-                box.x,
-                top_y - box.h * 0.015,
-                edge - box.x - box.w * 0.03,
-                box.h * 0.03,
-                green,
-                box.h * 0.01,
-            )
-        )
-        return top_y + box.h * 0.01
-    if setting == "kitchen":
-        wall = mix(pal.bg, (240, 236, 228), 0.6)
-        bg.append(Rect(box.x, box.y, box.w, box.h, wall))
-        tile = with_alpha(mix(wall, (0, 0, 0), 0.4), 0.12)
-        bg.append(
-            decor.stripes(Box(box.x, box.y + box.h * 0.35, box.w, box.h * 0.35), tile, 14, True)
-        )
-        counter = box.y + box.h * 0.74
-        bg.append(
-            Rect(box.x, counter, box.w, box.bottom - counter, mix(pal.bg2, (110, 80, 60), 0.5))
-        )
-        bg.append(Rect(box.x, counter, box.w, box.h * 0.03, mix(pal.light, (200, 200, 200), 0.3)))
-        return counter + box.h * 0.08
-    if setting == "road":
-        bg += nature.hills(box.x, box.w, horizon, box.h * 0.12, green, rng, box.bottom)
-        road = box.y + box.h * 0.74
-        bg.append(Rect(box.x, road, box.w, box.h * 0.16, (70, 72, 80)))
-        for k in range(6):
-            bg.append(
-                Rect(
-                    box.x + box.w * (k / 6 + 0.03),
-                    road + box.h * 0.075,
-                    box.w / 12,
-                    box.h * 0.012,
-                    (240, 230, 180),
-                )
-            )
-        return road + box.h * 0.13
+    placed = places.draw(frame, box, setting, horizon, bg, green)
+    if placed is not None:
+        return placed
     if setting == "space":
         planet = mix(pal.accent, (200, 120, 80), 0.3)
         bg.append(decor.circles(box, (planet,), rng, 1, inside=True)[0])
@@ -458,10 +377,6 @@ def _setting(frame, box, setting, horizon, time, bg) -> float:
         )
     bg += nature.grass(box.x, horizon + box.h * 0.12, box.w, box.bottom - horizon, green, detail)
     return ground + box.h * 0.04
-
-
-def short_of(box: Box) -> float:
-    return min(box.w, box.h)
 
 
 def bottom_of(frame: Frame, time: str) -> tuple:

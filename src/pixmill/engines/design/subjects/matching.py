@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from pixmill.engines.design.brief import ROLE_WORDS
 from pixmill.engines.design.palette import NAMED
 from pixmill.engines.design.subjects import library
 from pixmill.engines.design.subjects.vocabulary import (
@@ -45,6 +46,10 @@ _UNCOUNTED = frozenset(
         "animals",
         "cookies",
     }
+)
+_COMPOUNDS = frozenset(
+    "shop house bar beans bean cup mug maker break farm tree juice pie cake grove orchard "
+    "garden bush bouquet petals petal sauce roastery roaster tasting bottle glass".split()
 )
 _DUAL = frozenset(
     {
@@ -116,7 +121,7 @@ def singular(word: str) -> str:
 
 def _resolve(phrase: str) -> str | None:
     """The code a phrase names, or None."""
-    if phrase in STOP:
+    if phrase in STOP or phrase in ROLE_WORDS:
         return None
     for candidate in (phrase, singular(phrase)):
         if candidate in SYNONYMS:
@@ -142,6 +147,8 @@ def _is_colour_use(words: list[str], i: int) -> bool:
     if before in NAMED and before not in _DUAL:
         return True
     nxt = words[i + 1] if i + 1 < len(words) else ""
+    if nxt in _COMPOUNDS:  # "coffee shop", "orange juice", "rose garden": a noun
+        return False
     return bool(nxt) and nxt not in ("and", "or", "with", "on", "in", "at")
 
 

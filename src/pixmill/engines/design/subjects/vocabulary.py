@@ -152,6 +152,14 @@ SYNONYMS: dict[str, str] = {
     "music": "musical notes",
     "gamer": "video game",
     "gaming": "video game",
+    "jazz": "saxophone",
+    "blues": "saxophone",
+    "rock": "guitar",
+    "dj": "headphone",
+    "techno": "headphone",
+    "bake sale": "cookie",
+    "bake": "bread",
+    "baking": "bread",
     "lemur": "monkey",
     "ape": "gorilla",
     "chimp": "monkey",
@@ -334,7 +342,7 @@ STOP = frozenset(
     "watercolor watercolour sketch pixel neon vintage flat isometric painterly retro "
     "ocean sea lake coast beach forest woods park garden field meadow city street road "
     "kitchen counter room space sky cliff table desert landscape countryside town "
-    "kawaii cute style painting drawing".split()
+    "kawaii cute style painting drawing bottle jar can package packaging box".split()
 )
 OLD = ("old", "elderly", "aged", "grandfather", "grandmother", "grandpa", "grandma", "senior")
 CHILD = ("child", "kid", "kids", "girl", "boy", "baby", "toddler", "little")
