@@ -43,9 +43,8 @@ class Design:
     @property
     def credits(self) -> tuple[str, ...]:
         """The attributions the picture owes: Twemoji's when it draws library art."""
-        if vectors(self.scene.art) or vectors(self.scene.background):
-            return (library.CREDIT,)
-        return ()
+        drawn = vectors(self.scene.art) + vectors(self.scene.background)
+        return (library.CREDIT,) if any(library.owes_credit(v.code) for v in drawn) else ()
 
     @property
     def blocks(self) -> list[TextBlock]:

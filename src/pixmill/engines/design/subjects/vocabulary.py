@@ -191,7 +191,7 @@ SYNONYMS: dict[str, str] = {
     "temple": "classical building",
     "church": "church",
     "skyscraper": "office building",
-    "lighthouse": "castle",
+    "lighthouse": "lighthouse",
     "planet": "ringed planet",
     "saturn": "ringed planet",
     "earth": "globe showing europe-africa",
