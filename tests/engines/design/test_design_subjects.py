@@ -39,6 +39,11 @@ MATCHES: list[tuple[str, list[str]]] = [
     ("a blue whale under the ocean", ["whale"]),
     ("a woman reading a book", ["person", "open book"]),
     ("a little girl with a kite in a park", ["person", "kite"]),
+    ("a web banner for a coffee shop", ["hot beverage"]),
+    ("a poster for a jazz night with the date", ["saxophone"]),
+    ("a lighthouse on a rocky coast", ["lighthouse"]),
+    ("pixel art of a knight and a castle", ["knight", "castle"]),
+    ("a menu for a pizza place", ["pizza"]),
 ]
 
 
@@ -203,6 +208,19 @@ def test_variants_differ_in_layout_and_art(engine, make_spec):
         layouts.append((design.variant, art, tuple(round(b.box.y) for b in design.blocks)))
     assert len(set(layouts)) == 3
     assert len({layout[1] for layout in layouts}) >= 2  # the art itself moves, not only colours
+
+
+def test_the_engines_own_drawings_owe_no_credit(engine, make_spec):
+    design = engine.design(make_spec("a lighthouse on a rocky coast", 256, 256))
+    assert "x-lighthouse" in {v.code for v in vectors(design.scene.art)}
+    assert design.credits == ()
+
+
+def test_colour_words_for_the_scene_tint_it_not_those_of_a_subject():
+    from pixmill.engines.design.layouts import stage
+
+    assert stage.free_colours(brief_module.parse("a red car on a road")) == []
+    assert stage.free_colours(brief_module.parse("a podcast cover, purple")) != []
 
 
 def test_vector_shape_renders_with_recolour_and_flip():

@@ -14,7 +14,7 @@ import re
 from pixmill.engines.design.layouts import places, stage
 from pixmill.engines.design.layouts.abstract import abstract_picture
 from pixmill.engines.design.layouts.base import Composition, Frame
-from pixmill.engines.design.palette import mix, named_colors, with_alpha
+from pixmill.engines.design.palette import mix, with_alpha
 from pixmill.engines.design.scene import Box, Group, LinearGradient, Rect, Shape
 from pixmill.engines.design.subjects import city, decor, library, nature, things
 
@@ -264,7 +264,7 @@ def _sky(time: str, frame: Frame) -> tuple[tuple, tuple]:
         return mix((60, 40, 120), pal.accent2, 0.15), mix((255, 150, 90), pal.accent, 0.15)
     if pal.mood in ("pastel", "muted", "minimalist", "vintage"):
         return mix((170, 210, 240), pal.bg, 0.35), mix((240, 240, 230), pal.bg, 0.3)
-    tint = 0.4 if named_colors(frame.brief) else 0.1  # the prompt's colours reach the sky
+    tint = 0.4 if stage.free_colours(frame.brief) else 0.1  # the prompt's colours reach the sky
     return mix((70, 150, 230), pal.accent2, tint), mix((190, 225, 250), pal.accent, tint)
 
 

@@ -9,13 +9,15 @@ above. Colour words recolour a subject's dominant fills; a silhouette is one ink
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from pixmill.engines.design.brief import Brief
 from pixmill.engines.design.layouts.base import Frame
-from pixmill.engines.design.palette import mix
+from pixmill.engines.design.palette import NAMED, mix
 from pixmill.engines.design.scene import Box, Ellipse, Shape, Vector
 from pixmill.engines.design.subjects import library, matching, people
+from pixmill.engines.design.subjects.matching import DUAL
 
 SKY = frozenset(
     {
@@ -91,6 +93,20 @@ _SHORT_HAIR = frozenset(
         "businessman",
     }
 )
+
+
+def free_colours(brief: Brief) -> list[tuple[int, int, int]]:
+    """The prompt's colour words that qualify no subject ("purple and orange", not the
+    "red" of "a red car"): they colour the scene, not a thing in it."""
+    found = subjects_of(brief)
+    taken = {s.color for s in found.subjects if s.color}
+    words = set(re.findall(r"[a-z]+", brief.lowered))
+    subject_words = {w for s in found.subjects for w in s.word.split()}
+    return [
+        NAMED[w]
+        for w in words
+        if w in NAMED and NAMED[w] not in taken and w not in subject_words and w not in DUAL
+    ]
 
 
 def sky_bodies(frame: Frame) -> bool:

@@ -51,7 +51,7 @@ _COMPOUNDS = frozenset(
     "shop house bar beans bean cup mug maker break farm tree juice pie cake grove orchard "
     "garden bush bouquet petals petal sauce roastery roaster tasting bottle glass".split()
 )
-_DUAL = frozenset(
+DUAL = frozenset(
     {
         "orange",
         "rose",
@@ -144,7 +144,7 @@ def _is_colour_use(words: list[str], i: int) -> bool:
     """A dual word ("orange", "rose") is a colour when a word that is not a joiner follows,
     or when it ends a list of colours ("purple and orange")."""
     before = words[i - 2] if i >= 2 and words[i - 1] in ("and", "or") else ""
-    if before in NAMED and before not in _DUAL:
+    if before in NAMED and before not in DUAL:
         return True
     nxt = words[i + 1] if i + 1 < len(words) else ""
     if nxt in _COMPOUNDS:  # "coffee shop", "orange juice", "rose garden": a noun
@@ -186,7 +186,7 @@ def match(text: str, *, limit: int = 4) -> Match:
             if i + n > len(words):
                 continue
             phrase = " ".join(words[i : i + n])
-            if words[i] in NAMED and (n > 1 or word not in _DUAL or _is_colour_use(words, i)):
+            if words[i] in NAMED and (n > 1 or word not in DUAL or _is_colour_use(words, i)):
                 continue
             code = _resolve(phrase)
             if code:
