@@ -82,6 +82,8 @@ def test_plural_colour_relation_and_view_are_read():
     rider = matching.match("an astronaut riding a horse")
     assert [s.role for s in rider.subjects] == ["rider", "mount"]
     assert matching.match("top view of a bowl of pho").top_view
+    held = matching.match("a woman reading a book").subjects
+    assert [s.role for s in held] == ["main", "prop"]
     person = matching.match("a shocked old bearded man in a raincoat").person
     assert person is not None and person.old and person.beard
     assert person.expression == "shocked" and person.clothes == (250, 200, 40)

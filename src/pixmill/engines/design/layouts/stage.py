@@ -172,9 +172,14 @@ def draw(frame: Frame, box: Box, ground: float, scale: float = 1.0) -> list[Shap
     for subject, cx in zip(slots, centres, strict=True):
         if subject.code is None:
             tall = min(size * 1.5, (ground - box.y) * 0.86)
-            art += _person(frame, subject, found.person, cx, ground, tall)
-            for prop in props:
-                art.append(vector(frame, prop, cx + size * 0.45, ground, size * 0.55))
+            feet = ground
+            if n == 1 and not sky_things:  # a portrait: framed from the knees
+                tall = box.h * 1.45
+                feet = box.y + box.h * 0.12 + tall
+            art += _person(frame, subject, found.person, cx, feet, tall)
+            for prop in props:  # held at the hands
+                hold = tall * 0.26
+                art.append(vector(frame, prop, cx + tall * 0.1, feet - tall * 0.42, hold))
             continue
         s = size * (1.25 if subject is mount else 1.0)
         if library.name_of(subject.code) in _AFLOAT and frame.brief.has(
@@ -214,7 +219,7 @@ def _spread(box: Box, n: int, rng) -> list[float]:
 
 def _rider(frame, rider, found, cx, ground, mount_size, flip) -> list[Shape]:
     """The rider sits on the mount's back: a little behind its middle, a third of its size."""
-    back = ground - mount_size * 0.5
+    back = ground - mount_size * 0.58
     offset = mount_size * (0.06 if not flip else -0.06)
     if rider.code is None:
         return _person(

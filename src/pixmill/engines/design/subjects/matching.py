@@ -203,6 +203,7 @@ def match(text: str, *, limit: int = 4) -> Match:
             used.update(range(i, i + n))
         i += n
     _relate(out, words)
+    _hold(out, words)
     return out
 
 
@@ -213,6 +214,22 @@ def _colour_before(words: list[str], i: int) -> tuple[int, int, int] | None:
         if j >= 0 and words[j] not in ("dark", "light", "bright", "pale", "deep", "-"):
             break
     return None
+
+
+_HOLDING = frozenset({"reading", "holding", "carrying", "drinking", "eating", "playing", "hugging"})
+
+
+def _hold(out: Match, words: list[str]) -> None:
+    """'a woman reading a book': what a person holds is a prop in their hands."""
+    if out.person is None:
+        return
+    for k, subject in enumerate(out.subjects):
+        if subject.code is None or subject.role != "main":
+            continue
+        first = subject.word.split()[0]
+        at = words.index(first) if first in words else -1
+        if at > 0 and any(w in _HOLDING for w in words[max(0, at - 3) : at]):
+            out.subjects[k] = Subject(subject.word, subject.code, subject.color, 1, "prop")
 
 
 def _relate(out: Match, words: list[str]) -> None:

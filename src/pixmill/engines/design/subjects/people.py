@@ -342,7 +342,7 @@ def _face(cx: float, top: float, u: float, o: Outfit, detail: int) -> list[Shape
         )
     lips = mix(o.skin, (140, 40, 50), 0.55)
     if o.expression == "shocked":
-        items.append(Ellipse(cx, top + 0.84 * u, 0.07 * u, 0.1 * u, (60, 20, 30)))
+        items.append(Ellipse(cx, top + 0.86 * u, 0.1 * u, 0.14 * u, (60, 20, 30)))
     elif detail >= 1 or o.expression != "smile":
         dip = {"sad": -0.06, "calm": 0.0}.get(o.expression, 0.06)
         items.append(
