@@ -162,6 +162,7 @@ def mood_of(brief: Brief) -> str:
     order = (
         "neon",
         "pastel",
+        "kawaii",
         "monochrome",
         "muted",
         "vibrant",
@@ -189,6 +190,7 @@ _SCHEMES = {
     # mood: (saturation, lightness of accents, background lightness, dark?)
     "neon": (1.0, 0.58, 0.07, True),
     "pastel": (0.65, 0.80, 0.94, False),
+    "kawaii": (0.7, 0.78, 0.95, False),
     "muted": (0.28, 0.55, 0.90, False),
     "monochrome": (0.0, 0.45, 0.95, False),
     "vibrant": (0.9, 0.55, 0.55, False),

@@ -272,6 +272,7 @@ def faces(frame: Frame) -> tuple[str, str, str]:
         "toy",
         "candy",
         "cartoon",
+        "kawaii",
     ):
         return "rounded", "humanist-semibold", "rounded"
     if brief.has("retro", "vintage", "rustic", "western", "classic"):
