@@ -26,6 +26,8 @@ def business_card(frame: Frame) -> Composition:
     comp.background.append(Rect(0, 0, w, h, paper))
     ink = pal.dark
     parts = text_parts(frame, display, text, label, "left", ink, mix(pal.accent, ink, 0.5))
+    if parts:  # a card's name leads, but needs no empty band above it
+        parts[0].weight = 1.6
     short = min(w, h)
     if variant == 2 and w > h:
         comp.background.append(Rect(w * 0.62, 0, w * 0.38, h, pal.dark))

@@ -110,6 +110,8 @@ _SEA = frozenset(
         "speedboat",
         "squid",
         "seal",
+        "person surfing",
+        "water wave",
     }
 )
 _ROAD = frozenset(

@@ -166,9 +166,9 @@ def draw(frame: Frame, box: Box, ground: float, scale: float = 1.0) -> list[Shap
     n = len(slots)
     if n == 0:
         return art
-    size = short * {1: 0.62, 2: 0.46, 3: 0.36}.get(n, 0.3)
+    size = short * {1: 0.62, 2: 0.46, 3: 0.36}.get(n, 0.3) * VARIANT_SCALES[frame.variant % 3]
     flip = rng.random() < 0.5
-    centres = _spread(box, n, rng)
+    centres = _spread(box, n, rng, frame.variant)
     for subject, cx in zip(slots, centres, strict=True):
         if subject.code is None:
             tall = min(size * 1.5, (ground - box.y) * 0.86)
@@ -209,10 +209,16 @@ def draw(frame: Frame, box: Box, ground: float, scale: float = 1.0) -> list[Shap
     return art
 
 
-def _spread(box: Box, n: int, rng) -> list[float]:
+VARIANT_PLACES = (0.5, 0.34, 0.66)
+"""Where a lone subject stands across the box, by the frame's variant (n images differ)."""
+VARIANT_SCALES = (1.0, 0.84, 1.12)
+
+
+def _spread(box: Box, n: int, rng, variant: int = 0) -> list[float]:
     if n <= 1:
-        return [box.x + box.w * rng.uniform(0.45, 0.55)]
-    span = 0.62 if n == 2 else 0.72
+        place = VARIANT_PLACES[variant % 3] + rng.uniform(-0.04, 0.04)
+        return [box.x + box.w * place]
+    span = (0.62 if n == 2 else 0.72) * (1.0, 0.9, 1.08)[variant % 3]
     start = 0.5 - span / 2
     return [box.x + box.w * (start + span * i / (n - 1)) for i in range(n)]
 
