@@ -169,6 +169,9 @@ def draw(frame: Frame, box: Box, ground: float, scale: float = 1.0) -> list[Shap
     size = short * {1: 0.62, 2: 0.46, 3: 0.36}.get(n, 0.3) * VARIANT_SCALES[frame.variant % 3]
     flip = rng.random() < 0.5
     centres = _spread(box, n, rng, frame.variant)
+    if n == 1:  # a lone subject stays whole inside the box
+        half = min(size * 0.62, box.w / 2)
+        centres = [min(max(centres[0], box.x + half), box.right - half)]
     for subject, cx in zip(slots, centres, strict=True):
         if subject.code is None:
             tall = min(size * 1.5, (ground - box.y) * 0.86)
