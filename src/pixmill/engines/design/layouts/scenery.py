@@ -1,9 +1,10 @@
 """Pictures from subject words: a stylised vector scene inside a box.
 
 The prompt's words pick a time of day (day, sunset, night), a setting (city, sea,
-mountains, forest, field, interior, space) and subjects (people, animals,
-vehicles, food and drink, houses, flowers). A prompt with nothing drawable gets an
-abstract composition in its palette. Used for non-design prompts (the `scene`
+mountains, forest, field, interior, space, and those in `places`), and subjects
+from the vector library, composed by `stage`; with no setting word the subjects
+imply one (fish: the sea, food: a table). A prompt with nothing drawable gets an
+abstract composition in its palette (`abstract`). Used for non-design prompts (the `scene`
 genre) and as the picture area of designs.
 """
 
