@@ -44,6 +44,9 @@ MATCHES: list[tuple[str, list[str]]] = [
     ("a lighthouse on a rocky coast", ["lighthouse"]),
     ("pixel art of a knight and a castle", ["knight", "castle"]),
     ("a menu for a pizza place", ["pizza"]),
+    ("water daily", ["droplet"]),
+    ("dim the lights", ["light bulb"]),
+    ("place the sapling", ["seedling"]),
 ]
 
 

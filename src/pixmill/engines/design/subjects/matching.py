@@ -129,9 +129,9 @@ def _resolve(phrase: str) -> str | None:
         code = library.index().get(candidate)
         if code:
             return code
-    if " " in phrase:
-        return None
     one = singular(phrase)
+    if " " in phrase or one in STOP or one in ROLE_WORDS:
+        return None
     for suffix, name in CATEGORY_SUFFIXES:
         if one.endswith(suffix) and len(one) > len(suffix) + 2:
             return library.lookup(name)
