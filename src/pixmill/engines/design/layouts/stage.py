@@ -170,6 +170,7 @@ def draw(frame: Frame, box: Box, ground: float, scale: float = 1.0) -> list[Shap
     flip = rng.random() < 0.5
     centres = _spread(box, n, rng, frame.variant)
     if n == 1:  # a lone subject stays whole inside the box
+        size = min(size, box.w * 0.78, (ground - box.y) * 0.95)
         half = min(size * 0.62, box.w / 2)
         centres = [min(max(centres[0], box.x + half), box.right - half)]
     for subject, cx in zip(slots, centres, strict=True):
