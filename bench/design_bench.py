@@ -44,6 +44,12 @@ GENRES: dict[str, str] = {
     "quote": 'a quote card "The best way to predict the future is to invent it." "Alan Kay"',
     "infographic": 'an infographic "Better Sleep" "Keep a schedule" "Dim the lights"',
     "scene": "a landscape with mountains and a lake at sunset",
+    "subjects": "an astronaut riding a horse on the moon",
+    "styled": "a watercolour painting of a fox in a forest",
+    "certificate": 'a certificate "Certificate of Excellence" awarded to "Priya Raman"',
+    "badge": 'a conference badge "DevSummit 2026" "Sam Ortiz" "Speaker"',
+    "recipe": 'a recipe card "Lemon Pasta" "200 g spaghetti" "1 lemon" "2 tbsp butter"',
+    "screenshot": 'an app store screenshot "Track every habit" for a habit tracker app',
 }
 SIZES = ((1024, 1024), (1024, 1536))
 

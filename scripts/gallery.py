@@ -26,6 +26,32 @@ sys.path.insert(0, str(ROOT))
 
 from tests.engines.design.design_prompts import GALLERY_PROMPTS, make_spec  # noqa: E402
 
+SUBJECT_PROMPTS = [  # appended after the tests' prompts, so their numbering holds
+    "an astronaut riding a horse on the moon",
+    "an old fisherman in a yellow raincoat",
+    "a castle on a cliff above the sea",
+    "top view of a bowl of ramen",
+    'an esports logo with a wolf "Night Howlers"',
+    'a birthday card with balloons and a dinosaur "Happy 5th Birthday, Leo!"',
+    'a craft beer label with mountains and pines "Summit Pale Ale" "5.2% ABV"',
+    'a certificate "Certificate of Excellence" awarded to "Priya Raman"',
+    'a conference badge "DevSummit 2026" "Sam Ortiz" "Speaker"',
+    'an app store screenshot "Track every habit" for a habit tracker app',
+    'a recipe card "Lemon Pasta" "200 g spaghetti" "1 lemon" "2 tbsp butter"',
+    'an infographic "How to Plant a Tree" "Dig a hole" "Place the sapling" "Water daily"',
+]
+STYLE_SUBJECT = "a fox in a forest"
+STYLES = (
+    "flat illustration",
+    "watercolor painting",
+    "line art sketch",
+    "pixel art",
+    "neon glow",
+    "vintage print",
+    "painterly",
+    "isometric",
+)
+
 
 def slug(text: str, index: int) -> str:
     words = re.findall(r"[a-z0-9]+", text.lower())[:6]
@@ -39,7 +65,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    prompts = list(GALLERY_PROMPTS)
+    prompts = list(GALLERY_PROMPTS) + SUBJECT_PROMPTS
     if SEED_REQUEST.exists():
         prompts.insert(0, json.loads(SEED_REQUEST.read_text(encoding="utf-8"))["prompt"])
     engine = DesignEngine()
@@ -61,7 +87,12 @@ def main() -> None:
         thumbs.append((prompt, small))
         print(f"{elapsed * 1000:6.0f} ms  {width}x{height}  {name}")
     contact_sheet(thumbs).save(args.out / "contact-sheet.jpg", quality=80, optimize=True)
-    print(f"wrote {len(thumbs)} pictures and contact-sheet.jpg to {args.out}")
+    styled = []
+    for style in STYLES:  # one subject in each style, side by side
+        spec = make_spec(f"{STYLE_SUBJECT}, {style}", 512, 512, seed=args.seed)
+        styled.append((style, engine.generate(spec)[0].image.convert("RGB")))
+    contact_sheet(styled, cell=256, cols=4).save(args.out / "styles.jpg", quality=80)
+    print(f"wrote {len(thumbs)} pictures, contact-sheet.jpg and styles.jpg to {args.out}")
 
 
 def contact_sheet(thumbs: list[tuple[str, Image.Image]], cell: int = 240, cols: int = 6):

@@ -378,6 +378,8 @@ def encode_one(
         "size": spec.size,
         "quality": spec.quality,
     }
+    if picture.credits:
+        provenance["credits"] = list(picture.credits)
     data = encode(
         image,
         spec.output_format,

@@ -95,6 +95,8 @@ class GeneratedImage:
     delivered as is when it is what the client asked for and no step changed the pixels."""
     media_type: str | None = None
     report: UpstreamReport | None = None
+    credits: tuple[str, ...] = ()
+    """Attributions the picture owes (licensed art it uses); they go in its metadata."""
 
 
 @runtime_checkable

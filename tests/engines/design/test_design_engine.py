@@ -102,12 +102,24 @@ def test_svg_is_a_standalone_document_with_text_as_outlines(engine, make_spec):
     assert result.image.size == (512, 768)
 
 
+def _svg_alpha(svg: bytes, size: int) -> np.ndarray:
+    import skia
+
+    dom = skia.SVGDOM.MakeFromStream(skia.MemoryStream.MakeDirect(svg))
+    dom.setContainerSize(skia.Size(size, size))
+    surface = skia.Surface(size, size)
+    surface.getCanvas().clear(skia.ColorTRANSPARENT)
+    dom.render(surface.getCanvas())
+    return surface.makeImageSnapshot().toarray()[..., 3]
+
+
 def test_transparent_svg_has_no_background_plate(engine, make_spec):
     opaque = engine.generate(make_spec(POSTER, 256, 256, output_format="svg"))[0].svg
     clear = engine.generate(
         make_spec(POSTER, 256, 256, output_format="svg", background="transparent")
     )[0].svg
-    assert len(clear) < len(opaque)
+    assert _svg_alpha(opaque, 256).min() == 255
+    assert (_svg_alpha(clear, 256) == 0).mean() > 0.2
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,13 @@ _OPENERS = {'"': '"', "“": "”", "„": "“", "«": "»", "「": "」", "『
 _WORD_RE = re.compile(r"[a-z]+(?:-[a-z]+)?")
 
 GENRES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("certificate", ("certificate", "diploma")),
+    (
+        "badge",
+        ("conference badge", "name badge", "event badge", "name tag", "lanyard", "id badge"),
+    ),
+    ("recipe", ("recipe card", "recipe")),
+    ("screenshot", ("app store screenshot", "app screenshot", "screenshot", "app store")),
     ("thumbnail", ("youtube thumbnail", "video thumbnail", "thumbnail", "youtube")),
     ("magazine", ("magazine cover", "magazine", "zine", "cover story")),
     ("album", ("album cover", "album art", "record sleeve", "ep cover", "mixtape", "album")),
@@ -153,6 +160,9 @@ _ROLE_HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "date",
             "dates",
+            "issue",
+            "edition",
+            "volume",
             "time",
             "venue",
             "location",
@@ -204,6 +214,9 @@ _ROLE_HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
 )
+
+ROLE_WORDS = frozenset(w for _, hints in _ROLE_HINTS for w in hints)
+"""Words that name a text's role ("date", "tagline"): never a picture's subject."""
 
 _CONTROL_RE = re.compile(r"\s+")
 
@@ -348,6 +361,8 @@ def parse(prompt: str) -> Brief:
     for extra in titles[1:]:
         extra.role = "headline"
     genre = _genre(lowered, words)
+    if genre == "book" and not spans and not re.search(r"\b(book cover|novel|ebook)\b", lowered):
+        genre = None  # "a woman reading a book" is a scene, not a cover
     if genre is None:
         genre = "poster" if quotes else "scene"
     return Brief(prompt, quotes, genre, words, lowered)

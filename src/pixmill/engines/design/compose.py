@@ -17,8 +17,8 @@ from pixmill.engines.design.layouts import choose_layout
 from pixmill.engines.design.layouts.base import Composition, Frame
 from pixmill.engines.design.layouts.visuals import abstract
 from pixmill.engines.design.palette import make_palette, with_alpha
-from pixmill.engines.design.scene import Box, Scene, TextBlock
-from pixmill.engines.design.subjects import decor
+from pixmill.engines.design.scene import Box, Scene, TextBlock, vectors
+from pixmill.engines.design.subjects import decor, library
 
 logger = logging.getLogger("pixmill.engines.design")
 
@@ -37,6 +37,14 @@ class Design:
     missing: set[str]
     genre: str
     variant: int
+    motifs: frozenset[str] = frozenset()
+    """The engine's own named art pieces it uses (retro_sun, figure, skyline...)."""
+
+    @property
+    def credits(self) -> tuple[str, ...]:
+        """The attributions the picture owes: Twemoji's when it draws library art."""
+        drawn = vectors(self.scene.art) + vectors(self.scene.background)
+        return (library.CREDIT,) if any(library.owes_credit(v.code) for v in drawn) else ()
 
     @property
     def blocks(self) -> list[TextBlock]:
@@ -64,9 +72,9 @@ Backdrop = Callable[[Scene], tuple[np.ndarray, float]]
 """Draws a scene's backdrop (background, art) and returns (RGBA pixels, their scale)."""
 
 
-def measured_backdrop(scene: Scene) -> tuple[np.ndarray, float]:
+def measured_backdrop(scene: Scene, transparent: bool = False) -> tuple[np.ndarray, float]:
     scale = measure_scale(scene.width, scene.height)
-    return render.rasterize(scene, text=False, scale=scale), scale
+    return render.rasterize(scene, text=False, scale=scale, transparent=transparent), scale
 
 
 def compose(
@@ -75,14 +83,16 @@ def compose(
     height: int,
     seed: int,
     quality: str,
-    backdrop: Backdrop = measured_backdrop,
+    backdrop: Backdrop | None = None,
+    transparent: bool = False,
+    style: str | None = None,
 ) -> Design:
     """Compose one picture. `backdrop` renders what lies behind the text, so contrast
     can be settled against real pixels (the engine passes one that keeps its surface)."""
     # 1. what to draw: palette, variant, and the genre's layout
     rng = rng_for(brief.prompt, seed)
     variant = seed % VARIANTS  # consecutive seeds (the n images of a request) differ
-    palette = make_palette(brief, rng)
+    palette = make_palette(brief, rng, style)
     frame = Frame(brief, palette, width, height, rng, DETAIL.get(quality, 1), variant)
     layout = choose_layout(brief.genre)
     composition: Composition = layout(frame)
@@ -102,7 +112,10 @@ def compose(
         m = frame.margin
         scene.art += abstract(frame, Box(m, m, width - 2 * m, height - 2 * m))
     # 3. settle contrast against what lies behind each block
-    pixels, scale = backdrop(scene)
+    if backdrop is None:
+        pixels, scale = measured_backdrop(scene, transparent)
+    else:
+        pixels, scale = backdrop(scene)
     _settle_contrast(scene, composition, slot_blocks, frame, ContrastSolver(pixels, scale, palette))
     for blocks in slot_blocks:
         scene.blocks.extend(blocks)
@@ -116,7 +129,7 @@ def compose(
             len(missing),
             shown,
         )
-    return Design(scene, missing, brief.genre, variant)
+    return Design(scene, missing, brief.genre, variant, frozenset(frame.motifs))
 
 
 def _texture(frame: Frame):
@@ -144,7 +157,8 @@ def _settle_contrast(scene: Scene, comp: Composition, slot_blocks, frame: Frame,
     for slot, blocks in zip(comp.slots, slot_blocks, strict=True):
         if not blocks:
             continue
-        needs = slot.plate is not None or any(solver.pick(b) is None for b in blocks)
+        clear = [b for b in blocks if not solver.see_through(b.box)]
+        needs = slot.plate is not None or any(solver.pick(b) is None for b in clear)
         if not needs:
             continue
         preferred = blocks[0].color
@@ -168,6 +182,9 @@ def _settle_contrast(scene: Scene, comp: Composition, slot_blocks, frame: Frame,
         added = False
         for blocks in slot_blocks:
             for block in blocks:
+                if solver.see_through(block.box):
+                    recolor(block, *solver.outline_for(block.color))
+                    continue
                 color = solver.pick(block)
                 if color is None:
                     plate, color = solver.plate_for(block.color)

@@ -96,12 +96,31 @@ class ContrastSolver:
         """Record an opaque plate in the backdrop."""
         ys, xs = _window(box, self.scale, self.rgba.shape)
         self.rgba[ys, xs, :3] = plate[:3]
+        if self.rgba.shape[2] > 3:
+            self.rgba[ys, xs, 3] = 255
+
+    def see_through(self, box: Box) -> bool:
+        """Whether the page shows through somewhere behind `box` (transparent output)."""
+        if self.rgba.shape[2] < 4:
+            return False
+        ys, xs = _window(box, self.scale, self.rgba.shape)
+        region = self.rgba[ys, xs, 3]
+        return bool(region.size) and int(region.min()) < 250
+
+    def outline_for(self, preferred: Color) -> tuple[Color, Color]:
+        """(ink, outline) for text over transparency: a dark ink with a white outline
+        reads on a white page (the ink) and on a black one (the outline)."""
+        pal = self.palette
+        for ink in (preferred, pal.dark, _BLACK):
+            if contrast(ink, _WHITE) >= TARGET:
+                return ink, _WHITE
+        return _BLACK, _WHITE  # pragma: no cover - black always passes
 
 
-def recolor(block: TextBlock, color: Color) -> None:
+def recolor(block: TextBlock, color: Color, outline: Color | None = None) -> None:
     block.color = color
     block.lines = [
-        TextLine(line.x, line.baseline, line.size, line.spans, color, line.broken)
+        TextLine(line.x, line.baseline, line.size, line.spans, color, line.broken, outline)
         for line in block.lines
     ]
 

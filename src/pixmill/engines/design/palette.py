@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import colorsys
 import random
+import re
 from dataclasses import dataclass
 
 from pixmill.engines.design.brief import Brief
@@ -142,10 +143,26 @@ def named_colors(brief: Brief) -> list[Color]:
     return found
 
 
+_BACKGROUND_RE = re.compile(
+    r"\b([a-z]+)(?:[ -]colou?red)? (?:background|backdrop)\b|\b(?:background|backdrop) "
+    r"(?:of |in )?([a-z]+)\b"
+)
+
+
+def background_color(brief: Brief) -> Color | None:
+    """The colour the prompt names for the background ("on a cream background")."""
+    for match in _BACKGROUND_RE.finditer(brief.lowered):
+        word = match.group(1) or match.group(2)
+        if word in NAMED:
+            return NAMED[word]
+    return None
+
+
 def mood_of(brief: Brief) -> str:
     order = (
         "neon",
         "pastel",
+        "kawaii",
         "monochrome",
         "muted",
         "vibrant",
@@ -173,6 +190,7 @@ _SCHEMES = {
     # mood: (saturation, lightness of accents, background lightness, dark?)
     "neon": (1.0, 0.58, 0.07, True),
     "pastel": (0.65, 0.80, 0.94, False),
+    "kawaii": (0.7, 0.78, 0.95, False),
     "muted": (0.28, 0.55, 0.90, False),
     "monochrome": (0.0, 0.45, 0.95, False),
     "vibrant": (0.9, 0.55, 0.55, False),
@@ -204,9 +222,14 @@ _STYLE_HUES = {
 }
 
 
-def make_palette(brief: Brief, rng: random.Random) -> Palette:
+def make_palette(brief: Brief, rng: random.Random, style: str | None = None) -> Palette:
+    """The palette; `style` ("vivid" or "natural", the request's) saturates or mutes it."""
     mood = mood_of(brief)
     sat, light, bg_light, dark = _SCHEMES.get(mood, _SCHEMES["balanced"])
+    if style == "vivid":
+        sat = min(1.0, sat * 1.3 + 0.1)
+    elif style == "natural":
+        sat = sat * 0.55
     if brief.has("dark", "night", "midnight", "noir"):
         dark, bg_light = True, min(bg_light, 0.1)
     elif brief.has("light", "white", "airy", "clean"):
@@ -230,6 +253,11 @@ def make_palette(brief: Brief, rng: random.Random) -> Palette:
     bg = hsl(base_hue, sat * (0.55 if bg_light > 0.85 else 0.9), bg_light)
     if named and not dark and 0.25 < bg_light < 0.85:
         bg = named[0]
+    asked = background_color(brief)
+    if asked is not None:  # "a cream background": the background is cream
+        bg = asked
+        bg_light = to_hsl(asked)[2]
+        dark = bg_light < 0.35
     bg2 = hsl(base_hue + 0.04, sat * 0.8, bg_light * 0.75 if bg_light > 0.4 else bg_light + 0.08)
     accent = hsl(accent_hue, sat, light)
     if len(named) > 1:

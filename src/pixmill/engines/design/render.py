@@ -7,6 +7,8 @@ a box filter.
 
 from __future__ import annotations
 
+from xml.sax.saxutils import escape
+
 import numpy as np
 import skia
 
@@ -21,7 +23,12 @@ from pixmill.engines.design.scene import (
     Rect,
     Scene,
     TextLine,
+    Vector,
 )
+from pixmill.engines.design.subjects import library
+
+OUTLINE = 0.16
+"""An outline's stroke width, in units of the text size (half of it shows outside)."""
 
 
 def _color(c) -> int:
@@ -173,8 +180,28 @@ def _draw(canvas: skia.Canvas, item, aa: bool, vector: bool = False) -> None:
         if item.opacity < 1.0:
             canvas.restore()
         canvas.restore()
+    elif isinstance(item, Vector):
+        dom = library.make_dom(library.recolored(item.code, item.recolor))
+        canvas.save()
+        canvas.translate(item.x, item.y)
+        if item.flip:
+            canvas.translate(item.size, 0)
+            canvas.scale(-1, 1)
+        canvas.scale(item.size / library.VIEW, item.size / library.VIEW)
+        dom.render(canvas)
+        canvas.restore()
     elif isinstance(item, TextLine):
         paint = _paint(item.fill, True)
+        if item.outline is not None:
+            stroke = _paint(item.outline, True)
+            stroke.setStyle(skia.Paint.kStroke_Style)
+            stroke.setStrokeWidth(item.size * OUTLINE)
+            stroke.setStrokeJoin(skia.Paint.kRound_Join)
+            x = item.x
+            for span in item.spans:
+                font = fonts.make_font(span.face, item.size)
+                canvas.drawString(span.text, x, item.baseline, font, stroke)
+                x += span.width
         x = item.x
         for span in item.spans:
             canvas.drawString(
@@ -241,6 +268,30 @@ class Raster:
         layers = _layers(self.scene, transparent, backdrop=True, top=False)
         draw_layers(self.canvas, self.scene, layers, antialias)
 
+    def draw_background(self, *, transparent: bool = False) -> None:
+        """The first half of `draw_backdrop`: the background alone (none when transparent)."""
+        if not transparent:
+            draw_layers(self.canvas, self.scene, [self.scene.background], True)
+
+    def draw_art(self) -> None:
+        """The second half of `draw_backdrop`: the art."""
+        draw_layers(self.canvas, self.scene, [self.scene.art], True)
+
+    def restyle(self, filter_) -> None:
+        """Replace the surface's pixels (at full resolution) by `filter_(rgba)`."""
+        snapshot = self.surface.makeImageSnapshot().toarray(
+            colorType=skia.kRGBA_8888_ColorType, alphaType=skia.kUnpremul_AlphaType
+        )
+        styled = np.ascontiguousarray(filter_(snapshot))
+        image = skia.Image.fromarray(
+            styled, colorType=skia.kRGBA_8888_ColorType, alphaType=skia.kUnpremul_AlphaType
+        )
+        self.canvas.save()
+        self.canvas.resetMatrix()
+        self.canvas.clear(skia.ColorTRANSPARENT)
+        self.canvas.drawImage(image, 0, 0)
+        self.canvas.restore()
+
     def draw_top(self, *, text: bool = True, antialias: bool = True) -> None:
         layers = [self.scene.plates, self.scene.text] if text else [self.scene.plates]
         draw_layers(self.canvas, self.scene, layers, antialias)
@@ -279,8 +330,9 @@ def rasterize(
     return raster.pixels()
 
 
-def to_svg(scene: Scene, *, transparent: bool = False) -> bytes:
-    """A standalone SVG document of the scene, text converted to outlines."""
+def to_svg(scene: Scene, *, transparent: bool = False, credits: tuple[str, ...] = ()) -> bytes:
+    """A standalone SVG document of the scene, text converted to outlines; `credits`
+    (the attributions of library art it uses) go in its <metadata>."""
     stream = skia.DynamicMemoryWStream()
     canvas = skia.SVGCanvas.Make(
         skia.Rect.MakeWH(scene.width, scene.height),
@@ -291,4 +343,9 @@ def to_svg(scene: Scene, *, transparent: bool = False) -> bytes:
     del canvas
     svg = bytes(stream.detachAsData())
     head = f'<svg viewBox="0 0 {scene.width} {scene.height}" '.encode()
-    return svg.replace(b"<svg ", head, 1)
+    svg = svg.replace(b"<svg ", head, 1)
+    if credits:
+        text = escape(" | ".join(credits)).encode("utf-8")
+        end = svg.index(b">", svg.index(b"<svg ")) + 1
+        svg = svg[:end] + b"<metadata>" + text + b"</metadata>" + svg[end:]
+    return svg

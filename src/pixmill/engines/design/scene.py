@@ -102,7 +102,31 @@ class Group:
     clip: tuple[float, float, float, float, float] | None = None
 
 
-Shape = Rect | Ellipse | Path | Line | Group
+@dataclass(frozen=True)
+class Vector:
+    """A library illustration (`subjects.library`, by code) drawn in a `size`-pixel
+    square at (x, y); `recolor` maps old fills to new ones, `flip` mirrors it."""
+
+    code: str
+    x: float
+    y: float
+    size: float
+    recolor: tuple[tuple[str, str], ...] = ()
+    flip: bool = False
+
+
+Shape = Rect | Ellipse | Path | Line | Group | Vector
+
+
+def vectors(items) -> list[Vector]:
+    """Every Vector among `items`, groups included."""
+    out: list[Vector] = []
+    for item in items:
+        if isinstance(item, Vector):
+            out.append(item)
+        elif isinstance(item, Group):
+            out += vectors(item.items)
+    return out
 
 
 @dataclass(frozen=True)
@@ -124,6 +148,8 @@ class TextLine:
     fill: Color
     broken: bool = False
     """The line ends inside a word (a word too wide for its box)."""
+    outline: Color | None = None
+    """A stroke drawn under the fill (text over transparency: reads on light and dark)."""
 
     @property
     def text(self) -> str:

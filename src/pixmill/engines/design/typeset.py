@@ -8,6 +8,7 @@ gets smaller. A word wider than the box is broken between characters.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pixmill.engines.design import fonts
@@ -62,10 +63,66 @@ def _char_width(face: str, char: str) -> float:
     return width
 
 
+_NUMBER = re.compile(r"^[+(]?[$€£¥]?\d[\d.,:/%)-]*[%+]?$")
+_UNITS = frozenset(
+    "am pm a.m. p.m. g kg mg ml l cl dl oz lb lbs km m cm mm mi ft in h hr hrs min mins s "
+    "sec tbsp tsp cup cups °c °f % abv off days day nights weeks years yrs € £ $ ¥ eur usd "
+    "gbp x".split()
+)
+_MONTHS = frozenset(
+    "jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june "
+    "july august september october november december".split()
+)
+_TITLES = frozenset(
+    "dr dr. mr mr. mrs mrs. ms ms. st st. prof prof. mx mx. no no. vol vol.".split()
+)
+
+
+def _glued(text: str) -> list[str]:
+    """Words, with those a break must never split joined by a space: a number and its
+    unit ("4 pm", "500 g", "70% OFF"), a day and its month, "&" and the word after it,
+    a currency sign and its amount, a phone number's digit groups, a title or an
+    initial and the name after it."""
+    words = text.split()
+    if _is_name(words):
+        return [" ".join(words)]
+    out: list[str] = []
+    for word in words:
+        if out and _joins(out[-1], word):
+            out[-1] = f"{out[-1]} {word}"
+        else:
+            out.append(word)
+    return out
+
+
+def _is_name(words: list[str]) -> bool:
+    """A personal name: "Dr. Elena Vasquez", "Priya Raman" (two or three capitalised
+    words, the first maybe a title); a break inside it would split the name."""
+    if not 2 <= len(words) <= 3 or sum(len(w) for w in words) > 24:
+        return False
+    if words[0].lower() in _TITLES:
+        return True
+    return len(words) == 2 and all(re.fullmatch(r"[A-Z][a-zà-ÿ'’-]+|[A-Z]\.", w) for w in words)
+
+
+def _joins(left: str, right: str) -> bool:
+    last = left.split(" ")[-1]
+    low_last, low_right = last.lower(), right.lower().rstrip(".,;:!?)")
+    if last in ("&", "+", "$", "€", "£", "¥", "#", "No.", "nº", "№") or low_last in _TITLES:
+        return True
+    if re.fullmatch(r"[A-Z]\.", last):  # an initial: "L. Hart"
+        return True
+    unit = low_right in _UNITS or low_right in _MONTHS or _NUMBER.match(right)
+    if _NUMBER.match(last) and unit:
+        return len(last) <= 6 and (not _NUMBER.match(right) or len(right) <= 5)
+    day = re.fullmatch(r"\d{1,2}(st|nd|rd|th)?,?", right)
+    return low_last.rstrip(",") in _MONTHS and bool(day)
+
+
 def _prepare(paragraph: Paragraph, missing: set[str]) -> _Prepared | None:
     face = paragraph.style.face
     words = []
-    for raw in paragraph.text.split():
+    for raw in _glued(paragraph.text):
         runs, lost = fonts.split_spans(face, raw)
         missing |= lost
         chars = [(f, ch, _char_width(f, ch)) for f, text in runs for ch in text]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pixmill.engines.design.layouts import (
     cards,
     covers,
+    documents,
     lists,
     magazine,
     marks,
@@ -37,6 +38,10 @@ LAYOUTS: dict[str, Layout] = {
     "quote": lists.quote_card,
     "infographic": lists.infographic,
     "scene": scenery.layout,
+    "certificate": documents.certificate,
+    "badge": documents.badge,
+    "recipe": documents.recipe,
+    "screenshot": documents.screenshot,
 }
 
 

@@ -28,6 +28,8 @@ class Frame:
     """0 low (flat), 1 medium, 2 high, 3 xhigh, 4 max."""
     variant: int
     """Which layout variant of the genre; chosen from the seed."""
+    motifs: set[str] = field(default_factory=set)
+    """The engine's own named art pieces this picture uses (checked for variety)."""
 
     @property
     def aspect(self) -> float:
@@ -166,13 +168,26 @@ def simple_paragraphs(
     ]
 
 
+_OFFER = re.compile(r"\d+\s*%\s*off\b|\bsale\b|\bbuy one\b|\bfree\b|^\d+\s*%$", re.I)
+_SELLING = frozenset({"poster", "flyer", "banner", "social", "event", "thumbnail"})
+
+
 def roles(brief: Brief) -> dict[str, list[Quote]]:
-    """Quotes by role, with a title guaranteed when there is any quote."""
+    """Quotes by role, with a title guaranteed when there is any quote. On selling
+    genres an offer ("70% OFF") is the title, and the named title its headline."""
     out = {role: brief.by_role(role) for role in ("title", "headline", "tagline", "info", "body")}
     if not out["title"] and brief.quotes:
         first = brief.quotes[0]
         out[first.role] = [q for q in out[first.role] if q is not first]
         out["title"] = [first]
+    if brief.genre in _SELLING and out["title"] and not _OFFER.search(out["title"][0].text):
+        for role in ("headline", "tagline", "info"):
+            offer = next((q for q in out[role] if _OFFER.search(q.text) and len(q.text) < 24), None)
+            if offer is not None:
+                out[role] = [q for q in out[role] if q is not offer]
+                out["headline"] = out["title"] + out["headline"]
+                out["title"] = [offer]
+                break
     return out
 
 
@@ -257,6 +272,7 @@ def faces(frame: Frame) -> tuple[str, str, str]:
         "toy",
         "candy",
         "cartoon",
+        "kawaii",
     ):
         return "rounded", "humanist-semibold", "rounded"
     if brief.has("retro", "vintage", "rustic", "western", "classic"):

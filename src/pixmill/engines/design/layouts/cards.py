@@ -7,6 +7,7 @@ Invitation: centred serif type in an ornamental frame with confetti or flowers.
 
 from __future__ import annotations
 
+from pixmill.engines.design.layouts import genre_art
 from pixmill.engines.design.layouts.base import Composition, Frame, faces, stack
 from pixmill.engines.design.layouts.marks import emblem
 from pixmill.engines.design.layouts.poster import text_parts
@@ -25,6 +26,8 @@ def business_card(frame: Frame) -> Composition:
     comp.background.append(Rect(0, 0, w, h, paper))
     ink = pal.dark
     parts = text_parts(frame, display, text, label, "left", ink, mix(pal.accent, ink, 0.5))
+    if parts:  # a card's name leads, but needs no empty band above it
+        parts[0].weight = 1.6
     short = min(w, h)
     if variant == 2 and w > h:
         comp.background.append(Rect(w * 0.62, 0, w * 0.38, h, pal.dark))
@@ -61,7 +64,18 @@ def invitation(frame: Frame) -> Composition:
         decor.frame(inner.inset(frame.short * 0.015), pal.accent, max(1.0, frame.short * 0.002))
     )
     short = frame.short
-    if frame.brief.has("wedding", "floral", "flowers", "spring", "romantic") or frame.variant % 2:
+    band = Box(inner.x + inner.w * 0.1, inner.bottom - inner.h * 0.3, inner.w * 0.8, inner.h * 0.26)
+    art = genre_art.vignette(frame, band)
+    if art:  # the occasion's or the prompt's subjects along the foot, the text above
+        comp.art += art
+        parts = text_parts(frame, display, text, label, "center", ink, mix(pal.accent, ink, 0.4))
+        area = Box(inner.x, inner.y, inner.w, band.y - inner.y)
+        comp.slots += stack(
+            area.inset(inner.w * 0.1, inner.h * 0.06), parts, m * 0.3, valign="center"
+        )
+        return comp
+    if frame.brief.has("floral", "flowers", "spring", "romantic", "garden"):
+        frame.motifs.add("daisies")
         for x in (inner.x + short * 0.1, inner.right - short * 0.1):
             for k in range(3):
                 comp.art += nature.flower(

@@ -10,6 +10,7 @@ Label: a badge on the pack front with the product name, details beneath.
 from __future__ import annotations
 
 from pixmill.engines.design.brief import Quote
+from pixmill.engines.design.layouts import genre_art
 from pixmill.engines.design.layouts.base import (
     Composition,
     Frame,
@@ -71,10 +72,18 @@ def _rows(
         y = box.y + i * row_h
         x = box.x
         if marker is not None:
-            r = min(row_h * 0.22, box.w * 0.04)
-            art.append(Ellipse(box.x + r, y + row_h / 2, r, r, marker))
-            art.append(Ellipse(box.x + r, y + row_h / 2, r * 0.45, r * 0.45, rule))
-            x = box.x + r * 3
+            r = min(row_h * 0.3, box.w * 0.06)
+            cy = y + row_h / 2
+            if i < n - 1:  # the steps joined by a line
+                art.append(Line(box.x + r, cy, box.x + r, cy + row_h, marker, max(1.0, r * 0.12)))
+            art.append(Ellipse(box.x + r, cy, r, r, marker))
+            symbol = genre_art.icon(frame, item.text, box.x + r, cy, r * 1.25)
+            if symbol is not None:
+                art.append(Ellipse(box.x + r, cy, r * 0.86, r * 0.86, (250, 250, 250)))
+                art.append(symbol)
+            else:
+                art.append(Ellipse(box.x + r, cy, r * 0.45, r * 0.45, rule))
+            x = box.x + r * 2.8
         elif i:
             art.append(Line(box.x, y, box.right, y, rule, max(1.0, frame.short * 0.002)))
         inner = Box(x, y + row_h * 0.12, box.right - x, row_h * 0.76)
@@ -119,9 +128,15 @@ def menu(frame: Frame) -> Composition:
         _title_part(frame, display, ink, align),
         0,
     )
+    foot = 0.0
+    band = Box(inner.x + m, inner.bottom - inner.h * 0.2 - m * 0.5, inner.w - 2 * m, inner.h * 0.2)
+    dishes = genre_art.vignette(frame, band)
+    if dishes:  # the food the menu names (pizza, coffee...) along the foot
+        comp.art += dishes
+        foot = band.h + m * 0.5
     slots, art = _rows(
         frame,
-        Box(inner.x + m, inner.y + title_h + m, inner.w - 2 * m, inner.h - title_h - 2 * m),
+        Box(inner.x + m, inner.y + title_h + m, inner.w - 2 * m, inner.h - title_h - 2 * m - foot),
         _items(frame),
         text,
         ink,
@@ -157,9 +172,17 @@ def infographic(frame: Frame) -> Composition:
             x, y = body.x + (i % cols) * (cw + gap), body.y + (i // cols) * (ch + gap)
             comp.art.append(Rect(x, y, cw, ch, card_color, frame.short * 0.015))
             comp.art.append(Rect(x, y, frame.short * 0.012, ch, pal.accent))
+            icon_size = min(ch * 0.32, cw * 0.2)
+            symbol = genre_art.icon(
+                frame, item.text, x + cw - icon_size * 0.75, y + icon_size * 0.75, icon_size
+            )
+            room = 0.0
+            if symbol is not None:  # the step's icon in the card's corner, beside the text
+                comp.art.append(symbol)
+                room = icon_size * 1.5
             comp.slots.append(
                 Slot(
-                    Box(x + m * 0.5, y + ch * 0.12, cw - m * 0.8, ch * 0.76),
+                    Box(x + m * 0.5, y + ch * 0.12, cw - m * 0.8 - room, ch * 0.76),
                     [Paragraph(item.text, TextStyle(text, 1.0, 1.15), item.role, light, item.text)],
                     max_size=min(ch * 0.3, frame.short * 0.07),
                     min_size=6.0,
@@ -281,10 +304,16 @@ def label(frame: Frame) -> Composition:
         else:
             comp.art.append(Ellipse(cx, cy, r, r, pal.accent))
         comp.art.append(Ellipse(cx, cy, r * 0.86, r * 0.86, pal.light))
-        comp.art += emblem(frame, cx, cy - r * 0.55, r * 0.16)
-        comp.slots += stack(
-            Box(cx - r * 0.62, cy - r * 0.3, r * 1.24, r * 0.75), title, 0, valign="center"
+        scene_art = genre_art.vignette(
+            frame, Box(cx - r * 0.62, cy - r * 0.8, r * 1.24, r * 0.62), occasions=False
         )
+        if scene_art:  # the label's subjects (mountains, pines...) over the name
+            comp.art += scene_art
+            title_box = Box(cx - r * 0.66, cy - r * 0.1, r * 1.32, r * 0.72)
+        else:
+            comp.art += emblem(frame, cx, cy - r * 0.55, r * 0.16)
+            title_box = Box(cx - r * 0.62, cy - r * 0.3, r * 1.24, r * 0.75)
+        comp.slots += stack(title_box, title, 0, valign="center")
     if rest:
         comp.background.append(Rect(0, h * 0.8, w, h * 0.2, pal.dark))
         comp.slots += stack(

@@ -7,6 +7,7 @@ with the column narrower and the visual to the right.
 
 from __future__ import annotations
 
+from pixmill.engines.design.layouts import stage
 from pixmill.engines.design.layouts.base import (
     Composition,
     Frame,
@@ -15,7 +16,8 @@ from pixmill.engines.design.layouts.base import (
     roles,
     simple_paragraphs,
 )
-from pixmill.engines.design.layouts.visuals import main_visual
+from pixmill.engines.design.layouts.scenery import picture
+from pixmill.engines.design.layouts.visuals import PERSON_WORDS, main_visual
 from pixmill.engines.design.palette import hsl, mix, to_hsl, with_alpha
 from pixmill.engines.design.scene import Box, LinearGradient, Rect
 from pixmill.engines.design.typeset import Paragraph, TextStyle
@@ -64,13 +66,18 @@ def layout(frame: Frame) -> Composition:
 
     mast_box = Box(m, m * 0.7, w - 2 * m, mast_h)
     band_box = Box(m, h - m - band_h, w - 2 * m, band_h)
-    background, art = main_visual(
-        frame,
-        visual_box,
-        subject_x=subject_x,
-        subject_top=m + mast_h + h * 0.02,
-        avoid=(mast_box, column, band_box),
-    )
+    named = stage.subjects_of(frame.brief)
+    if named.codes and named.person is None and not frame.brief.has(*PERSON_WORDS):
+        # the cover story's subject (a surfer, a castle) in its setting, not a model
+        background, art = picture(frame, visual_box)
+    else:
+        background, art = main_visual(
+            frame,
+            visual_box,
+            subject_x=subject_x,
+            subject_top=m + mast_h + h * 0.02,
+            avoid=(mast_box, column, band_box),
+        )
     comp.background += background
     comp.art += art
     # a scrim behind the column keeps the type readable over the picture

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from pixmill.engines.design.layouts import genre_art
 from pixmill.engines.design.layouts.base import Composition, Frame, Part, faces, roles, stack
 from pixmill.engines.design.layouts.poster import text_parts
 from pixmill.engines.design.layouts.scenery import detect, picture
@@ -20,7 +21,11 @@ from pixmill.engines.design.typeset import Paragraph, TextStyle
 
 
 def emblem(frame: Frame, cx: float, cy: float, r: float) -> list[Shape]:
-    """An abstract mark: one of a few geometric constructions in the palette."""
+    """The prompt's subject in a disc, else an abstract mark: one of a few geometric
+    constructions in the palette."""
+    subject = genre_art.emblem(frame, cx, cy, r)
+    if subject is not None:
+        return subject
     pal, rng = frame.palette, frame.rng
     a, b = pal.accent, pal.accent2
     kind = rng.randrange(4)
@@ -68,6 +73,8 @@ def logo(frame: Frame) -> Composition:
     display, text, label = faces(frame)
     ink = pal.dark if contrast(pal.dark, pal.bg) >= contrast(pal.light, pal.bg) else pal.light
     variant = frame.variant % 3
+    if variant == 2 and genre_art.subjects(frame, occasions=False):
+        variant = 0  # a named subject is the mark: no wordmark-only variant
     comp = Composition()
     comp.background.append(Rect(0, 0, w, h, pal.bg))
     parts = text_parts(frame, display, text, label, "center", ink, pal.accent)

@@ -8,6 +8,7 @@ venue (info quotes) on an accent band; flyers give body text more room.
 
 from __future__ import annotations
 
+from pixmill.engines.design.layouts import genre_art
 from pixmill.engines.design.layouts.base import (
     Composition,
     Frame,
@@ -19,7 +20,7 @@ from pixmill.engines.design.layouts.base import (
     stack,
 )
 from pixmill.engines.design.layouts.scenery import abstract_picture, picture
-from pixmill.engines.design.palette import mix, with_alpha
+from pixmill.engines.design.palette import background_color, mix, with_alpha
 from pixmill.engines.design.scene import Box, LinearGradient, Rect
 from pixmill.engines.design.subjects import decor
 from pixmill.engines.design.typeset import Paragraph, TextStyle
@@ -97,12 +98,19 @@ def layout(frame: Frame) -> Composition:
     genre = frame.brief.genre
     display, text, label = faces(frame)
     variant = frame.variant % 3
+    if variant == 2 and genre_art.subjects(frame, occasions=False):
+        variant = frame.variant % 2  # a named subject gets a picture, not abstract shapes
     align = "center" if frame.variant % 2 else "left"
     comp = Composition()
     info_plate = pal.accent if genre == "event" else None
     light, accent = pal.light, mix(pal.accent, (255, 255, 255), 0.35)
     parts = text_parts(frame, display, text, label, align, light, accent, info_plate=info_plate)
     scrim = mix(pal.dark, (0, 0, 0), 0.3)
+    ground = pal.dark
+    if background_color(frame.brief) is not None:  # the asked background, not a dark one
+        ground = scrim = pal.bg
+        light = accent = pal.dark
+        parts = text_parts(frame, display, text, label, align, light, accent, info_plate=info_plate)
     full = Box(0, 0, w, h)
 
     if frame.landscape:
@@ -112,7 +120,7 @@ def layout(frame: Frame) -> Composition:
             layers = abstract_picture(frame, full)
         else:
             layers = picture(frame, pic, corner=m * 0.4 if variant == 0 else 0.0)
-        comp.background.append(Rect(0, 0, w, h, pal.dark if variant == 0 else pal.bg))
+        comp.background.append(Rect(0, 0, w, h, ground if variant == 0 else pal.bg))
         comp.add_picture(layers)
         if variant != 0:
             comp.background.append(
@@ -133,7 +141,7 @@ def layout(frame: Frame) -> Composition:
         return comp
 
     if variant == 0:  # title block over a framed picture
-        comp.background.append(Rect(0, 0, w, h, pal.dark))
+        comp.background.append(Rect(0, 0, w, h, ground))
         title_parts = parts[:1]
         rest = parts[1:]
         title_h = h * 0.24
@@ -163,7 +171,7 @@ def layout(frame: Frame) -> Composition:
         comp.slots += stack(Box(m, h * 0.6, w - 2 * m, h * 0.4 - m), parts, m * 0.35)
         return comp
     # graphic: a giant title over a band of shapes, framed by a rule
-    comp.background.append(Rect(0, 0, w, h, pal.dark))
+    comp.background.append(Rect(0, 0, w, h, ground))
     inner = Box(m, m, w - 2 * m, h - 2 * m)
     band = Box(0, h * 0.5, w, h * 0.5)
     comp.add_picture(abstract_picture(frame, band))

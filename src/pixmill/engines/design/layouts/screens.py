@@ -8,12 +8,13 @@ a bright plate, a subject beside it (right, or left in variant 1), a burst behin
 
 from __future__ import annotations
 
+from pixmill.engines.design.layouts import genre_art, stage
 from pixmill.engines.design.layouts.base import Composition, Frame, Part, faces, roles, stack
 from pixmill.engines.design.layouts.poster import text_parts
 from pixmill.engines.design.layouts.scenery import abstract_picture, picture
 from pixmill.engines.design.palette import mix, with_alpha
 from pixmill.engines.design.scene import Box, LinearGradient, Rect
-from pixmill.engines.design.subjects import decor, people
+from pixmill.engines.design.subjects import decor, library, matching, people
 from pixmill.engines.design.typeset import Paragraph, TextStyle
 
 
@@ -103,6 +104,16 @@ def social(frame: Frame) -> Composition:
     return comp
 
 
+REACTIONS = (
+    "face screaming in fear",
+    "exploding head",
+    "star-struck",
+    "astonished face",
+    "smiling face with sunglasses",
+    "flushed face",
+)
+
+
 def thumbnail(frame: Frame) -> Composition:
     w, h, m = frame.width, frame.height, frame.margin
     pal, rng = frame.palette, frame.rng
@@ -121,9 +132,20 @@ def thumbnail(frame: Frame) -> Composition:
     comp.background.append(
         decor.burst(subject_x, h * 0.5, max(w, h) * 0.8, with_alpha(pal.light, 0.12), 18)
     )
-    outfit = people.random_outfit(rng, pal.accent, pal.light, pal.dark)
     top = h * (0.12 if wide else 0.45)
-    comp.art += people.person(subject_x, top, (h - top) * 1.9, outfit, frame.detail)
+    named = genre_art.subjects(frame, occasions=False)
+    if named:  # the video's subject, big beside the title
+        size = min(h - top, w * 0.5) * 0.9
+        comp.art.append(stage.vector(frame, named[0], subject_x, h * 0.95, size))
+    elif frame.variant % 2:  # a big reaction face, the thumbnail's classic
+        face = library.lookup(rng.choice(REACTIONS))
+        size = min(h * 0.8, w * 0.42)
+        subject = matching.Subject("face", face)
+        comp.art.append(stage.vector(frame, subject, subject_x, h * 0.5 + size / 2, size))
+    else:
+        outfit = people.random_outfit(rng, pal.accent, pal.light, pal.dark)
+        frame.motifs.add("figure")
+        comp.art += people.person(subject_x, top, (h - top) * 1.9, outfit, frame.detail)
     q = roles(frame.brief)
     parts: list[Part] = []
     if q["title"]:

@@ -98,6 +98,7 @@ def main_visual(
     near = mix(pal.dark, (0, 0, 0), 0.35)
     lights = (255, 214, 130) if not night else mix(pal.accent, (255, 230, 160), 0.5)
     city_h = box.h * (0.5 if frame.portrait else 0.6)
+    frame.motifs.add("skyline")
     background += city.city(
         box.x, box.bottom - city_h, box.w, city_h, far, near, lights, rng, detail, haze=bottom
     )
@@ -110,6 +111,7 @@ def main_visual(
         height = (box.bottom - head_top) * (1.25 if frame.portrait else 1.15)
         if frame.landscape:
             height = (box.bottom - head_top) * 1.35
+        frame.motifs.add("figure")
         art += people.person(sun_x, head_top, height, outfit, detail)
     if detail >= 2:
         background.append(_grain(frame, box))

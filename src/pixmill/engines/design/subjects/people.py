@@ -38,6 +38,9 @@ class Outfit:
     long_hair: bool
     glasses: bool
     scarf: Color | None = None
+    beard: bool = False
+    expression: str = "smile"
+    """smile, shocked, sad or calm: the mouth's shape."""
 
 
 def random_outfit(
@@ -323,18 +326,37 @@ def _face(cx: float, top: float, u: float, o: Outfit, detail: int) -> list[Shape
                     0.03 * u,
                 )
             )
-    if detail >= 1:
+    if o.beard:  # around the jaw, under the mouth
         items.append(
             Path(
                 (
-                    ("M", cx - 0.09 * u, top + 0.8 * u),
-                    ("Q", cx, top + 0.86 * u, cx + 0.09 * u, top + 0.8 * u),
+                    ("M", cx - 0.36 * u, top + 0.55 * u),
+                    ("Q", cx - 0.34 * u, top + 1.12 * u, cx, top + 1.15 * u),
+                    ("Q", cx + 0.34 * u, top + 1.12 * u, cx + 0.36 * u, top + 0.55 * u),
+                    ("Q", cx + 0.2 * u, top + 0.78 * u, cx, top + 0.74 * u),
+                    ("Q", cx - 0.2 * u, top + 0.78 * u, cx - 0.36 * u, top + 0.55 * u),
+                    ("Z",),
+                ),
+                o.hair,
+            )
+        )
+    lips = mix(o.skin, (140, 40, 50), 0.55)
+    if o.expression == "shocked":
+        items.append(Ellipse(cx, top + 0.86 * u, 0.1 * u, 0.14 * u, (60, 20, 30)))
+    elif detail >= 1 or o.expression != "smile":
+        dip = {"sad": -0.06, "calm": 0.0}.get(o.expression, 0.06)
+        items.append(
+            Path(
+                (
+                    ("M", cx - 0.09 * u, top + 0.81 * u),
+                    ("Q", cx, top + 0.81 * u + dip * u, cx + 0.09 * u, top + 0.81 * u),
                 ),
                 None,
-                mix(o.skin, (140, 40, 50), 0.55),
+                lips,
                 0.035 * u,
             )
         )
+    if detail >= 1:
         items.append(
             Path(
                 (

@@ -1,0 +1,284 @@
+"""From prompt words to library subjects: synonyms, plurals, compounds, categories.
+
+A word (or a two- or three-word phrase) becomes a subject through, in order: this
+module's synonym table, the library's exact names, a compound's head ("sea turtle"
+-> turtle, "cheesecake" -> cake) and the library's head nouns. People words become
+drawn people, with age, beard, expression and clothing read from the prompt. A
+colour word just before a subject's word qualifies it ("a red car").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pixmill.engines.design.brief import ROLE_WORDS
+from pixmill.engines.design.palette import NAMED
+from pixmill.engines.design.subjects import library
+from pixmill.engines.design.subjects.vocabulary import (
+    CATEGORY_SUFFIXES,
+    CHILD,
+    CLOTHES,
+    EXPRESSIONS,
+    GENRE_PHRASES,
+    OLD,
+    PEOPLE,
+    PEOPLE_PROPS,
+    STOP,
+    SYNONYMS,
+)
+
+_WORDS = re.compile(r"[a-z][a-z'-]*")
+_RIDES = ("riding", "rides", "ride", "on", "atop", "astride", "mounted")
+_UNCOUNTED = frozenset(
+    {
+        "fries",
+        "noodles",
+        "headphones",
+        "glasses",
+        "stars",
+        "sweets",
+        "news",
+        "mountains",
+        "esports",
+        "books",
+        "pets",
+        "animals",
+        "cookies",
+    }
+)
+_COMPOUNDS = frozenset(
+    "shop house bar beans bean cup mug maker break farm tree juice pie cake grove orchard "
+    "garden bush bouquet petals petal sauce roastery roaster tasting bottle glass".split()
+)
+DUAL = frozenset(
+    {
+        "orange",
+        "rose",
+        "lime",
+        "lemon",
+        "peach",
+        "plum",
+        "coffee",
+        "chocolate",
+        "wine",
+        "olive",
+        "salmon",
+        "honey",
+        "sand",
+        "sky",
+        "gold",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One thing to draw: a library code, or a drawn person (code None)."""
+
+    word: str
+    code: str | None
+    color: tuple[int, int, int] | None = None
+    count: int = 1
+    role: str = "main"
+    """main; rider and mount (one on the other); prop (held or beside a person)."""
+
+
+@dataclass
+class Person:
+    old: bool = False
+    child: bool = False
+    beard: bool = False
+    expression: str = "smile"
+    clothes: tuple[int, int, int] | None = None
+
+
+@dataclass
+class Match:
+    subjects: list[Subject] = field(default_factory=list)
+    person: Person | None = None
+    top_view: bool = False
+    silhouette: bool = False
+
+    @property
+    def codes(self) -> list[str]:
+        return [s.code for s in self.subjects if s.code]
+
+    @property
+    def words(self) -> list[str]:
+        return [s.word for s in self.subjects]
+
+
+def singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("ches", "shes", "xes", "sses", "oes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _resolve(phrase: str) -> str | None:
+    """The code a phrase names, or None."""
+    if phrase in STOP or phrase in ROLE_WORDS:
+        return None
+    for candidate in (phrase, singular(phrase)):
+        if candidate in SYNONYMS:
+            return library.lookup(SYNONYMS[candidate])
+        code = library.index().get(candidate)
+        if code:
+            return code
+    one = singular(phrase)
+    if " " in phrase or one in STOP or one in ROLE_WORDS:
+        return None
+    for suffix, name in CATEGORY_SUFFIXES:
+        if one.endswith(suffix) and len(one) > len(suffix) + 2:
+            return library.lookup(name)
+    if len(one) >= 3:
+        return library.heads().get(one)
+    return None
+
+
+def _is_colour_use(words: list[str], i: int) -> bool:
+    """A dual word ("orange", "rose") is a colour when a word that is not a joiner follows,
+    or when it ends a list of colours ("purple and orange")."""
+    before = words[i - 2] if i >= 2 and words[i - 1] in ("and", "or") else ""
+    if before in NAMED and before not in DUAL:
+        return True
+    nxt = words[i + 1] if i + 1 < len(words) else ""
+    if nxt in _COMPOUNDS:  # "coffee shop", "orange juice", "rose garden": a noun
+        return False
+    return bool(nxt) and nxt not in ("and", "or", "with", "on", "in", "at")
+
+
+def match(text: str, *, limit: int = 4) -> Match:
+    """The subjects a prompt's (unquoted, lowercased) text names, in order."""
+    text = text.lower()
+    words = _WORDS.findall(GENRE_PHRASES.sub(" ", text).replace("'s", ""))
+    out = Match(
+        top_view=bool(re.search(r"top view|from above|overhead|flat ?lay|bird's-eye", text)),
+        silhouette="silhouette" in words,
+    )
+    used: set[int] = set()
+    i = 0
+    while i < len(words) and len(out.subjects) < limit:
+        word = words[i]
+        after_subject = bool(used) and max(used) == i - 1
+        if word in PEOPLE and after_subject:
+            # "robot barista", "cat chef": the subject has the job; the job adds its prop
+            prop = PEOPLE_PROPS.get(word)
+            if prop:
+                out.subjects.append(Subject(prop, library.lookup(prop), role="prop"))
+            i += 1
+            continue
+        if word in PEOPLE:
+            out.person = out.person or _person(words)
+            prop = PEOPLE_PROPS.get(word)
+            if not any(s.code is None for s in out.subjects):
+                out.subjects.append(Subject(word, None, _colour_before(words, i)))
+            if prop:
+                out.subjects.append(Subject(prop, library.lookup(prop), role="prop"))
+            i += 1
+            continue
+        found = None
+        for n in (3, 2, 1):
+            if i + n > len(words):
+                continue
+            phrase = " ".join(words[i : i + n])
+            if words[i] in NAMED and (n > 1 or word not in DUAL or _is_colour_use(words, i)):
+                continue
+            code = _resolve(phrase)
+            if code:
+                found = (phrase, code, n)
+                break
+        if found is None:
+            i += 1
+            continue
+        phrase, code, n = found
+        if code not in {s.code for s in out.subjects}:
+            last = words[i + n - 1]
+            plural = n == 1 and singular(last) != last and last not in _UNCOUNTED
+            out.subjects.append(Subject(phrase, code, _colour_before(words, i), 3 if plural else 1))
+            used.update(range(i, i + n))
+        i += n
+    _relate(out, words)
+    _hold(out, words)
+    return out
+
+
+def _colour_before(words: list[str], i: int) -> tuple[int, int, int] | None:
+    for j in (i - 1, i - 2):
+        if j >= 0 and words[j] in NAMED:
+            return NAMED[words[j]]
+        if j >= 0 and words[j] not in ("dark", "light", "bright", "pale", "deep", "-"):
+            break
+    return None
+
+
+_HOLDING = frozenset({"reading", "holding", "carrying", "drinking", "eating", "playing", "hugging"})
+
+
+def _hold(out: Match, words: list[str]) -> None:
+    """'a woman reading a book': what a person holds is a prop in their hands."""
+    if out.person is None:
+        return
+    for k, subject in enumerate(out.subjects):
+        if subject.code is None or subject.role != "main":
+            continue
+        first = subject.word.split()[0]
+        at = words.index(first) if first in words else -1
+        if at > 0 and any(w in _HOLDING for w in words[max(0, at - 3) : at]):
+            out.subjects[k] = Subject(subject.word, subject.code, subject.color, 1, "prop")
+
+
+def _relate(out: Match, words: list[str]) -> None:
+    """'X riding a Y', 'X on a Y' with a mount: X becomes the rider, Y the mount."""
+    mounts = {
+        "horse",
+        "unicorn",
+        "dragon",
+        "camel",
+        "elephant",
+        "bicycle",
+        "motorcycle",
+        "zebra",
+        "pony",
+        "donkey",
+        "scooter",
+        "skateboard",
+        "whale",
+        "dinosaur",
+        "t-rex",
+    }
+    text = " ".join(words)
+    for k, first in enumerate(out.subjects):
+        for second in out.subjects[k + 1 :]:
+            name = library.name_of(second.code) if second.code else ""
+            if second.word not in mounts and name not in mounts:
+                continue
+            pattern = rf"{re.escape(first.word)}\w* (?:{'|'.join(_RIDES)}) (?:a |an |the )?"
+            if re.search(pattern + re.escape(second.word), text):
+                idx = out.subjects.index(first)
+                out.subjects[idx] = Subject(first.word, first.code, first.color, 1, "rider")
+                idx = out.subjects.index(second)
+                out.subjects[idx] = Subject(second.word, second.code, second.color, 1, "mount")
+                return
+
+
+def _person(words: list[str]) -> Person:
+    person = Person()
+    person.old = any(w in OLD for w in words)
+    person.child = not person.old and any(w in CHILD for w in words)
+    person.beard = any(w in ("bearded", "beard", "fisherman", "viking") for w in words)
+    for w in words:
+        if w in EXPRESSIONS:
+            person.expression = EXPRESSIONS[w]
+            break
+    for i, w in enumerate(words):
+        if w in CLOTHES:
+            colour = _colour_before(words, i) or CLOTHES[w]
+            if colour is not None:
+                person.clothes = colour
+                break
+    return person
