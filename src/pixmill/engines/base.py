@@ -21,7 +21,6 @@ from pixmill.request import ConcreteQuality, RenderSpec
 from pixmill.usage import Usage
 
 
-
 @dataclass(frozen=True)
 class PartialImage:
     """A real intermediate state of one image: a layer composed so far, a decoded latent."""
@@ -60,6 +59,9 @@ class EngineCapabilities:
     """Waits on the network, not on a CPU or GPU: bounded apart from the render slots."""
     moderates_output: bool = False
     """Its provider moderates its own output, so pixmill's image moderation is skipped."""
+    max_batch: int = 1
+    """How many concurrent generate() calls the engine coalesces; the scheduler may run this
+    many jobs for it at once per render slot."""
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,21 @@ def pixels(generated) -> np.ndarray:
 
 
 def test_is_an_engine_built_by_the_registry(tiny_model_dir):
-    engine = build_engine("diffusion", model=str(tiny_model_dir), family="sd-turbo", max_batch=3)
+    engine = build_engine(
+        "diffusion",
+        model=str(tiny_model_dir),
+        family="sd-turbo",
+        native_side=NATIVE_SIDE,
+        max_batch=3,
+    )
     assert isinstance(engine, Engine)
     assert engine.name == "diffusion"
     assert not engine.capabilities.native_alpha
     assert not engine.capabilities.vector
     assert engine.capabilities.default_quality == "medium"
     assert engine.capabilities.max_n == 3
+    assert engine.capabilities.max_batch == 3
+    assert engine.info["max_batch"] == 3
 
 
 @pytest.mark.parametrize("size", [(256, 256), (1536, 1024), (1024, 1536), (512, 768)])
@@ -56,11 +64,11 @@ def test_n_runs_in_batches_with_progress_per_step(turbo_engine):
     images = turbo_engine.generate(make_spec(n=3), lambda done, total: calls.append((done, total)))
     assert len(images) == 3
     steps = FAMILIES["sd-turbo"].steps["low"]
-    batches = 2  # max_batch=2
-    assert {total for _, total in calls} == {steps * batches}
+    assert {total for _, total in calls} == {steps * 3}  # steps of every image
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
-    assert calls[-1] == (steps * batches, steps * batches)
+    assert calls[-1] == (steps * 3, steps * 3)
     assert [image.seed for image in images] == [1234, 1235, 1236]
+    assert max(turbo_engine._batches.batches) <= 2  # max_batch=2
 
 
 def test_the_same_seed_gives_the_same_image(turbo_engine):

@@ -24,6 +24,7 @@ for the first image and again for each new size or batch); it stays an option.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -57,6 +58,35 @@ def cpu_has_fast_bf16() -> bool:
         return False
 
 
+def cpu_kind() -> str:
+    """The CPU's matmul class as the issue names it: "AMX", "AVX-512 BF16", "AVX2" or "other"."""
+    flags = set(_cpuinfo().get("flags", "").split())
+    if "amx_bf16" in flags:
+        return "AMX"
+    if "avx512_bf16" in flags:
+        return "AVX-512 BF16"
+    if "avx2" in flags:
+        return "AVX2"
+    return "other"
+
+
+def cpu_name() -> str:
+    """The CPU's model name, as /proc/cpuinfo says it (empty where there is none)."""
+    return _cpuinfo().get("model name", "")
+
+
+def _cpuinfo() -> dict[str, str]:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return {}
+    first = text.split("\n\n", 1)[0]
+    return {
+        key.strip(): value.strip()
+        for key, _, value in (line.partition(":") for line in first.splitlines())
+    }
+
+
 def pick_dtype(device: torch.device, dtype: str | None, pipeline_class: str = "") -> torch.dtype:
     """The operator's dtype, else the fastest one this device runs well."""
     if dtype:
@@ -80,23 +110,11 @@ def set_threads(threads: int | None) -> None:
         torch.set_num_threads(threads)
 
 
-def speed_up(
-    pipeline: Any, *, chunked_attention: bool, channels_last: bool, compile_model: bool
-) -> None:
-    """Apply the CPU attention, and the optional layout and compile choices."""
-    denoiser = getattr(pipeline, "unet", None) or getattr(pipeline, "transformer", None)
-    vae = getattr(pipeline, "vae", None)
-    if chunked_attention:
-        from pixmill.engines.diffusion.attention import use_chunked_attention
+def use_chunked_attention_in(pipeline: Any) -> None:
+    """Chunked attention (attention.py) in the denoiser and the VAE."""
+    from pixmill.engines.diffusion.attention import use_chunked_attention
 
-        for module in (denoiser, vae):
-            if module is not None:
-                use_chunked_attention(module)
-    if channels_last:
-        for module in (getattr(pipeline, "unet", None), vae):
-            if module is not None:
-                module.to(memory_format=torch.channels_last)
-    if compile_model and denoiser is not None:
-        name = "unet" if getattr(pipeline, "unet", None) is not None else "transformer"
-        setattr(pipeline, name, torch.compile(denoiser))
-        logger.info("torch.compile on the %s; the first image compiles it", name)
+    denoiser = getattr(pipeline, "unet", None) or getattr(pipeline, "transformer", None)
+    for module in (denoiser, getattr(pipeline, "vae", None)):
+        if module is not None:
+            use_chunked_attention(module)
