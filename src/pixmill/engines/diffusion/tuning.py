@@ -115,7 +115,6 @@ class Tuner:
                 "denoiser", candidates, lambda layout: _set_layout(denoiser, layout),
                 self._run_denoiser, choice.seconds,
             )  # fmt: skip
-        _set_layout(denoiser, choice.denoiser_layout)
         latents = self._run_denoiser()
         # 2. Layouts of the decoder, on those latents.
         if decoder is not None:
@@ -123,7 +122,6 @@ class Tuner:
                 "decoder", candidates, lambda layout: _set_layout(decoder, layout),
                 lambda: self._run_decoder(latents), choice.seconds,
             )  # fmt: skip
-            _set_layout(decoder, choice.decoder_layout)
         # 3. torch.compile of the denoiser, on its chosen layout.
         if compile_modes:
             eager = denoiser
@@ -134,7 +132,6 @@ class Tuner:
 
             best = self._fastest("compile", modes, use, self._run_denoiser, choice.seconds)
             choice.compile = None if best == "eager" else best
-            use(best)
         self._store(choice)
         return choice
 
@@ -146,7 +143,8 @@ class Tuner:
         run: Callable[[], Any],
         seconds: dict[str, float],
     ) -> str:
-        """The first candidate is the baseline; another wins only by MARGIN."""
+        """The first candidate is the baseline; another wins only by MARGIN. The winner is
+        left in use."""
         if len(candidates) == 1:
             use(candidates[0])
             return candidates[0]
@@ -165,6 +163,7 @@ class Tuner:
         best = min(candidates, key=lambda c: seconds[f"{what} {c}"])
         if seconds[f"{what} {best}"] > baseline * (1 - MARGIN):
             best = candidates[0]
+        use(best)
         logger.info(
             "diffusion tuning: %s %s (%s)",
             what, best,
