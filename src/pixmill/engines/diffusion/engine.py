@@ -91,6 +91,8 @@ class DiffusionEngine:
       ("default", "max-autotune-no-cudagraphs"), or "auto" to measure them against eager.
     - `tuning_dir`: where the measured choice and inductor's kernels are cached (default
       `$PIXMILL_DATA_DIR/diffusion`, else ./data/diffusion).
+    - `vae_tiling`: decode in overlapping tiles (default off): bounds the decoder's memory
+      at large sizes on a GPU.
     - `cache_dir`: the Hugging Face hub cache to look in (default HF_HUB_CACHE).
     - `keep_safety_checker`: keep diffusers' own safety checker (default False: pixmill
       moderates images itself).
@@ -114,6 +116,7 @@ class DiffusionEngine:
         channels_last: bool | None = None,
         compile: bool | str = False,
         tuning_dir: str | None = None,
+        vae_tiling: bool = False,
         cache_dir: str | None = None,
         keep_safety_checker: bool = False,
     ):
@@ -145,6 +148,8 @@ class DiffusionEngine:
                 tiny_vae, dtype=self.dtype, cache_dir=cache_dir
             )
         self.pipeline.to(self.device)
+        if vae_tiling and hasattr(self.pipeline.vae, "enable_tiling"):
+            self.pipeline.vae.enable_tiling()  # large sizes: decoder memory bounded by a tile
         self.model = model
         self.folder = Path(folder)
         on_cpu = self.device.type == "cpu"
