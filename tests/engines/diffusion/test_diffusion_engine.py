@@ -17,6 +17,7 @@ from pixmill.engines.diffusion import (
 )
 
 from .conftest import NATIVE_SIDE, make_spec
+from .tolerance import MEAN_LEVELS
 
 
 def pixels(generated) -> np.ndarray:
@@ -172,7 +173,12 @@ def test_concurrent_calls_do_not_mix_their_images(turbo_engine):
     alone = [pixels(turbo_engine.generate(spec)[0]) for spec in specs]
     with ThreadPoolExecutor(max_workers=4) as pool:
         together = list(pool.map(lambda spec: pixels(turbo_engine.generate(spec)[0]), specs))
-    assert all(np.array_equal(a, b) for a, b in zip(alone, together, strict=True))
+    # Batched with each other: each within the tolerance of its own image alone, and far
+    # from the others' (test_batching.py has the rest).
+    for number, image in enumerate(together):
+        differences = [np.abs(image.astype(int) - other.astype(int)).mean() for other in alone]
+        assert min(range(len(alone)), key=differences.__getitem__) == number
+        assert differences[number] <= MEAN_LEVELS
 
 
 def test_loads_fp16_variant_weights(tiny_model_dir, tmp_path):
