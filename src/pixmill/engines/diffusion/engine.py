@@ -179,6 +179,8 @@ class DiffusionEngine:
             max_batch=self.max_batch,
         )
         self._previewer = Previewer(self.pipeline, self.family.name)
+        self._denoised: Any = None
+        """The running batch's latest clean-latent estimate (for partial images)."""
         self._step_callback = (
             "callback_on_step_end" in inspect.signature(self.pipeline.__call__).parameters
         )
@@ -334,6 +336,9 @@ class DiffusionEngine:
         if self._step_callback:
             kwargs["callback_on_step_end"] = self._on_step(live, generators)
             kwargs["callback_on_step_end_tensor_inputs"] = self._step_tensors
+        wants_partials = any(job.partial_steps for job in live)
+        if wants_partials:
+            self._watch_denoised()
         try:
             with torch.inference_mode():
                 pictures = list(self.pipeline(**kwargs).images)
@@ -351,14 +356,35 @@ class DiffusionEngine:
             self._run_batch(survivors[:half])
             self._run_batch(survivors[half:])
             return
+        finally:
+            if wants_partials:
+                self._denoised = None
+                vars(self.pipeline.scheduler).pop("step", None)  # the class's method again
         for job, picture in zip(live, pictures, strict=True):
             job.post("image", picture)
+
+    def _watch_denoised(self) -> None:
+        """Keep the scheduler's estimate of the clean latents (pred_original_sample) of each
+        step for partial images: the noisy latents of early steps are mostly noise."""
+        scheduler = self.pipeline.scheduler
+        step = scheduler.step
+
+        def watched(*args: Any, **kwargs: Any) -> Any:
+            out = step(*args, **kwargs)
+            denoised = out[1] if isinstance(out, tuple) and len(out) > 1 else None
+            self._denoised = getattr(out, "pred_original_sample", denoised)
+            return out
+
+        scheduler.step = watched  # this pipeline runs one batch at a time
 
     def _on_step(self, live: list[Job], generators: list[Any]) -> Any:
         """The pipeline's step-end callback: progress and partials out, cancelled rows out."""
 
         def on_step(pipeline: Any, step: int, timestep: Any, tensors: dict) -> dict:
             latents = tensors.get("latents")
+            denoised = self._denoised
+            if latents is not None and getattr(denoised, "shape", None) == latents.shape:
+                latents = denoised  # the step's clean estimate: a truer preview
             for row, job in enumerate(live):
                 job.post("step", step + 1)
                 if step + 1 in job.partial_steps and self._previewer.can_preview(latents):
