@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -78,6 +80,7 @@ def test_the_measured_path_matches_eager_bf16_within_the_tolerance(tiny_model_di
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # inductor compiles for minutes on a shared 2-core CPU
 def test_the_compiled_path_matches_eager_bf16_within_the_tolerance(tiny_model_dir, tmp_path):
     eager = build(tiny_model_dir, dtype="bfloat16", channels_last=False)
     compiled = build(
@@ -89,7 +92,10 @@ def test_the_compiled_path_matches_eager_bf16_within_the_tolerance(tiny_model_di
         (reference,) = eager.generate(make_spec(seed=seed))
         (image,) = compiled.generate(make_spec(seed=seed))
         assert_close(image.image, reference.image)
-    assert (tmp_path / "inductor").is_dir() or "TORCHINDUCTOR_CACHE_DIR" in __import__("os").environ
+    # Compiled kernels are kept on disk for the next start (the first compiling engine of
+    # a process names the cache directory).
+    cache = Path(os.environ["TORCHINDUCTOR_CACHE_DIR"])
+    assert any(cache.rglob("*.py")) or any(cache.rglob("*.so"))
 
 
 def test_an_unknown_compile_option_is_refused(tiny_model_dir):

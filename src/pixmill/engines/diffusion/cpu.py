@@ -11,14 +11,16 @@ CPU (measured on a 2-core AVX512-BF16 server, the SD-Turbo architecture at 512x5
   full VAE decoder each run 2x faster.
 - Attention one head and 512 queries at a time (attention.py) instead of PyTorch's
   fused CPU kernel: about 2.5x faster attention, more than a quarter off the bf16 UNet.
-- channels_last for the UNet and the VAE: oneDNN's bf16 convolutions are faster in
-  NHWC at high resolution; the full VAE decoder runs 1.2-1.3x faster, the UNet the same.
+- channels_last for the UNet and the VAE where it pays: oneDNN's bf16 convolutions are
+  faster in NHWC at high resolution on some CPUs (the full VAE decoder 1.2-1.3x on the
+  first benchmark machine) and not on others, so tuning.py measures it per machine.
 - The tiny autoencoder for decoding, when the operator has its weights: the full SD VAE
   decoder costs 2.5 TFLOP at 512x512, three times the 1-step UNet.
 - Threads: one per physical core (torch's default), which the operator can change.
 
-Not on by default: torch.compile (the UNet 5-8% faster, but over a minute of compiling
-for the first image and again for each new size or batch); it stays an option.
+torch.compile is an option (`compile`), measured against eager by tuning.py with
+`compile: auto`: the UNet 5-8% faster on the first benchmark machine, but a minute or
+more of compiling for the first image (cached across restarts in the tuning directory).
 """
 
 from __future__ import annotations
