@@ -206,7 +206,7 @@ def main() -> None:
     results = {}
     for name in names:
         results[name] = result = run_child(name, pipeline_dir, taesd_dir, args.reps)
-        print_row(name, result, results.get("diffusers"))
+        print_row(name, result, results.get("diffusers") or results[names[0]])
     print()
     for name in names:
         if results[name].get("path"):
@@ -228,8 +228,8 @@ HEADER = (
 )
 
 
-def print_row(name: str, result: dict, baseline: dict | None) -> None:
-    if baseline is result or baseline is None:
+def print_row(name: str, result: dict, baseline: dict) -> None:
+    if baseline is result:  # the first row: the speed-ups are against it
         print(HEADER)
     stages = result["stages"]
     other = result["total"] - sum(stages.values())
@@ -237,7 +237,7 @@ def print_row(name: str, result: dict, baseline: dict | None) -> None:
     precision = "bf16" if result["dtype"] == "bfloat16" else "fp32"
     share = achieved / result["matmul"]
     decode_share = result["decode_flops"] / stages["decode"] / result["matmul"]
-    speedup = (baseline or result)["total"] / result["total"]
+    speedup = baseline["total"] / result["total"]
     print(
         f"{name:16} {result['total']:8.2f} {speedup:7.1f}x {stages['text']:6.2f} "
         f"{stages['unet']:6.2f} {stages['decode']:7.2f} {other:6.2f}   "
