@@ -9,10 +9,10 @@ SD 2.x, and the tiny autoencoder (TAESD, AutoencoderTiny's default config).
     HF_HUB_OFFLINE=1 python bench/diffusion_cpu.py --reps 3 --compile
 
 Each configuration runs in its own process, so that its peak memory is its own. It
-prints seconds per image (best of --reps after one warm-up), the time of each stage,
+prints seconds per image (median of --reps after one warm-up), the time of each stage,
 the UNet's FLOPs (torch.utils.flop_counter) over its time against this machine's
 matmul throughput measured in the same process, peak resident memory, and the cores the
-best run got (the CPU may be shared: compare rows of one run, and run it twice).
+median run got (the CPU may be shared: compare rows of one run, and run it twice).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -111,7 +112,12 @@ CONFIGS = {
     "pixmill": "pixmill CPU path: bf16 + chunked attention + channels_last, full VAE",
     "pixmill+taesd": "pixmill CPU path + tiny autoencoder decode",
     "pixmill+compile": "pixmill CPU path + tiny autoencoder + torch.compile of the UNet",
+    "auto": "pixmill default: path measured on this machine (tuning.py), full VAE",
+    "auto+taesd": "pixmill default + tiny autoencoder",
+    "auto+compile": "compile=auto: eager, compile, compile max-autotune measured; tiny AE",
 }
+SLOW = ("pixmill+compile", "auto+compile")
+"""Compile for minutes on a 2-core CPU: only with --compile."""
 
 
 # ---------------------------------------------------------------- the parent: build, run, print
@@ -182,13 +188,16 @@ def main() -> None:
 
     import torch
 
+    from pixmill.engines.diffusion.cpu import cpu_kind, cpu_name
+
     args.workdir.mkdir(parents=True, exist_ok=True)
     pipeline_dir, taesd_dir = build_models(args.workdir)
     peak = {d: matmul_throughput(d) for d in ("float32", "bfloat16")}
-    names = args.only or [n for n in CONFIGS if n != "pixmill+compile" or args.compile]
+    names = args.only or [n for n in CONFIGS if n not in SLOW or args.compile]
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} threads; SD-Turbo "
-        f"architecture, {SIZE}x{SIZE}, 1 step, guidance 0; best of {args.reps} after a warm-up"
+        f"architecture, {SIZE}x{SIZE}, 1 step, guidance 0; median of {args.reps} after a warm-up; "
+        f"CPU kind: {cpu_kind()} ({cpu_name()})"
     )
     print(
         f"measured matmul (4096^2): fp32 {peak['float32'] / 1e9:.0f} GFLOP/s, "
@@ -197,39 +206,43 @@ def main() -> None:
     results = {}
     for name in names:
         results[name] = result = run_child(name, pipeline_dir, taesd_dir, args.reps)
-        print_row(name, result, results.get("diffusers"))
+        print_row(name, result, results.get("diffusers") or results[names[0]])
     print()
+    for name in names:
+        if results[name].get("path"):
+            print(f"  {name:16} path: {results[name]['path']}")
     for name in names:
         print(f"  {name:16} {CONFIGS[name]}")
     print(
-        "  'of matmul': the UNet's FLOP/s over a 4096^2 matmul's in its precision, measured in\n"
-        "  the same process; 'cores': CPU seconds per wall second of the best run (below the\n"
-        "  thread count when other work shared the CPU); 'first': the first image (warm-up,\n"
-        "  compilation)."
+        "  'of matmul': the UNet's (decoder's) FLOP/s over a 4096^2 matmul's in its precision,\n"
+        "  the median of matmuls measured right before each run in the same process; 'cores': CPU\n"
+        "  seconds per wall second of the median run (below the thread count when other work\n"
+        "  shared the CPU); 'first': engine set-up (path measurement, if any) + the first image."
     )
 
 
 HEADER = (
     f"{'configuration':16} {'s/image':>8} {'speed-up':>8} {'text':>6} {'unet':>6} "
     f"{'decode':>7} {'other':>6}   {'UNet GFLOP':>10} {'GFLOP/s':>8} {'of matmul':>17} "
-    f"{'peak RSS':>9} {'cores':>6} {'first':>6}"
+    f"{'decode of mm':>12} {'peak RSS':>9} {'cores':>6} {'first':>6}"
 )
 
 
-def print_row(name: str, result: dict, baseline: dict | None) -> None:
-    if baseline is result or baseline is None:
+def print_row(name: str, result: dict, baseline: dict) -> None:
+    if baseline is result:  # the first row: the speed-ups are against it
         print(HEADER)
     stages = result["stages"]
     other = result["total"] - sum(stages.values())
     achieved = result["unet_flops"] / stages["unet"]
     precision = "bf16" if result["dtype"] == "bfloat16" else "fp32"
     share = achieved / result["matmul"]
-    speedup = (baseline or result)["total"] / result["total"]
+    decode_share = result["decode_flops"] / stages["decode"] / result["matmul"]
+    speedup = baseline["total"] / result["total"]
     print(
         f"{name:16} {result['total']:8.2f} {speedup:7.1f}x {stages['text']:6.2f} "
         f"{stages['unet']:6.2f} {stages['decode']:7.2f} {other:6.2f}   "
         f"{result['unet_flops'] / 1e9:10.0f} {achieved / 1e9:8.0f} "
-        f"{share:4.0%} of {result['matmul'] / 1e9:4.0f} {precision}  "
+        f"{share:4.0%} of {result['matmul'] / 1e9:4.0f} {precision}  {decode_share:11.0%} "
         f"{result['peak_rss'] / 2**30:6.1f} GiB {result['cores']:6.2f} {result['warmup']:6.1f}",
         flush=True,
     )
@@ -276,7 +289,25 @@ def unet_flops(unet, dtype) -> int:
     return counter.get_total_flops()
 
 
+def decode_flops(vae, dtype) -> int:
+    """FLOPs of one decode of a 512x512 image's latent."""
+    import torch
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    from torch.utils.flop_counter import FlopCounterMode
+
+    vae = getattr(vae, "_orig_mod", vae)
+    latent = torch.randn(1, 4, SIZE // 8, SIZE // 8, dtype=dtype)
+    counter = FlopCounterMode(display=False)
+    with torch.inference_mode(), sdpa_kernel(SDPBackend.MATH), counter:
+        vae.decode(latent)
+    return counter.get_total_flops()
+
+
 def child(name: str, pipeline_dir: Path, taesd_dir: Path, reps: int) -> dict:
+    import tempfile
+
+    tuning_dir = tempfile.mkdtemp(prefix="pixmill-tuning-")  # measured afresh in each run
+    setup, path = 0.0, ""
     if name == "diffusers":
         from diffusers import StableDiffusionPipeline
 
@@ -290,16 +321,23 @@ def child(name: str, pipeline_dir: Path, taesd_dir: Path, reps: int) -> dict:
         from pixmill.engines.diffusion import DiffusionEngine
         from pixmill.request import RenderSpec
 
-        options = {"family": "sd-turbo", "device": "cpu"}
+        options = {"family": "sd-turbo", "device": "cpu", "tuning_dir": tuning_dir}
         if name == "bf16":
             options["chunked_attention"] = False
         if name in ("bf16", "bf16+attention"):
             options["channels_last"] = False
-        if name in ("pixmill+taesd", "pixmill+compile"):
+        if name.startswith("pixmill"):
+            options["channels_last"] = True  # the fixed path of the first measurement
+        if name in ("pixmill+taesd", "pixmill+compile", "auto+taesd", "auto+compile"):
             options["tiny_vae"] = str(taesd_dir)
         if name == "pixmill+compile":
             options["compile"] = True
+        if name == "auto+compile":
+            options["compile"] = "auto"
+        started = time.perf_counter()
         engine = DiffusionEngine(str(pipeline_dir), **options)
+        setup = time.perf_counter() - started
+        path = f"{engine.info['path']} ({engine.info['path_source']})"
         pipeline = engine.pipeline
         spec = RenderSpec(
             prompt=PROMPT, model="sd-turbo", n=1, width=SIZE, height=SIZE, quality="low",
@@ -312,29 +350,32 @@ def child(name: str, pipeline_dir: Path, taesd_dir: Path, reps: int) -> dict:
     timer = StageTimer(pipeline)
     started = time.perf_counter()
     make_one()  # warm-up (and compilation, if any)
-    warmup = time.perf_counter() - started
+    warmup = setup + time.perf_counter() - started
     unet = getattr(pipeline.unet, "_orig_mod", pipeline.unet)
     dtype = str(unet.dtype).removeprefix("torch.")
-    best, stages, cores, matmul = float("inf"), {}, 0.0, 0.0
+    runs = []
     for _ in range(reps):
-        # The CPU may be shared: the best matmul and the best run are each the least disturbed.
-        matmul = max(matmul, matmul_throughput(dtype, reps=3))
+        # The CPU may be shared: a matmul measured right before each run, medians of both.
+        matmul = matmul_throughput(dtype, reps=3)
         timer.reset()
         started, cpu_started = time.perf_counter(), time.process_time()
         make_one()
         elapsed = time.perf_counter() - started
-        if elapsed < best:
-            best, stages = elapsed, dict(timer.totals)
-            cores = (time.process_time() - cpu_started) / elapsed
+        cores = (time.process_time() - cpu_started) / elapsed
+        runs.append((elapsed, dict(timer.totals), cores, matmul))
+    runs.sort(key=lambda run: run[0])
+    total, stages, cores, _ = runs[len(runs) // 2]
     return {
-        "total": best,
+        "total": total,
         "warmup": warmup,
         "stages": stages,
         "cores": cores,
         "unet_flops": unet_flops(unet, unet.dtype),
-        "matmul": matmul,
+        "decode_flops": decode_flops(pipeline.vae, unet.dtype),
+        "matmul": statistics.median(run[3] for run in runs),
         "dtype": dtype,
         "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "path": path,
     }
 
 

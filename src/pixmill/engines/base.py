@@ -62,6 +62,9 @@ class EngineCapabilities:
     any_size: bool = True
     """Makes any whole-pixel size from 256 to 3840 a side, exactly (as the contract asks);
     otherwise requests are held to sides that are multiples of 16."""
+    max_batch: int = 1
+    """How many concurrent generate() calls the engine coalesces; the scheduler may run this
+    many jobs for it at once per render slot."""
 
 
 @dataclass(frozen=True)

@@ -368,7 +368,7 @@ def _queue_configs(catalog: ModelCatalog, settings: Settings) -> dict[str, Queue
                 if capabilities.io_bound
                 else settings.max_concurrent_renders
             )
-            slots *= max(1, getattr(capabilities, "max_batch", 1))
+            slots *= max(1, capabilities.max_batch)
             config = by_engine[id(entry.engine)] = QueueConfig(
                 name=QUEUE_PREFIX + entry.name,
                 worker_concurrency=slots,

@@ -61,6 +61,15 @@ NATIVE_SIDE = 32
 """The tiny UNet's sample_size (16) times the tiny VAE's scale factor (2)."""
 
 
+@pytest.fixture(scope="session", autouse=True)
+def tuning_dir(tmp_path_factory):
+    """Engines cache their measured path here, not in the checkout's ./data."""
+    folder = tmp_path_factory.mktemp("data")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PIXMILL_DATA_DIR", str(folder))
+        yield folder / "diffusion"
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("models") / "tiny-sd"

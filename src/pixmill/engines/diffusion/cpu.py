@@ -11,19 +11,22 @@ CPU (measured on a 2-core AVX512-BF16 server, the SD-Turbo architecture at 512x5
   full VAE decoder each run 2x faster.
 - Attention one head and 512 queries at a time (attention.py) instead of PyTorch's
   fused CPU kernel: about 2.5x faster attention, more than a quarter off the bf16 UNet.
-- channels_last for the UNet and the VAE: oneDNN's bf16 convolutions are faster in
-  NHWC at high resolution; the full VAE decoder runs 1.2-1.3x faster, the UNet the same.
+- channels_last for the UNet and the VAE where it pays: oneDNN's bf16 convolutions are
+  faster in NHWC at high resolution on some CPUs (the full VAE decoder 1.2-1.3x on the
+  first benchmark machine) and not on others, so tuning.py measures it per machine.
 - The tiny autoencoder for decoding, when the operator has its weights: the full SD VAE
   decoder costs 2.5 TFLOP at 512x512, three times the 1-step UNet.
 - Threads: one per physical core (torch's default), which the operator can change.
 
-Not on by default: torch.compile (the UNet 5-8% faster, but over a minute of compiling
-for the first image and again for each new size or batch); it stays an option.
+torch.compile is an option (`compile`), measured against eager by tuning.py with
+`compile: auto`: the UNet 5-8% faster on the first benchmark machine, but a minute or
+more of compiling for the first image (cached across restarts in the tuning directory).
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -57,6 +60,35 @@ def cpu_has_fast_bf16() -> bool:
         return False
 
 
+def cpu_kind() -> str:
+    """The CPU's matmul class as the issue names it: "AMX", "AVX-512 BF16", "AVX2" or "other"."""
+    flags = set(_cpuinfo().get("flags", "").split())
+    if "amx_bf16" in flags:
+        return "AMX"
+    if "avx512_bf16" in flags:
+        return "AVX-512 BF16"
+    if "avx2" in flags:
+        return "AVX2"
+    return "other"
+
+
+def cpu_name() -> str:
+    """The CPU's model name, as /proc/cpuinfo says it (empty where there is none)."""
+    return _cpuinfo().get("model name", "")
+
+
+def _cpuinfo() -> dict[str, str]:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return {}
+    first = text.split("\n\n", 1)[0]
+    return {
+        key.strip(): value.strip()
+        for key, _, value in (line.partition(":") for line in first.splitlines())
+    }
+
+
 def pick_dtype(device: torch.device, dtype: str | None, pipeline_class: str = "") -> torch.dtype:
     """The operator's dtype, else the fastest one this device runs well."""
     if dtype:
@@ -80,23 +112,11 @@ def set_threads(threads: int | None) -> None:
         torch.set_num_threads(threads)
 
 
-def speed_up(
-    pipeline: Any, *, chunked_attention: bool, channels_last: bool, compile_model: bool
-) -> None:
-    """Apply the CPU attention, and the optional layout and compile choices."""
-    denoiser = getattr(pipeline, "unet", None) or getattr(pipeline, "transformer", None)
-    vae = getattr(pipeline, "vae", None)
-    if chunked_attention:
-        from pixmill.engines.diffusion.attention import use_chunked_attention
+def use_chunked_attention_in(pipeline: Any) -> None:
+    """Chunked attention (attention.py) in the denoiser and the VAE."""
+    from pixmill.engines.diffusion.attention import use_chunked_attention
 
-        for module in (denoiser, vae):
-            if module is not None:
-                use_chunked_attention(module)
-    if channels_last:
-        for module in (getattr(pipeline, "unet", None), vae):
-            if module is not None:
-                module.to(memory_format=torch.channels_last)
-    if compile_model and denoiser is not None:
-        name = "unet" if getattr(pipeline, "unet", None) is not None else "transformer"
-        setattr(pipeline, name, torch.compile(denoiser))
-        logger.info("torch.compile on the %s; the first image compiles it", name)
+    denoiser = getattr(pipeline, "unet", None) or getattr(pipeline, "transformer", None)
+    for module in (denoiser, getattr(pipeline, "vae", None)):
+        if module is not None:
+            use_chunked_attention(module)

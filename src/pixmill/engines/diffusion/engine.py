@@ -4,24 +4,51 @@ from __future__ import annotations
 
 import inspect
 import logging
-import threading
-from collections.abc import Iterator
+import queue
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
-from pixmill.engines.base import EngineCapabilities, GeneratedImage, ProgressCallback
+from pixmill.engines.base import (
+    EngineCapabilities,
+    GeneratedImage,
+    PartialImage,
+    ProgressCallback,
+)
+from pixmill.engines.diffusion.batching import Coalescer, Job, partial_steps
 from pixmill.engines.diffusion.errors import INSTALL_HINT, MissingExtraError
 from pixmill.engines.diffusion.families import Family, Geometry, get_family
 from pixmill.errors import EngineError
 from pixmill.request import MAX_N, RenderSpec
+
+if TYPE_CHECKING:
+    from pixmill.engines.diffusion.tuning import Choice
 
 logger = logging.getLogger(__name__)
 
 RESIZE_FILTER = Image.Resampling.LANCZOS
 _CPU_BATCH_PIXELS = 4 * 512 * 512
 """On a CPU a batch holds at most this many rendered pixels (4 images at 512x512)."""
+COMPILE_MODES = ("default", "max-autotune-no-cudagraphs")
+"""torch.compile modes `compile: auto` measures against eager."""
+_ROW_DROPPING_PIPELINES = ("StableDiffusionPipeline", "StableDiffusionXLPipeline")
+
+
+def _compile_modes(option: bool | str) -> tuple[str, ...]:
+    """The torch.compile modes the `compile` option asks for (several: measure them)."""
+    if option is False or option in ("false", "off", "no", "none", ""):
+        return ()
+    if option is True or option in ("true", "on", "yes"):
+        return ("default",)
+    if option == "auto":
+        return COMPILE_MODES
+    if option in COMPILE_MODES:
+        return (str(option),)
+    raise ValueError(
+        f"Unknown compile option {option!r}; use true, false, auto or one of "
+        + ", ".join(COMPILE_MODES)
+    )
 
 
 def _require_extra() -> None:
@@ -51,15 +78,21 @@ class DiffusionEngine:
       for SD 1.x/2.x, taesdxl for SDXL, taef1 for FLUX) to decode with; much faster on CPU.
     - `family`: a row of the quality table in `families.py`; default detected.
     - `threads`: CPU threads for torch (default: one per physical core).
-    - `max_batch`: most images per pipeline call; default from the device's memory.
+    - `max_batch`: most images per pipeline call, and so most concurrent images coalesced
+      into one batch; default from the device's memory (4 at 512x512 on a CPU).
+    - `batch_window_ms`: how long a lone request waits for compatible ones (default 25).
     - `native_side`: side of the square pixel budget to render at (default: the family's
       or the model config's, see `families.py`).
     - `chunked_attention`: attention over chunks of queries instead of the fused kernel;
       default on for CPUs, where it is 2.3x faster (see attention.py).
-    - `channels_last`: NHWC layout for the UNet and the VAE; default on for CPUs, where
-      oneDNN's bf16 convolutions run faster in it (the full VAE decoder about 1.3x).
-    - `compile`: torch.compile the denoiser (default off: the UNet gets 5-8% faster on
-      the benchmark CPU, but the first image of each size and batch compiles for a minute).
+    - `channels_last`: NHWC layout for the UNet and the VAE; default: measured on CPUs
+      (tuning.py), on for CUDA.
+    - `compile`: torch.compile of the denoiser: False (default), True or a mode
+      ("default", "max-autotune-no-cudagraphs"), or "auto" to measure them against eager.
+    - `tuning_dir`: where the measured choice and inductor's kernels are cached (default
+      `$PIXMILL_DATA_DIR/diffusion`, else ./data/diffusion).
+    - `vae_tiling`: decode in overlapping tiles (default off): bounds the decoder's memory
+      at large sizes on a GPU.
     - `cache_dir`: the Hugging Face hub cache to look in (default HF_HUB_CACHE).
     - `keep_safety_checker`: keep diffusers' own safety checker (default False: pixmill
       moderates images itself).
@@ -77,21 +110,26 @@ class DiffusionEngine:
         family: str | None = None,
         threads: int | None = None,
         max_batch: int | None = None,
+        batch_window_ms: float = 25.0,
         native_side: int | None = None,
         chunked_attention: bool | None = None,
         channels_last: bool | None = None,
-        compile: bool = False,
+        compile: bool | str = False,
+        tuning_dir: str | None = None,
+        vae_tiling: bool = False,
         cache_dir: str | None = None,
         keep_safety_checker: bool = False,
     ):
         _require_extra()
-        from pixmill.engines.diffusion import cpu, loading
+        from pixmill.engines.diffusion import cpu, loading, tuning
         from pixmill.engines.diffusion.families import detect_family, model_geometry
+        from pixmill.engines.diffusion.previews import Previewer
 
         # 1. Find the weights (fails fast, before anything heavy).
         folder = loading.resolve_model_path(model, cache_dir=cache_dir)
         if tiny_vae:
             loading.resolve_model_path(tiny_vae, marker=loading.MODEL_MARKER, cache_dir=cache_dir)
+        compile_modes = _compile_modes(compile)
         # 2. Device, threads and precision.
         self.device = cpu.pick_device(device)
         cpu.set_threads(threads)
@@ -110,33 +148,115 @@ class DiffusionEngine:
                 tiny_vae, dtype=self.dtype, cache_dir=cache_dir
             )
         self.pipeline.to(self.device)
-        on_cpu = self.device.type == "cpu"
-        if chunked_attention is None:
-            chunked_attention = on_cpu
-        if channels_last is None:
-            channels_last = on_cpu
-        cpu.speed_up(
-            self.pipeline,
-            chunked_attention=chunked_attention,
-            channels_last=channels_last,
-            compile_model=compile,
-        )
+        if vae_tiling and hasattr(self.pipeline.vae, "enable_tiling"):
+            self.pipeline.vae.enable_tiling()  # large sizes: decoder memory bounded by a tile
         self.model = model
         self.folder = Path(folder)
-        self.max_batch = max_batch or self._default_batch()
-        self.capabilities = EngineCapabilities(
-            native_alpha=False, vector=False, max_n=self.max_batch, default_quality="medium"
+        on_cpu = self.device.type == "cpu"
+        if on_cpu if chunked_attention is None else chunked_attention:
+            cpu.use_chunked_attention_in(self.pipeline)
+        # 4. The fastest path on this machine: measured once, cached in the tuning dir.
+        tuning_path = Path(tuning_dir) if tuning_dir else tuning.default_tuning_dir()
+        if compile_modes:
+            tuning.use_inductor_cache(tuning_path)
+        self.choice = self._choose_path(
+            tuning_path,
+            measure_layouts=on_cpu and channels_last is None,
+            channels_last=bool(channels_last) if channels_last is not None else not on_cpu,
+            compile_modes=compile_modes,
+            key_extra=(tiny_vae, chunked_attention),
         )
-        self._lock = threading.Lock()
-        """A pipeline holds its scheduler's state: one call at a time."""
+        # 5. Batching: one worker per pipeline coalesces concurrent calls.
+        self.max_batch = max_batch or self._default_batch()
+        self._batches = Coalescer(
+            self._run_batch, max_batch=self.max_batch, window=batch_window_ms / 1000
+        )
+        self.capabilities = EngineCapabilities(
+            native_alpha=False,
+            vector=False,
+            max_n=self.max_batch,
+            default_quality="medium",
+            max_batch=self.max_batch,
+        )
+        self._previewer = Previewer(self.pipeline, self.family.name)
+        self._denoised: Any = None
+        """The running batch's latest clean-latent estimate (for partial images)."""
         self._step_callback = (
             "callback_on_step_end" in inspect.signature(self.pipeline.__call__).parameters
         )
+        self._step_tensors = list(getattr(self.pipeline, "_callback_tensor_inputs", ["latents"]))
+        # Rows can leave a running batch only where every per-image tensor is one the
+        # step callback sees (SD and SDXL without LCM's guidance embedding); elsewhere a
+        # cancelled image is computed to the end of its batch and dropped.
+        denoiser = getattr(self.pipeline, "unet", None)
+        self._can_drop_rows = (
+            type(self.pipeline).__name__ in _ROW_DROPPING_PIPELINES
+            and denoiser is not None
+            and getattr(denoiser.config, "time_cond_proj_dim", None) is None
+        )
         logger.info(
-            "diffusion: %s from %s as %s on %s in %s, native %dpx, batches of %d",
+            "diffusion: %s from %s as %s on %s in %s, native %dpx, batches of %d; path: %s (%s)",
             type(self.pipeline).__name__, folder, self.family.name, self.device,
             str(self.dtype).removeprefix("torch."), self.geometry.native_side, self.max_batch,
+            self.choice.name, self.choice.source,
         )  # fmt: skip
+
+    def _choose_path(
+        self,
+        tuning_dir: Path,
+        *,
+        measure_layouts: bool,
+        channels_last: bool,
+        compile_modes: tuple[str, ...],
+        key_extra: tuple[Any, ...],
+    ) -> Choice:
+        """The fixed path the options name, or the fastest one measured on this machine."""
+        from pixmill.engines.diffusion import tuning
+
+        if not measure_layouts and len(compile_modes) <= 1:
+            layout = "channels_last" if channels_last else "nchw"
+            choice = tuning.Choice(layout, layout, compile_modes[0] if compile_modes else None)
+            tuning.apply(self.pipeline, choice)
+            return choice
+        layouts = tuning.LAYOUTS if measure_layouts else ("channels_last" if channels_last
+                                                           else "nchw",)  # fmt: skip
+        width, height = self.geometry.render_size(
+            self.geometry.native_side, self.geometry.native_side
+        )
+        key = " | ".join(
+            str(part)
+            for part in (tuning.machine_key(self.device), self.folder, self.dtype, width, height,
+                         layouts, compile_modes, *key_extra)
+        )  # fmt: skip
+
+        def denoise() -> Any:
+            import torch
+
+            kwargs: dict[str, Any] = {
+                "prompt": ["a photograph"],
+                "num_inference_steps": 1,
+                "width": width,
+                "height": height,
+                "output_type": "latent",
+                "generator": [torch.Generator("cpu").manual_seed(0)],
+            }
+            if self.family.guidance is not None:
+                kwargs["guidance_scale"] = self.family.guidance
+            with torch.inference_mode():
+                return self.pipeline(**kwargs).images
+
+        def decode(latents: Any) -> Any:
+            import torch
+
+            vae = self.pipeline.vae
+            with torch.inference_mode():
+                return vae.decode(latents / vae.config.scaling_factor, return_dict=False)[0]
+
+        tuner = tuning.Tuner(
+            self.pipeline, tuning_dir=tuning_dir, key=key, run_denoiser=denoise,
+            run_decoder=decode,
+        )  # fmt: skip
+        return tuner.choose(layouts=layouts, compile_modes=compile_modes)
 
     def steps_and_guidance(self, spec: RenderSpec) -> tuple[int, float | None]:
         return self.family.steps[spec.quality], self.family.guidance
@@ -144,77 +264,157 @@ class DiffusionEngine:
     def generate(
         self, spec: RenderSpec, progress: ProgressCallback | None = None
     ) -> list[GeneratedImage]:
-        import torch
+        """Make spec.n images; concurrent calls with the same key share pipeline batches.
 
+        progress(done, total) counts denoising steps over all images: total = steps * n.
+        """
         # 1. Quality to steps and guidance; size to the model's native budget.
         steps, guidance = self.steps_and_guidance(spec)
         width, height = self.geometry.render_size(spec.width, spec.height)
-        # 2. Batches that fit in memory, each image with its own seeded generator.
-        batches = list(_chunks(list(range(spec.n)), self.max_batch))
-        total = steps * len(batches)
-        images: list[GeneratedImage] = []
-        reported = 0
-        for number, indices in enumerate(batches):
-            seeds = [spec.image_seed(i) for i in indices]
+        # 2. One job per image, each with its own seed, handed to the batching worker.
+        inbox: queue.SimpleQueue = queue.SimpleQueue()
+        previews = partial_steps(steps, spec.partial_images)
+        jobs = [
+            Job(
+                key=(steps, guidance, width, height),
+                prompt=spec.prompt,
+                seed=spec.image_seed(index),
+                index=index,
+                partial_steps=previews,
+                inbox=inbox,
+            )
+            for index in range(spec.n)
+        ]
+        self._batches.submit(jobs)
+        # 3. Report this call's progress and partials from its own thread, as they come.
+        done_steps, pictures = [0] * spec.n, [None] * spec.n
+        total, reported = steps * spec.n, 0
+        try:
+            while any(picture is None for picture in pictures):
+                kind, job, value = inbox.get()
+                if kind == "error":
+                    raise value
+                if kind == "image":
+                    pictures[job.index] = value
+                    done_steps[job.index] = steps
+                elif kind == "step":
+                    done_steps[job.index] = max(done_steps[job.index], value)
+                if progress is None:
+                    continue
+                if kind == "partial":
+                    progress(reported, total, PartialImage(job.index, value))
+                elif sum(done_steps) > reported:
+                    reported = sum(done_steps)
+                    progress(reported, total)
+        except BaseException:
+            for job in jobs:  # Cancelled, or an error: the batch goes on without them
+                job.cancelled.set()
+            raise
+        # 4. Exactly the requested size, RGBA.
+        return [
+            GeneratedImage(image=_finish(picture, spec), seed=job.seed)
+            for job, picture in zip(jobs, pictures, strict=True)
+        ]
 
-            def report(step: int, done: int = number * steps) -> None:
-                nonlocal reported  # monotonic, even when a CUDA OOM splits a batch
-                value = done + min(step, steps)
-                if progress is not None and value > reported:
-                    reported = value
-                    progress(value, total)
-
-            # 3. Denoise and decode, one batch at a time per pipeline.
-            with self._lock, torch.inference_mode():
-                pictures = self._run(spec.prompt, seeds, steps, guidance, width, height, report)
-            report(steps)
-            # 4. Exactly the requested size, RGBA.
-            for seed, picture in zip(seeds, pictures, strict=True):
-                images.append(GeneratedImage(image=_finish(picture, spec), seed=seed))
-        return images
-
-    def _run(
-        self,
-        prompt: str,
-        seeds: list[int],
-        steps: int,
-        guidance: float | None,
-        width: int,
-        height: int,
-        report: Any,
-    ) -> list[Image.Image]:
+    def _run_batch(self, jobs: list[Job]) -> None:
+        """Run one batch (called by the batching worker only) and post each job's picture."""
         import torch
 
+        steps, guidance, width, height = jobs[0].key
+        live = list(jobs)  # rows of the pipeline's batch, in order
+        generators = [torch.Generator("cpu").manual_seed(job.seed) for job in live]
         kwargs: dict[str, Any] = {
-            "prompt": [prompt] * len(seeds),
+            "prompt": [job.prompt for job in live],
             "num_inference_steps": steps,
             "width": width,
             "height": height,
-            "generator": [torch.Generator("cpu").manual_seed(seed) for seed in seeds],
+            "generator": generators,  # one list object: dropping a row drops its generator
             "output_type": "pil",
         }
         if guidance is not None:
             kwargs["guidance_scale"] = guidance
         if self._step_callback:
-
-            def on_step(pipeline: Any, step: int, timestep: Any, tensors: dict) -> dict:
-                report(step + 1)
-                return tensors
-
-            kwargs["callback_on_step_end"] = on_step
+            kwargs["callback_on_step_end"] = self._on_step(live, generators)
+            kwargs["callback_on_step_end_tensor_inputs"] = self._step_tensors
+        wants_partials = any(job.partial_steps for job in live)
+        if wants_partials:
+            self._watch_denoised()
         try:
-            return list(self.pipeline(**kwargs).images)
+            with torch.inference_mode():
+                pictures = list(self.pipeline(**kwargs).images)
+        except _Abandoned:
+            return
         except torch.cuda.OutOfMemoryError as exc:
             torch.cuda.empty_cache()
-            if len(seeds) == 1:
+            survivors = [job for job in live if not job.cancelled.is_set()]
+            if len(survivors) <= 1:
                 raise EngineError(
                     f"Out of GPU memory generating one {width}x{height} image."
                 ) from exc
-            half = len(seeds) // 2
-            logger.warning("out of GPU memory with %d images; splitting the batch", len(seeds))
-            return self._run(prompt, seeds[:half], steps, guidance, width, height, report) + (
-                self._run(prompt, seeds[half:], steps, guidance, width, height, report)
-            )
+            half = len(survivors) // 2
+            logger.warning("out of GPU memory with %d images; splitting the batch", len(live))
+            self._run_batch(survivors[:half])
+            self._run_batch(survivors[half:])
+            return
+        finally:
+            if wants_partials:
+                self._denoised = None
+                vars(self.pipeline.scheduler).pop("step", None)  # the class's method again
+        for job, picture in zip(live, pictures, strict=True):
+            job.post("image", picture)
+
+    def _watch_denoised(self) -> None:
+        """Keep the scheduler's estimate of the clean latents (pred_original_sample) of each
+        step for partial images: the noisy latents of early steps are mostly noise."""
+        scheduler = self.pipeline.scheduler
+        step = scheduler.step
+
+        def watched(*args: Any, **kwargs: Any) -> Any:
+            out = step(*args, **kwargs)
+            denoised = out[1] if isinstance(out, tuple) and len(out) > 1 else None
+            self._denoised = getattr(out, "pred_original_sample", denoised)
+            return out
+
+        scheduler.step = watched  # this pipeline runs one batch at a time
+
+    def _on_step(self, live: list[Job], generators: list[Any]) -> Any:
+        """The pipeline's step-end callback: progress and partials out, cancelled rows out."""
+
+        def on_step(pipeline: Any, step: int, timestep: Any, tensors: dict) -> dict:
+            latents = tensors.get("latents")
+            denoised = self._denoised
+            if latents is not None and getattr(denoised, "shape", None) == latents.shape:
+                latents = denoised  # the step's clean estimate: a truer preview
+            for row, job in enumerate(live):
+                job.post("step", step + 1)
+                if step + 1 in job.partial_steps and self._previewer.can_preview(latents):
+                    job.post("partial", self._previewer.picture(latents[row]))
+            gone = [row for row, job in enumerate(live) if job.cancelled.is_set()]
+            if len(gone) == len(live):
+                raise _Abandoned
+            if gone and self._can_drop_rows:
+                keep = [row for row in range(len(live)) if row not in gone]
+                tensors = {name: _rows(value, keep, len(live)) for name, value in tensors.items()}
+                for row in reversed(gone):  # in place: the pipeline holds these lists
+                    del live[row], generators[row]
+            return tensors
+
+        return on_step
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """What this engine runs and how: the path chosen for this machine, batching."""
+        return {
+            "pipeline": type(self.pipeline).__name__,
+            "family": self.family.name,
+            "device": str(self.device),
+            "dtype": str(self.dtype).removeprefix("torch."),
+            "path": self.choice.name,
+            "path_source": self.choice.source,
+            "path_seconds": dict(self.choice.seconds),
+            "max_batch": self.max_batch,
+            "batch_window_ms": self._batches.window * 1000,
+        }
 
     def _default_batch(self) -> int:
         import torch
@@ -228,9 +428,21 @@ class DiffusionEngine:
         return max(1, min(MAX_N, int(budget // pixels)))
 
 
-def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+class _Abandoned(Exception):
+    """Every job of a batch was cancelled: stop the pipeline between steps."""
+
+
+def _rows(value: Any, keep: list[int], batch: int) -> Any:
+    """Keep rows `keep` of a per-image tensor: batch-sized, or twice that (guidance's halves)."""
+    import torch
+
+    if not isinstance(value, torch.Tensor) or value.ndim == 0:
+        return value
+    if value.shape[0] == batch:
+        return value[keep]
+    if value.shape[0] == 2 * batch:
+        return value[keep + [row + batch for row in keep]]
+    return value
 
 
 def _finish(picture: Image.Image, spec: RenderSpec) -> Image.Image:

@@ -91,3 +91,45 @@ def build_tiny_vae(folder: str | Path, config: dict[str, Any], seed: int = 0) ->
     torch.manual_seed(seed)
     AutoencoderTiny(**config).eval().save_pretrained(folder, safe_serialization=True)
     return Path(folder)
+
+
+def build_sdxl_pipeline(
+    folder: str | Path,
+    *,
+    unet: dict[str, Any],
+    vae: dict[str, Any],
+    text_encoder: dict[str, Any],
+    text_encoder_2: dict[str, Any],
+    seed: int = 0,
+) -> Any:
+    """A StableDiffusionXLPipeline with random weights from these configs (Euler, leading)."""
+    from diffusers import (
+        AutoencoderKL,
+        EulerDiscreteScheduler,
+        StableDiffusionXLPipeline,
+        UNet2DConditionModel,
+    )
+    from transformers import (
+        CLIPTextConfig,
+        CLIPTextModel,
+        CLIPTextModelWithProjection,
+    )
+
+    torch.manual_seed(seed)
+    tokenizer = write_tokenizer(Path(folder) / "tokenizer")
+    tokenizer_2 = write_tokenizer(Path(folder) / "tokenizer_2")
+
+    def text_config(config: dict[str, Any]) -> Any:
+        values = {"vocab_size": len(tiny_vocabulary()), "bos_token_id": 0, "eos_token_id": 1}
+        values.update(config, pad_token_id=1, max_position_embeddings=MAX_TOKENS)
+        return CLIPTextConfig(**values)
+
+    return StableDiffusionXLPipeline(
+        vae=AutoencoderKL(**vae).eval(),
+        text_encoder=CLIPTextModel(text_config(text_encoder)).eval(),
+        text_encoder_2=CLIPTextModelWithProjection(text_config(text_encoder_2)).eval(),
+        tokenizer=tokenizer,
+        tokenizer_2=tokenizer_2,
+        unet=UNet2DConditionModel(**unet).eval(),
+        scheduler=EulerDiscreteScheduler(timestep_spacing="leading", steps_offset=1),
+    )
