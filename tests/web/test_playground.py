@@ -266,6 +266,7 @@ def test_generate_shows_progress_partials_then_the_image_the_snippet_makes(page,
     assert any(re.fullmatch(r"Rendering: \d+%", text) for text in seen["statuses"]), seen
     partials = page.locator("#partials img")
     assert partials.count() <= 2 * 2
+    assert page.is_visible("#partials-none") == (partials.count() == 0)  # said, not hidden
     for index in range(partials.count()):
         assert decode_data_url(partials.nth(index).get_attribute("src")).size == (512, 768)
     assert page.evaluate(
@@ -303,9 +304,11 @@ def test_generate_shows_progress_partials_then_the_image_the_snippet_makes(page,
 
 
 @pytest.mark.slow
-def test_cancel_stops_a_slow_job(page):
-    """Needs /v2 (jobs)."""
+def test_cancel_stops_a_slow_job(page, served):
+    """The job ends CANCELLED on the server and its hold goes back: nothing is charged."""
     enter_key(page)
+    page.wait_for_function("() => document.getElementById('credits-value').textContent !== '–'")
+    before = page.text_content("#credits-value")
     fill(page, prompt="a very detailed city map", size="custom")
     fill(page, **{"size-custom": "3840x3840"}, quality="max", n="10", partial_images="0")
     page.click("#generate")
@@ -321,6 +324,11 @@ def test_cancel_stops_a_slow_job(page):
     )
     assert page.is_hidden("#results")
     assert page.is_enabled("#generate") and page.is_disabled("#cancel")
+    newest = httpx.get(served.url + "/v2/requests?limit=1", headers={"x-api-key": KEY}).json()
+    assert newest["data"][0]["status"] == "CANCELLED"
+    page.wait_for_function(
+        "(before) => document.getElementById('credits-value').textContent === before", arg=before
+    )
 
 
 def test_a_parameter_error_is_shown_beside_its_control_as_text(page):

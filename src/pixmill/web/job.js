@@ -56,6 +56,7 @@ export function runJob(client, model, body, hooks) {
   let cancelAsked = false;
   $("job").hidden = false;
   $("partials").replaceChildren();
+  $("partials-none").hidden = true;
   setProgress(0);
   setStatus("Submitting…");
 
@@ -81,6 +82,8 @@ export function runJob(client, model, body, hooks) {
       if (final.status === "COMPLETED") {
         setStatus(statusText("COMPLETED"));
         setProgress(1);
+        // Partials are asked for, not promised: an engine may have none to send.
+        $("partials-none").hidden = !(body.partial_images > 0) || $("partials").children.length > 0;
         hooks.onResult(final.body);
       } else if (final.status === "FAILED") {
         setStatus(statusText("FAILED"));
