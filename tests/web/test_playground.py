@@ -246,7 +246,7 @@ def test_the_python_and_curl_snippets_run_as_copied_make_the_same_image(page, tm
     assert '"seed": 1234' in node and 'require("axios")' in node
 
 
-# -- jobs (these need the async jobs API, /v2) --------------------------------------
+# -- jobs, through the async API (POST /v2/{model} and its events) ------------------
 
 
 @pytest.mark.slow
@@ -332,7 +332,7 @@ def test_cancel_stops_a_slow_job(page, served):
 
 
 def test_a_parameter_error_is_shown_beside_its_control_as_text(page):
-    """Needs /v2 (jobs): the 400 names `size`; the value comes back as text, not markup."""
+    """The submit's 400 names `size`; the value comes back as text, not markup."""
     enter_key(page)
     fill(page, prompt="a fox", size="custom")
     fill(page, **{"size-custom": "<b>100</b>x100"})
@@ -347,7 +347,7 @@ def test_a_parameter_error_is_shown_beside_its_control_as_text(page):
 
 
 def test_insufficient_credits_are_explained(page):
-    """Needs /v2 (jobs): Segmind's 406."""
+    """Segmind's 406 at submit, in words."""
     enter_key(page, POOR_KEY)
     page.wait_for_function("() => document.getElementById('credits-value').textContent === '0'")
     fill(page, prompt="a fox")
