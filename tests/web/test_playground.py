@@ -331,6 +331,21 @@ def test_cancel_stops_a_slow_job(page, served):
     )
 
 
+def test_without_an_event_stream_the_job_is_polled_to_its_end(page):
+    """A proxy that breaks streams: the events route never answers here, so the page polls
+    GET /v2/requests/{id}/status and then fetches the result."""
+    page.route("**/events", lambda route: route.abort())
+    polled: list[str] = []
+    page.on("request", lambda request: "/status" in request.url and polled.append(request.url))
+    enter_key(page)
+    fill(page, prompt="a fox", size="custom")
+    fill(page, **{"size-custom": "256x256"}, seed="5")
+    page.click("#generate")
+    image = decode_data_url(final_image(page).get_attribute("src"))
+    assert image.size == (256, 256)
+    assert page.text_content("#job-status") == "Done" and polled
+
+
 def test_a_parameter_error_is_shown_beside_its_control_as_text(page):
     """The submit's 400 names `size`; the value comes back as text, not markup."""
     enter_key(page)

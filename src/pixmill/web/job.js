@@ -70,8 +70,8 @@ export function runJob(client, model, body, hooks) {
     try {
       final = await follow(client, requestId, controller.signal);
     } catch (error) {
-      if (!(error instanceof ApiError) || error.status === 0) throw error;
-      // No event stream (or it failed): fall back to polling the status.
+      if (!(error instanceof ApiError) || controller.signal.aborted) throw error;
+      // No event stream, or it kept failing: poll the status instead.
       final = await poll(client, requestId, controller.signal);
     }
     return final;
