@@ -182,6 +182,10 @@ def test_listing_is_newest_first_with_paging(client, engine):
     assert second["has_more"] is False and second["next_cursor"] is None
     assert second["data"][0]["prompt"] == BODY["prompt"]
     assert client.get("/v2/requests", params={"after": "nonsense"}).status_code == 400
+    # The cursor needs no escaping: pasted into a URL as it is, it gives the same page.
+    pasted = client.get(f"/v2/requests?limit=2&after={first['next_cursor']}")
+    assert pasted.status_code == 200, pasted.text
+    assert [job["request_id"] for job in pasted.json()["data"]] == [ids[0]]
 
 
 def test_the_same_idempotency_key_returns_the_same_job(client, engine):

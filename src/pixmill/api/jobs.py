@@ -120,7 +120,7 @@ async def list_jobs(
     body = {
         "data": data,
         "has_more": more,
-        "next_cursor": f"{last.created_at.isoformat()}|{last.id}" if more and last else None,
+        "next_cursor": _make_cursor(last) if more and last else None,
     }
     return JSONResponse(body, headers=await remaining_credits(request, key))
 
@@ -309,11 +309,19 @@ async def _job(request: Request, request_id: str, key: KeyInfo) -> Job:
     return await anyio.to_thread.run_sync(scheduler.get, request_id, key.account_id)
 
 
+def _make_cursor(job: Job) -> str:
+    """Where the next page starts, as base64url: a client can paste it into a URL as it
+    is (a timestamp's '+' would otherwise arrive as a space)."""
+    raw = f"{job.created_at.isoformat()}|{job.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
 def _cursor(after: str | None) -> tuple[datetime, str] | None:
     if after is None:
         return None
-    created, _, job_id = after.partition("|")
     try:
+        raw = base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode()
+        created, _, job_id = raw.partition("|")
         return datetime.fromisoformat(created), job_id
-    except ValueError:
+    except ValueError:  # bad base64 and bad UTF-8 are ValueErrors too
         raise InvalidRequest("'after' is not a cursor this server gave.", param="after") from None

@@ -134,7 +134,16 @@ function edit() {
     return;
   }
   const { model, ...params } = readParams();
-  const name = model.endsWith("-edit") || editModels.includes(model) ? model : `${model}-edit`;
+  // /v1/models marks the models that can edit; their edits go to `{model}-edit`
+  // (Segmind's edit route, docs/edits.md), never to the generation route.
+  const name = model.endsWith("-edit") ? model : `${model}-edit`;
+  if (!model.endsWith("-edit") && !editModels.includes(model)) {
+    clearErrors();
+    report(
+      { status: 400, param: "model", message: `${model} can't edit images. Models that can: ${editModels.join(", ")}.` },
+    );
+    return;
+  }
   const body = { ...params, prompt: $("edit-prompt").value, ...editor.fields() };
   submit(name, body, { formSlot: $("edit-error"), aliases: { prompt: "edit-prompt" } });
 }

@@ -56,6 +56,7 @@ export function runJob(client, model, body, hooks) {
   let cancelAsked = false;
   $("job").hidden = false;
   $("partials").replaceChildren();
+  $("partials-none").hidden = true;
   setProgress(0);
   setStatus("Submitting…");
 
@@ -69,8 +70,8 @@ export function runJob(client, model, body, hooks) {
     try {
       final = await follow(client, requestId, controller.signal);
     } catch (error) {
-      if (!(error instanceof ApiError) || error.status === 0) throw error;
-      // No event stream (or it failed): fall back to polling the status.
+      if (!(error instanceof ApiError) || controller.signal.aborted) throw error;
+      // No event stream, or it kept failing: poll the status instead.
       final = await poll(client, requestId, controller.signal);
     }
     return final;
@@ -81,6 +82,8 @@ export function runJob(client, model, body, hooks) {
       if (final.status === "COMPLETED") {
         setStatus(statusText("COMPLETED"));
         setProgress(1);
+        // Partials are asked for, not promised: an engine may have none to send.
+        $("partials-none").hidden = !(body.partial_images > 0) || $("partials").children.length > 0;
         hooks.onResult(final.body);
       } else if (final.status === "FAILED") {
         setStatus(statusText("FAILED"));
