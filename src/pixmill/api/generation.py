@@ -15,7 +15,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 
 Respond = Callable[[ImageResult], Response]
 """Builds a dialect's success response from a result."""
+Reader = Callable[[], Awaitable[tuple[ImageRequest, dict[str, Any], dict[str, Any]]]]
+"""Reads a body its own way: (request, JSON to fingerprint, extra submit arguments)."""
 
 
 @dataclass(frozen=True)
@@ -113,17 +115,27 @@ class Call:
         path_model: str | None = None,
         *,
         body_hook: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        reader: Reader | None = None,
     ) -> Submission:
-        """Key, body, rate limit, then the scheduler. Errors carry the accounting headers."""
+        """Key, body, rate limit, then the scheduler. Errors carry the accounting headers.
+
+        `reader`, when given, reads the body itself (an edit's): it answers the request,
+        the JSON the Idempotency-Key fingerprint is made of, and extra submit arguments.
+        """
         self.key = await authenticate(self.http)
         try:
-            body = await read_json_object(self.http, self.state.settings.max_body_bytes)
-            extras = body_hook(body) if body_hook is not None else {}
-            if path_model is not None:
-                if path_model not in self.state.service.catalog:
-                    raise NotFound(f"Model '{path_model}' not found on this server.", param="model")
-                body["model"] = path_model
-            self.request = parse_request(body, wire_model)
+            if reader is not None:
+                self.request, body, extras = await reader()
+            else:
+                body = await read_json_object(self.http, self.state.settings.max_body_bytes)
+                extras = body_hook(body) if body_hook is not None else {}
+                if path_model is not None:
+                    if path_model not in self.state.service.catalog:
+                        raise NotFound(
+                            f"Model '{path_model}' not found on this server.", param="model"
+                        )
+                    body["model"] = path_model
+                self.request = parse_request(body, wire_model)
             await self.rate_limit(self.request.n)
             submission = await anyio.to_thread.run_sync(
                 lambda: self.state.scheduler.submit(
@@ -241,11 +253,14 @@ async def generate(
     respond: Respond,
     *,
     path_model: str | None = None,
+    body_hook: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    reader_for: Callable[[Call], Reader] | None = None,
 ) -> Response:
     """Answer one generation request synchronously: submit its job, wait, answer."""
     call = Call(http_request, dialect, "sync")
     try:
-        submission = await call.submit(wire_model, path_model)
+        reader = reader_for(call) if reader_for is not None else None
+        submission = await call.submit(wire_model, path_model, body_hook=body_hook, reader=reader)
         try:
             result = await call.wait(submission)
         except Exception as exc:

@@ -1,5 +1,6 @@
-"""OpenAI's dialect: POST /v1/images/generations, errors as {"error": {...}}, and with
-`stream: true` server-sent events of partial and completed images."""
+"""OpenAI's dialect: POST /v1/images/generations and /v1/images/edits, errors as
+{"error": {...}}, and with `stream: true` server-sent events of partial and completed
+images."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import ConfigDict
 
+from pixmill.api.edits import openai_edit_reader
+from pixmill.api.edits_forms import OpenAIEditFields
 from pixmill.api.errors import Dialect
 from pixmill.api.generation import Call, cancel_quietly, generate, result_body
 from pixmill.errors import ApiError
@@ -56,11 +59,42 @@ async def create_images(request: Request) -> Response:
     except BaseException:
         call.observe()
         raise
+    return await _stream_response(call, submission, "image_generation")
+
+
+@router.post(
+    "/v1/images/edits",
+    summary="Edit images (OpenAI's form)",
+    description="multipart/form-data (`image` or `image[]`: 1 to 16 png, jpeg or webp "
+    "files, `mask`, and the parameters as text fields) or JSON (`images: [{image_url}]`, "
+    "`mask: {image_url}`). With `stream: true`, answers server-sent events: "
+    "`image_edit.partial_image`, then one `image_edit.completed` per image.",
+)
+async def edit_images(request: Request) -> Response:
+    call = Call(request, Dialect.OPENAI, "sync")
+    try:
+        submission = await call.submit(OpenAIEditFields, reader=openai_edit_reader(call))
+    except BaseException:
+        call.observe()
+        raise
+    if call.form == "stream":
+        return await _stream_response(call, submission, "image_edit")
+    try:
+        try:
+            result = await call.wait(submission)
+        except Exception as exc:
+            raise await call.failed(exc) from None
+        return await call.answer(result, _respond(result), submission.replayed)
+    finally:
+        call.observe()
+
+
+async def _stream_response(call: Call, submission: Submission, kind: str) -> Response:
     call.status = 200
     headers = await call.accounting_headers()
     headers.update({"cache-control": "no-cache", "x-request-id": submission.job.id})
     return StreamingResponse(
-        _stream(call, submission), media_type="text/event-stream", headers=headers
+        _stream(call, submission, kind), media_type="text/event-stream", headers=headers
     )
 
 
@@ -77,8 +111,9 @@ async def _wants_stream(request: Request) -> bool:
     return isinstance(body, dict) and body.get("stream") is True
 
 
-async def _stream(call: Call, submission: Submission) -> AsyncIterator[bytes]:
-    """OpenAI's image generation events from the job's own; an error ends the stream."""
+async def _stream(call: Call, submission: Submission, kind: str) -> AsyncIterator[bytes]:
+    """OpenAI's events (`kind` is "image_generation" or "image_edit") from the job's
+    own; an error ends the stream."""
     scheduler = call.state.scheduler
     job = submission.job
     spec = job.spec
@@ -92,7 +127,7 @@ async def _stream(call: Call, submission: Submission) -> AsyncIterator[bytes]:
         async for _, event in scheduler.follow(job.id):
             if event.get("type") == "partial_image":
                 yield _event(
-                    "image_generation.partial_image",
+                    f"{kind}.partial_image",
                     {
                         "b64_json": event["b64_json"],
                         "created_at": int(time.time()),
@@ -107,7 +142,7 @@ async def _stream(call: Call, submission: Submission) -> AsyncIterator[bytes]:
         usage = result.usage.as_openai()
         for image in result.images:
             yield _event(
-                "image_generation.completed",
+                f"{kind}.completed",
                 {
                     "b64_json": base64.b64encode(image.data).decode(),
                     "created_at": result.created,

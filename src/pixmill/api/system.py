@@ -26,6 +26,7 @@ async def list_models(request: Request) -> dict[str, object]:
                 "object": "model",
                 "owned_by": "pixmill",
                 "engine": entry.engine_name,
+                "capabilities": {"edit": entry.engine.capabilities.edits},
             }
             for entry in entries
         ],
