@@ -1,6 +1,8 @@
-"""`pixmill ...`: the command line. `main` serves and generates; `accounts` administers."""
+"""`pixmill ...`: the command line. `main` serves and generates, `edit` edits images,
+`accounts` administers."""
 
 from pixmill.cli import accounts as _accounts  # noqa: F401  (registers its commands on app)
+from pixmill.cli import edit as _edit  # noqa: F401  (registers `pixmill edit`)
 from pixmill.cli.main import app
 
 __all__ = ["app"]

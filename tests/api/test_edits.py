@@ -1,0 +1,133 @@
+"""Edits end to end on the real design engine: the official openai SDK (multipart) and
+Segmind's JSON form over httpx, against a real server; outputs decoded and checked."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+import openai
+import pytest
+from PIL import Image
+
+from tests.api.edit_images import decoded, mask, photo
+from tests.conftest import API_KEY
+
+PROMPT = 'A poster for "Night Market" with this photo'
+
+
+@pytest.fixture
+def sdk(design_server) -> openai.OpenAI:
+    return openai.OpenAI(base_url=design_server + "/v1", api_key=API_KEY, max_retries=0)
+
+
+def test_sdk_edit_one_image(sdk):
+    result = sdk.images.edit(
+        model="gpt-image-1",
+        image=("photo.png", photo(), "image/png"),
+        prompt=PROMPT,
+        size="1024x1536",
+        quality="low",
+    )
+    assert result.size == "1024x1536"
+    image = decoded(result.data[0].b64_json)
+    assert (image.format, image.size) == ("PNG", (1024, 1536))
+    # One 512x384 input: never scaled up, so one 512 px tile plus the base tokens.
+    assert result.usage.input_tokens_details.image_tokens == 65 + 129
+
+
+def test_sdk_edit_several_images_in_webp(sdk):
+    images = [
+        ("a.png", photo(), "image/png"),
+        ("b.jpg", photo(300, 300, (40, 140, 40), fmt="JPEG"), "image/jpeg"),
+        ("c.webp", photo(400, 600, fmt="WEBP"), "image/webp"),
+    ]
+    result = sdk.images.edit(
+        image=images, prompt=PROMPT, size="1536x1024", quality="low", output_format="webp"
+    )
+    image = decoded(result.data[0].b64_json)
+    assert (image.format, image.size) == ("WEBP", (1536, 1024))
+
+
+def test_sdk_masked_edit_keeps_unmasked_pixels(sdk):
+    source = photo(512, 384)
+    box = (40, 40, 300, 200)
+    result = sdk.images.edit(
+        image=("photo.png", source, "image/png"),
+        mask=("mask.png", mask(512, 384, box), "image/png"),
+        prompt=PROMPT,
+        quality="low",
+    )
+    assert result.size == "512x384"  # size auto: the input's own
+    out = np.asarray(decoded(result.data[0].b64_json).convert("RGB")).astype(int)
+    before = np.asarray(Image.open(io.BytesIO(source)).convert("RGB")).astype(int)
+    outside = np.ones(out.shape[:2], bool)
+    outside[box[1] : box[3] + 1, box[0] : box[2] + 1] = False
+    assert np.array_equal(out[outside], before[outside])
+    inside = ~outside
+    assert np.abs(out[inside] - before[inside]).mean() > 20  # the masked area was redrawn
+
+
+def test_sdk_streamed_edit(sdk):
+    events = list(
+        sdk.images.edit(
+            image=("photo.png", photo(), "image/png"),
+            prompt=PROMPT,
+            size="1024x1024",
+            quality="low",
+            stream=True,
+            partial_images=1,
+        )
+    )
+    kinds = [event.type for event in events]
+    assert kinds == ["image_edit.partial_image", "image_edit.completed"]
+    image = decoded(events[-1].b64_json)
+    assert image.size == (1024, 1024)
+
+
+def test_high_fidelity_keeps_the_subject_pixels(sdk):
+    """1024x1024 in a 1024x1536 layout: the visual region is an unscaled crop of it."""
+    source = photo(1024, 1024)
+    before = np.asarray(Image.open(io.BytesIO(source)).convert("RGB")).astype(int)
+
+    def visual(fidelity: str) -> np.ndarray:
+        result = sdk.images.edit(
+            image=("photo.png", source, "image/png"),
+            prompt=PROMPT,
+            size="1024x1536",
+            quality="low",
+            extra_body={"input_fidelity": fidelity},
+        )
+        out = np.asarray(decoded(result.data[0].b64_json).convert("RGB")).astype(int)
+        return out[:952]  # the top 62 %: the main visual
+
+    def best_match(region: np.ndarray) -> float:
+        height = region.shape[0]
+        return min(
+            np.abs(region - before[top : top + height]).mean()
+            for top in range(0, before.shape[0] - height + 1)
+        )
+
+    assert best_match(visual("high")) == 0
+    assert best_match(visual("low")) > 5
+
+
+def test_segmind_json_edit(design_server, client_for):
+    body = {
+        "prompt": PROMPT,
+        "image_urls": [base64.b64encode(photo()).decode()],
+        "size": "1024x1024",
+        "quality": "low",
+        "output_format": "jpeg",
+    }
+    response = client_for(design_server).post("/v1/gpt-image-1-edit", json=body)
+    assert response.status_code == 200, response.text
+    image = decoded(response.json()["data"][0]["b64_json"])
+    assert (image.format, image.size) == ("JPEG", (1024, 1024))
+    assert response.headers["x-cost"]
+
+
+def test_models_say_which_can_edit(design_server, client_for):
+    models = client_for(design_server).get("/v1/models").json()["data"]
+    assert models and all(model["capabilities"] == {"edit": True} for model in models)
