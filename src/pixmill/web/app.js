@@ -134,7 +134,9 @@ function edit() {
     return;
   }
   const { model, ...params } = readParams();
-  const name = model.endsWith("-edit") || editModels.includes(model) ? model : `${model}-edit`;
+  // Segmind's edit form goes to the model's `-edit` name; the server refuses images on the
+  // generation name itself, pointing here.
+  const name = model.endsWith("-edit") ? model : `${model}-edit`;
   const body = { ...params, prompt: $("edit-prompt").value, ...editor.fields() };
   submit(name, body, { formSlot: $("edit-error"), aliases: { prompt: "edit-prompt" } });
 }
