@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import io
+import shutil
+import subprocess
 
 import numpy as np
 import openai
@@ -15,6 +17,17 @@ from tests.api.edit_images import decoded, mask, photo
 from tests.conftest import API_KEY
 
 PROMPT = 'A poster for "Night Market" with this photo'
+TESSERACT = shutil.which("tesseract")
+
+
+def read_text(image: Image.Image, folder, name: str) -> str:
+    """Tesseract on the grey image (sparse text mode)."""
+    path = folder / f"{name}.png"
+    image.convert("L").save(path)
+    result = subprocess.run(
+        [TESSERACT, str(path), "stdout", "--psm", "11"], capture_output=True, text=True, timeout=120
+    )
+    return result.stdout
 
 
 @pytest.fixture
@@ -22,7 +35,7 @@ def sdk(design_server) -> openai.OpenAI:
     return openai.OpenAI(base_url=design_server + "/v1", api_key=API_KEY, max_retries=0)
 
 
-def test_sdk_edit_one_image(sdk):
+def test_sdk_edit_one_image(sdk, tmp_path):
     result = sdk.images.edit(
         model="gpt-image-1",
         image=("photo.png", photo(), "image/png"),
@@ -35,6 +48,9 @@ def test_sdk_edit_one_image(sdk):
     assert (image.format, image.size) == ("PNG", (1024, 1536))
     # One 512x384 input: never scaled up, so one 512 px tile plus the base tokens.
     assert result.usage.input_tokens_details.image_tokens == 65 + 129
+    if TESSERACT is not None:  # the quoted text is set on the panel below the photo
+        text = read_text(image.crop((0, 952, 1024, 1536)), tmp_path, "panel")
+        assert "Night" in text and "Market" in text, text
 
 
 def test_sdk_edit_several_images_in_webp(sdk):
@@ -131,3 +147,17 @@ def test_segmind_json_edit(design_server, client_for):
 def test_models_say_which_can_edit(design_server, client_for):
     models = client_for(design_server).get("/v1/models").json()["data"]
     assert models and all(model["capabilities"] == {"edit": True} for model in models)
+
+
+@pytest.mark.skipif(TESSERACT is None, reason="needs the tesseract binary")
+def test_the_quoted_text_is_set_in_the_masked_area(sdk, tmp_path):
+    box = (0, 0, 479, 359)
+    result = sdk.images.edit(
+        image=("photo.png", photo(640, 480), "image/png"),
+        mask=("mask.png", mask(640, 480, box), "image/png"),
+        prompt='A sign saying "Fresh Bread"',
+        quality="low",
+    )
+    filled = decoded(result.data[0].b64_json).crop((0, 0, 480, 360))
+    text = read_text(filled, tmp_path, "filled")
+    assert "Fresh" in text and "Bread" in text, text
