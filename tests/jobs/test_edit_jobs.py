@@ -8,14 +8,19 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from pixmill.accounts.db import Database
+from pixmill.accounts.keys import KeyStore
 from pixmill.accounts.store import AccountStore
-from pixmill.accounts.tables import UsageRecord
+from pixmill.accounts.tables import UsageRecord, utcnow
 from pixmill.engines.design.engine import DesignEngine
+from pixmill.imaging.inputs import InputLimits, decode_image, decode_mask
+from pixmill.jobs.store import JobStore
 from pixmill.jobs.tables import JobInput, JobRecord
 from pixmill.usage import input_image_tokens
 from tests.api.edit_images import decoded, mask, photo
@@ -104,3 +109,33 @@ def test_a_v2_edit_keeps_its_images_apart_until_rendered(served, gated):
         time.sleep(0.05)
     assert record is not None
     assert record["input_images"] == 2 and record["mask"] == "320x240"
+
+
+def test_the_store_keeps_inputs_apart_and_purges_them(database_url):
+    """On each database: inputs come back as stored (sizes only when asked), and go with
+    their job when it expires."""
+    db = Database(database_url)
+    try:
+        db.upgrade()
+        keys = KeyStore(db)
+        key = keys.create_key(keys.create_account("a", 0), "k").key
+        limits = InputLimits()
+        first = decode_image(photo(96, 64), param="image[0]", limits=limits)
+        second = decode_image(photo(32, 32, fmt="JPEG"), param="image[1]", limits=limits)
+        the_mask = decode_mask(mask(96, 64, (0, 0, 9, 9)), limits=limits, first=first)
+        store = JobStore(db, retention=timedelta(seconds=60), account_cap_bytes=1 << 20)
+        store.create(
+            job_id="req_1", account_id=key.account_id, key_id=key.id, model="m", queue="q",
+            form="async", request={}, spec={"edit": {}}, webhook_url=None, base_url=None,
+            inputs=(first, second), mask=the_mask,
+        )  # fmt: skip
+        assert store.inputs("req_1") == ((first, second), the_mask)
+        sizes, sized_mask = store.inputs("req_1", with_data=False)
+        assert [(i.width, i.format, i.data) for i in sizes] == [(96, "png", b""), (32, "jpeg", b"")]
+        assert sized_mask is not None and sized_mask.size == "96x64"
+        with db.begin() as connection:
+            connection.execute(update(JobRecord).values(expires_at=utcnow() - timedelta(seconds=1)))
+        assert store.purge_expired() == 1
+        assert store.inputs("req_1") == ((), None)
+    finally:
+        db.dispose()
