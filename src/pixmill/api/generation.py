@@ -205,6 +205,14 @@ class Call:
             raise
         return await self.outcome(job)
 
+    async def respond(self, submission: Submission, respond: Respond) -> Response:
+        """Wait for the submitted job and answer with its result, or raise its error."""
+        try:
+            result = await self.wait(submission)
+        except Exception as exc:
+            raise await self.failed(exc) from None
+        return await self.answer(result, respond(result), submission.replayed)
+
     async def outcome(self, job: Job) -> ImageResult:
         scheduler = self.state.scheduler
         if job.status != COMPLETED:
@@ -261,11 +269,7 @@ async def generate(
     try:
         reader = reader_for(call) if reader_for is not None else None
         submission = await call.submit(wire_model, path_model, body_hook=body_hook, reader=reader)
-        try:
-            result = await call.wait(submission)
-        except Exception as exc:
-            raise await call.failed(exc) from None
-        return await call.answer(result, respond(result), submission.replayed)
+        return await call.respond(submission, respond)
     finally:
         call.observe()
 

@@ -80,11 +80,7 @@ async def edit_images(request: Request) -> Response:
     if call.form == "stream":
         return await _stream_response(call, submission, "image_edit")
     try:
-        try:
-            result = await call.wait(submission)
-        except Exception as exc:
-            raise await call.failed(exc) from None
-        return await call.answer(result, _respond(result), submission.replayed)
+        return await call.respond(submission, _respond)
     finally:
         call.observe()
 

@@ -12,9 +12,16 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pixmill.cli.main import (
     STARTUP_ERRORS,
+    ApiKey,
     Background,
+    Compression,
+    Count,
     Format,
+    ModelName,
+    Output,
     Quality,
+    Seed,
+    Server,
     Size,
     _output_paths,
     app,
@@ -37,19 +44,13 @@ def edit(
     quality: Quality = "auto",
     background: Background = "auto",
     output_format: Format = "png",
-    compression: Annotated[int, typer.Option(help="jpeg/webp quality, 0-100.")] = 100,
-    n: Annotated[int, typer.Option("-n", "--n", help="How many images, 1-10.")] = 1,
-    seed: Annotated[int | None, typer.Option(help="Same seed, same bytes.")] = None,
-    model: Annotated[str, typer.Option(help="Model name.")] = "gpt-image-1",
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output file.")] = Path(
-        "pixmill.png"
-    ),
-    server: Annotated[
-        str | None, typer.Option(help="Call a running server at this URL instead.")
-    ] = None,
-    api_key: Annotated[
-        str | None, typer.Option(envvar="PIXMILL_API_KEY", help="Key for --server.")
-    ] = None,
+    compression: Compression = 100,
+    n: Count = 1,
+    seed: Seed = None,
+    model: ModelName = "gpt-image-1",
+    output: Output = Path("pixmill.png"),
+    server: Server = None,
+    api_key: ApiKey = None,
 ) -> None:
     """Edit images in-process, or through a running server with --server."""
     fields: dict[str, Any] = {
