@@ -72,6 +72,12 @@ def test_error_table_segmind(design_server, client_for, case):
     assert param_of(response) == param
 
 
+def test_segmind_edits_do_not_stream(design_server, client_for):
+    response = segmind_json(client_for(design_server), [SMALL], stream=True)
+    assert response.status_code == 400
+    assert param_of(response) == "stream"
+
+
 def test_masked_edit_of_another_size_names_size(design_server, client_for):
     client = client_for(design_server)
     response = openai_multipart(client, [SMALL], mask(256, 192, (0, 0, 50, 50)), size="1024x1024")

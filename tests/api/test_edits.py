@@ -144,6 +144,24 @@ def test_segmind_json_edit(design_server, client_for):
     assert response.headers["x-cost"]
 
 
+def test_an_idempotent_edit_is_made_once(design_server, client_for):
+    client = client_for(design_server)
+    files = [("image", ("photo.png", photo(), "image/png"))]
+    data = {"prompt": PROMPT, "size": "256x256", "quality": "low"}
+    headers = {"Idempotency-Key": "edit-once"}
+    first = client.post("/v1/images/edits", data=data, files=files, headers=headers)
+    again = client.post("/v1/images/edits", data=data, files=files, headers=headers)
+    assert first.status_code == again.status_code == 200, first.text
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.headers["x-request-id"] == first.headers["x-request-id"]
+    assert again.json()["data"] == first.json()["data"]
+    # The same key with another image is another request: refused, not replayed.
+    files = [("image", ("photo.png", photo(300, 200), "image/png"))]
+    other = client.post("/v1/images/edits", data=data, files=files, headers=headers)
+    assert other.status_code == 400
+    assert other.json()["error"]["param"] == "Idempotency-Key"
+
+
 def test_models_say_which_can_edit(design_server, client_for):
     models = client_for(design_server).get("/v1/models").json()["data"]
     assert models and all(model["capabilities"] == {"edit": True} for model in models)

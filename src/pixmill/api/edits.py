@@ -28,6 +28,7 @@ from pixmill.api.edits_forms import (
     segmind_json_form,
 )
 from pixmill.api.generation import Call, Reader
+from pixmill.errors import InvalidRequest
 from pixmill.imaging.inputs import InputLimits
 from pixmill.request import EditRequest, ImageRequest
 
@@ -57,6 +58,12 @@ def segmind_edit_reader(call: Call, base_model: str, body_hook: BodyHook | None 
         body = await read_edit_json(call.http, settings)
         extras = body_hook(body) if body_hook is not None else {}
         limits = InputLimits.from_settings(settings)
+        if body.get("stream") not in (None, False):
+            raise InvalidRequest(
+                "Segmind's form does not stream: use POST /v2/{model}-edit and follow its "
+                "events_url, or OpenAI's /v1/images/edits with stream: true.",
+                param="stream",
+            )
         form = await anyio.to_thread.run_sync(
             lambda: segmind_json_form(body, limits, model=base_model)
         )
