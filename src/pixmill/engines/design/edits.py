@@ -76,14 +76,20 @@ def generate_edit(
     engine: Any, spec: RenderSpec, progress: ProgressCallback | None = None
 ) -> list[GeneratedImage]:
     """spec.n edits of spec.inputs; `engine` is the DesignEngine (it draws the panels)."""
-    base = open_input(spec.inputs[0])
+    centres: list[tuple[float, float]] = []
+    if spec.mask is not None:
+        pictures = [open_input(spec.inputs[0])]
+    else:
+        # Decoded and looked at once, whatever n: the saliency model is an edit's main cost.
+        pictures = [open_input(image) for image in spec.inputs]
+        centres = [subject_centre(picture) for picture in pictures]
     images: list[GeneratedImage] = []
     for index in range(spec.n):
         seed = spec.image_seed(index)
         if spec.mask is not None:
-            image = masked(engine, spec, seed, base, index, progress)
+            image = masked(engine, spec, seed, pictures[0], index, progress)
         else:
-            image = laid_out(engine, spec, seed, base, index, progress)
+            image = laid_out(engine, spec, seed, pictures, centres, index, progress)
         images.append(GeneratedImage(image=image, seed=seed))
         if progress is not None:
             progress(index + 1, spec.n)
@@ -143,7 +149,8 @@ def laid_out(
     engine: Any,
     spec: RenderSpec,
     seed: int,
-    base: Image.Image,
+    pictures: list[Image.Image],
+    centres: list[tuple[float, float]],
     index: int,
     progress: ProgressCallback | None,
 ) -> Image.Image:
@@ -153,9 +160,9 @@ def laid_out(
     transparent = spec.background == "transparent"
     text = panel(engine, spec, seed, _w(panel_box), _h(panel_box))
     canvas = Image.new("RGBA", (width, height), (0, 0, 0, 0) if transparent else _edge(text))
-    pictures = [base, *(open_input(image) for image in spec.inputs[1:])]
-    for picture, box in zip(pictures, grid(visual_box, len(pictures), width, height), strict=True):
-        tile = cover_crop(picture, _w(box), _h(box))
+    boxes = grid(visual_box, len(pictures), width, height)
+    for picture, centre, box in zip(pictures, centres, boxes, strict=True):
+        tile = cover_crop(picture, _w(box), _h(box), centre)
         if spec.input_fidelity == "low":
             tile = duotone(tile, text)
         if transparent:
@@ -199,13 +206,16 @@ def grid(box: Box, count: int, width: int, height: int) -> list[Box]:
     return tiles
 
 
-def cover_crop(picture: Image.Image, width: int, height: int) -> Image.Image:
-    """The picture scaled to cover width x height, cropped around its subject."""
+def cover_crop(
+    picture: Image.Image, width: int, height: int, centre: tuple[float, float]
+) -> Image.Image:
+    """The picture scaled to cover width x height, cropped around `centre` (its subject's,
+    as fractions of its width and height)."""
     width, height = max(1, width), max(1, height)
     scale = max(width / picture.width, height / picture.height)
     crop_w = min(picture.width, max(1, round(width / scale)))
     crop_h = min(picture.height, max(1, round(height / scale)))
-    cx, cy = subject_centre(picture)
+    cx, cy = centre
     left = _clamp(round(cx * picture.width - crop_w / 2), 0, picture.width - crop_w)
     top = _clamp(round(cy * picture.height - crop_h / 2), 0, picture.height - crop_h)
     crop = picture.crop((left, top, left + crop_w, top + crop_h))
