@@ -239,17 +239,29 @@ def subject_centre(picture: Image.Image) -> tuple[float, float]:
 
 
 def duotone(picture: Image.Image, palette_source: Image.Image) -> Image.Image:
-    """The picture tinted toward a duotone of the palette source's darkest and lightest
-    colours (`input_fidelity: low`); its alpha is kept."""
-    colours = palette_source.convert("RGB").quantize(8).convert("RGB").getcolors(64) or []
-    ranked = sorted((c for _, c in colours), key=lambda c: 0.3 * c[0] + 0.59 * c[1] + 0.11 * c[2])
-    dark, light = (ranked[0], ranked[-1]) if ranked else ((0, 0, 0), (255, 255, 255))
+    """The picture tinted toward a duotone of the palette source (`input_fidelity: low`):
+    its darkest colour for shadows, its dominant colour for highlights (its lightest when
+    the dominant one is the darkest); the picture's alpha is kept."""
+    counted = palette_source.convert("RGB").quantize(8).convert("RGB").getcolors(64) or []
+    if not counted:
+        return picture
+    dark = min((colour for _, colour in counted), key=_luma)
+    dominant = max(counted)[1]
+    light = (
+        dominant
+        if _luma(dominant) > _luma(dark) + 40
+        else max((colour for _, colour in counted), key=_luma)
+    )
     toned = ImageOps.colorize(ImageOps.grayscale(picture), dark, light)
     blended = Image.blend(picture.convert("RGB"), toned, LOW_FIDELITY_TINT)
     if picture.mode == "RGBA":
         blended = blended.convert("RGBA")
         blended.putalpha(picture.getchannel("A"))
     return blended
+
+
+def _luma(colour: tuple[int, int, int]) -> float:
+    return 0.3 * colour[0] + 0.59 * colour[1] + 0.11 * colour[2]
 
 
 def _edge(image: Image.Image) -> tuple[int, int, int, int]:
