@@ -31,8 +31,9 @@ from pixmill.imaging.c2pa_signing import ContentCredentials, SoftwareAgent, has_
 from pixmill.imaging.encode import MEDIA_TYPES, encode
 from pixmill.imaging.provenance import svg_with_provenance
 from pixmill.moderation import ImageModerator, PromptModerator
+from pixmill.moderation.inputs import blocked_input
 from pixmill.moderation.verdicts import ImageVerdict
-from pixmill.request import ImageRequest, RenderSpec, check_size_step, resolve
+from pixmill.request import EditRequest, ImageRequest, RenderSpec, check_size_step, resolve
 from pixmill.settings import Settings
 from pixmill.usage import Usage, usage_for
 
@@ -133,7 +134,8 @@ class ImageService:
         )
 
     def prepare(self, request: ImageRequest) -> tuple[ModelEntry, RenderSpec]:
-        """Steps 1-4, before anything is spent: route, moderate, resolve, refuse."""
+        """Steps 1-5, before anything is spent: route, moderate, resolve, refuse, and
+        moderate an edit's input images. Blocking when it is an edit (a model call)."""
         # 1. Route the request to its model's engine.
         entry = self.catalog.get(request.model)
         # 2. Moderate the prompt.
@@ -151,6 +153,12 @@ class ImageService:
                 "this server gives a render; ask for a smaller size or a lower quality.",
                 param="size",
             )
+        # 5. An edit's input images are moderated too: a blocked one costs nothing.
+        if spec.is_edit:
+            blocked = blocked_input(self.moderation.images, spec.inputs, spec.moderation)
+            if blocked is not None:
+                log.info("input image blocked category=%s", blocked.category)
+                raise blocked
         return entry, spec
 
     async def generate(
@@ -164,8 +172,8 @@ class ImageService:
         CLI's in-process mode and benchmarks. Servers run it through `pixmill.jobs`."""
         started = time.perf_counter()
         request_id = request_id or new_request_id()
-        # Short prompts are moderated inline, sparing a thread hop.
-        if len(request.prompt) <= INLINE_PROMPT_CHARS:
+        # Short prompts are moderated inline, sparing a thread hop; input images never are.
+        if len(request.prompt) <= INLINE_PROMPT_CHARS and not isinstance(request, EditRequest):
             entry, spec = self.prepare(request)
         else:
             entry, spec = await anyio.to_thread.run_sync(self.prepare, request)
@@ -256,7 +264,9 @@ def build_result(
 ) -> ImageResult:
     """Steps 10-11: what was made, with an upstream's own values and usage where it gave them."""
     spec = reported_spec(spec, made.reports, keep_background=not native_alpha)
-    usage = usage_for(spec.prompt, spec.quality, spec.width, spec.height, len(made.images))
+    usage = usage_for(
+        spec.prompt, spec.quality, spec.width, spec.height, len(made.images), inputs=spec.inputs
+    )
     usage = delivered_usage(made.reports, len(made.images)) or usage
     log.info(
         "generated request_id=%s model=%s n=%d delivered=%d size=%s quality=%s user=%s "
@@ -284,6 +294,15 @@ def new_request_id() -> str:
 
 def check_supported(spec: RenderSpec, entry: ModelEntry, *, seed_given: bool = False) -> None:
     capabilities = entry.engine.capabilities
+    if spec.is_edit and not capabilities.edits:
+        # Named as the client sent the images: "image", "images" or "image_urls".
+        param = spec.inputs[0].param.split("[")[0]
+        raise InvalidRequest(
+            f"Model '{entry.name}' cannot edit images: its '{entry.engine_name}' engine "
+            f"makes images from a prompt only. Leave '{param}' out, or use a model that "
+            "can edit (GET /v1/models lists them under capabilities.edit).",
+            param=param,
+        )
     if seed_given and not capabilities.seeded:
         raise InvalidRequest(
             f"'seed' is not supported by model '{entry.name}': its '{entry.engine_name}' "

@@ -15,7 +15,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 
 Respond = Callable[[ImageResult], Response]
 """Builds a dialect's success response from a result."""
+Reader = Callable[[], Awaitable[tuple[ImageRequest, dict[str, Any], dict[str, Any]]]]
+"""Reads a body its own way: (request, JSON to fingerprint, extra submit arguments)."""
 
 
 @dataclass(frozen=True)
@@ -114,23 +116,33 @@ class Call:
         path_model: str | None = None,
         *,
         body_hook: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        reader: Reader | None = None,
     ) -> Submission:
-        """Key, body, rate limit, then the scheduler. Errors carry the accounting headers."""
+        """Key, body, rate limit, then the scheduler. Errors carry the accounting headers.
+
+        `reader`, when given, reads the body itself (an edit's): it answers the request,
+        the JSON the Idempotency-Key fingerprint is made of, and extra submit arguments.
+        """
         self.key = await authenticate(self.http)
         try:
-            body = await read_json_object(self.http, self.state.settings.max_body_bytes)
-            extras = body_hook(body) if body_hook is not None else {}
-            if path_model is not None:
-                if path_model not in self.state.service.catalog:
-                    raise NotFound(f"Model '{path_model}' not found on this server.", param="model")
-                if not isinstance(body.get("model"), str | None):
-                    raise InvalidRequest(
-                        "Invalid value for 'model': the path names the model; leave 'model' "
-                        "out of the body, or give it as a string.",
-                        param="model",
-                    )
-                body["model"] = path_model
-            self.request = parse_request(body, wire_model)
+            if reader is not None:
+                self.request, body, extras = await reader()
+            else:
+                body = await read_json_object(self.http, self.state.settings.max_body_bytes)
+                extras = body_hook(body) if body_hook is not None else {}
+                if path_model is not None:
+                    if path_model not in self.state.service.catalog:
+                        raise NotFound(
+                            f"Model '{path_model}' not found on this server.", param="model"
+                        )
+                    if not isinstance(body.get("model"), str | None):
+                        raise InvalidRequest(
+                            "Invalid value for 'model': the path names the model; leave "
+                            "'model' out of the body, or give it as a string.",
+                            param="model",
+                        )
+                    body["model"] = path_model
+                self.request = parse_request(body, wire_model)
             if self.request.stream:
                 self.form = "stream"
             await self.rate_limit(self.request.n)
@@ -202,6 +214,14 @@ class Call:
             raise
         return await self.outcome(job)
 
+    async def respond(self, submission: Submission, respond: Respond) -> Response:
+        """Wait for the submitted job and answer with its result, or raise its error."""
+        try:
+            result = await self.wait(submission)
+        except Exception as exc:
+            raise await self.failed(exc) from None
+        return await self.answer(result, respond(result), submission.replayed)
+
     async def outcome(self, job: Job) -> ImageResult:
         scheduler = self.state.scheduler
         if job.status != COMPLETED:
@@ -253,23 +273,17 @@ async def generate(
     respond: Respond,
     *,
     path_model: str | None = None,
+    body_hook: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    reader_for: Callable[[Call], Reader] | None = None,
 ) -> Response:
     """Answer one generation request synchronously: submit its job, wait, answer."""
     call = Call(http_request, dialect, "sync")
     try:
-        submission = await call.submit(wire_model, path_model)
-        return await answer_when_done(call, submission, respond)
+        reader = reader_for(call) if reader_for is not None else None
+        submission = await call.submit(wire_model, path_model, body_hook=body_hook, reader=reader)
+        return await call.respond(submission, respond)
     finally:
         call.observe()
-
-
-async def answer_when_done(call: Call, submission: Submission, respond: Respond) -> Response:
-    """Wait for a submitted job and answer with its result, or its error."""
-    try:
-        result = await call.wait(submission)
-    except Exception as exc:
-        raise await call.failed(exc) from None
-    return await call.answer(result, respond(result), submission.replayed)
 
 
 def cancel_quietly(scheduler: Scheduler, job_id: str, account_id: str) -> None:

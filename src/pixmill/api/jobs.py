@@ -28,6 +28,8 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from pixmill.accounts.keys import KeyInfo
 from pixmill.accounts.ratelimit import Quota, RateLimitExceeded
+from pixmill.api.edits import refusing_edit_fields, segmind_edit_reader
+from pixmill.api.edits_forms import edit_base_model
 from pixmill.api.errors import Dialect
 from pixmill.api.generation import Call, app_state, authenticate, remaining_credits
 from pixmill.api.ratelimit import rate_limited
@@ -74,7 +76,15 @@ async def submit(model: str, request: Request) -> Response:
         return {"webhook_url": url}
 
     try:
-        submission = await call.submit(SegmindJobRequest, model, body_hook=take_webhook)
+        base = edit_base_model(model, list(call.state.settings.model_table()))
+        if base is not None:
+            # A `{name}-edit` model: Segmind's edit form, run on `name`.
+            reader = segmind_edit_reader(call, base, take_webhook)
+            submission = await call.submit(SegmindJobRequest, reader=reader)
+        else:
+            submission = await call.submit(
+                SegmindJobRequest, model, body_hook=refusing_edit_fields(model, take_webhook)
+            )
         job = submission.job
         call.status = 200
         body = {

@@ -1,5 +1,6 @@
-"""OpenAI's dialect: POST /v1/images/generations, errors as {"error": {...}}, and with
-`stream: true` server-sent events of partial and completed images."""
+"""OpenAI's dialect: POST /v1/images/generations and /v1/images/edits, errors as
+{"error": {...}}, and with `stream: true` server-sent events of partial and completed
+images."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
+from pixmill.api.edits import openai_edit_reader
+from pixmill.api.edits_forms import OpenAIEditFields
 from pixmill.api.errors import Dialect
-from pixmill.api.generation import Call, answer_when_done, cancel_quietly, result_body
+from pixmill.api.generation import Call, cancel_quietly, result_body
 from pixmill.api.responses import generation_responses
 from pixmill.errors import ApiError
 from pixmill.jobs.scheduler import Submission
@@ -66,16 +69,46 @@ async def create_images(request: Request) -> Response:
     call = Call(request, Dialect.OPENAI, "sync")
     try:
         submission = await call.submit(OpenAIImageRequest)
-        if call.form != "stream":
-            return await answer_when_done(call, submission, _respond)
+    except BaseException:
+        call.observe()
+        raise
+    if call.form == "stream":
+        return await _stream_response(call, submission, "image_generation")
+    try:
+        return await call.respond(submission, _respond)
     finally:
-        if call.form != "stream" or call.job is None:
-            call.observe()
+        call.observe()
+
+
+@router.post(
+    "/v1/images/edits",
+    summary="Edit images (OpenAI's form)",
+    description="multipart/form-data (`image` or `image[]`: 1 to 16 png, jpeg or webp "
+    "files, `mask`, and the parameters as text fields) or JSON (`images: [{image_url}]`, "
+    "`mask: {image_url}`). With `stream: true`, answers server-sent events: "
+    "`image_edit.partial_image`, then one `image_edit.completed` per image.",
+)
+async def edit_images(request: Request) -> Response:
+    call = Call(request, Dialect.OPENAI, "sync")
+    try:
+        submission = await call.submit(OpenAIEditFields, reader=openai_edit_reader(call))
+    except BaseException:
+        call.observe()
+        raise
+    if call.form == "stream":
+        return await _stream_response(call, submission, "image_edit")
+    try:
+        return await call.respond(submission, _respond)
+    finally:
+        call.observe()
+
+
+async def _stream_response(call: Call, submission: Submission, kind: str) -> Response:
     call.status = 200
     headers = await call.accounting_headers()
     headers.update({"cache-control": "no-cache", "x-request-id": submission.job.id})
     return StreamingResponse(
-        _stream(call, submission), media_type="text/event-stream", headers=headers
+        _stream(call, submission, kind), media_type="text/event-stream", headers=headers
     )
 
 
@@ -83,8 +116,9 @@ def _respond(result: ImageResult) -> Response:
     return JSONResponse(result_body(result))
 
 
-async def _stream(call: Call, submission: Submission) -> AsyncIterator[bytes]:
-    """OpenAI's image generation events from the job's own; an error ends the stream."""
+async def _stream(call: Call, submission: Submission, kind: str) -> AsyncIterator[bytes]:
+    """OpenAI's events (`kind` is "image_generation" or "image_edit") from the job's
+    own; an error ends the stream."""
     scheduler = call.state.scheduler
     job = submission.job
     spec = job.spec
@@ -98,7 +132,7 @@ async def _stream(call: Call, submission: Submission) -> AsyncIterator[bytes]:
         async for _, event in scheduler.follow(job.id):
             if event.get("type") == "partial_image":
                 yield _event(
-                    "image_generation.partial_image",
+                    f"{kind}.partial_image",
                     {
                         "b64_json": event["b64_json"],
                         "created_at": int(time.time()),
@@ -113,7 +147,7 @@ async def _stream(call: Call, submission: Submission) -> AsyncIterator[bytes]:
         usage = result.usage.as_openai()
         for image in result.images:
             yield _event(
-                "image_generation.completed",
+                f"{kind}.completed",
                 {
                     "b64_json": base64.b64encode(image.data).decode(),
                     "created_at": result.created,

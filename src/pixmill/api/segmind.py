@@ -1,4 +1,5 @@
-"""Segmind's dialect: POST /v1/{model} with x-api-key, errors as {"error": "..."}."""
+"""Segmind's dialect: POST /v1/{model} with x-api-key, errors as {"error": "..."};
+POST /v1/{model}-edit takes Segmind's edit form (`image_urls`, `mask`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ConfigDict, field_validator
 from starlette.exceptions import HTTPException
 
+from pixmill.api.edits import refusing_edit_fields, segmind_edit_reader
+from pixmill.api.edits_forms import edit_base_model
 from pixmill.api.errors import (
     CATCH_ALL,
     SEGMIND_CREDITS_PATH,
@@ -15,7 +18,13 @@ from pixmill.api.errors import (
     is_openai_resource,
     unserved_openai_path,
 )
-from pixmill.api.generation import authenticate, generate, remaining_credits, result_body
+from pixmill.api.generation import (
+    app_state,
+    authenticate,
+    generate,
+    remaining_credits,
+    result_body,
+)
 from pixmill.api.responses import (
     REMAINING_CREDITS,
     CreditsResponse,
@@ -92,7 +101,24 @@ async def create_image(model: str, request: Request) -> Response:
             return Response(image.data, media_type=image.media_type)
         return JSONResponse(result_body(result))
 
-    return await generate(request, Dialect.SEGMIND, SegmindImageRequest, respond, path_model=model)
+    base = edit_base_model(model, list(app_state(request).settings.model_table()))
+    if base is not None:
+        # A `{name}-edit` model: Segmind's edit form, run on `name`.
+        return await generate(
+            request,
+            Dialect.SEGMIND,
+            SegmindImageRequest,
+            respond,
+            reader_for=lambda call: segmind_edit_reader(call, base),
+        )
+    return await generate(
+        request,
+        Dialect.SEGMIND,
+        SegmindImageRequest,
+        respond,
+        path_model=model,
+        body_hook=refusing_edit_fields(model),
+    )
 
 
 def wants_raw_image(accept: str) -> bool:

@@ -81,6 +81,7 @@ def model_object(catalog: ModelCatalog, name: str) -> dict[str, object]:
         "created": catalog.created,
         "owned_by": "pixmill",
         "engine": entry.engine_name,
+        "capabilities": {"edit": entry.engine.capabilities.edits},
     }
     if entry.name != name:
         body["alias_for"] = entry.name

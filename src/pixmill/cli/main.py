@@ -34,6 +34,13 @@ DatabaseUrl = Annotated[
         "default: SQLite pixmill.db in the data directory]."
     ),
 ]
+Compression = Annotated[int, typer.Option(help="jpeg/webp quality, 0-100.")]
+Count = Annotated[int, typer.Option("-n", "--n", help="How many images, 1-10.")]
+Seed = Annotated[int | None, typer.Option(help="Same seed, same bytes.")]
+ModelName = Annotated[str, typer.Option(help="Model name.")]
+Output = Annotated[Path, typer.Option("-o", "--output", help="Output file.")]
+Server = Annotated[str | None, typer.Option(help="Call a running server at this URL instead.")]
+ApiKey = Annotated[str | None, typer.Option(envvar="PIXMILL_API_KEY", help="Key for --server.")]
 
 
 def cli_settings(**overrides: Any) -> Settings:
@@ -148,19 +155,13 @@ def generate(
     quality: Quality = "auto",
     background: Background = "auto",
     output_format: Format = "png",
-    compression: Annotated[int, typer.Option(help="jpeg/webp quality, 0-100.")] = 100,
-    n: Annotated[int, typer.Option("-n", "--n", help="How many images, 1-10.")] = 1,
-    seed: Annotated[int | None, typer.Option(help="Same seed, same bytes.")] = None,
-    model: Annotated[str, typer.Option(help="Model name.")] = "gpt-image-1",
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output file.")] = Path(
-        "pixmill.png"
-    ),
-    server: Annotated[
-        str | None, typer.Option(help="Call a running server at this URL instead.")
-    ] = None,
-    api_key: Annotated[
-        str | None, typer.Option(envvar="PIXMILL_API_KEY", help="Key for --server.")
-    ] = None,
+    compression: Compression = 100,
+    n: Count = 1,
+    seed: Seed = None,
+    model: ModelName = "gpt-image-1",
+    output: Output = Path("pixmill.png"),
+    server: Server = None,
+    api_key: ApiKey = None,
 ) -> None:
     """Generate images in-process, or through a running server with --server."""
     body: dict[str, Any] = {

@@ -37,9 +37,10 @@ from pixmill.jobs.store import CANCELLED, FAILED, FINAL, QUEUED, Job, JobStore
 from pixmill.jobs.sweeper import Sweeper
 from pixmill.jobs.tokens import EventTokens, signing_key
 from pixmill.jobs.worker import JOB_WORKFLOW, JobRunner, spec_to_dict
-from pixmill.request import ImageRequest
+from pixmill.request import EditRequest, ImageRequest
 from pixmill.service import ImageService
 from pixmill.settings import Settings
+from pixmill.usage import input_params
 
 log = logging.getLogger(__name__)
 
@@ -185,9 +186,7 @@ class Scheduler:
                 retry_after=30,
             )
         job_id = new_job_id()
-        price = self.accounts.prices.price(
-            spec.model, spec.quality, spec.width, spec.height, spec.n
-        )
+        price = self.accounts.prices.call_price(spec, spec.n)
         self.accounts.ledger.reserve(key.account_id, job_id, price)
         try:
             self.store.create(
@@ -197,10 +196,12 @@ class Scheduler:
                 model=request.model,
                 queue=queue.name,
                 form=form,
-                request=request.model_dump(mode="json"),
+                request=request_to_dict(request),
                 spec=spec_to_dict(spec),
                 webhook_url=webhook_url,
                 base_url=base_url,
+                inputs=spec.inputs,
+                mask=spec.mask,
             )
             options: EnqueueOptions = {
                 "workflow_name": JOB_WORKFLOW,
@@ -303,6 +304,7 @@ class Scheduler:
         params["size"] = f"{spec.get('width')}x{spec.get('height')}"
         params["prompt_chars"] = len(job.request.get("prompt", ""))
         params["form"] = job.form
+        params.update(spec.get("edit") or {})
         withheld = outcome.get("withheld_category")
         self.usage_writer.submit(
             CallUsage(
@@ -336,8 +338,11 @@ class Scheduler:
         """Leave the usage record of a call refused before it became a job."""
         params: dict[str, Any] = {}
         if request is not None:
-            params = request.model_dump(exclude={"prompt"}, exclude_none=True, mode="json")
+            params = request_to_dict(request)
+            params = {k: v for k, v in params.items() if k != "prompt" and v is not None}
             params["prompt_chars"] = len(request.prompt)
+            if isinstance(request, EditRequest):
+                params.update(input_params(request.inputs, request.mask))
         self.usage_writer.submit(
             CallUsage(
                 request_id=request_id,
@@ -353,6 +358,11 @@ class Scheduler:
                 moderation_category=getattr(error, "category", None),
             )
         )
+
+
+def request_to_dict(request: ImageRequest) -> dict[str, Any]:
+    """The request as JSON; an edit's images (bytes) are kept apart, in `job_inputs`."""
+    return request.model_dump(mode="json", exclude={"inputs", "mask"})
 
 
 def _queue_configs(catalog: ModelCatalog, settings: Settings) -> dict[str, QueueConfig]:

@@ -16,7 +16,8 @@ from sqlalchemy import delete, func, select, update
 
 from pixmill.accounts.db import Database
 from pixmill.accounts.tables import utcnow
-from pixmill.jobs.tables import JobImage, JobRecord
+from pixmill.jobs.tables import JobImage, JobInput, JobRecord
+from pixmill.request import InputImage
 
 QUEUED, PROCESSING, COMPLETED, FAILED, CANCELLED = (
     "QUEUED",
@@ -92,7 +93,10 @@ class JobStore:
         spec: dict[str, Any],
         webhook_url: str | None,
         base_url: str | None,
+        inputs: Sequence[InputImage] = (),
+        mask: InputImage | None = None,
     ) -> None:
+        """Store a new job; an edit's images and mask go in `job_inputs`, with it."""
         with self.db.transaction() as session:
             session.add(
                 JobRecord(
@@ -112,6 +116,24 @@ class JobStore:
                     base_url=base_url,
                 )
             )
+            if inputs:
+                session.flush()  # the job row first: its inputs refer to it
+                roles = [("image", image) for image in inputs]
+                roles += [("mask", mask)] if mask is not None else []
+                session.add_all(
+                    JobInput(
+                        job_id=job_id,
+                        index=index,
+                        role=role,
+                        format=image.format,
+                        width=image.width,
+                        height=image.height,
+                        has_alpha=image.has_alpha,
+                        param=image.param,
+                        data=image.data,
+                    )
+                    for index, (role, image) in enumerate(roles)
+                )
 
     def get(self, job_id: str, account_id: str | None = None) -> Job | None:
         """The job; with `account_id`, only when that account owns it."""
@@ -294,6 +316,47 @@ class JobStore:
             ).all()
         return [StoredImage(row.index, row.media_type, row.seed, row.data) for row in rows]
 
+    def inputs(
+        self, job_id: str, *, with_data: bool = True
+    ) -> tuple[tuple[InputImage, ...], InputImage | None]:
+        """An edit job's input images and its mask; without data, only their sizes and
+        formats (enough to price them), the bytes left empty."""
+        columns = [
+            JobInput.role,
+            JobInput.format,
+            JobInput.width,
+            JobInput.height,
+            JobInput.has_alpha,
+            JobInput.param,
+        ]
+        if with_data:
+            columns.append(JobInput.data)
+        with self.db.read() as connection:
+            rows = connection.execute(
+                select(*columns).where(JobInput.job_id == job_id).order_by(JobInput.index)
+            ).all()
+        images: list[InputImage] = []
+        mask = None
+        for row in rows:
+            image = InputImage(
+                data=row.data if with_data else b"",
+                format=row.format,
+                width=row.width,
+                height=row.height,
+                has_alpha=row.has_alpha,
+                param=row.param,
+            )
+            if row.role == "mask":
+                mask = image
+            else:
+                images.append(image)
+        return tuple(images), mask
+
+    def drop_inputs(self, job_id: str) -> None:
+        """Forget an ended job's input images: nothing reads them once it has settled."""
+        with self.db.begin() as connection:
+            connection.execute(delete(JobInput).where(JobInput.job_id == job_id))
+
     def unfinished(self, older_than: datetime) -> list[Job]:
         """Jobs not ended that were created before `older_than`: what a sweep checks."""
         with self.db.transaction() as session:
@@ -305,13 +368,14 @@ class JobStore:
             return [Job.of(row) for row in rows]
 
     def purge_expired(self) -> int:
-        """Delete jobs whose results are past retention, with their images; how many."""
+        """Delete jobs whose results are past retention, with their images and inputs; how many."""
         with self.db.transaction() as session:
             expired = list(
                 session.scalars(select(JobRecord.id).where(JobRecord.expires_at <= utcnow()))
             )
             if expired:
                 session.execute(delete(JobImage).where(JobImage.job_id.in_(expired)))
+                session.execute(delete(JobInput).where(JobInput.job_id.in_(expired)))
                 session.execute(delete(JobRecord).where(JobRecord.id.in_(expired)))
         return len(expired)
 

@@ -1,4 +1,4 @@
-"""The jobs schema: one row per call, its stored images, webhook attempts, live workers.
+"""The jobs schema: one row per call, its input and stored images, webhook attempts, live workers.
 
 The job engine (DBOS) keeps its own workflow tables; these hold what the API shows:
 who owns a job, its status and result, for as long as results are kept.
@@ -74,6 +74,25 @@ class JobImage(Base):
     index: Mapped[int] = mapped_column(Integer, primary_key=True)
     media_type: Mapped[str] = mapped_column(String(64))
     seed: Mapped[int] = mapped_column(BigInteger)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class JobInput(Base):
+    """One input image (or the mask) of an edit job, kept apart from the job's JSON
+    columns, written with the job and read by the worker before it renders."""
+
+    __tablename__ = "job_inputs"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    """The image's place among the inputs; the mask comes last."""
+    role: Mapped[str] = mapped_column(String(8))
+    """"image" or "mask"."""
+    format: Mapped[str] = mapped_column(String(8))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    has_alpha: Mapped[bool] = mapped_column()
+    param: Mapped[str] = mapped_column(String(32))
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 

@@ -29,6 +29,7 @@ from pixmill.errors import ApiError, Cancelled, EngineError, ModerationBlocked, 
 from pixmill.jobs import events
 from pixmill.jobs.store import CANCELLED, COMPLETED, FAILED, ResultTooLarge, StoredImage
 from pixmill.request import RenderSpec
+from pixmill.usage import input_params
 
 log = logging.getLogger(__name__)
 
@@ -89,13 +90,34 @@ def deliver_step(namespace: str, job_id: str, attempt: int) -> bool:
     return _context(namespace).webhooks.deliver(job_id, attempt)
 
 
+_IMAGE_FIELDS = ("inputs", "mask")
+"""An edit's images: bytes, stored in `job_inputs`, never in the JSON columns."""
+
+
 def spec_to_dict(spec: RenderSpec) -> dict[str, Any]:
-    return dataclasses.asdict(spec)
+    """The spec as JSON, an edit's images left out: under "edit", what the usage record
+    keeps of them (counts, sizes, formats)."""
+    values = dataclasses.asdict(dataclasses.replace(spec, inputs=(), mask=None))
+    for name in _IMAGE_FIELDS:
+        del values[name]
+    if spec.is_edit:
+        values["edit"] = input_params(spec.inputs, spec.mask)
+    return values
 
 
 def spec_from_dict(values: dict[str, Any]) -> RenderSpec:
-    known = {f.name for f in dataclasses.fields(RenderSpec)}
+    """The spec back, without an edit's images: `with_inputs` adds them from the store."""
+    known = {f.name for f in dataclasses.fields(RenderSpec)} - set(_IMAGE_FIELDS)
     return RenderSpec(**{name: value for name, value in values.items() if name in known})
+
+
+def with_inputs(spec: RenderSpec, store: Any, job_id: str, job_spec: dict[str, Any], *,
+                with_data: bool = True) -> RenderSpec:  # fmt: skip
+    """An edit job's spec with its images read back from `job_inputs`."""
+    if not job_spec.get("edit"):
+        return spec
+    inputs, mask = store.inputs(job_id, with_data=with_data)
+    return dataclasses.replace(spec, inputs=inputs, mask=mask)
 
 
 def error_dict(error: ApiError) -> dict[str, Any]:
@@ -177,7 +199,7 @@ class JobRunner:
         if job is None or not self.store.start(job_id):
             return {"status": CANCELLED}
         events.emit({"type": "status", "status": "PROCESSING"})
-        spec = spec_from_dict(job.spec)
+        spec = with_inputs(spec_from_dict(job.spec), self.store, job_id, job.spec)
         started = time.perf_counter()
         try:
             entry = self.context.service.catalog.get(spec.model)
@@ -231,10 +253,11 @@ class JobRunner:
         accounts = self.context.accounts
         held = accounts.ledger.hold(job_id)
         if status == COMPLETED:
-            spec = spec_from_dict(job.spec)
-            charge = accounts.prices.price(
-                spec.model, spec.quality, spec.width, spec.height, outcome["delivered"]
+            # An edit's input images are priced from their sizes: no need for their bytes.
+            spec = with_inputs(
+                spec_from_dict(job.spec), self.store, job_id, job.spec, with_data=False
             )
+            charge = accounts.prices.call_price(spec, outcome["delivered"])
             if held is not None:
                 accounts.ledger.settle(held[0], charge)
             outcome = {**outcome, "cost_micro": charge}
@@ -245,6 +268,8 @@ class JobRunner:
             moved = self.store.finish(job_id, status, outcome.get("error"))
         if moved:
             self.context.job_ended(job, outcome)
+        if job.spec.get("edit"):
+            self.store.drop_inputs(job_id)
         final = self.store.get(job_id)
         status = final.status if final is not None else status
         event: dict[str, Any] = {"type": status.lower(), "status": status}

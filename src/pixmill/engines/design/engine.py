@@ -20,7 +20,7 @@ from pixmill.engines.base import (
     ProgressCallback,
 )
 from pixmill.engines.design import brief as brief_module
-from pixmill.engines.design import fonts, render, styles
+from pixmill.engines.design import edits, fonts, render, styles
 from pixmill.engines.design.compose import (
     Design,
     compose,
@@ -45,7 +45,7 @@ class DesignEngine:
 
     name = "design"
     capabilities = EngineCapabilities(
-        native_alpha=True, vector=True, max_n=10, default_quality="medium"
+        native_alpha=True, vector=True, edits=True, max_n=10, default_quality="medium"
     )
 
     def __init__(self, **options: object) -> None:
@@ -61,9 +61,14 @@ class DesignEngine:
         vivid = getattr(spec, "style", None)
         return compose(brief, spec.width, spec.height, seed, spec.quality, None, transparent, vivid)
 
+    def check_spec(self, spec: RenderSpec) -> None:
+        edits.check_spec(spec)
+
     def generate(
         self, spec: RenderSpec, progress: ProgressCallback | None = None
     ) -> list[GeneratedImage]:
+        if spec.is_edit:
+            return edits.generate_edit(self, spec, progress)
         brief = brief_module.parse(spec.prompt)
         transparent = spec.background == "transparent"
         factor = supersample_for(spec.quality, spec.width, spec.height)
