@@ -28,6 +28,7 @@ from dbos import DBOS, EnqueueOptions
 from pixmill.accounts.db import normalise_url
 from pixmill.accounts.keys import KeyInfo
 from pixmill.accounts.store import AccountStore
+from pixmill.accounts.tables import utcnow
 from pixmill.accounts.usage_log import CallUsage, UsageWriter
 from pixmill.catalog import ModelCatalog
 from pixmill.errors import ApiError, Conflict, NotFound, ServiceUnavailable
@@ -44,7 +45,6 @@ from pixmill.usage import input_params
 
 log = logging.getLogger(__name__)
 
-QUEUE_PREFIX = "pixmill."
 
 
 def new_job_id() -> str:
@@ -116,6 +116,12 @@ class Scheduler:
         hand what is left to other workers."""
         if self._runtime is None:
             return
+        if self._runtime.keep_running:
+            # The process goes on without this app: nothing may be left on its queues.
+            for job in self.store.unfinished(older_than=utcnow()):
+                DBOS.cancel_workflow(job.id)
+            for queue in {q.name for q in self.queues.values()}:
+                DBOS.delete_queue(queue)
         self._runtime.detach(
             self.settings.jobs_namespace, drain_seconds=self.settings.worker_drain_seconds
         )
@@ -380,7 +386,9 @@ def _queue_configs(catalog: ModelCatalog, settings: Settings) -> dict[str, Queue
             )
             slots *= max(1, capabilities.max_batch)
             config = by_engine[id(entry.engine)] = QueueConfig(
-                name=QUEUE_PREFIX + entry.name,
+                # The namespace keeps apps sharing one process (tests) on queues of
+                # their own; a deployment has one, "pixmill": pixmill.gpt-image-1.
+                name=f"{settings.jobs_namespace}.{entry.name}",
                 worker_concurrency=slots,
                 # An account may fill only its share of the slots: others always get a turn.
                 account_concurrency=max(1, math.ceil(slots * settings.account_share)),
@@ -390,8 +398,6 @@ def _queue_configs(catalog: ModelCatalog, settings: Settings) -> dict[str, Queue
 
 
 def _latency_ms(job: Job) -> int:
-    from pixmill.accounts.tables import utcnow
-
     return max(0, round((utcnow() - job.created_at).total_seconds() * 1000))
 
 
