@@ -18,7 +18,16 @@ SCHEMAS = Path(__file__).parent / "data" / "openai-image-schemas.json"
 
 # pixmill's documented extensions, by schema: extra properties, and wider values.
 _EXTRA_PROPERTIES: dict[str, dict[str, Any]] = {
-    "Model": {"engine": {"type": "string"}, "alias_for": {"type": "string"}},
+    "Model": {
+        "engine": {"type": "string"},
+        "alias_for": {"type": "string"},
+        "capabilities": {
+            "type": "object",
+            "properties": {"edit": {"type": "boolean"}},
+            "required": ["edit"],
+            "additionalProperties": False,
+        },
+    },
 }
 _WIDER_VALUES: dict[tuple[str, str], dict[str, Any]] = {
     # Any WxH an engine makes (docs: Sizes); pixmill's two higher qualities; SVG.

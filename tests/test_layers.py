@@ -6,7 +6,7 @@ from pathlib import Path
 import pixmill
 
 PACKAGE = Path(pixmill.__file__).parent
-HTTP_MODULES = {"app.py", "__main__.py"}
+HTTP_MODULES = {"app.py", "__main__.py", "server.py"}
 OUTER_PACKAGES = ("api", "cli")
 WEB_PACKAGES = ("fastapi", "starlette", "uvicorn", "pixmill.api", "pixmill.app", "pixmill.cli")
 

@@ -465,15 +465,14 @@ def test_an_edit_with_a_painted_mask(page, served, tmp_path):
 def test_an_edit_with_a_model_that_cannot_edit_is_explained_beside_the_model(page):
     """Nothing is sent; the page names the models that can edit, beside the model.
 
-    Until edits are routed (issue 12), the real GET /v1/models answer is given one
-    editing model here, in the browser, so that the page's own choice is what is tested."""
+    Every model of the test server can edit, so the real GET /v1/models answer is
+    narrowed here, in the browser, to one editing model: the page's own choice is tested."""
 
     def one_model_edits(route: Any) -> None:
         answer = route.fetch()
         listed = answer.json()
         for model in listed["data"]:
-            if model["id"] == "gpt-image-1":
-                model["capabilities"] = {"edit": True}
+            model["capabilities"] = {"edit": model["id"] == "gpt-image-1"}
         route.fulfill(response=answer, json=listed)
 
     page.route("**/v1/models", one_model_edits)

@@ -33,6 +33,7 @@ from pixmill.api.edits_forms import edit_base_model
 from pixmill.api.errors import Dialect
 from pixmill.api.generation import Call, app_state, authenticate, remaining_credits
 from pixmill.api.ratelimit import rate_limited
+from pixmill.api.responses import GENERATION_ERRORS, job_responses
 from pixmill.api.segmind import SegmindImageRequest
 from pixmill.errors import InvalidRequest
 from pixmill.jobs.links import job_links, job_metrics
@@ -43,6 +44,7 @@ from pixmill.usage import format_credits
 router = APIRouter(tags=["jobs"])
 
 HEARTBEAT_SECONDS = 15.0
+_READ_RESPONSES = job_responses((401, 404, 422, 429, 503))
 MAX_LIST = 100
 
 
@@ -55,6 +57,7 @@ class SegmindJobRequest(SegmindImageRequest):
 @router.post(
     "/v2/{model}",
     summary="Submit a job (Segmind's async form)",
+    responses=job_responses((*GENERATION_ERRORS, 406), description="The queued job's links."),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -101,7 +104,11 @@ async def submit(model: str, request: Request) -> Response:
         call.observe()
 
 
-@router.get("/v2/requests", summary="The account's recent jobs (pixmill)")
+@router.get(
+    "/v2/requests",
+    summary="The account's recent jobs (pixmill)",
+    responses=job_responses((400, 401, 429, 503), description="A page of jobs."),
+)
 async def list_jobs(
     request: Request,
     limit: int = Query(20, ge=1, le=MAX_LIST),
@@ -135,24 +142,34 @@ async def list_jobs(
     return JSONResponse(body, headers=await remaining_credits(request, key))
 
 
-@router.get("/v2/requests/{request_id}/status", summary="A job's status")
+@router.get("/v2/requests/{request_id}/status", summary="A job's status", responses=_READ_RESPONSES)
 async def job_status(request_id: str, request: Request) -> JSONResponse:
     key = await _reader(request)
     job = await _job(request, request_id, key)
     return await _answer(request, key, job, await _status_body(request, job))
 
 
-@router.get("/v2/requests/{request_id}", summary="A job's status and result")
+@router.get(
+    "/v2/requests/{request_id}", summary="A job's status and result", responses=_READ_RESPONSES
+)
 async def job_response(request_id: str, request: Request) -> JSONResponse:
     return await _full(request_id, request)
 
 
-@router.get("/v1/requests/{request_id}", summary="A job's status and result (v1's poll form)")
+@router.get(
+    "/v1/requests/{request_id}",
+    summary="A job's status and result (v1's poll form)",
+    responses=_READ_RESPONSES,
+)
 async def job_poll(request_id: str, request: Request) -> JSONResponse:
     return await _full(request_id, request)
 
 
-@router.delete("/v2/requests/{request_id}", summary="Cancel a job (pixmill)")
+@router.delete(
+    "/v2/requests/{request_id}",
+    summary="Cancel a job (pixmill)",
+    responses=job_responses((401, 404, 409, 503), description="The cancelled job."),
+)
 async def cancel_job(request_id: str, request: Request) -> JSONResponse:
     key = await authenticate(request)
     scheduler = app_state(request).scheduler
@@ -161,7 +178,11 @@ async def cancel_job(request_id: str, request: Request) -> JSONResponse:
     return JSONResponse(body, headers=await remaining_credits(request, key))
 
 
-@router.get("/v2/requests/{request_id}/events", summary="A job's events (server-sent events)")
+@router.get(
+    "/v2/requests/{request_id}/events",
+    summary="A job's events (server-sent events)",
+    responses=job_responses((401, 404, 429, 503), events=True, description="The events."),
+)
 async def job_events(
     request_id: str, request: Request, token: str | None = Query(None, max_length=1000)
 ) -> StreamingResponse:

@@ -57,7 +57,7 @@ router = APIRouter(tags=["openai"])
     description="With `stream: true`, answers server-sent events: up to `partial_images` "
     "`image_generation.partial_image` events per image, then one "
     "`image_generation.completed` per image.",
-    responses=generation_responses(Dialect.OPENAI),
+    responses=generation_responses(Dialect.OPENAI, stream=True),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -83,6 +83,7 @@ async def create_images(request: Request) -> Response:
 @router.post(
     "/v1/images/edits",
     summary="Edit images (OpenAI's form)",
+    responses=generation_responses(Dialect.OPENAI, stream=True),
     description="multipart/form-data (`image` or `image[]`: 1 to 16 png, jpeg or webp "
     "files, `mask`, and the parameters as text fields) or JSON (`images: [{image_url}]`, "
     "`mask: {image_url}`). With `stream: true`, answers server-sent events: "

@@ -80,6 +80,7 @@ _DESCRIPTIONS = {
     409: "A request with the same Idempotency-Key is still in flight.",
     413: "The request body is over the size limit.",
     415: "The body is not JSON.",
+    422: "The job failed: `error` says why (and `param`, when one parameter is to blame).",
     429: "Over the key's rate limit (with Retry-After); on OpenAI's form also insufficient "
     "credits (`insufficient_quota`).",
     502: "The upstream provider failed (gateway mode).",
@@ -110,9 +111,24 @@ def error_responses(dialect: Dialect, statuses: tuple[int, ...]) -> dict[int | s
     return responses
 
 
-def generation_responses(dialect: Dialect) -> dict[int | str, Any]:
-    """Every answer of a generation route in `dialect`: the images, or an error."""
+def job_responses(
+    statuses: tuple[int, ...], *, events: bool = False, description: str = "The job."
+) -> dict[int | str, Any]:
+    """FastAPI `responses=` for a job route (Segmind's form): its JSON, or server-sent
+    events, and these error statuses."""
+    content = {"text/event-stream": {}} if events else {"application/json": {}}
+    return {
+        200: {"description": description, "content": content, "headers": REMAINING_CREDITS},
+        **error_responses(Dialect.SEGMIND, statuses),
+    }
+
+
+def generation_responses(dialect: Dialect, *, stream: bool = False) -> dict[int | str, Any]:
+    """Every answer of a generation route in `dialect`: the images, or an error; with
+    `stream`, also OpenAI's server-sent events."""
     content: dict[str, Any] = {"application/json": {}}
+    if stream:
+        content["text/event-stream"] = {}
     statuses = GENERATION_ERRORS
     if dialect is Dialect.SEGMIND:
         # With `Accept: image/*` and n=1, Segmind's route answers the image itself.

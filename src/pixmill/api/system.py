@@ -6,7 +6,9 @@ import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from pixmill.api.errors import Dialect
 from pixmill.api.generation import app_state
+from pixmill.api.responses import error_responses
 from pixmill.catalog import ModelCatalog
 from pixmill.errors import NotFound, ServiceUnavailable
 
@@ -60,7 +62,11 @@ async def list_models(request: Request) -> dict[str, object]:
     return {"object": "list", "data": [model_object(catalog, name) for name in names]}
 
 
-@router.get("/v1/models/{model_id}", summary="One model or alias")
+@router.get(
+    "/v1/models/{model_id}",
+    summary="One model or alias",
+    responses=error_responses(Dialect.OPENAI, (404,)),
+)
 async def retrieve_model(model_id: str, request: Request) -> dict[str, object]:
     catalog = app_state(request).service.catalog
     if model_id not in catalog:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 from PIL import Image, PngImagePlugin
 
+from pixmill.imaging.formats import MEDIA_TYPES
 from pixmill.imaging.provenance import software, xmp_packet
 
 if TYPE_CHECKING:
@@ -22,12 +23,6 @@ if TYPE_CHECKING:
 
 RasterFormat = Literal["png", "jpeg", "webp"]
 
-MEDIA_TYPES = {
-    "png": "image/png",
-    "jpeg": "image/jpeg",
-    "webp": "image/webp",
-    "svg": "image/svg+xml",
-}
 
 PNG_COMPRESS_LEVEL = 6
 _EXIF_IMAGE_DESCRIPTION = 0x010E

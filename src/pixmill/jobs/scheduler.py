@@ -46,7 +46,6 @@ from pixmill.usage import input_params
 log = logging.getLogger(__name__)
 
 
-
 def new_job_id() -> str:
     """Unguessable: 128 random bits, so ids cannot be probed."""
     return f"req_{secrets.token_hex(16)}"

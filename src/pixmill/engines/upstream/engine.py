@@ -13,7 +13,7 @@ from pixmill.engines.base import EngineCapabilities, GeneratedImage, ProgressCal
 from pixmill.engines.upstream.options import UpstreamOptions
 from pixmill.engines.upstream.transport import UpstreamClient
 from pixmill.errors import InvalidRequest
-from pixmill.imaging.encode import MEDIA_TYPES
+from pixmill.imaging.formats import MEDIA_TYPES
 from pixmill.request import MAX_N, InputImage, RenderSpec, standard_size_like
 
 
