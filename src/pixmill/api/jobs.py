@@ -181,7 +181,7 @@ async def cancel_job(request_id: str, request: Request) -> JSONResponse:
 @router.get(
     "/v2/requests/{request_id}/events",
     summary="A job's events (server-sent events)",
-    responses=job_responses((401, 404, 429, 503), events=True, description="The events."),
+    responses=job_responses((400, 401, 404, 429, 503), events=True, description="The events."),
 )
 async def job_events(
     request_id: str, request: Request, token: str | None = Query(None, max_length=1000)
