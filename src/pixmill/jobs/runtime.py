@@ -96,25 +96,22 @@ class JobRuntime:
     def serve(self, queues: Iterable[QueueConfig]) -> None:
         """Register the queues and take their jobs in this process."""
         for queue in queues:
-            DBOS.register_queue(
-                queue.name,
-                worker_concurrency=queue.worker_concurrency,
-                partition_concurrency=queue.account_concurrency,
-                polling_interval_sec=self.poll,
-                on_conflict="always_update",
-            )
+            self._register(queue, on_conflict="always_update")
             self.listen(queue.name)
 
     def declare(self, queues: Iterable[QueueConfig]) -> None:
         """Register the queues without serving them (an API-only process)."""
         for queue in queues:
-            DBOS.register_queue(
-                queue.name,
-                worker_concurrency=queue.worker_concurrency,
-                partition_concurrency=queue.account_concurrency,
-                polling_interval_sec=self.poll,
-                on_conflict="never_update",
-            )
+            self._register(queue, on_conflict="never_update")
+
+    def _register(self, queue: QueueConfig, *, on_conflict: str) -> None:
+        DBOS.register_queue(
+            queue.name,
+            worker_concurrency=queue.worker_concurrency,
+            partition_concurrency=queue.account_concurrency,
+            polling_interval_sec=self.poll,
+            on_conflict=on_conflict,  # type: ignore[arg-type]
+        )
 
     def listen(self, queue: str) -> None:
         # DBOS reads its list of listened queues anew on every pass of its queue

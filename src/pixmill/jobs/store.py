@@ -263,47 +263,27 @@ class JobStore:
 
     def complete(self, job_id: str, result: dict[str, Any]) -> bool:
         """Mark the job COMPLETED with its result; False if it had already ended."""
-        now = utcnow()
-        with self.db.begin() as connection:
-            return bool(
-                connection.execute(
-                    update(JobRecord)
-                    .where(JobRecord.id == job_id, JobRecord.status.not_in(FINAL))
-                    .values(
-                        status=COMPLETED,
-                        result=result,
-                        progress=1.0,
-                        finished_at=now,
-                        expires_at=now + self.retention,
-                    )
-                ).rowcount
-            )
+        return self._end(job_id, FINAL, status=COMPLETED, result=result, progress=1.0)
 
     def finish(self, job_id: str, status: str, error: dict[str, Any] | None = None) -> bool:
         """Mark a job FAILED or CANCELLED unless it already ended."""
-        now = utcnow()
-        with self.db.begin() as connection:
-            return bool(
-                connection.execute(
-                    update(JobRecord)
-                    .where(JobRecord.id == job_id, JobRecord.status.not_in(FINAL))
-                    .values(
-                        status=status, error=error, finished_at=now, expires_at=now + self.retention
-                    )
-                ).rowcount
-            )
+        return self._end(job_id, FINAL, status=status, error=error)
 
     def give_up_queued(self, job_id: str, error: dict[str, Any]) -> bool:
         """QUEUED -> FAILED: it waited too long; False if it started or ended meanwhile."""
+        not_queued = frozenset({PROCESSING, *FINAL})
+        return self._end(job_id, not_queued, status=FAILED, error=error)
+
+    def _end(self, job_id: str, unless: frozenset[str], **values: Any) -> bool:
+        """End the job with these values unless its status is one of `unless`; whether it
+        moved. Results are kept `retention` from now."""
         now = utcnow()
         with self.db.begin() as connection:
             return bool(
                 connection.execute(
                     update(JobRecord)
-                    .where(JobRecord.id == job_id, JobRecord.status == QUEUED)
-                    .values(
-                        status=FAILED, error=error, finished_at=now, expires_at=now + self.retention
-                    )
+                    .where(JobRecord.id == job_id, JobRecord.status.not_in(unless))
+                    .values(**values, finished_at=now, expires_at=now + self.retention)
                 ).rowcount
             )
 
