@@ -16,6 +16,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -94,10 +95,22 @@ class JobRuntime:
             self.contexts[namespace] = context
 
     def serve(self, queues: Iterable[QueueConfig]) -> None:
-        """Register the queues and take their jobs in this process."""
+        """Register the queues and take their jobs in this process, from now on."""
+        names = []
         for queue in queues:
             self._register(queue, on_conflict="always_update")
             self.listen(queue.name)
+            names.append(queue.name)
+        # DBOS's queue manager starts a worker thread for a new queue on its next pass,
+        # up to a second later: wait for them, so the first job waits for nothing.
+        deadline = time.monotonic() + 5
+        wanted = {f"queue-worker-{name}" for name in names}
+        while time.monotonic() < deadline:
+            running = {thread.name for thread in threading.enumerate() if thread.is_alive()}
+            if wanted <= running:
+                return
+            time.sleep(0.02)
+        log.warning("the job engine has not started every queue yet: %s", ", ".join(names))
 
     def declare(self, queues: Iterable[QueueConfig]) -> None:
         """Register the queues without serving them (an API-only process)."""

@@ -83,7 +83,7 @@ def test_an_unreachable_upstream_is_retried_then_502(client):
 def test_a_slow_upstream_does_not_hold_other_requests(gateway, client, openai_upstream):
     """Six slow upstream calls run at once (not two by two in the render slots), and a local
     render and a Segmind request go through while they wait."""
-    openai_upstream.delay = 1.0
+    openai_upstream.delay = 8.0
     results: list[httpx.Response] = []
 
     def post() -> None:
@@ -104,10 +104,13 @@ def test_a_slow_upstream_does_not_hold_other_requests(gateway, client, openai_up
     local = client.post(OPENAI, json={"model": "design", "prompt": "a cat", "size": "256x256"})
     other = client.post("/v1/segmind-gpt-image-1", json=BODY)
     assert local.status_code == 200 and other.status_code == 200
-    assert time.perf_counter() - quick < 0.8
-    assert len(results) == 0  # the slow ones are still waiting
+    # Both went through while the slow ones were still waiting, whatever this machine's
+    # first-call costs (moderation model, signing keys) are.
+    assert len(results) == 0
+    assert time.perf_counter() - quick < openai_upstream.delay
 
     for thread in threads:
         thread.join()
     assert [r.status_code for r in results] == [200] * 6
-    assert time.perf_counter() - started < 2.5  # two slots would take three rounds: 3 s
+    # Six at once take one round; two slots would take three rounds (24 s).
+    assert time.perf_counter() - started < 2 * openai_upstream.delay
