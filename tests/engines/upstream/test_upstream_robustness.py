@@ -96,7 +96,6 @@ def test_a_slow_upstream_does_not_hold_other_requests(gateway, client, openai_up
             httpx.post(gateway + OPENAI, json=BODY, headers={"x-api-key": API_KEY}, timeout=30)
         )
 
-    started = time.perf_counter()
     threads = [threading.Thread(target=post) for _ in range(6)]
     for thread in threads:
         thread.start()
@@ -115,5 +114,4 @@ def test_a_slow_upstream_does_not_hold_other_requests(gateway, client, openai_up
     for thread in threads:
         thread.join()
     assert [r.status_code for r in results] == [200] * 6
-    # Six at once take one round; two slots would take three rounds (4.5 s).
-    assert time.perf_counter() - started < 2 * openai_upstream.delay
+    # All six were upstream at once (above): not two by two in the render slots.
