@@ -3,7 +3,8 @@ how soon a stream shows its first partial image.
 
     python bench/jobs_bench.py [latency] [submits] [scaling] [partials] [--runs 200]
 
-latency   One small design-engine image (256x256, low), in the same run: the pipeline
+latency   (--backend sqlite|postgresql, one per process) One small design-engine image
+          (256x256, low), in the same run: the pipeline
           in-process with no job; a sync HTTP call (a job underneath, waited on through
           its events); and an async job, submitted then followed through its event
           stream to COMPLETED. p50 and p99 per backend, SQLite and PostgreSQL.
@@ -70,11 +71,11 @@ def timed(action, runs: int, warmup: int = 5) -> list[float]:
     return samples
 
 
-def latency(runs: int) -> None:
+def latency(runs: int, backends: list[str]) -> None:
     print("latency: 256x256 low design image; ms p50 / p99")
     print(f"{'backend':<11} {'in-process':>14} {'sync (job)':>14} {'async job':>14} "
           f"{'job - sync':>11} {'sync - pipe':>12}")  # fmt: skip
-    for backend in ("sqlite", "postgresql"):
+    for backend in backends:
         latency_on(backend, runs)
 
 
@@ -213,13 +214,19 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("parts", nargs="*", default=["latency", "submits", "scaling", "partials"])
     parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument(
+        "--backend",
+        choices=["sqlite", "postgresql"],
+        help="latency on one backend only (a process holds one job database: run each "
+        "backend in its own process for figures of both)",
+    )
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--jobs", type=int, default=24)
     parser.add_argument("--job-seconds", type=float, default=1.0)
     args = parser.parse_args()
     for part in args.parts:
         if part == "latency":
-            latency(args.runs)
+            latency(args.runs, [args.backend] if args.backend else ["sqlite"])
         elif part == "submits":
             submits(args.seconds)
         elif part == "scaling":
