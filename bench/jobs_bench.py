@@ -161,7 +161,8 @@ def scaling(jobs: int, seconds_per_job: float) -> None:
             shared = dict(database_url=database, jobs_database_url=POSTGRES, jobs_schema=schema,
                           engine="sleepy", engine_options=f'{{"seconds": {seconds_per_job}}}',
                           max_concurrent_renders="1", account_share="1",
-                          requests_per_minute="0", images_per_minute="0")  # fmt: skip
+                          requests_per_minute="0", images_per_minute="0",
+                          status_polls_per_minute="0", worker_drain_seconds="1")  # fmt: skip
             api = serve(folder / "api.log", worker="false", **shared)
             workers = [worker(folder / f"w{i}.log", worker_id=f"w{i}", **shared)
                        for i in range(count)]  # fmt: skip

@@ -131,7 +131,7 @@ class Settings(BaseSettings):
     """The memory one render may use, estimated from size, n and quality: bigger requests
     are rendered in smaller batches, and one image over it is refused (400 naming size)."""
     account_share: float = Field(default=0.5, gt=0, le=1)
-    """The share of a queue's slots one account's jobs may fill at once, across all workers."""
+    """The share of a worker's slots for a queue that one account's jobs may fill at once."""
     worker: bool = True
     """Run jobs in this process; API-only replicas set it false and leave them to workers."""
     worker_id: str | None = Field(default=None, min_length=1, max_length=128)

@@ -36,7 +36,8 @@ class QueueConfig:
     worker_concurrency: int
     """Jobs of this queue running at once on one worker: its render slots."""
     account_concurrency: int
-    """Jobs of one account running at once across all workers (the queue's partitions)."""
+    """Jobs of one account running at once on one worker (the queue is partitioned by
+    account, so every worker gives other accounts a turn)."""
 
 
 class JobRuntime:
@@ -121,7 +122,7 @@ class JobRuntime:
         DBOS.register_queue(
             queue.name,
             worker_concurrency=queue.worker_concurrency,
-            partition_concurrency=queue.account_concurrency,
+            partition_worker_concurrency=queue.account_concurrency,
             polling_interval_sec=self.poll,
             on_conflict=on_conflict,  # type: ignore[arg-type]
         )
