@@ -100,18 +100,8 @@ def test_kill_9_of_serve_on_sqlite_then_restart(tmp_path):
 
 def test_kill_9_of_a_worker_on_postgresql_another_takes_its_job(tmp_path):
     with ExitStack() as stack:
-        database = stack.enter_context(postgres_schema())
-        jobs_schema = f"dbos_test_{uuid.uuid4().hex[:12]}"
-        stack.callback(_drop, jobs_schema)
-        settings = Settings(_env_file=None, database_url=database)
-        provision(settings, KEY, 100)
-        shared = {
-            "database_url": database,
-            "jobs_database_url": POSTGRES,
-            "jobs_schema": jobs_schema,
-            "worker_dead_after_seconds": "5",
-            **SLEEPY,
-        }
+        database, shared = deployment(stack)
+        shared |= {"worker_dead_after_seconds": "5", **SLEEPY}
         api = serve(tmp_path / "api.log", worker="false", data_dir=str(tmp_path / "api"), **shared)
         doomed = worker(tmp_path / "a.log", worker_id="worker-a", **shared)
         with running(api, doomed):
@@ -132,18 +122,8 @@ def test_kill_9_of_a_worker_on_postgresql_another_takes_its_job(tmp_path):
 
 def test_two_workers_and_two_api_processes_share_one_queue(tmp_path):
     with ExitStack() as stack:
-        database = stack.enter_context(postgres_schema())
-        jobs_schema = f"dbos_test_{uuid.uuid4().hex[:12]}"
-        stack.callback(_drop, jobs_schema)
-        settings = Settings(_env_file=None, database_url=database)
-        provision(settings, KEY, 100)
-        shared = {
-            "database_url": database,
-            "jobs_database_url": POSTGRES,
-            "jobs_schema": jobs_schema,
-            "max_concurrent_renders": "1",
-            **{**SLEEPY, "engine_options": '{"seconds": 1}'},
-        }
+        database, shared = deployment(stack)
+        shared |= {"max_concurrent_renders": "1", **SLEEPY, "engine_options": '{"seconds": 1}'}
         apis = [
             serve(
                 tmp_path / f"api{i}.log", worker="false", data_dir=str(tmp_path / f"a{i}"), **shared
@@ -155,9 +135,20 @@ def test_two_workers_and_two_api_processes_share_one_queue(tmp_path):
             ids = submit(apis[0].url, 3) + submit(apis[1].url, 3)
             ended = wait_until(apis[1].url, ids, {"COMPLETED"}, 60)
             assert len(ended) == 6
-        executors = _executors(jobs_schema, ids)
+        executors = _executors(shared["jobs_schema"], ids)
         assert set(executors.values()) == {"w0", "w1"}, executors
         check_ledger(database)
+
+
+def deployment(stack: ExitStack) -> tuple[str, dict[str, str]]:
+    """A PostgreSQL deployment for pixmill processes: accounts in a schema of their own
+    (the test key funded), the job engine in another; both dropped with the stack."""
+    database = stack.enter_context(postgres_schema())
+    jobs_schema = f"dbos_test_{uuid.uuid4().hex[:12]}"
+    stack.callback(_drop, jobs_schema)
+    provision(Settings(_env_file=None, database_url=database), KEY, 100)
+    shared = {"database_url": database, "jobs_database_url": POSTGRES, "jobs_schema": jobs_schema}
+    return database, shared
 
 
 def _executors(schema: str, ids: list[str]) -> dict[str, str]:
