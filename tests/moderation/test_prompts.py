@@ -99,7 +99,8 @@ def test_long_prompts_stay_fast(prompt_moderator):
     start = time.perf_counter()
     assert not prompt_moderator.check(text, "auto").blocked
     assert not prompt_moderator.check("k" + "il" * 15999, "auto").blocked
-    assert time.perf_counter() - start < 1.0
+    # Linear matching takes milliseconds; a backtracking pattern would take minutes.
+    assert time.perf_counter() - start < 5.0
 
 
 def test_shared_between_threads(prompt_moderator, labelled):

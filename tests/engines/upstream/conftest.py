@@ -89,10 +89,18 @@ def gateway(
 
 
 @pytest.fixture(autouse=True)
-def fresh_fakes(request: pytest.FixtureRequest) -> None:
-    for name in ("openai_upstream", "segmind_upstream"):
-        if name in request.fixturenames:
-            request.getfixturevalue(name).reset()
+def fresh_fakes(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test starts with unscripted fakes, and leaves none held."""
+    fakes = [
+        request.getfixturevalue(name)
+        for name in ("openai_upstream", "segmind_upstream")
+        if name in request.fixturenames
+    ]
+    for fake in fakes:
+        fake.reset()
+    yield
+    for fake in fakes:
+        fake.reset()
 
 
 @pytest.fixture

@@ -194,6 +194,8 @@ class FakeUpstream:
     calls: list[Call] = field(default_factory=list)
     script: list[Answer] = field(default_factory=list)
     url: str = ""
+    held: threading.Event = field(default_factory=threading.Event)
+    """While set, every call waits upstream until the test clears it."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def then(self, *answers: Answer) -> FakeUpstream:
@@ -205,6 +207,7 @@ class FakeUpstream:
             self.calls.clear()
             self.script.clear()
         self.delay = 0.0
+        self.held.clear()
 
     edit_success: Callable[[dict[str, Any], list[UploadedFile]], Response] | None = None
     """The answer to an unscripted multipart call (an OpenAI edit)."""
@@ -228,6 +231,8 @@ class FakeUpstream:
             scripted = self.script.pop(0) if self.script else None
         if self.delay:
             await asyncio.sleep(self.delay)
+        while self.held.is_set():
+            await asyncio.sleep(0.01)
         if scripted is not None:
             return scripted(body)
         if files and self.edit_success is not None:

@@ -61,10 +61,8 @@ def test_a_retry_after_beyond_max_backoff_fails_at_once(client, openai_upstream)
 
 
 def test_a_timeout_is_a_504_in_either_dialect(client, openai_upstream):
-    openai_upstream.delay = 1.0
-    started = time.perf_counter()
+    openai_upstream.held.set()  # the upstream never answers: only the 0.3 s timeout ends it
     response = client.post(OPENAI, json=BODY | {"model": "openai-quick-timeout"})
-    assert time.perf_counter() - started < 0.9
     assert response.status_code == 504
     assert response.json()["error"]["code"] == "upstream_timeout"
     assert len(openai_upstream.calls) == 1  # a read timeout is not retried
@@ -88,28 +86,28 @@ def test_a_slow_upstream_does_not_hold_other_requests(gateway, client, openai_up
     assert client.post(OPENAI, json=local_body).status_code == 200
     assert client.post("/v1/segmind-gpt-image-1", json=BODY).status_code == 200
     openai_upstream.reset()
-    openai_upstream.delay = 1.5
+    openai_upstream.held.set()
     results: list[httpx.Response] = []
 
     def post() -> None:
         results.append(
-            httpx.post(gateway + OPENAI, json=BODY, headers={"x-api-key": API_KEY}, timeout=30)
+            httpx.post(gateway + OPENAI, json=BODY, headers={"x-api-key": API_KEY}, timeout=60)
         )
 
     threads = [threading.Thread(target=post) for _ in range(6)]
     for thread in threads:
         thread.start()
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 10
     while len(openai_upstream.calls) < 6 and time.monotonic() < deadline:
         time.sleep(0.01)
     assert len(openai_upstream.calls) == 6  # all six waiting upstream at the same time
 
-    quick = time.perf_counter()
+    # While the six are still held upstream, a local render and a Segmind call go through.
     local = client.post(OPENAI, json=local_body)
     other = client.post("/v1/segmind-gpt-image-1", json=BODY)
     assert local.status_code == 200 and other.status_code == 200
-    # Both went through beside the six, not after them: in under two upstream delays.
-    assert time.perf_counter() - quick < 2 * openai_upstream.delay
+    assert results == []
+    openai_upstream.held.clear()
 
     for thread in threads:
         thread.join()
