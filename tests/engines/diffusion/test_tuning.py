@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from pixmill.engines.diffusion import DiffusionEngine
+from pixmill.engines.diffusion import DiffusionEngine, tuning
 from pixmill.engines.diffusion.tuning import MARGIN, Tuner
 
 from .conftest import NATIVE_SIDE, make_spec
@@ -43,24 +42,35 @@ def test_options_that_fix_the_path_skip_the_measurement(tiny_model_dir, tmp_path
     assert not (tmp_path / "tuning.json").exists()
 
 
-def sleeper(seconds: dict[str, float], chosen: list[str]):
-    return lambda: time.sleep(seconds[chosen[-1]])
+class Clock:
+    """tuning.py's clock, moved on by each run by the time its candidate is set to take."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        return self.now
 
 
 @pytest.mark.parametrize(
-    ("faster", "expected"), [(0.5, "candidate"), (1.0, "baseline"), (2.0, "baseline")]
-)
-def test_a_candidate_wins_only_by_the_margin(faster, expected):
+    ("faster", "expected"),
+    [(0.5, "candidate"), (1 - 2 * MARGIN, "candidate"), (1 - MARGIN / 2, "baseline"),
+     (1.0, "baseline"), (2.0, "baseline")],
+)  # fmt: skip
+def test_a_candidate_wins_only_by_the_margin(faster, expected, monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(tuning, "time", clock)
     chosen: list[str] = []
     seconds = {"baseline": 0.2, "candidate": 0.2 * faster}
+
+    def run() -> None:
+        clock.now += seconds[chosen[-1]]
+
     measured: dict[str, float] = {}
-    best = Tuner._fastest(
-        "denoiser", ("baseline", "candidate"), chosen.append, sleeper(seconds, chosen), measured
-    )
+    best = Tuner._fastest("denoiser", ("baseline", "candidate"), chosen.append, run, measured)
     assert best == expected
     assert chosen[-1] == expected  # the winner is left in place
-    assert measured["denoiser baseline"] >= 0.2
-    assert MARGIN > 0
+    assert measured["denoiser baseline"] == pytest.approx(0.2)
 
 
 def test_the_measured_path_matches_eager_bf16_within_the_tolerance(tiny_model_dir):
