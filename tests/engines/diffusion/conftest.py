@@ -92,8 +92,9 @@ def turbo_engine(tiny_model_dir):
     32 pixels so that tests stay fast.
     """
     return DiffusionEngine(
-        str(tiny_model_dir), family="sd-turbo", native_side=NATIVE_SIDE, max_batch=2, device="cpu"
-    )
+        str(tiny_model_dir), family="sd-turbo", native_side=NATIVE_SIDE, max_batch=2,
+        device="cpu", runtime="torch",
+    )  # fmt: skip
 
 
 def make_spec(**changes) -> RenderSpec:

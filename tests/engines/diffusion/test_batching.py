@@ -23,7 +23,7 @@ def engine(tiny_model_dir):
     """
     return DiffusionEngine(
         str(tiny_model_dir), family="sd-turbo", native_side=NATIVE_SIDE, max_batch=4,
-        batch_window_ms=300, channels_last=False, dtype="float32",
+        batch_window_ms=300, channels_last=False, runtime="torch", dtype="float32",
     )  # fmt: skip
 
 
@@ -31,7 +31,7 @@ def engine(tiny_model_dir):
 def bf16_engine(tiny_model_dir):
     return DiffusionEngine(
         str(tiny_model_dir), family="sd-turbo", native_side=NATIVE_SIDE, max_batch=4,
-        batch_window_ms=300, channels_last=False, dtype="bfloat16",
+        batch_window_ms=300, channels_last=False, runtime="torch", dtype="bfloat16",
     )  # fmt: skip
 
 

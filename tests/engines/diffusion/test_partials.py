@@ -19,7 +19,7 @@ def engine(tiny_model_dir):
     """4 steps a request (turbo family, quality max); fp32 for speed (see test_batching)."""
     return DiffusionEngine(
         str(tiny_model_dir), family="sd-turbo", native_side=NATIVE_SIDE, channels_last=False,
-        dtype="float32", max_batch=2,
+        runtime="torch", dtype="float32", max_batch=2,
     )  # fmt: skip
 
 
@@ -62,7 +62,7 @@ def test_no_partials_when_none_are_asked(engine):
 def test_partials_are_decoded_by_the_tiny_autoencoder_when_loaded(tiny_model_dir, tiny_vae_dir):
     engine = DiffusionEngine(
         str(tiny_model_dir), family="sd-turbo", native_side=NATIVE_SIDE, channels_last=False,
-        dtype="float32", tiny_vae=str(tiny_vae_dir),
+        runtime="torch", dtype="float32", tiny_vae=str(tiny_vae_dir),
     )  # fmt: skip
     _, partials = collect(engine, partial_images=1)
     ((_, partial),) = partials

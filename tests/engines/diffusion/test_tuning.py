@@ -36,7 +36,7 @@ def test_measures_once_then_reads_the_cache(tiny_model_dir, tmp_path):
 
 
 def test_options_that_fix_the_path_skip_the_measurement(tiny_model_dir, tmp_path):
-    engine = build(tiny_model_dir, tuning_dir=str(tmp_path), channels_last=True)
+    engine = build(tiny_model_dir, tuning_dir=str(tmp_path), channels_last=True, runtime="torch")
     assert engine.info["path"] == "denoiser channels_last, decoder channels_last"
     assert engine.info["path_source"] == "fixed"
     assert not (tmp_path / "tuning.json").exists()
@@ -74,9 +74,9 @@ def test_a_candidate_wins_only_by_the_margin(faster, expected, monkeypatch):
 
 
 def test_the_measured_path_matches_eager_bf16_within_the_tolerance(tiny_model_dir):
-    eager = build(tiny_model_dir, dtype="bfloat16", channels_last=False)
+    eager = build(tiny_model_dir, dtype="bfloat16", channels_last=False, runtime="torch")
     measured = build(tiny_model_dir, dtype="bfloat16")
-    nhwc = build(tiny_model_dir, dtype="bfloat16", channels_last=True)
+    nhwc = build(tiny_model_dir, dtype="bfloat16", channels_last=True, runtime="torch")
     for seed in (3, 4):
         (reference,) = eager.generate(make_spec(seed=seed))
         for engine in (measured, nhwc):
@@ -92,9 +92,9 @@ def test_the_measured_path_matches_eager_bf16_within_the_tolerance(tiny_model_di
 @pytest.mark.slow
 @pytest.mark.timeout(900)  # inductor compiles for minutes on a shared 2-core CPU
 def test_the_compiled_path_matches_eager_bf16_within_the_tolerance(tiny_model_dir, tmp_path):
-    eager = build(tiny_model_dir, dtype="bfloat16", channels_last=False)
+    eager = build(tiny_model_dir, dtype="bfloat16", channels_last=False, runtime="torch")
     compiled = build(
-        tiny_model_dir, dtype="bfloat16", channels_last=False, compile=True,
+        tiny_model_dir, dtype="bfloat16", channels_last=False, compile=True, runtime="torch",
         tuning_dir=str(tmp_path),
     )  # fmt: skip
     assert compiled.info["path"] == "denoiser nchw+compile(default), decoder nchw"
@@ -111,3 +111,43 @@ def test_the_compiled_path_matches_eager_bf16_within_the_tolerance(tiny_model_di
 def test_an_unknown_compile_option_is_refused(tiny_model_dir):
     with pytest.raises(ValueError, match="auto"):
         build(tiny_model_dir, compile="fastest")
+
+
+def test_the_openvino_path_matches_eager_bf16_within_the_tolerance(tiny_model_dir, tmp_path):
+    pytest.importorskip("openvino")
+    eager = build(tiny_model_dir, dtype="bfloat16", channels_last=False, runtime="torch")
+    openvino = build(
+        tiny_model_dir, dtype="bfloat16", channels_last=False, runtime="openvino",
+        tuning_dir=str(tmp_path),
+    )  # fmt: skip
+    assert openvino.info["path"] == "denoiser openvino, decoder openvino"
+    for seed in (3, 4):
+        (reference,) = eager.generate(make_spec(seed=seed))
+        (image,) = openvino.generate(make_spec(seed=seed))
+        assert_close(image.image, reference.image)
+    # Two images at once run as a batch of 2: a second shape, compiled from the same export.
+    pair = openvino.generate(make_spec(seed=3, n=2))
+    assert_close(pair[0].image, openvino.generate(make_spec(seed=3))[0].image)
+    # The export is kept for the next start, which reads it instead of exporting again.
+    (export,) = tmp_path.glob("openvino/*")
+    assert {p.name for p in export.glob("*.xml")} == {"denoiser-plain.xml", "decoder.xml"}
+    again = build(
+        tiny_model_dir, dtype="bfloat16", channels_last=False, runtime="openvino",
+        tuning_dir=str(tmp_path),
+    )  # fmt: skip
+    assert np.array_equal(
+        np.asarray(again.generate(make_spec(seed=3))[0].image),
+        np.asarray(openvino.generate(make_spec(seed=3))[0].image),
+    )
+
+
+def test_auto_measures_openvino_against_torch(tiny_model_dir, tmp_path):
+    pytest.importorskip("openvino")
+    engine = build(tiny_model_dir, dtype="bfloat16", tuning_dir=str(tmp_path))
+    seconds = engine.info["path_seconds"]
+    assert {"denoiser runtime torch", "denoiser runtime openvino"} <= set(seconds)
+    assert {"decoder runtime torch", "decoder runtime openvino"} <= set(seconds)
+    (entry,) = json.loads((tmp_path / "tuning.json").read_text()).values()
+    assert entry["denoiser_runtime"] in ("torch", "openvino")
+    (image,) = engine.generate(make_spec(seed=3))
+    assert image.image.size == (make_spec().width, make_spec().height)

@@ -51,6 +51,32 @@ def _compile_modes(option: bool | str) -> tuple[str, ...]:
     )
 
 
+def _runtimes(option: str, device: str | None) -> tuple[str, ...]:
+    """The runtimes the `runtime` option asks for, torch first (several: measure them)."""
+    from pixmill.engines.diffusion import openvino_runtime
+
+    on_cpu = device in (None, "cpu") and not _has_cuda()
+    if option == "torch" or (option == "auto" and not (on_cpu and openvino_runtime.available())):
+        return ("torch",)
+    if option == "auto":
+        return ("torch", "openvino")
+    if option == "openvino":
+        if not on_cpu:
+            raise ValueError("runtime 'openvino' runs on the CPU; use device 'cpu' with it")
+        if not openvino_runtime.available():
+            raise MissingExtraError(
+                "runtime 'openvino' needs its extra: pip install 'pixmill[openvino]'"
+            )
+        return ("openvino",)
+    raise ValueError(f"Unknown runtime option {option!r}; use auto, torch or openvino")
+
+
+def _has_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
 def _require_extra() -> None:
     try:
         import diffusers  # noqa: F401
@@ -89,8 +115,11 @@ class DiffusionEngine:
       (tuning.py), on for CUDA.
     - `compile`: torch.compile of the denoiser: False (default), True or a mode
       ("default", "max-autotune-no-cudagraphs"), or "auto" to measure them against eager.
-    - `tuning_dir`: where the measured choice and inductor's kernels are cached (default
-      `$PIXMILL_DATA_DIR/diffusion`, else ./data/diffusion).
+    - `runtime`: what runs the denoiser and the decoder on a CPU: "torch", "openvino"
+      (the `openvino` extra, see openvino_runtime.py), or "auto" (default) to measure
+      OpenVINO against torch when it is installed.
+    - `tuning_dir`: where the measured choice, inductor's kernels and OpenVINO's exports
+      are cached (default `$PIXMILL_DATA_DIR/diffusion`, else ./data/diffusion).
     - `vae_tiling`: decode in overlapping tiles (default off): bounds the decoder's memory
       at large sizes on a GPU.
     - `cache_dir`: the Hugging Face hub cache to look in (default HF_HUB_CACHE).
@@ -115,6 +144,7 @@ class DiffusionEngine:
         chunked_attention: bool | None = None,
         channels_last: bool | None = None,
         compile: bool | str = False,
+        runtime: str = "auto",
         tuning_dir: str | None = None,
         vae_tiling: bool = False,
         cache_dir: str | None = None,
@@ -130,6 +160,7 @@ class DiffusionEngine:
         if tiny_vae:
             loading.resolve_model_path(tiny_vae, marker=loading.MODEL_MARKER, cache_dir=cache_dir)
         compile_modes = _compile_modes(compile)
+        runtimes = _runtimes(runtime, device)
         # 2. Device, threads and precision.
         self.device = cpu.pick_device(device)
         cpu.set_threads(threads)
@@ -164,6 +195,7 @@ class DiffusionEngine:
             measure_layouts=on_cpu and channels_last is None,
             channels_last=bool(channels_last) if channels_last is not None else not on_cpu,
             compile_modes=compile_modes,
+            runtimes=runtimes,
             key_extra=(tiny_vae, chunked_attention),
         )
         # 5. Batching: one worker per pipeline coalesces concurrent calls.
@@ -208,15 +240,25 @@ class DiffusionEngine:
         measure_layouts: bool,
         channels_last: bool,
         compile_modes: tuple[str, ...],
+        runtimes: tuple[str, ...],
         key_extra: tuple[Any, ...],
     ) -> Choice:
         """The fixed path the options name, or the fastest one measured on this machine."""
         from pixmill.engines.diffusion import tuning
 
-        if not measure_layouts and len(compile_modes) <= 1:
+        openvino_dir = None
+        if "openvino" in runtimes:
+            from pixmill.engines.diffusion.openvino_runtime import export_dir
+
+            openvino_dir = export_dir(tuning_dir, self.folder, self.dtype)
+        if not measure_layouts and len(compile_modes) <= 1 and len(runtimes) == 1:
             layout = "channels_last" if channels_last else "nchw"
-            choice = tuning.Choice(layout, layout, compile_modes[0] if compile_modes else None)
-            tuning.apply(self.pipeline, choice)
+            compiled = compile_modes[0] if compile_modes else None
+            unet = getattr(self.pipeline, "unet", None) is not None
+            choice = tuning.Choice(
+                layout, layout, compiled, runtimes[0] if unet else "torch", runtimes[0]
+            )
+            tuning.apply(self.pipeline, choice, openvino_dir)
             return choice
         layouts = tuning.LAYOUTS if measure_layouts else ("channels_last" if channels_last
                                                            else "nchw",)  # fmt: skip
@@ -226,7 +268,7 @@ class DiffusionEngine:
         key = " | ".join(
             str(part)
             for part in (tuning.machine_key(self.device), self.folder, self.dtype, width, height,
-                         layouts, compile_modes, *key_extra)
+                         layouts, compile_modes, runtimes, *key_extra)
         )  # fmt: skip
 
         def denoise() -> Any:
@@ -254,9 +296,9 @@ class DiffusionEngine:
 
         tuner = tuning.Tuner(
             self.pipeline, tuning_dir=tuning_dir, key=key, run_denoiser=denoise,
-            run_decoder=decode,
+            run_decoder=decode, openvino_dir=openvino_dir,
         )  # fmt: skip
-        return tuner.choose(layouts=layouts, compile_modes=compile_modes)
+        return tuner.choose(layouts=layouts, compile_modes=compile_modes, runtimes=runtimes)
 
     def steps_and_guidance(self, spec: RenderSpec) -> tuple[int, float | None]:
         return self.family.steps[spec.quality], self.family.guidance

@@ -48,6 +48,9 @@ class Choice:
     decoder_layout: str = "nchw"
     compile: str | None = None
     """torch.compile mode of the denoiser, None for eager."""
+    denoiser_runtime: str = "torch"
+    decoder_runtime: str = "torch"
+    """"torch", or "openvino" (openvino_runtime.py)."""
     seconds: dict[str, float] = field(default_factory=dict)
     """Fastest time of each candidate measured, e.g. {"denoiser nchw": 1.4}."""
     source: str = "fixed"
@@ -57,7 +60,10 @@ class Choice:
     def name(self) -> str:
         """Short name of the path, e.g. "unet channels_last+compile, decoder nchw"."""
         denoiser = self.denoiser_layout + (f"+compile({self.compile})" if self.compile else "")
-        return f"denoiser {denoiser}, decoder {self.decoder_layout}"
+        if self.denoiser_runtime != "torch":
+            denoiser = self.denoiser_runtime
+        decoder = self.decoder_layout if self.decoder_runtime == "torch" else self.decoder_runtime
+        return f"denoiser {denoiser}, decoder {decoder}"
 
 
 def default_tuning_dir() -> Path:
@@ -92,19 +98,28 @@ class Tuner:
         key: str,
         run_denoiser: Callable[[], Any],
         run_decoder: Callable[[Any], Any],
+        openvino_dir: Path | None = None,
     ):
         self.pipeline = pipeline
+        self.openvino_dir = openvino_dir
         self.cache_file = tuning_dir / "tuning.json"
         self.key = key
         self._run_denoiser = run_denoiser
         self._run_decoder = run_decoder
 
-    def choose(self, *, layouts: tuple[str, ...], compile_modes: tuple[str, ...]) -> Choice:
-        """`layouts`: candidates, the baseline first; `compile_modes`: those to try, if any."""
+    def choose(
+        self,
+        *,
+        layouts: tuple[str, ...],
+        compile_modes: tuple[str, ...],
+        runtimes: tuple[str, ...] = ("torch",),
+    ) -> Choice:
+        """`layouts`: candidates, the baseline first; `compile_modes`: those to try, if any;
+        `runtimes`: "torch" first, then others to try (needs `openvino_dir`)."""
         cached = self._cached()
         if cached is not None:
             cached.source = "cached"
-            apply(self.pipeline, cached)
+            apply(self.pipeline, cached, self.openvino_dir)
             return cached
         choice = Choice(source="measured")
         denoiser, decoder = _denoiser(self.pipeline), getattr(self.pipeline, "vae", None)
@@ -132,6 +147,20 @@ class Tuner:
 
             best = self._fastest("compile", modes, use, self._run_denoiser, choice.seconds)
             choice.compile = None if best == "eager" else best
+        # 4. Another runtime for each, against the best torch path found above.
+        if len(runtimes) > 1 and getattr(self.pipeline, "unet", None) is not None:
+            choice.denoiser_runtime = self._fastest(
+                "denoiser runtime", runtimes,
+                lambda runtime: _set_denoiser_runtime(self.pipeline, runtime, self.openvino_dir),
+                self._run_denoiser, choice.seconds,
+            )  # fmt: skip
+        if len(runtimes) > 1 and decoder is not None:
+            latents = self._run_denoiser()
+            choice.decoder_runtime = self._fastest(
+                "decoder runtime", runtimes,
+                lambda runtime: _set_decoder_runtime(decoder, runtime, self.openvino_dir),
+                lambda: self._run_decoder(latents), choice.seconds,
+            )  # fmt: skip
         self._store(choice)
         return choice
 
@@ -189,13 +218,43 @@ class Tuner:
         temporary.replace(self.cache_file)  # atomic: a reader never sees half a file
 
 
-def apply(pipeline: Any, choice: Choice) -> None:
+def apply(pipeline: Any, choice: Choice, openvino_dir: Path | None = None) -> None:
     """Put the pipeline's denoiser and decoder on the chosen path."""
     _set_layout(_denoiser(pipeline), choice.denoiser_layout)
     if getattr(pipeline, "vae", None) is not None:
         _set_layout(pipeline.vae, choice.decoder_layout)
+        _set_decoder_runtime(pipeline.vae, choice.decoder_runtime, openvino_dir)
     if choice.compile:
         _set_denoiser(pipeline, _compiled(_denoiser(pipeline), choice.compile))
+    _set_denoiser_runtime(pipeline, choice.denoiser_runtime, openvino_dir)
+
+
+def _set_denoiser_runtime(pipeline: Any, runtime: str, openvino_dir: Path | None) -> None:
+    from pixmill.engines.diffusion.openvino_runtime import OpenVINODenoiser
+
+    current = _denoiser(pipeline)
+    if getattr(pipeline, "unet", None) is None:
+        return  # OpenVINODenoiser speaks the UNet's call only
+    torch_module = current.inner if isinstance(current, OpenVINODenoiser) else current
+    if runtime == "openvino":
+        if openvino_dir is None:
+            raise ValueError("the openvino runtime needs a directory for its exports")
+        if not isinstance(current, OpenVINODenoiser):  # keep its compiled models
+            _set_denoiser(pipeline, OpenVINODenoiser(torch_module, openvino_dir))
+    else:
+        _set_denoiser(pipeline, torch_module)
+
+
+def _set_decoder_runtime(vae: Any, runtime: str, openvino_dir: Path | None) -> None:
+    from pixmill.engines.diffusion import openvino_runtime
+
+    if runtime == "openvino":
+        if openvino_dir is None:
+            raise ValueError("the openvino runtime needs a directory for its exports")
+        if "decode" not in vars(vae):  # keep its compiled models
+            openvino_runtime.use_openvino_decoder(vae, openvino_dir)
+    else:
+        openvino_runtime.use_torch_decoder(vae)
 
 
 def _read(path: Path) -> dict[str, Any]:

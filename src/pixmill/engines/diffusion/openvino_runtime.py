@@ -1,0 +1,202 @@
+"""OpenVINO as the runtime of the denoiser and the decoder on CPUs (the `openvino` extra).
+
+OpenVINO is what FastSD CPU, the fastest CPU anchor, runs on: its CPU plugin plans whole
+graphs on oneDNN, with AMX and AVX-512 BF16 kernels, where PyTorch's eager mode runs one
+operator at a time. pixmill exports the loaded pipeline's own modules (local weights,
+nothing downloaded) with `openvino.convert_model` the first time they are called, saves
+the IR under the tuning directory, and compiles one static-shape model per input shape;
+OpenVINO's model cache (`CACHE_DIR`) keeps the compiled blobs across restarts. So the
+export (tens of seconds to minutes for a full-size UNet) and the compilation are paid
+once per machine, model and shape; shapes are static because the CPU plugin's static
+kernels are the fast ones, and a server sees few distinct shapes (the engine renders at
+the family's native pixel budget, in batches of 1 to max_batch).
+
+Inputs and outputs cross as float32; inside, OpenVINO runs at the pipeline's precision
+(`INFERENCE_PRECISION_HINT` bf16 where the CPU has bf16 kernels, else f32).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+import torch
+
+logger = logging.getLogger(__name__)
+
+_DENOISER_EXTRAS = ("timestep_cond", "text_embeds", "time_ids")
+"""Optional denoiser inputs, flattened into named model inputs when a pipeline sends them:
+LCM's guidance embedding and SDXL's added conditions."""
+
+
+def available() -> bool:
+    """Whether the `openvino` package can be imported."""
+    try:
+        import openvino  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class _Exported:
+    """One exported graph: its IR on disk, and a compiled model per input shape."""
+
+    def __init__(self, module: torch.nn.Module, ir_path: Path, dtype: torch.dtype):
+        import openvino as ov
+
+        self._module = module
+        self._ir_path = ir_path
+        self._core = ov.Core()
+        self._core.set_property({"CACHE_DIR": str(ir_path.parent / "cache")})
+        self._config = {
+            "INFERENCE_PRECISION_HINT": "bf16" if dtype == torch.bfloat16 else "f32",
+            "PERFORMANCE_HINT": "LATENCY",
+            "INFERENCE_NUM_THREADS": torch.get_num_threads(),
+        }
+        self._model: Any = None
+        self._compiled: dict[tuple[tuple[int, ...], ...], Any] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, names: list[str], inputs: list[torch.Tensor]) -> torch.Tensor:
+        arrays = [t.detach().to("cpu", torch.float32).contiguous().numpy() for t in inputs]
+        shapes = tuple(array.shape for array in arrays)
+        request = self._request(names, inputs, shapes)
+        outputs = request.infer(dict(zip(names, arrays, strict=True)))
+        return torch.from_numpy(next(iter(outputs.values())).copy())
+
+    def _request(
+        self, names: list[str], inputs: list[torch.Tensor], shapes: tuple[tuple[int, ...], ...]
+    ) -> Any:
+        with self._lock:
+            compiled = self._compiled.get(shapes)
+            if compiled is None:
+                model = self._ir(names, inputs).clone()
+                model.reshape(dict(zip(names, [list(s) for s in shapes], strict=True)))
+                compiled = self._core.compile_model(model, "CPU", self._config)
+                self._compiled[shapes] = compiled
+        return compiled.create_infer_request()
+
+    def _ir(self, names: list[str], inputs: list[torch.Tensor]) -> Any:
+        """The IR: read from disk, or exported from the module on its first inputs."""
+        import openvino as ov
+
+        if self._model is not None:
+            return self._model
+        if not self._ir_path.exists():
+            logger.info("openvino: exporting %s (once per machine and model)", self._ir_path)
+            module = copy.deepcopy(self._module).float().to(memory_format=torch.contiguous_format)
+            example = tuple(tensor.detach().float() for tensor in inputs)
+            with torch.no_grad():
+                model = ov.convert_model(module, example_input=example)
+            for port, name in zip(model.inputs, names, strict=True):
+                port.get_tensor().set_names({name})
+            self._ir_path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self._ir_path.with_name(self._ir_path.stem + ".tmp.xml")
+            ov.save_model(model, temporary, compress_to_fp16=True)
+            temporary.with_suffix(".bin").replace(self._ir_path.with_suffix(".bin"))
+            temporary.replace(self._ir_path)
+        self._model = self._core.read_model(self._ir_path)
+        return self._model
+
+
+class _DenoiserGraph(torch.nn.Module):
+    """The denoiser with flat positional inputs, as convert_model wants them."""
+
+    def __init__(self, denoiser: torch.nn.Module, extras: tuple[str, ...]):
+        super().__init__()
+        self.denoiser = denoiser
+        self.extras = extras
+
+    def forward(self, sample, timestep, encoder_hidden_states, *extras):  # type: ignore[no-untyped-def]
+        named = dict(zip(self.extras, extras, strict=True))
+        added = {k: named.pop(k) for k in ("text_embeds", "time_ids") if k in named}
+        return self.denoiser(
+            sample, timestep, encoder_hidden_states=encoder_hidden_states,
+            added_cond_kwargs=added or None, return_dict=False, **named,
+        )[0]  # fmt: skip
+
+
+class OpenVINODenoiser(torch.nn.Module):
+    """Stands in for the pipeline's UNet: same call, same attributes, run by OpenVINO."""
+
+    def __init__(self, denoiser: torch.nn.Module, folder: Path):
+        super().__init__()
+        self.inner = denoiser
+        self._folder = folder
+        self._graphs: dict[tuple[str, ...], _Exported] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            return getattr(self._modules["inner"], name)
+
+    def forward(  # type: ignore[no-untyped-def]
+        self, sample, timestep, encoder_hidden_states=None, timestep_cond=None,
+        added_cond_kwargs=None, return_dict=True, **_ignored,
+    ):  # fmt: skip
+        named = {"timestep_cond": timestep_cond, **(added_cond_kwargs or {})}
+        extras = tuple(name for name in _DENOISER_EXTRAS if named.get(name) is not None)
+        batch = sample.shape[0]
+        steps = torch.as_tensor(timestep, dtype=torch.float32).reshape(-1).expand(batch)
+        graph = self._graphs.get(extras)
+        if graph is None:
+            module = _DenoiserGraph(self.inner, extras)
+            path = self._folder / f"denoiser-{'-'.join(extras) or 'plain'}.xml"
+            graph = self._graphs[extras] = _Exported(module, path, self.inner.dtype)
+        names = ["sample", "timestep", "encoder_hidden_states", *extras]
+        inputs = [sample, steps, encoder_hidden_states, *(named[name] for name in extras)]
+        out = graph(names, inputs).to(sample.device, sample.dtype)
+        return (out,) if not return_dict else _UNetOutput(out)
+
+
+class _UNetOutput(tuple):
+    """diffusers' UNet2DConditionOutput as far as pipelines use it (`.sample`, `[0]`)."""
+
+    def __new__(cls, sample: torch.Tensor) -> _UNetOutput:
+        return super().__new__(cls, (sample,))
+
+    @property
+    def sample(self) -> torch.Tensor:
+        return self[0]
+
+
+class _DecoderGraph(torch.nn.Module):
+    """The VAE's own decode (its class's, not the instance's stand-in)."""
+
+    def __init__(self, vae: torch.nn.Module):
+        super().__init__()
+        self.vae = vae
+
+    def forward(self, latents):  # type: ignore[no-untyped-def]
+        return type(self.vae).decode(self.vae, latents, return_dict=False)[0]
+
+
+def use_openvino_decoder(vae: torch.nn.Module, folder: Path) -> None:
+    """Route `vae.decode` through OpenVINO (the pipelines call only that)."""
+    from diffusers.models.autoencoders.vae import DecoderOutput
+
+    graph = _Exported(_DecoderGraph(vae), folder / "decoder.xml", vae.dtype)
+
+    def decode(latents: torch.Tensor, return_dict: bool = True, **_ignored: Any) -> Any:
+        out = graph(["latents"], [latents]).to(latents.device, latents.dtype)
+        return DecoderOutput(sample=out) if return_dict else (out,)
+
+    vae.decode = decode  # type: ignore[method-assign]
+
+
+def use_torch_decoder(vae: torch.nn.Module) -> None:
+    """Undo use_openvino_decoder."""
+    vae.__dict__.pop("decode", None)
+
+
+def export_dir(tuning_dir: Path, model_folder: Path, dtype: torch.dtype) -> Path:
+    """Where one model's IR and compiled blobs live: per model folder and precision."""
+    import openvino
+
+    tag = f"{model_folder.resolve()}|{dtype}|openvino {openvino.__version__}"
+    return tuning_dir / "openvino" / hashlib.sha256(tag.encode()).hexdigest()[:16]
