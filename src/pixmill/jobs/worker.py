@@ -152,8 +152,10 @@ class Progress:
         now = time.monotonic()
         with self._lock:
             if partial is not None:
+                # Partials are few and heavy: each is followed by a cancel check, so that
+                # a cancelled job sends no more of them (and an upstream stream stops).
                 self._send_partial(partial)
-            if now - self._last < PROGRESS_EVERY and fraction < 1.0:
+            elif now - self._last < PROGRESS_EVERY and fraction < 1.0:
                 return
             self._last = now
         events.emit({"type": "progress", "progress": round(fraction, 4)})
