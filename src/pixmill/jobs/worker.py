@@ -37,7 +37,8 @@ MAX_RECOVERY_ATTEMPTS = 3
 """A job whose worker died this many times ends FAILED, with its credits released."""
 JOB_WORKFLOW = "pixmill.job"
 PROGRESS_EVERY = 0.2
-"""Seconds between progress events and cancel checks: enough for a progress bar."""
+"""Seconds between progress events and cancel checks: enough for a progress bar (a
+partial image brings both at once, whenever it comes)."""
 
 
 def _context(namespace: str) -> Any:

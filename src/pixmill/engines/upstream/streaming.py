@@ -5,7 +5,8 @@ is its own call of n=1, all sent at once. Progress counts partials and images:
 total = n * (partial_images + 1). The caller's progress callback runs in the calling
 thread only (a job's callback writes to its workflow's stream, which lives there): the
 calls' threads post what they read, this thread reports it. A `Cancelled` from the
-callback stops every call at its next event; with one image, at once.
+callback closes the stream there and then when there is one image (read in this
+thread); with more, each call stops at its own next event.
 """
 
 from __future__ import annotations
