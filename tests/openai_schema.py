@@ -35,7 +35,18 @@ _WIDER_VALUES: dict[tuple[str, str], dict[str, Any]] = {
     ("ImagesResponse", "quality"): {"enum": ["low", "medium", "high", "xhigh", "max"]},
     ("ImagesResponse", "output_format"): {"enum": ["png", "webp", "jpeg", "svg"]},
 }
-_STRICT = ("ImagesResponse", "Image", "ImageGenUsage", "Model", "ListModelsResponse", "Error")
+_STRICT = (
+    "ImagesResponse",
+    "Image",
+    "ImageGenUsage",
+    "Model",
+    "ListModelsResponse",
+    "Error",
+    "ImageGenPartialImageEvent",
+    "ImageGenCompletedEvent",
+    "ImageEditPartialImageEvent",
+    "ImageEditCompletedEvent",
+)
 
 
 @cache

@@ -37,7 +37,8 @@ MAX_RECOVERY_ATTEMPTS = 3
 """A job whose worker died this many times ends FAILED, with its credits released."""
 JOB_WORKFLOW = "pixmill.job"
 PROGRESS_EVERY = 0.2
-"""Seconds between progress events and cancel checks: enough for a progress bar."""
+"""Seconds between progress events and cancel checks: enough for a progress bar (a
+partial image brings both at once, whenever it comes)."""
 
 
 def _context(namespace: str) -> Any:
@@ -152,8 +153,10 @@ class Progress:
         now = time.monotonic()
         with self._lock:
             if partial is not None:
+                # Partials are few and heavy: each is followed by a cancel check, so that
+                # a cancelled job sends no more of them (and an upstream stream stops).
                 self._send_partial(partial)
-            if now - self._last < PROGRESS_EVERY and fraction < 1.0:
+            elif now - self._last < PROGRESS_EVERY and fraction < 1.0:
                 return
             self._last = now
         events.emit({"type": "progress", "progress": round(fraction, 4)})

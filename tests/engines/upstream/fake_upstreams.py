@@ -6,6 +6,8 @@ is recorded (path, headers, body), so tests can count attempts and check the map
     OpenAI:   POST /v1/images/generations -> {created, data: [{b64_json}], background,
               output_format, quality, size, usage}; errors {"error": {message, type, param, code}}
               POST /v1/images/edits (multipart) -> the same, with the input images' tokens
+              either with `stream: true` (n=1) -> server-sent events: `partial_images`
+              `*.partial_image` events, flat grey PNGs of PARTIAL_SHADES, then `*.completed`
     Segmind:  POST /v1/{model} -> the image bytes; errors {"error": "message"}
               (its edit models, {model}-edit, take `image_urls` and `mask` in the same JSON)
 
@@ -29,7 +31,7 @@ from typing import Any
 from PIL import Image
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from tests.conftest import serving_in_thread
@@ -91,6 +93,101 @@ def openai_success(body: dict[str, Any]) -> Response:
             },
         }
     )
+
+
+PARTIAL_SHADES = (40, 110, 180)
+"""The grey of each partial image a stream sends, by its partial_image_index."""
+
+
+@functools.lru_cache(maxsize=16)
+def partial_picture(size: str, index: int) -> bytes:
+    """A real PNG at the asked size: flat grey, one shade per partial, told apart by it."""
+    width, height = (int(side) for side in size.split("x"))
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (PARTIAL_SHADES[index],) * 3).save(out, "PNG")
+    return out.getvalue()
+
+
+Event = tuple[str, dict[str, Any]]
+
+
+def openai_stream_events(
+    body: dict[str, Any], files: list[UploadedFile] | None = None
+) -> list[Event]:
+    """What OpenAI streams for one image: its partial images, then the image with usage."""
+    kind = "image_edit" if files else "image_generation"
+    whole = openai_edit_success(body, files) if files else openai_success(body)
+    answer = json.loads(bytes(whole.body))
+    common = {key: answer[key] for key in ("size", "quality", "background", "output_format")}
+    created = {"created_at": int(time.time())}
+    partials = [
+        (
+            f"{kind}.partial_image",
+            {
+                "b64_json": base64.b64encode(partial_picture(answer["size"], index)).decode(),
+                **created,
+                **common,
+                "partial_image_index": index,
+            },
+        )
+        for index in range(int(body.get("partial_images", 0)))
+    ]
+    image = answer["data"][0]["b64_json"]
+    completed = {"b64_json": image, **created, **common, "usage": answer["usage"]}
+    return [*partials, (f"{kind}.completed", completed)]
+
+
+def openai_stream(body: dict[str, Any], files: list[UploadedFile]) -> Response:
+    if int(body.get("n", 1)) != 1:  # its events name no image: one image per stream
+        return openai_error(400, "streams make one image", param="n")(body)
+    return EventStream(openai_stream_events(body, files))
+
+
+def stream_error(after: int, code: str = "server_error", message: str = "it broke") -> Answer:
+    """A stream that sends `after` partial images, then an `error` event (OpenAI's shape)."""
+    error = {"message": message, "type": "server_error", "param": None, "code": code}
+    return lambda body: EventStream(
+        [*openai_stream_events(body)[:after], ("error", {"error": error})]
+    )
+
+
+def stream_cut(after: int) -> Answer:
+    """A stream that sends `after` partial images, then ends without its image."""
+    return lambda body: EventStream(openai_stream_events(body)[:after])
+
+
+@dataclass
+class StreamRecord:
+    """What one streamed answer sent, and how it ended."""
+
+    sent: list[str] = field(default_factory=list)
+    """The types of the events sent, in order."""
+    ended: str | None = None
+    """"finished" when every event went, "abandoned" when the client went away first."""
+    over: threading.Event = field(default_factory=threading.Event)
+
+
+class EventStream(StreamingResponse):
+    """Server-sent events, one at a time, recorded; paced by its fake when the test asks."""
+
+    def __init__(self, events: list[Event]):
+        self.events = events
+        self.record = StreamRecord()
+        self.fake: FakeUpstream | None = None
+        super().__init__(self._events(), media_type="text/event-stream")
+
+    async def _events(self) -> Any:
+        try:
+            for number, (kind, data) in enumerate(self.events):
+                while number and self.fake is not None and not self.fake.may_send():
+                    await asyncio.sleep(0.01)  # a client going away cancels this wait
+                self.record.sent.append(kind)
+                payload = json.dumps({"type": kind, **data})
+                yield f"event: {kind}\ndata: {payload}\n\n"
+            self.record.ended = "finished"
+        finally:
+            self.record.ended = self.record.ended or "abandoned"
+            self.record.over.set()
 
 
 def openai_edit_success(body: dict[str, Any], files: list[UploadedFile]) -> Response:
@@ -196,6 +293,10 @@ class FakeUpstream:
     url: str = ""
     held: threading.Event = field(default_factory=threading.Event)
     """While set, every call waits upstream until the test clears it."""
+    paced: threading.Semaphore | None = None
+    """While set, a stream sends each event after its first only on a permit the test
+    releases."""
+    streams: list[StreamRecord] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def then(self, *answers: Answer) -> FakeUpstream:
@@ -206,11 +307,19 @@ class FakeUpstream:
         with self._lock:
             self.calls.clear()
             self.script.clear()
+            self.streams.clear()
         self.delay = 0.0
         self.held.clear()
+        self.paced = None
+
+    def may_send(self) -> bool:
+        paced = self.paced
+        return paced is None or paced.acquire(blocking=False)
 
     edit_success: Callable[[dict[str, Any], list[UploadedFile]], Response] | None = None
     """The answer to an unscripted multipart call (an OpenAI edit)."""
+    stream_success: Callable[[dict[str, Any], list[UploadedFile]], Response] | None = None
+    """The answer to an unscripted call asking for `stream` (OpenAI)."""
 
     async def handle(self, request: Request) -> Response:
         files: list[UploadedFile] = []
@@ -234,17 +343,27 @@ class FakeUpstream:
         while self.held.is_set():
             await asyncio.sleep(0.01)
         if scripted is not None:
-            return scripted(body)
-        if files and self.edit_success is not None:
-            return self.edit_success(body, files)
-        return self.success(body)
+            answer = scripted(body)
+        elif body.get("stream") in (True, "true") and self.stream_success is not None:
+            answer = self.stream_success(body, files)
+        elif files and self.edit_success is not None:
+            answer = self.edit_success(body, files)
+        else:
+            answer = self.success(body)
+        if isinstance(answer, EventStream):
+            answer.fake = self
+            with self._lock:
+                self.streams.append(answer.record)
+        return answer
 
     def app(self, *paths: str) -> Starlette:
         return Starlette(routes=[Route(path, self.handle, methods=["POST"]) for path in paths])
 
 
 def fake_openai() -> FakeUpstream:
-    return FakeUpstream(openai_success, edit_success=openai_edit_success)
+    return FakeUpstream(
+        openai_success, edit_success=openai_edit_success, stream_success=openai_stream
+    )
 
 
 def fake_segmind() -> FakeUpstream:

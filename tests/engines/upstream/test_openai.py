@@ -162,17 +162,6 @@ def test_what_the_upstream_lacks_is_refused_before_calling_it(
     assert openai_upstream.calls == []
 
 
-def test_a_stream_through_the_gateway_ends_with_the_upstreams_image(client, openai_upstream):
-    body = {"prompt": "a cat", "stream": True, "partial_images": 2}
-    with client.stream("POST", OPENAI, json=body) as response:
-        assert response.status_code == 200
-        text = "".join(response.iter_text())
-    # The upstream is asked for the final image only: no partials to forward.
-    assert "image_generation.partial_image" not in text
-    assert text.count("event: image_generation.completed") == 1
-    assert len(openai_upstream.calls) == 1
-
-
 def test_stream_is_refused_on_the_segmind_route_too(client, openai_upstream):
     response = client.post("/v1/gpt-image-1", json={"prompt": "a cat", "stream": True})
     assert response.status_code == 400

@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 from starlette.responses import JSONResponse
-from tests.engines.upstream.fake_upstreams import openai_success, picture
+from tests.engines.upstream.fake_upstreams import (
+    EventStream,
+    openai_stream_events,
+    openai_success,
+    picture,
+)
+from tests.jobs.conftest import read_events
 
 from pixmill.imaging.c2pa_signing import (
     LOCAL_DIR,
@@ -38,6 +44,20 @@ def signed_answer(provider: ContentCredentials):
         payload: dict[str, Any] = json.loads(plain.body)
         payload["data"] = [{"b64_json": base64.b64encode(signed).decode()}]
         return JSONResponse(payload)
+
+    return answer
+
+
+def signed_stream(provider: ContentCredentials):
+    """A stream whose completed image carries the provider's manifest."""
+
+    def answer(body: dict[str, Any]) -> EventStream:
+        events = openai_stream_events(body)
+        kind, completed = events[-1]
+        data = picture(body["size"], body["output_format"], "opaque", 100)
+        signed = provider.sign(data, "image/png", SoftwareAgent("provider", "gpt-image-2"))
+        events[-1] = (kind, completed | {"b64_json": base64.b64encode(signed).decode()})
+        return EventStream(events)
 
     return answer
 
@@ -87,3 +107,20 @@ def test_an_unsigned_upstream_picture_is_signed_by_pixmill(client, openai_upstre
     result = verify(data, "image/png", [])
     assert result is not None and result.intact
     assert agents(result.manifest) == ["openai"]
+
+
+def test_a_signed_streamed_picture_converted_becomes_an_ingredient(
+    client, openai_upstream, provider
+):
+    openai_upstream.then(signed_stream(provider))
+    body = {"model": "openai-png-only", "prompt": "a cat", "size": "1024x1024"}
+    body |= {"output_format": "jpeg", "stream": True, "partial_images": 1}
+    with client.stream("POST", OPENAI, json=body) as response:
+        events = list(read_events(response))
+    assert [kind for _, kind, _ in events][-1] == "image_generation.completed"
+    assert openai_upstream.calls[0].body["stream"] is True
+    data = base64.b64decode(events[-1][2]["b64_json"])
+    result = verify(data, "image/jpeg", [])
+    assert result is not None and result.intact, result and result.failures
+    [ingredient] = result.manifest["ingredients"]
+    assert agents(result.store["manifests"][ingredient["active_manifest"]]) == ["provider"]

@@ -11,6 +11,7 @@ from PIL import Image
 
 from pixmill.engines.base import EngineCapabilities, GeneratedImage, ProgressCallback
 from pixmill.engines.upstream.options import UpstreamOptions
+from pixmill.engines.upstream.streaming import PartialSink, streamed
 from pixmill.engines.upstream.transport import UpstreamClient
 from pixmill.errors import InvalidRequest
 from pixmill.imaging.formats import MEDIA_TYPES
@@ -91,7 +92,11 @@ class UpstreamEngine(abc.ABC):
     def generate(
         self, spec: RenderSpec, progress: ProgressCallback | None = None
     ) -> list[GeneratedImage]:
-        """Make spec.n images in calls of at most max_n, sent at once rather than in turn."""
+        """Make spec.n images in calls of at most max_n, sent at once rather than in turn;
+        streamed, one image a call, when partial images are asked for and the provider
+        streams."""
+        if progress is not None and spec.partial_images and self.streams:
+            return streamed(self.stream_one, spec, progress, self.name)
         step = self.options.max_n
         parts = [replace(spec, n=min(step, spec.n - start)) for start in range(0, spec.n, step)]
         if len(parts) == 1:
@@ -107,6 +112,13 @@ class UpstreamEngine(abc.ABC):
     @abc.abstractmethod
     def call(self, spec: RenderSpec) -> list[GeneratedImage]:
         """One upstream call for spec.n images; raises an ApiError when it fails."""
+
+    streams = False
+    """The provider streams partial images (`stream_one`)."""
+
+    def stream_one(self, spec: RenderSpec, partial: PartialSink) -> GeneratedImage:
+        """One streamed call for one image: each partial to `partial` as it comes."""
+        raise NotImplementedError(f"{self.name} does not stream")
 
     def close(self) -> None:
         self.client.close()

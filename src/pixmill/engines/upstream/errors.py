@@ -6,6 +6,9 @@
 406, 429 insufficient_quota    -> 502 upstream_error      (the operator's account is empty)
 429, 5xx after the retries     -> 502 upstream_error
 anything else                  -> 502 upstream_error
+
+An `error` event in the middle of a stream maps the same way by its code (moderation,
+quota); any other is a 502 upstream_error.
 """
 
 from __future__ import annotations
@@ -71,6 +74,19 @@ def error_for(failure: UpstreamFailure) -> ApiError:
             f"The upstream provider ({provider}) is rate limiting this server; please retry later."
         )
     return UpstreamError(f"The upstream provider ({provider}) failed (HTTP {status}).")
+
+
+def stream_error_for(failure: UpstreamFailure) -> ApiError:
+    """The error our client gets for an `error` event in a stream already answered 2xx."""
+    if failure.code in MODERATION_CODES or failure.code in QUOTA_CODES:
+        return error_for(failure)
+    log.warning(
+        "upstream %s sent an error event code=%s: %s",
+        failure.provider, failure.code or "-", failure.message[:300],
+    )  # fmt: skip
+    return UpstreamError(
+        f"The upstream provider ({failure.provider}) failed while streaming the image."
+    )
 
 
 def malformed(provider: str, what: str) -> UpstreamError:

@@ -24,6 +24,23 @@ def decode_base64(text: object, provider: str) -> bytes:
         raise malformed(provider, "an image is not valid base64") from exc
 
 
+def partial_picture(text: object, provider: str) -> Image.Image:
+    """A partial image from its base64: decoded now, as it goes to the client re-encoded."""
+    data = decode_base64(text, provider)
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+    ) as exc:
+        raise malformed(provider, "a partial image could not be read") from exc
+    return image
+
+
 def picture_from(
     data: bytes, spec: RenderSpec, report: UpstreamReport, provider: str
 ) -> GeneratedImage:

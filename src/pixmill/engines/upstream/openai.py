@@ -5,19 +5,31 @@ Any provider that speaks this API works through `base_url`. The answer's own val
 (`quality`, `size`, `background`, `output_format`) and its token `usage` (input image
 tokens included) come back to pixmill's client; the call's cost is its usage at
 GPT-Image-1's prices.
+
+When partial images are asked for, each image is a call with `stream: true` and
+`partial_images`; its `*.partial_image` events are passed on as they come, and its
+`*.completed` event is the image (streaming.py).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 
 from pixmill.engines.base import GeneratedImage, UpstreamReport
 from pixmill.engines.upstream.engine import UpstreamEngine, file_part
-from pixmill.engines.upstream.errors import QUOTA_CODES, UpstreamFailure, error_for, malformed
-from pixmill.engines.upstream.images import decode_base64, picture_from
+from pixmill.engines.upstream.errors import (
+    QUOTA_CODES,
+    UpstreamFailure,
+    error_for,
+    malformed,
+    stream_error_for,
+)
+from pixmill.engines.upstream.images import decode_base64, partial_picture, picture_from
 from pixmill.engines.upstream.options import parse_options
+from pixmill.engines.upstream.streaming import PartialSink
 from pixmill.engines.upstream.transport import UpstreamClient, retryable_status
 from pixmill.request import RenderSpec
 from pixmill.usage import Usage
@@ -29,6 +41,7 @@ class OpenAIEngine(UpstreamEngine):
     """Forwards generations to OpenAI (or a compatible provider) with the operator's key."""
 
     name = "openai"
+    streams = True
 
     def __init__(self, **options: Any):
         parsed = parse_options(
@@ -100,17 +113,7 @@ class OpenAIEngine(UpstreamEngine):
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, list) or len(data) != spec.n:
             raise malformed(PROVIDER, f"expected {spec.n} images in 'data'")
-        usage = _usage(body.get("usage"))
-        report = UpstreamReport(
-            images=spec.n,
-            quality=_text(body.get("quality")),
-            size=_text(body.get("size")),
-            background=_text(body.get("background")),
-            output_format=_text(body.get("output_format")),
-            usage=usage,
-            # What OpenAI bills: its token usage at GPT-Image-1's prices (usage.py).
-            cost_micro=usage.cost_micro if usage is not None else None,
-        )
+        report = _report(body, spec.n)
         return [
             picture_from(
                 decode_base64(item.get("b64_json") if isinstance(item, dict) else None, PROVIDER),
@@ -120,6 +123,49 @@ class OpenAIEngine(UpstreamEngine):
             )
             for item in data
         ]
+
+    def stream_one(self, spec: RenderSpec, partial: PartialSink) -> GeneratedImage:
+        """One image with `stream: true`: each `*.partial_image` event's picture to
+        `partial`, then the image of the `*.completed` event (with its usage)."""
+        # 1. The call, as an unstreamed one, asking for events and partials.
+        upstream = self.upstream_spec(spec)
+        if spec.is_edit:
+            kind = "image_edit"
+            fields, files = self.edit_form(upstream)
+            fields |= {"stream": "true", "partial_images": str(spec.partial_images)}
+            opened = self.client.stream("/images/edits", fields, files=files, retryable=_retryable)
+        else:
+            kind = "image_generation"
+            body = self.request_body(upstream)
+            body |= {"stream": True, "partial_images": spec.partial_images}
+            opened = self.client.stream("/images/generations", body, retryable=_retryable)
+        with opened as response:
+            if response.status_code >= 300:
+                raise error_for(self.failure(response))
+            # 2. Its events until the image; another kind of event is skipped.
+            for event in self.client.events(response):
+                data = _event_data(event.data)
+                kind_of = _text(data.get("type")) or event.event
+                if kind_of == f"{kind}.partial_image":
+                    partial(partial_picture(data.get("b64_json"), PROVIDER))
+                elif kind_of == f"{kind}.completed":
+                    image = decode_base64(data.get("b64_json"), PROVIDER)
+                    picture = picture_from(image, upstream, _report(data, 1), PROVIDER)
+                    return self.fitted([picture], spec)[0]
+                elif kind_of == "error" or event.event == "error":
+                    raise stream_error_for(self.stream_failure(data))
+        raise malformed(PROVIDER, f"the stream ended before its {kind}.completed event")
+
+    def stream_failure(self, data: dict[str, Any]) -> UpstreamFailure:
+        """Read an `error` event: {"error": {...}} as OpenAI's answers, or its fields bare."""
+        error = data.get("error") if isinstance(data.get("error"), dict) else data
+        return UpstreamFailure(
+            provider=PROVIDER,
+            status=200,  # the stream's own status: it had begun
+            message=self.client.redact(_text(error.get("message")) or "(no message)"),
+            code=_text(error.get("code")) or _text(error.get("type")),
+            param=_text(error.get("param")),
+        )
 
     def failure(self, response: httpx.Response) -> UpstreamFailure:
         """Read OpenAI's {"error": {"message", "type", "param", "code"}}, whatever came."""
@@ -148,6 +194,31 @@ def _error_object(response: httpx.Response) -> dict[str, Any]:
         return {}
     error = body.get("error") if isinstance(body, dict) else None
     return error if isinstance(error, dict) else {}
+
+
+def _event_data(text: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise malformed(PROVIDER, "an event's data is not JSON") from exc
+    if not isinstance(data, dict):
+        raise malformed(PROVIDER, "an event's data is not a JSON object")
+    return data
+
+
+def _report(body: dict[str, Any], n: int) -> UpstreamReport:
+    """What an answer (or a stream's completed event) says about its n images."""
+    usage = _usage(body.get("usage"))
+    return UpstreamReport(
+        images=n,
+        quality=_text(body.get("quality")),
+        size=_text(body.get("size")),
+        background=_text(body.get("background")),
+        output_format=_text(body.get("output_format")),
+        usage=usage,
+        # What OpenAI bills: its token usage at GPT-Image-1's prices (usage.py).
+        cost_micro=usage.cost_micro if usage is not None else None,
+    )
 
 
 def _text(value: object) -> str | None:

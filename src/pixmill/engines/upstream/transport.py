@@ -2,11 +2,14 @@
 
     UpstreamClient.post(path, json) -> httpx.Response      the final answer, 2xx or not
     UpstreamClient.post(path, fields, files=[...])          the same, as multipart (edits)
+    with UpstreamClient.stream(path, json) as response:     the same, asking for events;
+        for event in client.events(response): ...          a 2xx answer's events as they come
 
 A 429 or 5xx answer, or a connection that could not be made, is retried up to
 `max_retries` times, waiting what the upstream's `Retry-After` (or `retry-after-ms`)
 asks, else an exponential backoff with jitter. A read timeout is not retried: the
 upstream may have made (and billed) the images, and the client has waited long enough.
+A stream is retried only until its answer's headers come: once events flow, nothing is.
 
 httpx's exceptions never leave this module (`map_transport_errors`): a timeout becomes
 UpstreamTimeout (504), any other transport failure UpstreamError (502), `from` the cause.
@@ -24,7 +27,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
+from httpx_sse import EventSource, ServerSentEvent
 
+from pixmill.engines.upstream.errors import malformed
 from pixmill.engines.upstream.options import UpstreamOptions
 from pixmill.errors import UpstreamError, UpstreamTimeout
 
@@ -80,14 +85,57 @@ class UpstreamClient:
 
         With `files`, the body is multipart: `json` holds its text fields.
         """
+        return self._send(path, json, files, retryable, stream=False)
+
+    @contextlib.contextmanager
+    def stream(
+        self,
+        path: str,
+        json: Any,
+        *,
+        retryable: RetryPredicate = retryable_status,
+        files: Sequence[FilePart] | None = None,
+    ) -> Iterator[httpx.Response]:
+        """POST asking for server-sent events, with post()'s retries until an answer's
+        headers come; yield that answer. A 2xx answer is open, its events read with
+        `events()`; any other has its (error) body read. Closed on leaving.
+        """
+        response = self._send(path, json, files, retryable, stream=True)
+        try:
+            yield response
+        finally:
+            response.close()
+
+    def events(self, response: httpx.Response) -> Iterator[ServerSentEvent]:
+        """A streamed answer's events as they come (httpx-sse parses them).
+
+        The read timeout bounds the wait for each event, not the whole stream. A stream
+        that breaks or stalls raises UpstreamError or UpstreamTimeout, like a call would.
+        """
+        media_type = response.headers.get("content-type", "").partition(";")[0].strip()
+        if media_type != "text/event-stream":
+            raise malformed(self.provider, f"a stream was asked for, {media_type!r} came")
+        try:
+            with map_transport_errors(self.provider):
+                yield from EventSource(response).iter_sse()
+        except _CouldNotConnect as exc:  # cannot happen once connected; mapped all the same
+            raise exc.error from exc.__cause__
+
+    def _send(
+        self,
+        path: str,
+        json: Any,
+        files: Sequence[FilePart] | None,
+        retryable: RetryPredicate,
+        *,
+        stream: bool,
+    ) -> httpx.Response:
+        """The retry loop of post() and stream(): the last answer, whatever its status."""
         attempt = 0
         while True:
             try:
                 with map_transport_errors(self.provider):
-                    if files is None:
-                        response = self._client.post(path, json=json)
-                    else:
-                        response = self._client.post(path, data=json, files=list(files))
+                    response = self._attempt(path, json, files, stream=stream)
             except _CouldNotConnect as exc:
                 if attempt >= self.options.max_retries:
                     raise exc.error from exc.__cause__
@@ -98,6 +146,7 @@ class UpstreamClient:
             else:
                 if attempt >= self.options.max_retries or not retryable(response):
                     return response
+                response.close()
                 delay = self._retry_delay(response.headers, attempt)
                 if delay is None:
                     log.warning(
@@ -111,6 +160,25 @@ class UpstreamClient:
                 )  # fmt: skip
             self._sleep(delay)
             attempt += 1
+
+    def _attempt(
+        self, path: str, json: Any, files: Sequence[FilePart] | None, *, stream: bool
+    ) -> httpx.Response:
+        """One POST. Streamed, the body of an answer that is not 2xx is read all the same:
+        its error message and the retry predicate need it."""
+        if files is None:
+            request = self._client.build_request("POST", path, json=json, headers=_accept(stream))
+        else:
+            request = self._client.build_request(
+                "POST", path, data=json, files=list(files), headers=_accept(stream)
+            )
+        response = self._client.send(request, stream=stream)
+        if stream and not response.is_success:
+            try:
+                response.read()
+            finally:
+                response.close()
+        return response
 
     def redact(self, text: str) -> str:
         """Text from the upstream, with the operator's key (and anything like a key) masked."""
@@ -129,6 +197,10 @@ class UpstreamClient:
         if asked is None:
             return self._backoff(attempt)
         return asked if asked <= self.options.max_backoff else None
+
+
+def _accept(stream: bool) -> dict[str, str]:
+    return {"accept": "text/event-stream"} if stream else {}
 
 
 def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
