@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import struct
+import zlib
 
 
 def without_manifest(data: bytes) -> bytes:
@@ -91,3 +92,13 @@ def xmp_source_type(data: bytes) -> str | None:
     values = [node.get(attribute) for node in packet.iter() if node.get(attribute)]
     assert len(values) == 1, values
     return values[0]
+
+
+def with_garbage_manifest(png: bytes) -> bytes:
+    """The png with a `caBX` chunk (where C2PA keeps its store) of bytes that are no JUMBF:
+    Pillow still decodes it (it skips the chunk); c2pa cannot parse it."""
+    payload = b"jumb" + bytes(range(200))
+    chunk = struct.pack(">I", len(payload)) + b"caBX" + payload
+    chunk += struct.pack(">I", zlib.crc32(b"caBX" + payload))
+    end = png.rindex(b"IEND") - 4
+    return png[:end] + chunk + png[end:]

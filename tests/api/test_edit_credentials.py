@@ -4,15 +4,11 @@ a real server on the design engine, the outputs read back with c2pa-python's Rea
 from __future__ import annotations
 
 import base64
-import io
-import struct
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import openai
 import pytest
-from PIL import Image
 from typer.testing import CliRunner
 
 from pixmill.cli import app
@@ -29,6 +25,7 @@ from tests.content_credentials import (
     ingredient_titles,
     read_back,
     unsigned_b64,
+    with_garbage_manifest,
     without_manifest,
     xmp_source_type,
 )
@@ -247,14 +244,3 @@ def test_pixmill_verify_prints_the_edit(server, tmp_path):
     ):
         assert line in lines, out.stdout
     assert "signer trusted" in out.stdout
-
-
-def with_garbage_manifest(png: bytes) -> bytes:
-    """The png with a `caBX` chunk (where C2PA keeps its store) of bytes that are no JUMBF."""
-    payload = b"jumb" + bytes(range(200))
-    chunk = struct.pack(">I", len(payload)) + b"caBX" + payload
-    chunk += struct.pack(">I", zlib.crc32(b"caBX" + payload))
-    end = png.rindex(b"IEND") - 4
-    garbled = png[:end] + chunk + png[end:]
-    Image.open(io.BytesIO(garbled)).load()  # still a readable png
-    return garbled
