@@ -185,7 +185,9 @@ class ContentCredentials:
                     io.BytesIO(ingredient.data),
                 )
             except self._c2pa.C2paError as exc:
-                log.info("content credentials: ingredient %s not parsed: %s", index, exc)
+                log.info(
+                    "content credentials: ingredient %d not parsed (%s)", index, type(exc).__name__
+                )
                 return index
         return None
 
