@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import TYPE_CHECKING
 
 import anyio
 import anyio.to_thread
@@ -27,8 +28,14 @@ from pixmill.engines import (
 from pixmill.engines.reports import delivered_usage, reported_spec, upstream_cost
 from pixmill.errors import ApiError, EngineError, InvalidRequest, ModerationBlocked
 from pixmill.imaging.background import BackgroundRemover
-from pixmill.imaging.c2pa_signing import ContentCredentials, SoftwareAgent, has_manifest
-from pixmill.imaging.encode import MEDIA_TYPES, encode
+from pixmill.imaging.c2pa_signing import ContentCredentials, has_manifest
+from pixmill.imaging.encode import MEDIA_TYPES, RasterFormat, encode
+from pixmill.imaging.manifests import (
+    Ingredient,
+    SoftwareAgent,
+    digital_source_type,
+    edit_ingredients,
+)
 from pixmill.imaging.provenance import svg_with_provenance
 from pixmill.moderation import ImageModerator, PromptModerator
 from pixmill.moderation.inputs import blocked_input
@@ -37,8 +44,13 @@ from pixmill.request import EditRequest, ImageRequest, RenderSpec, check_size_st
 from pixmill.settings import Settings
 from pixmill.usage import Usage, usage_for
 
+if TYPE_CHECKING:
+    from PIL import Image
+
 log = logging.getLogger(__name__)
 
+UPSTREAM_TITLE = "upstream image"
+"""The title of a gateway provider's signed picture, as an ingredient."""
 INLINE_PROMPT_CHARS = 250
 """Prompts up to this length are moderated on the event loop (about a millisecond at most)."""
 
@@ -374,9 +386,11 @@ def encode_one(
     if spec.output_format == "svg":
         if picture.svg is None:
             raise EngineError("The engine returned no SVG document.")
-        return EncodedImage(svg_with_provenance(picture.svg), MEDIA_TYPES["svg"], seed)
+        source_type = digital_source_type(edit_ingredients(spec))
+        return EncodedImage(svg_with_provenance(picture.svg, source_type), MEDIA_TYPES["svg"], seed)
     media_type = MEDIA_TYPES[spec.output_format]
     agent = SoftwareAgent(engine=engine, model=spec.model)
+    ingredients = edit_ingredients(spec)
     original = signed_original(picture) if credentials is not None else None
     if picture.encoded is not None and picture.media_type == media_type:
         # Already what the client asked for (an upstream made it in this format and
@@ -384,8 +398,10 @@ def encode_one(
         # Content Credentials stay as they are; pixmill signs a picture that has none.
         data = picture.encoded
         if credentials is not None and original is None:
-            data = credentials.sign(data, media_type, agent)
+            data = credentials.sign(data, media_type, agent, ingredients=ingredients)
         return EncodedImage(data, media_type, seed)
+    if original is not None:
+        ingredients += (original,)
     image = picture.image
     if image.mode not in ("RGB", "RGBA"):
         image = image.convert("RGBA")
@@ -406,15 +422,41 @@ def encode_one(
         provenance=provenance,
         credentials=credentials,
         agent=agent,
-        ingredient=original,
+        ingredients=ingredients,
     )
     return EncodedImage(data, media_type, seed)
 
 
-def signed_original(picture: GeneratedImage) -> tuple[bytes, str] | None:
-    """An upstream's picture as it came, when it carries its own Content Credentials."""
+def encode_partial(
+    image: Image.Image,
+    spec: RenderSpec,
+    engine: str,
+    credentials: ContentCredentials | None = None,
+) -> tuple[bytes, RasterFormat]:
+    """A partial image in the request's format (png for svg), with the same XMP and
+    Content Credentials as the finished picture: it is an image pixmill made too."""
+    fmt: RasterFormat = "png" if spec.output_format == "svg" else spec.output_format
+    if image.size != (spec.width, spec.height):
+        image = image.resize((spec.width, spec.height))
+    if image.mode not in ("RGB", "RGBA"):
+        image = image.convert("RGBA")
+    data = encode(
+        image,
+        fmt,
+        compression=spec.output_compression,
+        provenance={"generator": "pixmill", "ai_generated": True, "model": spec.model},
+        credentials=credentials,
+        agent=SoftwareAgent(engine=engine, model=spec.model),
+        ingredients=edit_ingredients(spec),
+    )
+    return data, fmt
+
+
+def signed_original(picture: GeneratedImage) -> Ingredient | None:
+    """An upstream's picture as it came, when it carries its own Content Credentials: a
+    component of the picture pixmill re-encodes from it."""
     if picture.encoded is None or picture.media_type is None:
         return None
     if not has_manifest(picture.encoded, picture.media_type):
         return None
-    return picture.encoded, picture.media_type
+    return Ingredient(picture.encoded, picture.media_type, UPSTREAM_TITLE, "componentOf")

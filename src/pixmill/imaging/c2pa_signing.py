@@ -1,8 +1,8 @@
 """Content Credentials: a C2PA manifest, signed offline with c2pa-python, in every raster.
 
-The manifest says that pixmill (its version, the engine and the model) created the
-picture with a trained model (`c2pa.created`, digital source type
-`trainedAlgorithmicMedia`). It is signed with the operator's certificate and key, or,
+The manifest says that pixmill (its version, the engine and the model) made the picture
+with a trained model, and from which pictures when it is an edit (`manifests` says what
+it holds). It is signed with the operator's certificate and key, or,
 without them, with a certificate from a local certificate authority that pixmill makes
 in its data directory on first start. No timestamp authority is called: signing never
 leaves the machine.
@@ -17,14 +17,18 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pixmill import __version__
-from pixmill.imaging.provenance import TRAINED_ALGORITHMIC_MEDIA
+from pixmill.imaging.manifests import (
+    Ingredient,
+    SoftwareAgent,
+    ingredient_label,
+    manifest_definition,
+)
 
 if TYPE_CHECKING:
     import c2pa
@@ -43,22 +47,8 @@ RENEW_BEFORE = datetime.timedelta(days=30)
 SIGNING_SETTINGS = {"builder": {"thumbnail": {"enabled": False}}}
 """No thumbnail in the manifest: it would cost a second encode per image."""
 SIGNED_TYPES = frozenset({"image/png", "image/jpeg", "image/webp"})
-
-
-@dataclass(frozen=True)
-class SoftwareAgent:
-    """Who made the picture: pixmill, with the engine and model that drew it."""
-
-    engine: str
-    model: str
-
-    def as_c2pa(self) -> dict[str, str]:
-        return {
-            "name": "pixmill",
-            "version": __version__,
-            "engine": self.engine,
-            "model": self.model,
-        }
+UNREADABLE_INGREDIENT = "Its file could not be parsed for Content Credentials."
+"""Said of an ingredient c2pa could not read: it is named, but its own manifest is lost."""
 
 
 @dataclass(frozen=True)
@@ -133,39 +123,73 @@ class ContentCredentials:
         media_type: str,
         agent: SoftwareAgent,
         *,
-        source_type: str = TRAINED_ALGORITHMIC_MEDIA,
-        ingredient: tuple[bytes, str] | None = None,
+        ingredients: Sequence[Ingredient] = (),
     ) -> bytes:
         """The file with a manifest added; nothing else in it changes.
 
-        `ingredient`: (bytes, media type) of a picture this one was made from that carries
-        its own manifest (an upstream provider's), kept in ours as a component.
+        `ingredients`: the pictures it was made from (an edit's images, a signed upstream
+        original), each kept with its own manifest if it has one; see `manifests`.
         """
         signer = self.signer()
-        action: dict[str, Any] = {
-            "action": "c2pa.created",
-            "digitalSourceType": source_type,
-            "softwareAgent": agent.as_c2pa(),
-        }
-        manifest = {
-            "claim_generator_info": [{"name": "pixmill", "version": __version__}],
-            "format": media_type,
-            "assertions": [{"label": "c2pa.actions", "data": {"actions": [action]}}],
-        }
-        builder = self._c2pa.Builder(manifest, context=self._local.context)
-        try:
-            if ingredient is not None:
-                source, source_type_media = ingredient
+        unreadable: set[int] = set()
+        while True:
+            builder = self._builder(media_type, agent, ingredients, unreadable)
+            try:
+                failed = self._add_ingredients(builder, ingredients, unreadable)
+                if failed is None:
+                    out = io.BytesIO()
+                    builder.sign(signer, media_type, io.BytesIO(data), out)
+                    return out.getvalue()
+            finally:
+                builder.close()
+            unreadable.add(failed)
+
+    def _builder(
+        self,
+        media_type: str,
+        agent: SoftwareAgent,
+        ingredients: Sequence[Ingredient],
+        unreadable: set[int],
+    ) -> c2pa.Builder:
+        """A builder for the manifest, with the ingredients c2pa could not parse described
+        in it (title, format, relationship) instead of added from their bytes."""
+        manifest = manifest_definition(media_type, agent, ingredients)
+        manifest["ingredients"] = [
+            {
+                "title": ingredients[index].title,
+                "format": ingredients[index].media_type,
+                "relationship": ingredients[index].relationship,
+                "label": ingredient_label(index),
+                "description": UNREADABLE_INGREDIENT,
+            }
+            for index in sorted(unreadable)
+        ]
+        return self._c2pa.Builder(manifest, context=self._local.context)
+
+    def _add_ingredients(
+        self, builder: c2pa.Builder, ingredients: Sequence[Ingredient], unreadable: set[int]
+    ) -> int | None:
+        """Add each ingredient from its bytes; the index of the first c2pa cannot parse
+        (a client's file with a damaged manifest store), or None when all went in."""
+        for index, ingredient in enumerate(ingredients):
+            if index in unreadable:
+                continue
+            try:
                 builder.add_ingredient(
-                    {"title": "upstream image", "relationship": "componentOf"},
-                    source_type_media,
-                    io.BytesIO(source),
+                    {
+                        "title": ingredient.title,
+                        "relationship": ingredient.relationship,
+                        "label": ingredient_label(index),
+                    },
+                    ingredient.media_type,
+                    io.BytesIO(ingredient.data),
                 )
-            out = io.BytesIO()
-            builder.sign(signer, media_type, io.BytesIO(data), out)
-        finally:
-            builder.close()
-        return out.getvalue()
+            except self._c2pa.C2paError as exc:
+                log.info(
+                    "content credentials: ingredient %d not parsed (%s)", index, type(exc).__name__
+                )
+                return index
+        return None
 
 
 def check_pair(chain_pem: bytes, key_pem: bytes) -> None:

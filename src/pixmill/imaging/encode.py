@@ -1,7 +1,8 @@
 """Encode RGBA pictures as png, jpeg or webp, with provenance metadata.
 
-Every file carries IPTC's digital source type in XMP and, when credentials are given,
-a signed C2PA manifest (Content Credentials) over the whole file. The metadata carries no
+Every file carries IPTC's digital source type in XMP (composite for an edit) and, when
+credentials are given, a signed C2PA manifest (Content Credentials) over the whole file.
+The metadata carries no
 timestamps, so the same picture and parameters give the same bytes, apart from the
 manifest's own signature fields.
 """
@@ -10,16 +11,17 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
 from PIL import Image, PngImagePlugin
 
 from pixmill.imaging.formats import MEDIA_TYPES
+from pixmill.imaging.manifests import Ingredient, SoftwareAgent, digital_source_type
 from pixmill.imaging.provenance import software, xmp_packet
 
 if TYPE_CHECKING:
-    from pixmill.imaging.c2pa_signing import ContentCredentials, SoftwareAgent
+    from pixmill.imaging.c2pa_signing import ContentCredentials
 
 RasterFormat = Literal["png", "jpeg", "webp"]
 
@@ -45,17 +47,18 @@ def encode(
     provenance: Mapping[str, object] | None = None,
     credentials: ContentCredentials | None = None,
     agent: SoftwareAgent | None = None,
-    ingredient: tuple[bytes, str] | None = None,
+    ingredients: Sequence[Ingredient] = (),
 ) -> bytes:
     """Encode one picture. `compression` is the jpeg/webp quality (0-100); png is lossless.
 
-    With `credentials` and `agent`, the file is signed: a C2PA manifest naming the agent,
-    with `ingredient` (a signed original's bytes and media type) as its component.
+    With `credentials` and `agent`, the file is signed: a C2PA manifest naming the agent
+    and the `ingredients` it was made from. The XMP's digital source type says the same
+    (an edit's whether signed or not).
     """
     keep_alpha = fmt != "jpeg" and has_alpha(image)
     picture = image if keep_alpha else _flatten(image)
     description = json.dumps(dict(provenance or {}), sort_keys=True, ensure_ascii=False)
-    xmp = xmp_packet()
+    xmp = xmp_packet(digital_source_type(ingredients))
     out = io.BytesIO()
     if fmt == "png":
         info = PngImagePlugin.PngInfo()
@@ -76,7 +79,7 @@ def encode(
         raise ValueError(f"not a raster format: {fmt!r}")
     data = out.getvalue()
     if credentials is not None and agent is not None:
-        data = credentials.sign(data, MEDIA_TYPES[fmt], agent, ingredient=ingredient)
+        data = credentials.sign(data, MEDIA_TYPES[fmt], agent, ingredients=ingredients)
     return data
 
 

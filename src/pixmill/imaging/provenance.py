@@ -46,6 +46,30 @@ def xmp_packet(source_type: str = TRAINED_ALGORITHMIC_MEDIA) -> bytes:
     ).encode()
 
 
+def xmp_source_type(data: bytes) -> str | None:
+    """The `Iptc4xmpExt:DigitalSourceType` of a png, jpeg or webp file's XMP, if any."""
+    import io
+    import xml.etree.ElementTree as ET
+
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            packet = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
+        if not packet:
+            return None
+        root = ET.fromstring(packet.decode() if isinstance(packet, bytes) else packet)
+    except (OSError, ValueError, ET.ParseError):
+        return None
+    attribute = f"{{{IPTC_EXT_NS}}}DigitalSourceType"
+    for node in root.iter():
+        if node.get(attribute):
+            return node.get(attribute)
+        if node.tag == attribute and node.text:
+            return node.text.strip()
+    return None
+
+
 def svg_with_provenance(svg: bytes, source_type: str = TRAINED_ALGORITHMIC_MEDIA) -> bytes:
     """The SVG document with a <metadata> element saying the same as the XMP of rasters,
     placed first inside the root <svg> element."""

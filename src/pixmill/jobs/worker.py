@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import io
 import logging
 import threading
 import time
@@ -138,12 +137,13 @@ def error_dict(error: ApiError) -> dict[str, Any]:
 
 class Progress:
     """The progress callback a job's engine calls: throttled events, cancel checks, and
-    partial images encoded in the job's own format."""
+    partial images encoded in the job's own format, signed as the finished ones are."""
 
-    def __init__(self, runner: JobRunner, job_id: str, spec: RenderSpec):
+    def __init__(self, runner: JobRunner, job_id: str, spec: RenderSpec, engine: str):
         self.runner = runner
         self.job_id = job_id
         self.spec = spec
+        self.engine = engine
         self._last = 0.0
         self._partials: dict[int, int] = {}
         self._lock = threading.Lock()
@@ -168,20 +168,16 @@ class Progress:
         if number >= self.spec.partial_images:
             return
         self._partials[partial.index] = number + 1
-        image = partial.image
-        if image.size != (self.spec.width, self.spec.height):
-            image = image.resize((self.spec.width, self.spec.height))
-        fmt = "png" if self.spec.output_format == "svg" else self.spec.output_format
-        if fmt == "jpeg" and image.mode != "RGB":
-            image = image.convert("RGB")
-        buffer = io.BytesIO()
-        image.save(buffer, format=fmt.upper(), quality=self.spec.output_compression)
+        from pixmill.service import encode_partial
+
+        service = self.runner.context.service
+        data, fmt = encode_partial(partial.image, self.spec, self.engine, service.credentials)
         events.emit(
             {
                 "type": "partial_image",
                 "index": partial.index,
                 "partial_image_index": number,
-                "b64_json": base64.b64encode(buffer.getvalue()).decode(),
+                "b64_json": base64.b64encode(data).decode(),
                 "output_format": fmt,
                 "size": self.spec.size,
             }
@@ -207,7 +203,7 @@ class JobRunner:
         try:
             entry = self.context.service.catalog.get(spec.model)
             made = self.context.service.make_images(
-                entry.engine, spec, Progress(self, job_id, spec)
+                entry.engine, spec, Progress(self, job_id, spec, entry.engine.name)
             )
             self.store.save_images(
                 job_id,

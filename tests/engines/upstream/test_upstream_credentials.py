@@ -7,8 +7,12 @@ import base64
 import json
 from typing import Any
 
+import openai
 import pytest
 from starlette.responses import JSONResponse
+from tests.api.edit_images import photo
+from tests.conftest import API_KEY
+from tests.content_credentials import actions, ingredient_titles, xmp_source_type
 from tests.engines.upstream.fake_upstreams import (
     EventStream,
     openai_stream_events,
@@ -24,6 +28,7 @@ from pixmill.imaging.c2pa_signing import (
     ensure_local_authority,
     verify,
 )
+from pixmill.imaging.provenance import COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA
 
 OPENAI = "/v1/images/generations"
 
@@ -63,12 +68,9 @@ def signed_stream(provider: ContentCredentials):
 
 
 def agents(manifest: dict[str, Any]) -> list[str]:
-    return [
-        action["softwareAgent"]["engine"]
-        for assertion in manifest["assertions"]
-        if assertion["label"].startswith("c2pa.actions")
-        for action in assertion["data"]["actions"]
-    ]
+    """The engines the manifest's actions name (c2pa.placed names none)."""
+    placed = "c2pa.placed"
+    return [a["softwareAgent"]["engine"] for a in actions(manifest) if a["action"] != placed]
 
 
 def test_a_signed_upstream_picture_passed_through_keeps_its_manifest(
@@ -96,6 +98,9 @@ def test_a_signed_upstream_picture_converted_becomes_an_ingredient(
     assert agents(result.manifest) == ["openai"]
     [ingredient] = result.manifest["ingredients"]
     assert ingredient["relationship"] == "componentOf"
+    # The spec's action for a componentOf ingredient: placed, after the creation.
+    assert [a["action"] for a in actions(result.manifest)] == ["c2pa.created", "c2pa.placed"]
+    assert ingredient_titles(result.manifest, actions(result.manifest)[1]) == ["upstream image"]
     assert ingredient["format"] == "image/png"
     kept = result.store["manifests"][ingredient["active_manifest"]]
     assert agents(kept) == ["provider"]
@@ -124,3 +129,51 @@ def test_a_signed_streamed_picture_converted_becomes_an_ingredient(
     assert result is not None and result.intact, result and result.failures
     [ingredient] = result.manifest["ingredients"]
     assert agents(result.store["manifests"][ingredient["active_manifest"]]) == ["provider"]
+
+
+def test_an_unsigned_upstream_edit_is_signed_as_an_edit(gateway, openai_upstream):
+    sdk = openai.OpenAI(base_url=gateway + "/v1", api_key=API_KEY, max_retries=0)
+    result = sdk.images.edit(
+        image=[("a.png", photo(), "image/png"), ("b.png", photo(300, 300), "image/png")],
+        prompt="put it on a marble counter",
+        size="1024x1024",
+        quality="low",
+    )
+    data = base64.b64decode(result.data[0].b64_json)
+    outcome = verify(data, "image/png", [])
+    assert outcome is not None and outcome.intact, outcome and outcome.failures
+    steps = actions(outcome.manifest)
+    assert [a["action"] for a in steps] == ["c2pa.opened", "c2pa.placed", "c2pa.edited"]
+    assert steps[2]["digitalSourceType"] == COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA
+    assert steps[2]["softwareAgent"]["engine"] == "openai"
+    assert [(i["title"], i["relationship"]) for i in outcome.manifest["ingredients"]] == [
+        ("image[0]", "parentOf"),
+        ("image[1]", "componentOf"),
+    ]
+
+
+def test_a_signed_upstream_edit_converted_keeps_the_inputs_and_the_provider(
+    gateway, openai_upstream, provider
+):
+    signed = signed_answer(provider)
+    # A multipart call's fields are text: n is read as a number first, as the provider does.
+    openai_upstream.then(lambda body: signed({**body, "n": int(body.get("n", 1))}))
+    sdk = openai.OpenAI(base_url=gateway + "/v1", api_key=API_KEY, max_retries=0)
+    result = sdk.images.edit(
+        model="openai-png-only",
+        image=("a.png", photo(), "image/png"),
+        prompt="put it on a marble counter",
+        size="1024x1024",
+        quality="low",
+        output_format="jpeg",
+    )
+    data = base64.b64decode(result.data[0].b64_json)
+    outcome = verify(data, "image/jpeg", [])
+    assert outcome is not None and outcome.intact, outcome and outcome.failures
+    steps = actions(outcome.manifest)
+    assert [a["action"] for a in steps] == ["c2pa.opened", "c2pa.placed", "c2pa.edited"]
+    assert ingredient_titles(outcome.manifest, steps[0]) == ["image"]
+    assert ingredient_titles(outcome.manifest, steps[1]) == ["upstream image"]
+    upstream = outcome.manifest["ingredients"][1]
+    assert agents(outcome.store["manifests"][upstream["active_manifest"]]) == ["provider"]
+    assert xmp_source_type(data) == COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA
