@@ -84,10 +84,11 @@ def test_a_mask_with_nothing_to_change_gives_the_input_back(engine):
 
 DISCS = ((200, 40, 40), (40, 150, 50), (40, 70, 210), (235, 160, 20))
 """Each input's subject has its own colour, so each can be found in the output."""
+SIZES = ((400, 300), (300, 300), (300, 420), (500, 260))
 FOUR = tuple(
     decode_image(photo(w, h, colour), param=f"image[{i}]", limits=LIMITS)
-    for i, ((w, h), colour) in enumerate(zip(((400, 300), (300, 300), (300, 420), (500, 260)), DISCS))
-)  # fmt: skip
+    for i, ((w, h), colour) in enumerate(zip(SIZES, DISCS, strict=True))
+)
 ARRANGED = {
     "grid": 'A poster for "Night Market" with these photos',
     "collage": 'A summer moodboard "Golden Hour"',
@@ -126,13 +127,14 @@ def disc_pixels(image: Image.Image, colour) -> np.ndarray:
 
 @pytest.mark.parametrize("kind", list(ARRANGED))
 def test_each_subject_appears_whole_in_its_place(arranged, kind):
-    spec, image, layout = arranged[kind]
+    _, image, layout = arranged[kind]
     assert layout == kind and image.size == (512, 768)
     visual, _ = arrangements.regions(512, 768)
     aspect = arrangements.TILE_ASPECT if kind == "tiles" else 1.0
     hero, boxes = arrangements.split(visual, 3, 512, 768, aspect)
     assert len(boxes) == 3
-    for picture, colour, (left, top, right, bottom) in zip(FOUR, DISCS, [hero, *boxes], strict=True):
+    places = [hero, *boxes]
+    for picture, colour, (left, top, right, bottom) in zip(FOUR, DISCS, places, strict=True):
         found = disc_pixels(image.crop(visual), colour)  # the panel's art may share a colour
         ys, xs = np.nonzero(found)
         assert len(xs) > 0.08 * (right - left) * (bottom - top), (kind, colour)
@@ -146,7 +148,7 @@ def test_each_subject_appears_whole_in_its_place(arranged, kind):
 
 
 def test_product_tiles_are_equal_and_cut_out_on_a_clean_ground(arranged):
-    spec, image, _ = arranged["tiles"]
+    image = arranged["tiles"][1]
     visual, _ = arrangements.regions(512, 768)
     _, boxes = arrangements.split(visual, 3, 512, 768, arrangements.TILE_ASPECT)
     assert len({(right - left, bottom - top) for left, top, right, bottom in boxes}) == 1
