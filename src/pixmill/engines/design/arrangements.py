@@ -39,7 +39,7 @@ MAX_TILT = 7.0
 """A collage card's largest tilt, in degrees."""
 OVERHANG = 0.1
 """How far a tilted, nudged card may reach past its box, as a share of the box."""
-CAPTION_SHARE = 0.17
+CAPTION_SHARE = 0.2
 """A product tile's caption strip, as a share of the tile's height."""
 TILE_ASPECT = 0.85
 """A product tile's width over its height: a little taller than square, for the strip."""
@@ -286,7 +286,7 @@ def tile_chrome(
         corners=(False, False, True, True),
     )
     # The tag: a label with a pointed left end and a punched hole, on the strip.
-    tag_h = strip * 2 * 0.62
+    tag_h = strip * 2 * 0.66
     tag_w = tag_h * 2.3
     cy = top + strip
     x0 = strip * 2 * 0.35
