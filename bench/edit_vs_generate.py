@@ -82,7 +82,7 @@ def main() -> None:
     decoded = open_input(first)
     parts = {
         "decode 1024x768 jpeg": lambda: open_input(first),
-        "saliency crop centre": lambda: edits.subject_centre(decoded),
+        "saliency crop centre": lambda: edits.find_subject(decoded),
         "png encode 1024x1536": lambda: encode(Image.new("RGB", (1024, 1536), "white"), "png"),
     }
     print()

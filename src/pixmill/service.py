@@ -415,6 +415,8 @@ def encode_one(
     }
     if picture.credits:
         provenance["credits"] = list(picture.credits)
+    if picture.layout:
+        provenance["layout"] = picture.layout
     data = encode(
         image,
         spec.output_format,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from pixmill.engines.design.engine import DesignEngine
 from pixmill.request import RenderSpec
 from tests.api.edit_images import decoded, mask, photo
 from tests.conftest import API_KEY
+from tests.openai_schema import check
 
 PROMPT = 'A poster for "Night Market" with this photo'
 TESSERACT = shutil.which("tesseract")
@@ -208,3 +210,47 @@ def test_the_quoted_text_is_set_in_the_masked_area(sdk, tmp_path):
     filled = decoded(result.data[0].b64_json).crop((0, 0, 480, 360))
     text = read_text(filled, tmp_path, "filled")
     assert "fresh" in text and "bread" in text, text
+
+
+ARRANGED = {
+    "grid": 'A poster for "Night Market" with these photos',
+    "collage": 'A moodboard called "Golden Hour"',
+    "tiles": 'A product catalog for "Tide Coffee"',
+}
+DISCS = ((200, 40, 40), (40, 150, 50), (40, 70, 210), (235, 160, 20))
+
+
+@pytest.mark.parametrize("kind", list(ARRANGED))
+def test_further_images_are_laid_out_as_the_prompt_asks(sdk, kind, tmp_path):
+    """Four photos, each with its own coloured subject: the layout the prompt names (in the
+    picture's metadata), every subject found whole in the visual region, apart from the
+    others, and the quoted text readable on the panel."""
+    sizes = ((512, 384), (300, 300), (300, 420), (500, 260))
+    images = [
+        (f"p{i}.png", photo(w, h, colour), "image/png")
+        for i, ((w, h), colour) in enumerate(zip(sizes, DISCS, strict=True))
+    ]
+    result = sdk.images.edit(
+        image=images,
+        prompt=ARRANGED[kind],
+        size="1024x1536",
+        quality="low",
+        extra_body={"input_fidelity": "high", "seed": 11},
+    )
+    check("ImagesResponse", result.model_dump(exclude_unset=True))
+    image = decoded(result.data[0].b64_json)
+    assert image.size == (1024, 1536)
+    assert json.loads(image.info["Description"])["layout"] == kind
+    visual = np.asarray(image.convert("RGB"))[:952].astype(int)
+    centres = []
+    for colour in DISCS:
+        ys, xs = np.nonzero(np.all(np.abs(visual - np.array(colour)) < 28, axis=2))
+        assert len(xs) > 3000, (kind, colour)  # there, and not a sliver
+        centres.append((xs.mean(), ys.mean()))
+    for number, (x, y) in enumerate(centres):
+        for other_x, other_y in centres[number + 1 :]:
+            assert abs(x - other_x) + abs(y - other_y) > 100  # each in a place of its own
+    if TESSERACT is not None:
+        text = read_text(image.crop((0, 952, 1024, 1536)), tmp_path, kind)
+        quoted = ARRANGED[kind].split('"')[1].lower()
+        assert all(word in text for word in quoted.split()), text

@@ -100,6 +100,9 @@ class GeneratedImage:
     report: UpstreamReport | None = None
     credits: tuple[str, ...] = ()
     """Attributions the picture owes (licensed art it uses); they go in its metadata."""
+    layout: str | None = None
+    """How an edit laid its pictures out ("grid", "collage", "tiles", "mask" on the design
+    engine); it goes in the picture's metadata."""
 
 
 @runtime_checkable

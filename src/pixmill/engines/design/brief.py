@@ -1,4 +1,5 @@
-"""Reading a prompt: its quoted strings and their roles, genre, colour and style words.
+"""Reading a prompt: its quoted strings and their roles, genre, colour and style words,
+and how an edit arranges its further pictures (a grid, a collage, product tiles).
 
 Quoted strings are found between straight double quotes, curly double quotes,
 guillemets and CJK corner brackets. Each string is normalised (NFC, control and
@@ -114,6 +115,24 @@ GENRES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("poster", ("poster", "placard", "announcement", "advert", "advertisement", "ad")),
 )
 DESIGN_GENRES = tuple(name for name, _ in GENRES)
+
+ARRANGEMENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # How an edit lays out its further images; the first entry whose words the prompt
+    # has wins, and "grid" is the default. Product tiles also follow from a product genre.
+    (
+        "collage",
+        ("collage", "moodboard", "mood board", "mood-board", "scrapbook", "polaroid",
+         "polaroids", "photo wall", "memories"),
+    ),
+    (
+        "tiles",
+        ("products", "product", "catalog", "catalogue", "shop", "store", "product range",
+         "range of", "lineup", "line-up", "line up", "merch", "merchandise", "for sale",
+         "sale", "ad", "ads", "advert", "advertisement", "advertising", "promo"),
+    ),
+)  # fmt: skip
+ARRANGEMENT_GENRES = {"label": "tiles"}
+"""Genres that choose an arrangement by themselves: a product label's pictures are products."""
 
 _ROLE_HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
@@ -248,6 +267,8 @@ class Brief:
     genre: str = "scene"
     words: frozenset[str] = frozenset()
     lowered: str = ""
+    arrangement: str = "grid"
+    """How an edit lays out its further images: "grid", "collage" or "tiles" (products)."""
 
     def has(self, *words: str) -> bool:
         return any(w in self.words for w in words)
@@ -321,6 +342,15 @@ def _genre(lowered: str, words: frozenset[str]) -> str | None:
     return best[1] if best else None
 
 
+def _arrangement(lowered: str, words: frozenset[str], genre: str) -> str:
+    for name, phrases in ARRANGEMENTS:
+        for phrase in phrases:
+            found = _word_pos(lowered, phrase) >= 0 if " " in phrase else phrase in words
+            if found:
+                return name
+    return ARRANGEMENT_GENRES.get(genre, "grid")
+
+
 def _word_pos(lowered: str, word: str) -> int:
     match = re.search(rf"\b{re.escape(word)}\b", lowered)
     return match.start() if match else -1
@@ -365,4 +395,4 @@ def parse(prompt: str) -> Brief:
         genre = None  # "a woman reading a book" is a scene, not a cover
     if genre is None:
         genre = "poster" if quotes else "scene"
-    return Brief(prompt, quotes, genre, words, lowered)
+    return Brief(prompt, quotes, genre, words, lowered, _arrangement(lowered, words, genre))

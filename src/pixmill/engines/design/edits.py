@@ -8,37 +8,41 @@ Two kinds, by whether a mask came:
   size; another size is a 400 naming `size`.
 - **unmasked**: a layout of the requested size. The first image is the main visual,
   scaled to cover its region and cropped around its subject (the saliency model that
-  background removal uses); further images share that region as a grid. The rest of
-  the canvas is a design panel carrying the prompt's quoted text. `input_fidelity: high`
-  keeps the pictures' pixels as they are (scaled and cropped only); `low` tints them
-  to the panel's palette (a duotone). `background: transparent` cuts the subject out.
+  background removal uses). Further images are arranged beside it as the prompt asks:
+  a grid, a collage or product tiles (`arrangements`, chosen by `Brief.arrangement`).
+  The rest of the canvas is a design panel carrying the prompt's quoted text.
+  `input_fidelity: high` keeps the pictures' pixels as they are (scaled and cropped
+  only); `low` tints them to the panel's palette (a duotone). `background: transparent`
+  cuts the subjects out.
 
 The panel is the engine's own generation at the panel's size, so text and art follow
-whatever the engine does for prompts.
+whatever the engine does for prompts. Each result says its layout (`GeneratedImage.layout`:
+"grid", "collage", "tiles", or "mask"), which goes in the picture's metadata.
 """
 
 from __future__ import annotations
 
 import math
+import random
 import threading
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps
 
 from pixmill.engines.base import GeneratedImage, PartialImage, ProgressCallback
+from pixmill.engines.design import arrangements
+from pixmill.engines.design.brief import parse
 from pixmill.errors import InvalidRequest
 from pixmill.imaging.background import BackgroundRemover
 from pixmill.imaging.inputs import editable_area, open_input
 from pixmill.request import RenderSpec
 
-VISUAL_SHARE = 0.62
-"""The main visual's share of the canvas's long side; the text panel takes the rest."""
-GUTTER = 0.012
-"""Space between grid tiles, as a share of the canvas's short side."""
 LOW_FIDELITY_TINT = 0.55
 """How far `input_fidelity: low` moves the pictures toward the panel's duotone."""
+SUBJECT_MARGIN = 0.12
+"""Room kept around a subject cut out whole (product tiles), as a share of its size."""
 
 _remover: BackgroundRemover | None = None
 _remover_lock = threading.Lock()
@@ -76,28 +80,28 @@ def generate_edit(
     engine: Any, spec: RenderSpec, progress: ProgressCallback | None = None
 ) -> list[GeneratedImage]:
     """spec.n edits of spec.inputs; `engine` is the DesignEngine (it draws the panels)."""
-    centres: list[tuple[float, float]] = []
+    subjects: list[Subject] = []
     if spec.mask is not None:
         pictures = [open_input(spec.inputs[0])]
     else:
         # Decoded and looked at once, whatever n: the saliency model is an edit's main cost.
         pictures = [open_input(image) for image in spec.inputs]
-        centres = [subject_centre(picture) for picture in pictures]
+        subjects = [find_subject(picture) for picture in pictures]
     images: list[GeneratedImage] = []
     for index in range(spec.n):
         seed = spec.image_seed(index)
         if spec.mask is not None:
-            image = masked(engine, spec, seed, pictures[0], index, progress)
+            images.append(masked(engine, spec, seed, pictures[0], index, progress))
         else:
-            image = laid_out(engine, spec, seed, pictures, centres, index, progress)
-        images.append(GeneratedImage(image=image, seed=seed))
+            images.append(laid_out(engine, spec, seed, pictures, subjects, index, progress))
         if progress is not None:
             progress(index + 1, spec.n)
     return images
 
 
-def panel(engine: Any, spec: RenderSpec, seed: int, width: int, height: int) -> Image.Image:
-    """The engine's own design of the prompt at width x height: art and quoted text."""
+def panel(engine: Any, spec: RenderSpec, seed: int, width: int, height: int) -> GeneratedImage:
+    """The engine's own design of the prompt at width x height: art and quoted text
+    (RGBA), with the credits its art owes."""
     part = replace(
         spec,
         n=1,
@@ -109,10 +113,11 @@ def panel(engine: Any, spec: RenderSpec, seed: int, width: int, height: int) -> 
         inputs=(),
         mask=None,
     )
-    image = engine.generate(part)[0].image.convert("RGBA")
+    made = engine.generate(part)[0]
+    image = made.image.convert("RGBA")
     if image.size != (width, height):
         image = image.resize((width, height), Image.Resampling.LANCZOS)
-    return image
+    return GeneratedImage(image=image, seed=seed, credits=made.credits)
 
 
 # Masked edits
@@ -125,24 +130,57 @@ def masked(
     base: Image.Image,
     index: int,
     progress: ProgressCallback | None,
-) -> Image.Image:
+) -> GeneratedImage:
     """The input with only its mask's transparent area replaced by a design."""
     assert spec.mask is not None
     picture = base.convert("RGBA")
     area = editable_area(spec.mask)
     box = area.getbbox()
     if box is None:  # nothing may change
-        return picture
+        return GeneratedImage(image=picture, seed=seed, layout="mask")
     if progress is not None and spec.partial_images:
         progress(index, spec.n, PartialImage(index, picture))
     left, top, right, bottom = box
     fill = picture.copy()
-    fill.paste(panel(engine, spec, seed, right - left, bottom - top), (left, top))
+    design = panel(engine, spec, seed, right - left, bottom - top)
+    fill.paste(design.image, (left, top))
     # Where the mask is opaque (area 0) composite takes the input's own pixel, exactly.
-    return Image.composite(fill, picture, area)
+    image = Image.composite(fill, picture, area)
+    return GeneratedImage(image=image, seed=seed, credits=design.credits, layout="mask")
 
 
 # Unmasked edits: a layout
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Where a picture's subject is, as fractions of its width and height."""
+
+    centre: tuple[float, float]
+    """The saliency map's weighted centre (its strongest part weighs most)."""
+    box: tuple[float, float, float, float]
+    """(left, top, right, bottom) of its salient part; the whole picture when flat."""
+
+
+def find_subject(picture: Image.Image) -> Subject:
+    """The subject of a picture, from the saliency model background removal ships."""
+    saliency = remover().load().predict(picture.convert("RGB"))
+    weights = np.clip(saliency - 0.5, 0, None) ** 2
+    total = float(weights.sum())
+    if total <= 1e-6:
+        return Subject((0.5, 0.5), (0.0, 0.0, 1.0, 1.0))
+    rows, columns = np.indices(weights.shape)
+    cy = float((weights * (rows + 0.5)).sum() / total) / weights.shape[0]
+    cx = float((weights * (columns + 0.5)).sum() / total) / weights.shape[1]
+    ys, xs = np.nonzero(weights)
+    h, w = weights.shape
+    box = (
+        float(xs.min()) / w,
+        float(ys.min()) / h,
+        float(xs.max() + 1) / w,
+        float(ys.max() + 1) / h,
+    )
+    return Subject((cx, cy), box)
 
 
 def laid_out(
@@ -150,109 +188,100 @@ def laid_out(
     spec: RenderSpec,
     seed: int,
     pictures: list[Image.Image],
-    centres: list[tuple[float, float]],
+    subjects: list[Subject],
     index: int,
     progress: ProgressCallback | None,
-) -> Image.Image:
-    """The pictures as the main visual of a layout, the prompt's text on a panel beside."""
+) -> GeneratedImage:
+    """The first picture as the main visual of a layout, the further ones arranged as the
+    prompt asks (`arrangements`), the prompt's text on a panel beside."""
     width, height = spec.width, spec.height
-    visual_box, panel_box = regions(width, height)
+    visual_box, panel_box = arrangements.regions(width, height)
     transparent = spec.background == "transparent"
-    text = panel(engine, spec, seed, _w(panel_box), _h(panel_box))
-    canvas = Image.new("RGBA", (width, height), (0, 0, 0, 0) if transparent else _edge(text))
-    boxes = grid(visual_box, len(pictures), width, height)
-    for picture, centre, box in zip(pictures, centres, boxes, strict=True):
-        tile = cover_crop(picture, _w(box), _h(box), centre)
+    text = panel(engine, spec, seed, *arrangements.size_of(panel_box))
+    colours = arrangements.colours_of(text.image)
+    kind = parse(spec.prompt).arrangement
+    canvas = Image.new("RGBA", (width, height), (0, 0, 0, 0) if transparent else _edge(text.image))
+
+    def picture(number: int, tile_w: int, tile_h: int) -> Image.Image:
+        tile = cover_crop(pictures[number], tile_w, tile_h, subjects[number])
         if spec.input_fidelity == "low":
-            tile = duotone(tile, text)
+            tile = duotone(tile, colours)
         if transparent:
             tile = remover().remove(tile.convert("RGB"), spec.quality)
-        canvas.alpha_composite(tile.convert("RGBA"), (box[0], box[1]))
+        return tile.convert("RGBA")
+
+    def cut_out(number: int) -> Image.Image:
+        whole = subject_crop(pictures[number], subjects[number].box)
+        if spec.input_fidelity == "low":
+            whole = duotone(whole, colours)
+        return remover().remove(whole.convert("RGB"), spec.quality)
+
+    aspect = arrangements.TILE_ASPECT if kind == "tiles" else 1.0
+    hero, boxes = arrangements.split(visual_box, len(pictures) - 1, width, height, aspect)
+    if kind == "collage" and boxes:
+        rng = random.Random(seed)
+        arrangements.collage(canvas, visual_box, hero, boxes, picture, rng, framed=not transparent)
+    else:
+        arrangements.paste(canvas, picture(0, *arrangements.size_of(hero)), hero[:2])
+        if kind == "tiles":
+            arrangements.product_tiles(canvas, boxes, cut_out, colours, not transparent, 1)
+        else:
+            arrangements.grid_pictures(canvas, boxes, picture, 1)
     if progress is not None and spec.partial_images:
         progress(index, spec.n, PartialImage(index, canvas.copy()))
-    canvas.alpha_composite(text, (panel_box[0], panel_box[1]))
-    return canvas
+    canvas.alpha_composite(text.image, (panel_box[0], panel_box[1]))
+    return GeneratedImage(image=canvas, seed=seed, credits=text.credits, layout=kind)
 
 
-Box = tuple[int, int, int, int]
-
-
-def regions(width: int, height: int) -> tuple[Box, Box]:
-    """(visual, panel): side by side on a wide canvas, stacked on a square or tall one."""
-    if width >= height * 1.2:
-        split = round(width * VISUAL_SHARE)
-        return (0, 0, split, height), (split, 0, width, height)
-    split = round(height * VISUAL_SHARE)
-    return (0, 0, width, split), (0, split, width, height)
-
-
-def grid(box: Box, count: int, width: int, height: int) -> list[Box]:
-    """`count` tiles filling `box`, in rows as square as they can be, with gutters."""
-    if count == 1:
-        return [box]
-    left, top, right, bottom = box
-    columns = math.ceil(math.sqrt(count * (right - left) / max(1, bottom - top)))
-    columns = max(1, min(count, columns))
-    rows = math.ceil(count / columns)
-    gap = max(2, round(min(width, height) * GUTTER))
-    tile_w = (right - left - gap * (columns + 1)) / columns
-    tile_h = (bottom - top - gap * (rows + 1)) / rows
-    tiles = []
-    for number in range(count):
-        row, column = divmod(number, columns)
-        x = left + gap + column * (tile_w + gap)
-        y = top + gap + row * (tile_h + gap)
-        tiles.append((round(x), round(y), round(x + tile_w), round(y + tile_h)))
-    return tiles
-
-
-def cover_crop(
-    picture: Image.Image, width: int, height: int, centre: tuple[float, float]
-) -> Image.Image:
-    """The picture scaled to cover width x height, cropped around `centre` (its subject's,
-    as fractions of its width and height)."""
+def cover_crop(picture: Image.Image, width: int, height: int, subject: Subject) -> Image.Image:
+    """The picture scaled to cover width x height, cropped to keep its subject: the
+    subject's box whole where it fits, else its top (a face, a bottle's cap) on that axis."""
     width, height = max(1, width), max(1, height)
     scale = max(width / picture.width, height / picture.height)
     crop_w = min(picture.width, max(1, round(width / scale)))
     crop_h = min(picture.height, max(1, round(height / scale)))
-    cx, cy = centre
-    left = _clamp(round(cx * picture.width - crop_w / 2), 0, picture.width - crop_w)
-    top = _clamp(round(cy * picture.height - crop_h / 2), 0, picture.height - crop_h)
+    left = _window(picture.width, crop_w, subject.box[0], subject.box[2], subject.centre[0])
+    top = _window(picture.height, crop_h, subject.box[1], subject.box[3], subject.centre[1], True)
     crop = picture.crop((left, top, left + crop_w, top + crop_h))
     if crop.size == (width, height):
         return crop  # no resampling: the pixels stay the client's
     return crop.resize((width, height), Image.Resampling.LANCZOS)
 
 
-def subject_centre(picture: Image.Image) -> tuple[float, float]:
-    """Where the subject is, as fractions of width and height: the saliency map's
-    weighted centre (its strongest part weighs most), or the middle when it is flat."""
-    saliency = remover().load().predict(picture.convert("RGB"))
-    weights = np.clip(saliency - 0.5, 0, None) ** 2
-    total = float(weights.sum())
-    if total <= 1e-6:
-        return 0.5, 0.5
-    rows, columns = np.indices(weights.shape)
-    cy = float((weights * (rows + 0.5)).sum() / total) / weights.shape[0]
-    cx = float((weights * (columns + 0.5)).sum() / total) / weights.shape[1]
-    return cx, cy
+def _window(
+    side: int, window: int, low: float, high: float, centre: float, keep_top: bool = False
+) -> int:
+    """Where a window of `window` pixels starts on a side of `side`: around the subject's
+    span [low, high] (fractions) when it fits, else at its start (`keep_top`) or its
+    weighted centre."""
+    span = (high - low) * side
+    if span <= window:
+        start = round((low + high) / 2 * side - window / 2)
+    elif keep_top:
+        start = round(low * side - window * 0.04)
+    else:
+        start = round(centre * side - window / 2)
+    return _clamp(start, 0, side - window)
 
 
-def duotone(picture: Image.Image, palette_source: Image.Image) -> Image.Image:
-    """The picture tinted toward a duotone of the palette source (`input_fidelity: low`):
-    its darkest colour for shadows, its dominant colour for highlights (its lightest when
-    the dominant one is the darkest); the picture's alpha is kept."""
-    counted = palette_source.convert("RGB").quantize(8).convert("RGB").getcolors(64) or []
-    if not counted:
-        return picture
-    dark = min((colour for _, colour in counted), key=_luma)
-    dominant = max(counted)[1]
-    light = (
-        dominant
-        if _luma(dominant) > _luma(dark) + 40
-        else max((colour for _, colour in counted), key=_luma)
+def subject_crop(picture: Image.Image, box: tuple[float, float, float, float]) -> Image.Image:
+    """The picture cropped to its subject's box with a margin, so a cut-out keeps it whole."""
+    left, top, right, bottom = box
+    margin_x, margin_y = (right - left) * SUBJECT_MARGIN, (bottom - top) * SUBJECT_MARGIN
+    return picture.crop(
+        (
+            _clamp(math.floor((left - margin_x) * picture.width), 0, picture.width - 1),
+            _clamp(math.floor((top - margin_y) * picture.height), 0, picture.height - 1),
+            _clamp(math.ceil((right + margin_x) * picture.width), 1, picture.width),
+            _clamp(math.ceil((bottom + margin_y) * picture.height), 1, picture.height),
+        )
     )
-    toned = ImageOps.colorize(ImageOps.grayscale(picture), dark, light)
+
+
+def duotone(picture: Image.Image, colours: arrangements.Colours) -> Image.Image:
+    """The picture tinted toward a duotone of the panel (`input_fidelity: low`): its
+    darkest colour for shadows, its dominant colour for highlights; alpha is kept."""
+    toned = ImageOps.colorize(ImageOps.grayscale(picture), colours.dark, colours.main)
     blended = Image.blend(picture.convert("RGB"), toned, LOW_FIDELITY_TINT)
     if picture.mode == "RGBA":
         blended = blended.convert("RGBA")
@@ -260,22 +289,10 @@ def duotone(picture: Image.Image, palette_source: Image.Image) -> Image.Image:
     return blended
 
 
-def _luma(colour: tuple[int, int, int]) -> float:
-    return 0.3 * colour[0] + 0.59 * colour[1] + 0.11 * colour[2]
-
-
 def _edge(image: Image.Image) -> tuple[int, int, int, int]:
     """The panel's corner colour: the canvas behind the grid's gutters matches it."""
     r, g, b, _ = image.convert("RGBA").getpixel((0, 0))
     return r, g, b, 255
-
-
-def _w(box: Box) -> int:
-    return box[2] - box[0]
-
-
-def _h(box: Box) -> int:
-    return box[3] - box[1]
 
 
 def _clamp(value: int, low: int, high: int) -> int:

@@ -73,11 +73,16 @@ _lock = threading.Lock()
 _coverage: dict[tuple[str, str], bool] = {}
 
 
+def face_path(face: str) -> Path:
+    """The font file of a key, for drawing outside skia; unknown keys give the plain sans."""
+    files = _face_files()
+    return files.get(face, files["sans"])
+
+
 @cache
 def typeface(face: str) -> skia.Typeface:
     """The typeface for a key; unknown keys give the plain sans."""
-    files = _face_files()
-    path = files.get(face, files["sans"])
+    path = face_path(face)
     loaded = skia.Typeface.MakeFromFile(str(path))
     if loaded is None:  # pragma: no cover - a broken font package
         raise RuntimeError(f"Cannot load the bundled font {path}")
