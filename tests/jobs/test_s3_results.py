@@ -339,3 +339,33 @@ def test_an_edit_s_inputs_go_to_the_bucket_and_leave_it_when_settled(tmp_path, s
 def test_a_result_store_that_is_no_bucket_is_refused_at_start(value):
     with pytest.raises(ValidationError, match="PIXMILL_RESULT_STORE"):
         Settings(_env_file=None, result_store=value)
+
+
+def test_a_bucket_that_does_not_answer_is_503_and_costs_nothing(tmp_path, bucket):
+    """Its own S3 server, stopped halfway: a job that cannot store its images fails with
+    503 and is not charged; a stored result that cannot be read answers 503, not 500."""
+    own = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    own.start()
+    host, port = own.get_host_and_port()
+    own_url = f"http://{host}:{port}"
+    s3_client(own_url).create_bucket(Bucket=bucket)
+    settings = s3_settings(tmp_path, own_url, bucket)
+    try:
+        with (
+            running_server(settings, {"design": FakeEngine()}) as (url, _),
+            httpx.Client(base_url=url, timeout=60, headers={"x-api-key": API_KEY}) as client,
+        ):
+            request_id = client.post("/v2/gpt-image-1", json=BODY).json()["request_id"]
+            wait_for(client, request_id, {"COMPLETED"})
+            own.stop()
+            answer = client.get(f"/v2/requests/{request_id}")
+            assert answer.status_code == 503, answer.text
+            assert int(answer.headers["retry-after"]) >= 1
+
+            credits = client.get("/v1/get-user-credits").json()["credits"]
+            refused = client.post("/v1/images/generations", json=BODY)
+            assert refused.status_code == 503, refused.text
+            assert refused.headers["retry-after"]
+            assert client.get("/v1/get-user-credits").json()["credits"] == credits
+    finally:
+        own.stop()
