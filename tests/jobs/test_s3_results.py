@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
 import socket
 import uuid
 from collections.abc import Iterator
@@ -42,6 +43,7 @@ PREFIX = "pixmill-results"
 @pytest.fixture(scope="module")
 def s3_url() -> Iterator[str]:
     """moto's S3 API server on a free loopback port."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # a line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -112,7 +114,6 @@ def test_sync_and_async_results_are_objects_of_the_bucket(tmp_path, s3_url, buck
         check("ImagesResponse", body)
         job_id = raw.headers["x-request-id"]
         answered = base64.b64decode(body["data"][0]["b64_json"])
-        png(answered).save(tmp_path / "sync.png")
         assert png(answered).size == (256, 256)
         stored = job_keys(s3_url, bucket, job_id)
         assert stored == {f"{PREFIX}/jobs/{job_id}/results/0": answered}
