@@ -112,6 +112,10 @@ def test_sync_and_async_results_are_objects_of_the_bucket(tmp_path, s3_url, buck
         raw = sdk.images.with_raw_response.generate(model="gpt-image-1", **BODY)
         body = raw.http_response.json()
         check("ImagesResponse", body)
+        assert httpx.get(url + "/readyz").json()["checks"] == {
+            "database": "ok",
+            "result_store": "ok",
+        }
         job_id = raw.headers["x-request-id"]
         answered = base64.b64decode(body["data"][0]["b64_json"])
         assert png(answered).size == (256, 256)
@@ -359,6 +363,9 @@ def test_a_bucket_that_does_not_answer_is_503_and_costs_nothing(tmp_path, bucket
             request_id = client.post("/v2/gpt-image-1", json=BODY).json()["request_id"]
             wait_for(client, request_id, {"COMPLETED"})
             own.stop()
+            ready = client.get("/readyz")
+            assert ready.status_code == 503
+            assert ready.json()["checks"]["result_store"] == "unavailable"
             answer = client.get(f"/v2/requests/{request_id}")
             assert answer.status_code == 503, answer.text
             assert int(answer.headers["retry-after"]) >= 1

@@ -44,6 +44,10 @@ class BlobStore(Protocol):
         """Delete every key that starts with `prefix`."""
         ...
 
+    def ping(self) -> None:
+        """Return when the store answers; ServiceUnavailable otherwise."""
+        ...
+
 
 def open_blob_store(settings: Settings, db: Database) -> BlobStore:
     """The store `PIXMILL_RESULT_STORE` names."""
@@ -90,6 +94,9 @@ class DatabaseBlobStore:
             connection.execute(
                 delete(Blob).where(Blob.key >= prefix, Blob.key < _after_prefix(prefix))
             )
+
+    def ping(self) -> None:
+        self.db.ping()
 
 
 def _after_prefix(prefix: str) -> str:
@@ -170,6 +177,10 @@ class S3BlobStore:
             )
             for page in pages:
                 self._delete_objects([item["Key"] for item in page.get("Contents", ())])
+
+    def ping(self) -> None:
+        with _unavailable():
+            self.client.head_bucket(Bucket=self.bucket)
 
     def _delete_objects(self, names: list[str]) -> None:
         for start in range(0, len(names), 1000):  # DeleteObjects' limit per call
