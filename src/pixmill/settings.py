@@ -147,6 +147,17 @@ class Settings(BaseSettings):
     """How long finished jobs and their images are kept (Segmind keeps them an hour)."""
     result_cap_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
     """Stored result images per account, at most."""
+    result_store: str = "database"
+    """Where result images and an edit's input images are kept: "database" (the accounts
+    database, which every replica reads), or an S3-compatible bucket, `s3://bucket/prefix`.
+    Credentials come from the standard AWS chain (AWS_ACCESS_KEY_ID and
+    AWS_SECRET_ACCESS_KEY, AWS_PROFILE, an instance or pod role), never from here."""
+    s3_endpoint_url: str | None = None
+    """The S3 API's URL for a service other than AWS (MinIO, Ceph, R2...); unset: AWS."""
+    s3_region: str | None = None
+    """The bucket's region; unset: AWS_REGION or AWS_DEFAULT_REGION, or the AWS config."""
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
+    """`path` for services that serve buckets only under the endpoint's path (often MinIO)."""
     status_polls_per_minute: int = Field(default=120, ge=0)
     """Per key: reads of job status, results and events; 0 is unlimited."""
     secret_key: SecretStr | None = None
@@ -177,6 +188,17 @@ class Settings(BaseSettings):
         if token is not None and len(token.get_secret_value()) < 16:
             raise ValueError("PIXMILL_ADMIN_TOKEN must be at least 16 characters, or unset")
         return token
+
+    @field_validator("result_store")
+    @classmethod
+    def _store_url(cls, value: str) -> str:
+        if value == "database":
+            return value
+        scheme, _, rest = value.partition("://")
+        bucket = rest.split("/", 1)[0]
+        if scheme != "s3" or not bucket:
+            raise ValueError('PIXMILL_RESULT_STORE must be "database" or s3://bucket[/prefix]')
+        return value
 
     @field_validator("url_allow_list", mode="before")
     @classmethod

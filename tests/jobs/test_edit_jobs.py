@@ -20,7 +20,8 @@ from pixmill.accounts.store import AccountStore
 from pixmill.accounts.tables import UsageRecord, utcnow
 from pixmill.engines.design.engine import DesignEngine
 from pixmill.imaging.inputs import InputLimits, decode_image, decode_mask
-from pixmill.jobs.store import JobStore
+from pixmill.jobs.blobs import DatabaseBlobStore
+from pixmill.jobs.store import JobStore, input_key
 from pixmill.jobs.tables import JobInput, JobRecord
 from pixmill.usage import input_image_tokens
 from tests.api.edit_images import decoded, mask, photo
@@ -71,7 +72,7 @@ def test_a_v2_edit_keeps_its_images_apart_until_rendered(served, gated):
 
         with store.db.read() as connection:
             rows = connection.execute(
-                select(JobInput.role, JobInput.param, JobInput.width, JobInput.data)
+                select(JobInput.role, JobInput.param, JobInput.width)
                 .where(JobInput.job_id == job_id)
                 .order_by(JobInput.index)
             ).all()
@@ -83,7 +84,9 @@ def test_a_v2_edit_keeps_its_images_apart_until_rendered(served, gated):
             ("image", "image_urls[1]", 64),
             ("mask", "mask", 320),
         ]
-        assert rows[0].data == source and rows[2].data == mask_data
+        keys = [input_key(job_id, index) for index in range(3)]
+        stored_bytes = DatabaseBlobStore(store.db).get(keys)
+        assert stored_bytes[keys[0]] == source and stored_bytes[keys[2]] == mask_data
         stored = json.dumps([job.request, job.spec])
         assert len(stored) < 2000  # no image bytes in the JSON columns
         assert job.spec["edit"]["input_sizes"] == ["320x240", "64x64"]
@@ -99,6 +102,7 @@ def test_a_v2_edit_keeps_its_images_apart_until_rendered(served, gated):
     with store.db.read() as connection:
         left = connection.execute(select(JobInput.index).where(JobInput.job_id == job_id)).all()
     assert left == []  # dropped once the job settled
+    assert DatabaseBlobStore(store.db).get(keys) == {}  # with their bytes
     deadline = time.monotonic() + 10
     record = None
     while record is None and time.monotonic() < deadline:

@@ -28,7 +28,8 @@ async def healthz() -> dict[str, str]:
     description=(
         "200 when every dependency a request needs answers; 503 with `Retry-After` "
         "otherwise. Redis is checked only with `PIXMILL_RATE_LIMIT_FAIL_CLOSED`: under "
-        "the default, requests pass unchecked while it is away, so it is not needed."
+        "the default, requests pass unchecked while it is away, so it is not needed. "
+        "The result store's bucket is checked when results are kept in one."
     ),
     responses={503: {"description": "A dependency is away.", "headers": {"Retry-After": {
         "schema": {"type": "string"}}}}},
@@ -41,6 +42,12 @@ async def readyz(request: Request) -> JSONResponse:
         checks["database"] = "ok"
     except ServiceUnavailable:
         checks["database"] = "unavailable"
+    if state.settings.result_store != "database":
+        try:
+            await anyio.to_thread.run_sync(state.scheduler.store.blobs.ping)
+            checks["result_store"] = "ok"
+        except ServiceUnavailable:
+            checks["result_store"] = "unavailable"
     if state.settings.rate_limit_fail_closed:
         try:
             await state.limiter.ping()

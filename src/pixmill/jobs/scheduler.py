@@ -33,6 +33,7 @@ from pixmill.accounts.usage_log import CallUsage, UsageWriter
 from pixmill.catalog import ModelCatalog
 from pixmill.errors import ApiError, Conflict, NotFound, ServiceUnavailable
 from pixmill.jobs import events
+from pixmill.jobs.blobs import open_blob_store
 from pixmill.jobs.runtime import JobRuntime, QueueConfig, default_executor_id
 from pixmill.jobs.store import CANCELLED, FAILED, FINAL, QUEUED, Job, JobStore
 from pixmill.jobs.sweeper import Sweeper
@@ -76,6 +77,7 @@ class Scheduler:
             accounts.db,
             retention=timedelta(seconds=settings.result_retention_seconds),
             account_cap_bytes=settings.result_cap_bytes,
+            blobs=open_blob_store(settings, accounts.db),
         )
         self.runner = JobRunner(self)
         self.webhooks: Any = None

@@ -3,10 +3,17 @@
 Status moves QUEUED -> PROCESSING -> COMPLETED | FAILED | CANCELLED by conditional
 UPDATEs, so two parties (a worker and a cancel, a recovered step and a sweep) can
 never both move a job out of the same state.
+
+Images (results, and an edit's inputs) are described by rows here; their bytes are in
+the result store (jobs.blobs: the database, or a bucket) under keys made from the job's
+id and the image's index, so a step that runs again writes the same keys. A job's row
+is written before its bytes and deleted after them: whatever a crash leaves in the
+store lies under the prefix of a job that exists, and goes when that job is purged.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,8 +23,12 @@ from sqlalchemy import delete, func, select, update
 
 from pixmill.accounts.db import Database
 from pixmill.accounts.tables import utcnow
+from pixmill.errors import InvalidRequest, NotFound
+from pixmill.jobs.blobs import BlobStore, DatabaseBlobStore
 from pixmill.jobs.tables import JobImage, JobInput, JobRecord
 from pixmill.request import InputImage
+
+log = logging.getLogger(__name__)
 
 QUEUED, PROCESSING, COMPLETED, FAILED, CANCELLED = (
     "QUEUED",
@@ -74,11 +85,39 @@ class ResultTooLarge(Exception):
     """The account's stored results would pass its size cap."""
 
 
+class ResultGone(NotFound):
+    """A result whose bytes are no longer in the store: it answers as an expired one."""
+
+    def __init__(self) -> None:
+        super().__init__("The request's result has expired.", param="request_id")
+
+
+def job_prefix(job_id: str) -> str:
+    """Every stored image of the job has a key under this."""
+    return f"jobs/{job_id}/"
+
+
+def result_key(job_id: str, index: int) -> str:
+    return f"{job_prefix(job_id)}results/{index}"
+
+
+def input_key(job_id: str, index: int) -> str:
+    return f"{job_prefix(job_id)}inputs/{index}"
+
+
 class JobStore:
-    def __init__(self, db: Database, *, retention: timedelta, account_cap_bytes: int):
+    def __init__(
+        self,
+        db: Database,
+        *,
+        retention: timedelta,
+        account_cap_bytes: int,
+        blobs: BlobStore | None = None,
+    ):
         self.db = db
         self.retention = retention
         self.account_cap_bytes = account_cap_bytes
+        self.blobs: BlobStore = blobs if blobs is not None else DatabaseBlobStore(db)
 
     def create(
         self,
@@ -96,7 +135,10 @@ class JobStore:
         inputs: Sequence[InputImage] = (),
         mask: InputImage | None = None,
     ) -> None:
-        """Store a new job; an edit's images and mask go in `job_inputs`, with it."""
+        """Store a new job; an edit's images and mask are described in `job_inputs`, and
+        their bytes go to the result store once the job's row is there."""
+        roles = [("image", image) for image in inputs]
+        roles += [("mask", mask)] if mask is not None else []
         with self.db.transaction() as session:
             session.add(
                 JobRecord(
@@ -116,10 +158,8 @@ class JobStore:
                     base_url=base_url,
                 )
             )
-            if inputs:
+            if roles:
                 session.flush()  # the job row first: its inputs refer to it
-                roles = [("image", image) for image in inputs]
-                roles += [("mask", mask)] if mask is not None else []
                 session.add_all(
                     JobInput(
                         job_id=job_id,
@@ -130,10 +170,14 @@ class JobStore:
                         height=image.height,
                         has_alpha=image.has_alpha,
                         param=image.param,
-                        data=image.data,
                     )
                     for index, (role, image) in enumerate(roles)
                 )
+        # A failure here leaves a job that is never queued: the submit ends it FAILED,
+        # and its purge deletes whatever was stored.
+        self.blobs.put(
+            {input_key(job_id, index): image.data for index, (_, image) in enumerate(roles)}
+        )
 
     def get(self, job_id: str, account_id: str | None = None) -> Job | None:
         """The job; with `account_id`, only when that account owns it."""
@@ -235,31 +279,50 @@ class JobStore:
             return connection.scalar(select(JobRecord.status).where(JobRecord.id == job_id))
 
     def save_images(self, job_id: str, images: Sequence[StoredImage]) -> None:
-        """Store a job's images (again, after a crash), within the account's size cap."""
+        """Store a job's images (again, after a crash), within the account's size cap.
+
+        The keys are the job's id and each image's index: a step that runs again writes
+        over what it wrote before, and the job's bytes are counted once."""
         size = sum(len(image.data) for image in images)
-        with self.db.transaction() as session:
-            row = session.get(JobRecord, job_id)
+        with self.db.read() as connection:
+            row = connection.execute(
+                select(JobRecord.account_id).where(JobRecord.id == job_id)
+            ).first()
             if row is None:
                 return
-            stored = session.scalar(
+            stored = connection.scalar(
                 select(func.coalesce(func.sum(JobRecord.result_bytes), 0)).where(
                     JobRecord.account_id == row.account_id, JobRecord.id != job_id
                 )
             )
-            if int(stored or 0) + size > self.account_cap_bytes:
-                raise ResultTooLarge
-            session.execute(delete(JobImage).where(JobImage.job_id == job_id))
-            session.add_all(
-                JobImage(
-                    job_id=job_id,
-                    index=image.index,
-                    media_type=image.media_type,
-                    seed=image.seed,
-                    data=image.data,
-                )
-                for image in images
+        if int(stored or 0) + size > self.account_cap_bytes:
+            raise ResultTooLarge
+        self.blobs.put({result_key(job_id, image.index): image.data for image in images})
+        with self.db.begin() as connection:
+            before = set(
+                connection.scalars(select(JobImage.index).where(JobImage.job_id == job_id))
             )
-            row.result_bytes = size
+            connection.execute(delete(JobImage).where(JobImage.job_id == job_id))
+            if images:
+                connection.execute(
+                    JobImage.__table__.insert(),
+                    [
+                        {
+                            "job_id": job_id,
+                            "index": image.index,
+                            "media_type": image.media_type,
+                            "seed": image.seed,
+                        }
+                        for image in images
+                    ],
+                )
+            connection.execute(
+                update(JobRecord).where(JobRecord.id == job_id).values(result_bytes=size)
+            )
+        # An earlier run that delivered more images left some the rows no longer name.
+        stale = before - {image.index for image in images}
+        if stale:
+            self.blobs.delete(result_key(job_id, index) for index in stale)
 
     def complete(self, job_id: str, result: dict[str, Any]) -> bool:
         """Mark the job COMPLETED with its result; False if it had already ended."""
@@ -288,38 +351,60 @@ class JobStore:
             )
 
     def images(self, job_id: str) -> list[StoredImage]:
+        """A completed job's images; ResultGone (404) when their bytes are no longer
+        stored, and the job then expires at once, as if its time were up."""
         with self.db.read() as connection:
             rows = connection.execute(
-                select(JobImage.index, JobImage.media_type, JobImage.seed, JobImage.data)
+                select(JobImage.index, JobImage.media_type, JobImage.seed)
                 .where(JobImage.job_id == job_id)
                 .order_by(JobImage.index)
             ).all()
-        return [StoredImage(row.index, row.media_type, row.seed, row.data) for row in rows]
+        found = self.blobs.get([result_key(job_id, row.index) for row in rows])
+        if len(found) < len(rows):
+            self._expire_now(job_id)
+            raise ResultGone
+        return [
+            StoredImage(row.index, row.media_type, row.seed, found[result_key(job_id, row.index)])
+            for row in rows
+        ]
+
+    def _expire_now(self, job_id: str) -> None:
+        log.warning("the stored images of job %s are missing; it expires now", job_id)
+        with self.db.begin() as connection:
+            connection.execute(
+                update(JobRecord).where(JobRecord.id == job_id).values(expires_at=utcnow())
+            )
 
     def inputs(
         self, job_id: str, *, with_data: bool = True
     ) -> tuple[tuple[InputImage, ...], InputImage | None]:
         """An edit job's input images and its mask; without data, only their sizes and
         formats (enough to price them), the bytes left empty."""
-        columns = [
-            JobInput.role,
-            JobInput.format,
-            JobInput.width,
-            JobInput.height,
-            JobInput.has_alpha,
-            JobInput.param,
-        ]
-        if with_data:
-            columns.append(JobInput.data)
         with self.db.read() as connection:
             rows = connection.execute(
-                select(*columns).where(JobInput.job_id == job_id).order_by(JobInput.index)
+                select(
+                    JobInput.index,
+                    JobInput.role,
+                    JobInput.format,
+                    JobInput.width,
+                    JobInput.height,
+                    JobInput.has_alpha,
+                    JobInput.param,
+                )
+                .where(JobInput.job_id == job_id)
+                .order_by(JobInput.index)
             ).all()
+        found = self.blobs.get([input_key(job_id, row.index) for row in rows]) if with_data else {}
+        if with_data and len(found) < len(rows):
+            raise InvalidRequest(
+                "The request's input images are no longer stored; send the request again.",
+                param="image",
+            )
         images: list[InputImage] = []
         mask = None
         for row in rows:
             image = InputImage(
-                data=row.data if with_data else b"",
+                data=found[input_key(job_id, row.index)] if with_data else b"",
                 format=row.format,
                 width=row.width,
                 height=row.height,
@@ -335,7 +420,15 @@ class JobStore:
     def drop_inputs(self, job_id: str) -> None:
         """Forget an ended job's input images: nothing reads them once it has settled."""
         with self.db.begin() as connection:
+            indices = list(
+                connection.scalars(select(JobInput.index).where(JobInput.job_id == job_id))
+            )
             connection.execute(delete(JobInput).where(JobInput.job_id == job_id))
+        try:
+            self.blobs.delete(input_key(job_id, index) for index in indices)
+        except Exception:
+            # Settling goes on: the job's purge deletes everything under its prefix.
+            log.warning("the input images of job %s are left for its purge", job_id)
 
     def unfinished(self, older_than: datetime) -> list[Job]:
         """Jobs not ended that were created before `older_than`: what a sweep checks."""
@@ -348,16 +441,27 @@ class JobStore:
             return [Job.of(row) for row in rows]
 
     def purge_expired(self) -> int:
-        """Delete jobs whose results are past retention, with their images and inputs; how many."""
-        with self.db.transaction() as session:
+        """Delete jobs whose results are past retention, with their images and inputs; how
+        many. Their bytes go first: a job whose bytes could not be deleted keeps its rows
+        (it answers 404 all the same) and is tried again at the next sweep."""
+        with self.db.read() as connection:
             expired = list(
-                session.scalars(select(JobRecord.id).where(JobRecord.expires_at <= utcnow()))
+                connection.scalars(select(JobRecord.id).where(JobRecord.expires_at <= utcnow()))
             )
-            if expired:
-                session.execute(delete(JobImage).where(JobImage.job_id.in_(expired)))
-                session.execute(delete(JobInput).where(JobInput.job_id.in_(expired)))
-                session.execute(delete(JobRecord).where(JobRecord.id.in_(expired)))
-        return len(expired)
+        purged = []
+        for job_id in expired:
+            try:
+                self.blobs.delete_under(job_prefix(job_id))
+            except Exception:
+                log.warning("could not delete the stored images of job %s; retrying", job_id)
+                continue
+            purged.append(job_id)
+        if purged:
+            with self.db.begin() as connection:
+                connection.execute(delete(JobImage).where(JobImage.job_id.in_(purged)))
+                connection.execute(delete(JobInput).where(JobInput.job_id.in_(purged)))
+                connection.execute(delete(JobRecord).where(JobRecord.id.in_(purged)))
+        return len(purged)
 
     def counts_by_status(self) -> dict[str, int]:
         with self.db.read() as connection:

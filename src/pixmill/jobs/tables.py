@@ -65,8 +65,21 @@ class JobRecord(Base):
     """Where the job was submitted (scheme and host): its links are made from it."""
 
 
+class Blob(Base):
+    """Bytes by key, for the database result store (jobs.blobs): stored images' data."""
+
+    __tablename__ = "blobs"
+
+    # Bytewise order on PostgreSQL too, so that a key prefix is a range of the index.
+    key: Mapped[str] = mapped_column(
+        String(512).with_variant(String(512, collation="C"), "postgresql"), primary_key=True
+    )
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class JobImage(Base):
-    """One delivered image of a completed job, kept until the job expires."""
+    """One delivered image of a completed job, kept until the job expires; its bytes are
+    in the result store (jobs.blobs) under `result_key(job_id, index)`."""
 
     __tablename__ = "job_images"
 
@@ -74,12 +87,12 @@ class JobImage(Base):
     index: Mapped[int] = mapped_column(Integer, primary_key=True)
     media_type: Mapped[str] = mapped_column(String(64))
     seed: Mapped[int] = mapped_column(BigInteger)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class JobInput(Base):
     """One input image (or the mask) of an edit job, kept apart from the job's JSON
-    columns, written with the job and read by the worker before it renders."""
+    columns, written with the job and read by the worker before it renders; its bytes
+    are in the result store under `input_key(job_id, index)`."""
 
     __tablename__ = "job_inputs"
 
@@ -93,7 +106,6 @@ class JobInput(Base):
     height: Mapped[int] = mapped_column(Integer)
     has_alpha: Mapped[bool] = mapped_column()
     param: Mapped[str] = mapped_column(String(32))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class WebhookAttempt(Base):

@@ -198,9 +198,10 @@ class JobRunner:
         if job is None or not self.store.start(job_id):
             return {"status": CANCELLED}
         events.emit({"type": "status", "status": "PROCESSING"})
-        spec = with_inputs(spec_from_dict(job.spec), self.store, job_id, job.spec)
+        spec = spec_from_dict(job.spec)
         started = time.perf_counter()
         try:
+            spec = with_inputs(spec, self.store, job_id, job.spec)
             entry = self.context.service.catalog.get(spec.model)
             made = self.context.service.make_images(
                 entry.engine, spec, Progress(self, job_id, spec, entry.engine.name)
