@@ -36,7 +36,7 @@ CHECKS = (
     "response_schema_conformance",
 )
 MAX_EXAMPLES = 40
-TIME_LIMIT = 180
+TIME_LIMIT = 300
 
 
 class FlatEngine(FakeEngine):

@@ -54,6 +54,7 @@ def gateway_models(openai: FakeUpstream, segmind: FakeUpstream) -> dict[str, Any
         "openai-any-size": openai_model(sizes=None, qualities=["low", "medium", "high", "max"]),
         "openai-one-per-call": openai_model(max_n=1),
         "openai-quick-timeout": openai_model(timeout=0.3, max_retries=0),
+        "openai-long-timeout": openai_model(timeout=120),
         "openai-patient": openai_model(max_retries=2, max_backoff=0.2),
         "openai-unreachable": openai_model(
             base_url=f"http://127.0.0.1:{closed_port()}/v1", max_retries=1
