@@ -88,12 +88,12 @@ def test_a_slow_upstream_does_not_hold_other_requests(gateway, client, openai_up
     openai_upstream.reset()
     openai_upstream.held.set()
     # A long read timeout: the six must still be waiting when the other two have answered.
-    held_body = BODY | {"model": "openai-long-timeout"}
+    held = BODY | {"model": "openai-long-timeout"}
     results: list[httpx.Response] = []
 
     def post() -> None:
         results.append(
-            httpx.post(gateway + OPENAI, json=held_body, headers={"x-api-key": API_KEY}, timeout=150)
+            httpx.post(gateway + OPENAI, json=held, headers={"x-api-key": API_KEY}, timeout=150)
         )
 
     threads = [threading.Thread(target=post) for _ in range(6)]
