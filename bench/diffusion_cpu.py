@@ -18,6 +18,7 @@ median run got (the CPU may be shared: compare rows of one run, and run it twice
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import resource
@@ -115,9 +116,13 @@ CONFIGS = {
     "auto": "pixmill default: path measured on this machine (tuning.py), full VAE",
     "auto+taesd": "pixmill default + tiny autoencoder",
     "auto+compile": "compile=auto: eager, compile, compile max-autotune measured; tiny AE",
+    "openvino": "pixmill with runtime=openvino: UNet and full VAE decoder run by OpenVINO",
+    "openvino+taesd": "runtime=openvino + tiny autoencoder decode",
 }
 SLOW = ("pixmill+compile", "auto+compile")
 """Compile for minutes on a 2-core CPU: only with --compile."""
+OPTIONAL = {"openvino": "openvino", "openvino+taesd": "openvino"}
+"""Rows that need an optional package: skipped when it is not installed."""
 
 
 # ---------------------------------------------------------------- the parent: build, run, print
@@ -194,6 +199,7 @@ def main() -> None:
     pipeline_dir, taesd_dir = build_models(args.workdir)
     peak = {d: matmul_throughput(d) for d in ("float32", "bfloat16")}
     names = args.only or [n for n in CONFIGS if n not in SLOW or args.compile]
+    names = [n for n in names if n not in OPTIONAL or importlib.util.find_spec(OPTIONAL[n])]
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} threads; SD-Turbo "
         f"architecture, {SIZE}x{SIZE}, 1 step, guidance 0; median of {args.reps} after a warm-up; "
@@ -296,6 +302,7 @@ def decode_flops(vae, dtype) -> int:
     from torch.utils.flop_counter import FlopCounterMode
 
     vae = getattr(vae, "_orig_mod", vae)
+    vae.__dict__.pop("decode", None)  # OpenVINO's stand-in: count the torch graph it runs
     latent = torch.randn(1, 4, SIZE // 8, SIZE // 8, dtype=dtype)
     counter = FlopCounterMode(display=False)
     with torch.inference_mode(), sdpa_kernel(SDPBackend.MATH), counter:
@@ -328,12 +335,16 @@ def child(name: str, pipeline_dir: Path, taesd_dir: Path, reps: int) -> dict:
             options["channels_last"] = False
         if name.startswith("pixmill"):
             options["channels_last"] = True  # the fixed path of the first measurement
-        if name in ("pixmill+taesd", "pixmill+compile", "auto+taesd", "auto+compile"):
+        if name in ("pixmill+taesd", "pixmill+compile", "auto+taesd", "auto+compile",
+                    "openvino+taesd"):  # fmt: skip
             options["tiny_vae"] = str(taesd_dir)
         if name == "pixmill+compile":
             options["compile"] = True
         if name == "auto+compile":
             options["compile"] = "auto"
+        options["runtime"] = "openvino" if name.startswith("openvino") else "torch"
+        if name.startswith("auto"):
+            options["runtime"] = "auto"
         started = time.perf_counter()
         engine = DiffusionEngine(str(pipeline_dir), **options)
         setup = time.perf_counter() - started
@@ -351,7 +362,8 @@ def child(name: str, pipeline_dir: Path, taesd_dir: Path, reps: int) -> dict:
     started = time.perf_counter()
     make_one()  # warm-up (and compilation, if any)
     warmup = setup + time.perf_counter() - started
-    unet = getattr(pipeline.unet, "_orig_mod", pipeline.unet)
+    unet = getattr(pipeline.unet, "inner", None) or pipeline.unet  # OpenVINO's stand-in
+    unet = getattr(unet, "_orig_mod", unet)
     dtype = str(unet.dtype).removeprefix("torch.")
     runs = []
     for _ in range(reps):
