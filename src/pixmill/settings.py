@@ -233,7 +233,15 @@ class Settings(BaseSettings):
         default = ModelConfig(engine=self.engine, options=self.engine_options)
         table = {DEFAULT_MODEL_ALIAS: default, self.engine: default}
         table.update(self.models)
-        return table
+        return {name: self._with_data_dir(config) for name, config in table.items()}
+
+    def _with_data_dir(self, config: ModelConfig) -> ModelConfig:
+        """Diffusion engines keep their measured path and exports in the data directory
+        unless their options name another place."""
+        if config.engine != "diffusion" or "tuning_dir" in config.options:
+            return config
+        options = {**config.options, "tuning_dir": str(self.data_dir / "diffusion")}
+        return config.model_copy(update={"options": options})
 
     def alias_table(self) -> dict[str, str]:
         """Alias -> configured model name, without the names that are models themselves."""

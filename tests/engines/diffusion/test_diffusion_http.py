@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 
 import numpy as np
 import pytest
@@ -18,11 +19,16 @@ OPENAI = "/v1/images/generations"
 
 
 @pytest.fixture(scope="module")
-def diffusion_server(tiny_model_dir, tmp_path_factory):
+def data_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="module")
+def diffusion_server(tiny_model_dir, data_dir):
     """`--engine diffusion --model PATH`, plus a second model configured under a name."""
     turbo = {"model": str(tiny_model_dir), "family": "sd-turbo", "native_side": NATIVE_SIDE}
     settings = make_settings(
-        data_dir=tmp_path_factory.mktemp("data"),
+        data_dir=data_dir,
         engine="diffusion",
         engine_options=turbo,
         models={"tiny-sd": ModelConfig(engine="diffusion", options={"model": str(tiny_model_dir)})},
@@ -57,3 +63,12 @@ def test_the_request_model_picks_a_configured_model(diffusion_server, client_for
     assert named.size == default.size == (256, 256)
     # One turbo step against the sd1 row's 15 steps: not the same picture.
     assert not np.array_equal(np.asarray(default), np.asarray(named))
+
+
+def test_the_measured_path_is_kept_in_the_servers_data_directory(
+    diffusion_server, data_dir, tiny_model_dir
+):
+    """Under the server's data directory, not ./data (both models share one measurement:
+    the same weights at the same size)."""
+    table = json.loads((data_dir / "diffusion" / "tuning.json").read_text())
+    assert [str(tiny_model_dir) in key for key in table] == [True]
