@@ -67,8 +67,8 @@ class ImageLink:
     index: int
     expires: int
 
-    def seconds_left(self, now: float | None = None) -> int:
-        return max(0, self.expires - int(time.time() if now is None else now))
+    def seconds_left(self) -> int:
+        return max(0, self.expires - int(time.time()))
 
 
 class ImageLinks:
