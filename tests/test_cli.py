@@ -18,12 +18,14 @@ from tests.conftest import API_KEY, pixmill_serve
 runner = CliRunner()
 
 
-def test_generate_against_a_server_writes_numbered_files(fake_server, tmp_path):
+@pytest.mark.parametrize("model", ["gpt-image-1", "dall-e-3"])  # dall-e-3: links by default
+def test_generate_against_a_server_writes_numbered_files(fake_server, tmp_path, model):
     out = tmp_path / "pic.png"
     result = runner.invoke(
         app,
         ["generate", "a fox", "-n", "2", "--size", "256x512", "--format", "webp",
-         "--seed", "4", "-o", str(out), "--server", fake_server, "--api-key", API_KEY],
+         "--seed", "4", "-o", str(out), "--server", fake_server, "--api-key", API_KEY,
+         "--model", model],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     for index in (1, 2):

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from pixmill import __version__
 from pixmill.accounts.ratelimit import RateLimiter
-from pixmill.api import admin, jobs, openai, playground, segmind, system
+from pixmill.api import admin, image_links, jobs, openai, playground, segmind, system
 from pixmill.api.errors import install_error_handlers
 from pixmill.api.generation import AppState
 from pixmill.api.metrics import Metrics
@@ -74,6 +74,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(system.router)
     app.include_router(openai.router)
+    app.include_router(image_links.router)
     app.include_router(jobs.router)
     if settings.admin_token is not None:
         app.include_router(admin.router)

@@ -36,6 +36,8 @@ Moderation = Literal["auto", "low"]
 OutputFormat = Literal["png", "jpeg", "webp", "svg"]
 InputFidelity = Literal["low", "high"]
 InputFormat = Literal["png", "jpeg", "webp"]
+ResponseFormat = Literal["b64_json", "url"]
+"""OpenAI's answer forms: images in base64, or links to them."""
 
 MAX_PROMPT_CHARS = 32_000
 MAX_N = 10

@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -161,8 +162,16 @@ class Settings(BaseSettings):
     status_polls_per_minute: int = Field(default=120, ge=0)
     """Per key: reads of job status, results and events; 0 is unlimited."""
     secret_key: SecretStr | None = None
-    """Signs short-lived event tokens; several replicas must share it. Unset: a random key
-    kept in the data directory (one machine)."""
+    """Signs short-lived event tokens and image links; several replicas must share it.
+    Unset: a random key kept in the data directory (one machine)."""
+    public_url: str | None = None
+    """The base URL clients reach this server at (`https://images.example.com`, with any
+    path prefix): image links (`response_format: "url"`) and job links are built from it.
+    Unset: from the request's Host, which must then be one of `allowed_hosts`."""
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Hosts (`images.internal`, `*.example.com`, `*` for any) a request's Host may name for
+    image links built from it, when `public_url` is unset; beside localhost, 127.0.0.1,
+    ::1 and `host`. In the environment: comma-separated, or a JSON list."""
     webhook_timeout_seconds: float = Field(default=5, gt=0, le=60)
     webhook_max_attempts: int = Field(default=6, ge=1, le=20)
     """Deliveries are tried this many times, with exponential backoff between them."""
@@ -200,7 +209,19 @@ class Settings(BaseSettings):
             raise ValueError('PIXMILL_RESULT_STORE must be "database" or s3://bucket[/prefix]')
         return value
 
-    @field_validator("url_allow_list", mode="before")
+    @field_validator("public_url")
+    @classmethod
+    def _http_base(cls, url: str | None) -> str | None:
+        if url is None or not url.strip():
+            return None
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("PIXMILL_PUBLIC_URL must be an http(s) URL such as https://host")
+        if parts.query or parts.fragment:
+            raise ValueError("PIXMILL_PUBLIC_URL takes no query or fragment")
+        return url.strip().rstrip("/")
+
+    @field_validator("url_allow_list", "allowed_hosts", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -216,6 +237,15 @@ class Settings(BaseSettings):
             return self.edit_max_body_bytes
         files = MAX_INPUT_IMAGES + 1
         return files * -(-self.edit_max_image_bytes * 4 // 3) + MIB
+
+    def link_hosts(self) -> frozenset[str]:
+        """The hosts a request's Host may name for links built from it: loopback names,
+        the address the server binds (unless a wildcard), and `allowed_hosts`; lower case,
+        IPv6 addresses without brackets."""
+        hosts = {"localhost", "127.0.0.1", "::1", *self.allowed_hosts}
+        if self.host not in ("0.0.0.0", "::", ""):
+            hosts.add(self.host)
+        return frozenset(host.strip().strip("[]").lower() for host in hosts)
 
     def accounts_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'pixmill.db').resolve()}"

@@ -13,9 +13,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import httpx
 import openai
 import pytest
 
+from pixmill.api.image_links import DALLE_MODELS
 from pixmill.settings import DEFAULT_ALIASES
 from tests.conftest import API_KEY
 from tests.openai_schema import check
@@ -44,7 +46,9 @@ def test_python_sdk_every_alias_with_explicit_nulls(sdk, fake_engine):
             style=None,
         )
         check("ImagesResponse", response.model_dump(exclude_unset=True))
-        assert response.data and response.data[0].b64_json
+        # DALL·E names answer links by default, as on OpenAI's API (test_image_links.py).
+        image = response.data[0]
+        assert image.url if alias in DALLE_MODELS else image.b64_json
         assert fake_engine.calls[-1].model == "gpt-image-1"
 
 
@@ -60,9 +64,9 @@ def test_python_sdk_dalle_values(sdk, fake_engine):
     check("ImagesResponse", response.model_dump(exclude_unset=True))
     assert response.quality == "high"
     assert fake_engine.calls[-1].style == "natural"
-    with pytest.raises(openai.BadRequestError) as caught:
-        sdk.images.generate(prompt="a kite", model="dall-e-2", response_format="url")
-    assert caught.value.param == "response_format"
+    linked = sdk.images.generate(prompt="a kite", model="dall-e-2", response_format="url")
+    check("ImagesResponse", linked.model_dump(exclude_unset=True))
+    assert httpx.get(linked.data[0].url).headers["content-type"] == "image/png"
 
 
 def test_python_sdk_models(sdk):
@@ -85,7 +89,8 @@ def test_litellm(fake_server, fake_engine, monkeypatch):
         response = litellm.image_generation(
             prompt="a kite", model=f"openai/{alias}", api_base=fake_server + "/v1", api_key=API_KEY
         )
-        assert response.data[0].b64_json
+        image = response.data[0]
+        assert image.url if alias in DALLE_MODELS else image.b64_json
         assert fake_engine.calls[-1].model == "gpt-image-1"
     # litellm refuses `style` (it sends GPT-Image parameters only): it goes in extra_body.
     response = litellm.image_generation(
@@ -96,7 +101,7 @@ def test_litellm(fake_server, fake_engine, monkeypatch):
         quality="hd",
         extra_body={"style": "natural"},
     )
-    assert response.data[0].b64_json
+    assert response.data[0].url
     assert (fake_engine.calls[-1].quality, fake_engine.calls[-1].style) == ("high", "natural")
 
 
@@ -138,4 +143,6 @@ def test_node_sdk(node_openai, fake_server, fake_engine):
     assert fake_engine.calls[-1].model == "gpt-image-1"
     assert set(DEFAULT_ALIASES) <= set(answer["models"])
     check("Model", answer["one"])
+    check("ImagesResponse", answer["linked"])
+    assert httpx.get(answer["linked"]["data"][0]["url"]).headers["content-type"] == "image/png"
     assert answer["refused"] == {"status": 400, "param": "response_format", "code": "invalid_value"}

@@ -35,7 +35,11 @@ def generated(response: httpx.Response) -> dict[str, object]:
 
 
 def picture(body: dict[str, object], index: int = 0) -> Image.Image:
-    return Image.open(io.BytesIO(base64.b64decode(body["data"][index]["b64_json"])))
+    """An image of the answer: from base64, or fetched from its link (DALL·E's default)."""
+    image = body["data"][index]
+    if "url" in image:
+        return Image.open(io.BytesIO(httpx.get(image["url"]).raise_for_status().content))
+    return Image.open(io.BytesIO(base64.b64decode(image["b64_json"])))
 
 
 @pytest.fixture
@@ -77,10 +81,10 @@ def test_dalle_quality_and_style(client, fake_engine, quality, concrete):
     assert fake_engine.calls[-1].style == "natural"
 
 
-def test_url_responses_are_refused_naming_the_parameter(client):
-    response = client.post(
-        OPENAI, json={"prompt": "x", "model": "dall-e-2", "response_format": "url"}
-    )
+def test_response_format_values(client):
+    linked = generated(client.post(OPENAI, json={"prompt": "x", "response_format": "url"}))
+    assert list(linked["data"][0]) == ["url"]  # more in test_image_links.py
+    response = client.post(OPENAI, json={"prompt": "x", "response_format": "png"})
     assert response.status_code == 400
     check("ErrorResponse", response.json())
     assert response.json()["error"]["param"] == "response_format"

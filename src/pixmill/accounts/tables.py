@@ -137,6 +137,9 @@ class UsageRecord(Base):
     key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     model: Mapped[str | None] = mapped_column(String(200))
+    """The model name the client asked for (an alias, maybe)."""
+    resolved_model: Mapped[str | None] = mapped_column(String(200))
+    """The configured model that name resolved to; None when it named none."""
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     """The resolved parameters (the prompt's length, not the prompt)."""
     images: Mapped[int] = mapped_column(Integer, default=0)

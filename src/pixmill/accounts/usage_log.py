@@ -25,6 +25,7 @@ class CallUsage:
     account_id: str
     key_id: str
     model: str | None
+    """As asked (an alias, maybe); `resolved_model` is the configured model it named."""
     status: int
     outcome: str
     latency_ms: int
@@ -35,6 +36,7 @@ class CallUsage:
     user: str | None = None
     moderation_stage: str | None = None
     moderation_category: str | None = None
+    resolved_model: str | None = None
 
 
 @dataclass(frozen=True)

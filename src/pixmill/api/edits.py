@@ -20,6 +20,7 @@ import anyio.to_thread
 from pixmill.api.edits_forms import (
     EditForm,
     OpenAIEditFields,
+    OpenAIEditRequest,
     SegmindEditFields,
     load_edit,
     read_edit_json,
@@ -41,7 +42,7 @@ def openai_edit_reader(call: Call) -> Reader:
 
     async def read() -> tuple[ImageRequest, dict[str, Any], dict[str, Any]]:
         form = await read_openai_edit(call.http, settings)
-        edit = await _load(call, form, OpenAIEditFields)
+        edit = await _load(call, form, OpenAIEditFields, OpenAIEditRequest)
         if edit.stream:
             call.form = "stream"
         return edit, fingerprint_body(form, edit), {}
@@ -84,13 +85,19 @@ def refusing_edit_fields(model: str, body_hook: BodyHook | None = None) -> BodyH
     return hook
 
 
-async def _load(call: Call, form: EditForm, wire_cls: type[ImageRequest]) -> EditRequest:
+async def _load(
+    call: Call,
+    form: EditForm,
+    wire_cls: type[ImageRequest],
+    edit_cls: type[EditRequest] = EditRequest,
+) -> EditRequest:
     settings = call.state.settings
     return await load_edit(
         form,
         wire_cls,
         limits=InputLimits.from_settings(settings),
         allow_list=settings.url_allow_list,
+        edit_cls=edit_cls,
     )
 
 

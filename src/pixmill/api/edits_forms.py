@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import anyio
 import anyio.to_thread
@@ -40,6 +40,7 @@ from pixmill.request import (
     ImageRequest,
     InputFidelity,
     InputImage,
+    ResponseFormat,
     parse_request,
 )
 from pixmill.security.urls import AllowListLike, fetch, guarded_client
@@ -60,7 +61,13 @@ class OpenAIEditFields(ImageRequest):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     input_fidelity: InputFidelity = "low"
-    response_format: Literal["b64_json"] | None = None
+    response_format: ResponseFormat | None = None
+
+
+class OpenAIEditRequest(EditRequest):
+    """An EditRequest that keeps OpenAI's `response_format`: how the route answers."""
+
+    response_format: ResponseFormat | None = None
 
 
 class SegmindEditFields(ImageRequest):
@@ -233,9 +240,10 @@ async def load_edit(
     limits: InputLimits,
     allow_list: AllowListLike,
     client: httpx.AsyncClient | None = None,
+    edit_cls: type[EditRequest] = EditRequest,
 ) -> EditRequest:
     """Validate the fields (before any image work), fetch URL images under the SSRF rules,
-    check every image and the mask, and give the EditRequest."""
+    check every image and the mask, and give the EditRequest (an `edit_cls`)."""
     wire = parse_request(form.fields, wire_cls)
     contents = await _fetch_all(form, limits, allow_list, client)
     inputs: list[InputImage] = []
@@ -248,7 +256,7 @@ async def load_edit(
             lambda: decode_mask(mask_data, param="mask", limits=limits, first=inputs[0])
         )
     values = wire.model_dump()
-    return EditRequest.model_validate({**values, "inputs": tuple(inputs), "mask": mask})
+    return edit_cls.model_validate({**values, "inputs": tuple(inputs), "mask": mask})
 
 
 async def _fetch_all(

@@ -34,6 +34,7 @@ from pixmill.api.body import read_json_object
 from pixmill.api.disconnect import ClientDisconnected, cancel_on_disconnect
 from pixmill.api.errors import Dialect
 from pixmill.api.metrics import Metrics
+from pixmill.api.public_url import job_base
 from pixmill.api.ratelimit import rate_limit_headers, rate_limited
 from pixmill.errors import ApiError, InvalidRequest, NotFound
 from pixmill.jobs.results import error_of, result_of
@@ -117,11 +118,14 @@ class Call:
         *,
         body_hook: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
         reader: Reader | None = None,
+        vet: Callable[[ImageRequest], None] | None = None,
     ) -> Submission:
         """Key, body, rate limit, then the scheduler. Errors carry the accounting headers.
 
         `reader`, when given, reads the body itself (an edit's): it answers the request,
         the JSON the Idempotency-Key fingerprint is made of, and extra submit arguments.
+        `vet`, when given, checks the request before anything is counted or held: what
+        the route could not answer is refused there (a 400).
         """
         self.key = await authenticate(self.http)
         try:
@@ -143,6 +147,8 @@ class Call:
                         )
                     body["model"] = path_model
                 self.request = parse_request(body, wire_model)
+            if vet is not None:
+                vet(self.request)
             if self.request.stream:
                 self.form = "stream"
             await self.rate_limit(self.request.n)
@@ -153,7 +159,7 @@ class Call:
                     form=self.form,
                     idempotency_key=self.http.headers.get(IDEMPOTENCY_HEADER),
                     fingerprint=self.fingerprint(body),
-                    base_url=str(self.http.base_url),
+                    base_url=job_base(self.http, self.state.settings),
                     **extras,
                 )
             )
@@ -224,6 +230,7 @@ class Call:
 
     async def outcome(self, job: Job) -> ImageResult:
         scheduler = self.state.scheduler
+        self.job = job  # final: its expiry is known
         if job.status != COMPLETED:
             raise error_of(job)
         images = await anyio.to_thread.run_sync(scheduler.store.images, job.id)
@@ -309,12 +316,17 @@ def result_headers(result: ImageResult) -> dict[str, str]:
     return headers
 
 
-def result_body(result: ImageResult) -> dict[str, object]:
-    """OpenAI's success body, with every "auto" replaced by what was used."""
+def result_body(result: ImageResult, urls: list[str] | None = None) -> dict[str, object]:
+    """OpenAI's success body, with every "auto" replaced by what was used: the images in
+    base64, or, given `urls` (one per image), as links."""
     spec = result.spec
+    if urls is not None:
+        data = [{"url": url} for url in urls]
+    else:
+        data = [{"b64_json": base64.b64encode(image.data).decode()} for image in result.images]
     return {
         "created": result.created,
-        "data": [{"b64_json": base64.b64encode(image.data).decode()} for image in result.images],
+        "data": data,
         "background": spec.background,
         "output_format": spec.output_format,
         "quality": spec.quality,

@@ -32,6 +32,7 @@ from pixmill.api.edits import refusing_edit_fields, segmind_edit_reader
 from pixmill.api.edits_forms import edit_base_model
 from pixmill.api.errors import Dialect
 from pixmill.api.generation import Call, app_state, authenticate, remaining_credits
+from pixmill.api.public_url import job_base
 from pixmill.api.ratelimit import rate_limited
 from pixmill.api.responses import GENERATION_ERRORS, job_responses
 from pixmill.api.segmind import SegmindImageRequest
@@ -93,7 +94,7 @@ async def submit(model: str, request: Request) -> Response:
         body = {
             "request_id": job.id,
             "status": job.status,
-            **job_links(str(request.base_url), job.id),
+            **job_links(job_base(request, call.state.settings), job.id),
             "events_token": call.state.scheduler.tokens.make(job.id, job.account_id),
         }
         headers = await call.accounting_headers()

@@ -8,23 +8,23 @@ import base64
 import json
 import time
 from collections.abc import AsyncIterator
-from typing import Any, Literal
+from typing import Any
 
 import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import ConfigDict, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import ConfigDict
 
 from pixmill.api.edits import openai_edit_reader
 from pixmill.api.edits_forms import OpenAIEditFields
 from pixmill.api.errors import Dialect
-from pixmill.api.generation import Call, cancel_quietly, result_body
+from pixmill.api.generation import Call, Respond, cancel_quietly, result_body
+from pixmill.api.image_links import answer_format, image_urls, links_check
 from pixmill.api.responses import generation_responses
 from pixmill.errors import ApiError
 from pixmill.jobs.scheduler import Submission
-from pixmill.request import ImageRequest
+from pixmill.request import ImageRequest, ResponseFormat
 from pixmill.service import ImageResult
 
 
@@ -33,19 +33,9 @@ class OpenAIImageRequest(ImageRequest):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    response_format: Literal["b64_json", "url"] | None = None
-    """Only b64_json is served for now; null or absent means b64_json, on every model."""
-
-    @field_validator("response_format")
-    @classmethod
-    def _no_links_yet(cls, value: str | None) -> str | None:
-        if value == "url":
-            raise PydanticCustomError(
-                "url_unsupported",
-                "This server does not serve image links yet: leave 'response_format' out or "
-                "set it to 'b64_json', and read data[].b64_json",
-            )
-        return value
+    response_format: ResponseFormat | None = None
+    """`url`: links this server serves (`api.image_links`); `b64_json`: the images in the
+    body. Null or absent: `url` for dall-e-2 and dall-e-3, as on OpenAI's API; else base64."""
 
 
 router = APIRouter(tags=["openai"])
@@ -68,14 +58,14 @@ router = APIRouter(tags=["openai"])
 async def create_images(request: Request) -> Response:
     call = Call(request, Dialect.OPENAI, "sync")
     try:
-        submission = await call.submit(OpenAIImageRequest)
+        submission = await call.submit(OpenAIImageRequest, vet=links_check(call))
     except BaseException:
         call.observe()
         raise
     if call.form == "stream":
         return await _stream_response(call, submission, "image_generation")
     try:
-        return await call.respond(submission, _respond)
+        return await call.respond(submission, _responder(call))
     finally:
         call.observe()
 
@@ -92,14 +82,16 @@ async def create_images(request: Request) -> Response:
 async def edit_images(request: Request) -> Response:
     call = Call(request, Dialect.OPENAI, "sync")
     try:
-        submission = await call.submit(OpenAIEditFields, reader=openai_edit_reader(call))
+        submission = await call.submit(
+            OpenAIEditFields, reader=openai_edit_reader(call), vet=links_check(call)
+        )
     except BaseException:
         call.observe()
         raise
     if call.form == "stream":
         return await _stream_response(call, submission, "image_edit")
     try:
-        return await call.respond(submission, _respond)
+        return await call.respond(submission, _responder(call))
     finally:
         call.observe()
 
@@ -113,8 +105,16 @@ async def _stream_response(call: Call, submission: Submission, kind: str) -> Res
     )
 
 
-def _respond(result: ImageResult) -> Response:
-    return JSONResponse(result_body(result))
+def _responder(call: Call) -> Respond:
+    """The answer in the form the call asked for: base64, or links."""
+    assert call.request is not None
+    as_links = answer_format(call.request) == "url"
+
+    def respond(result: ImageResult) -> Response:
+        urls = image_urls(call, result) if as_links else None
+        return JSONResponse(result_body(result, urls))
+
+    return respond
 
 
 async def _stream(call: Call, submission: Submission, kind: str) -> AsyncIterator[bytes]:

@@ -37,7 +37,10 @@ class SegmindError(BaseModel):
 
 
 class ImageData(BaseModel):
-    b64_json: str
+    """One image: in base64, or a link to it (`response_format: "url"`)."""
+
+    b64_json: str | None = None
+    url: str | None = None
 
 
 class ImagesResponse(BaseModel):

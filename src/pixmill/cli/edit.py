@@ -149,11 +149,13 @@ def _edit_remote(
     ]
     if mask is not None:
         parts.append(("mask", ("mask.png", mask)))
+    # Base64 whatever the model: DALL·E names answer links unless told.
+    form = {**fields, "response_format": "b64_json"}
     with console.status("waiting for the server"):
         try:
             response = httpx.post(
                 server.rstrip("/") + "/v1/images/edits",
-                data={name: str(value) for name, value in fields.items()},
+                data={name: str(value) for name, value in form.items()},
                 files=parts,
                 headers=headers,
                 timeout=600,

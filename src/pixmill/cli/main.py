@@ -227,7 +227,8 @@ def _generate_remote(
         try:
             response = httpx.post(
                 server.rstrip("/") + "/v1/images/generations",
-                json=body,
+                # Base64 whatever the model: DALL·E names answer links unless told.
+                json={**body, "response_format": "b64_json"},
                 headers=headers,
                 timeout=600,
             )

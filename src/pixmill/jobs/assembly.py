@@ -40,6 +40,7 @@ class JobSystem:
             timeout=settings.webhook_timeout_seconds,
             max_attempts=settings.webhook_max_attempts,
             backoff_seconds=settings.webhook_backoff_seconds,
+            public_url=settings.public_url,
         )
         return cls(accounts, usage_writer, service, scheduler)
 

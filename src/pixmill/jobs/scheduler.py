@@ -37,7 +37,7 @@ from pixmill.jobs.blobs import open_blob_store
 from pixmill.jobs.runtime import JobRuntime, QueueConfig, default_executor_id
 from pixmill.jobs.store import CANCELLED, FAILED, FINAL, QUEUED, Job, JobStore
 from pixmill.jobs.sweeper import Sweeper
-from pixmill.jobs.tokens import EventTokens, signing_key
+from pixmill.jobs.tokens import EventTokens, ImageLinks, signing_key
 from pixmill.jobs.worker import JOB_WORKFLOW, JobRunner, spec_to_dict
 from pixmill.request import EditRequest, ImageRequest
 from pixmill.service import ImageService
@@ -89,7 +89,9 @@ class Scheduler:
             self.jobs_url.startswith("sqlite")
         )
         self.sweeper = Sweeper(self)
-        self.tokens = EventTokens(signing_key(settings))
+        key = signing_key(settings)
+        self.tokens = EventTokens(key)
+        self.image_links = ImageLinks(key, max_seconds=settings.result_retention_seconds)
         self._runtime: JobRuntime | None = None
 
     # -- lifecycle of the app -------------------------------------------------------
@@ -319,6 +321,7 @@ class Scheduler:
                 account_id=job.account_id,
                 key_id=job.key_id,
                 model=job.model,
+                resolved_model=spec.get("model"),
                 status=200 if status == "COMPLETED" else error.get("status", 499),
                 outcome=(
                     ("partial" if outcome.get("withheld") else "ok")
@@ -356,6 +359,7 @@ class Scheduler:
                 account_id=key.account_id,
                 key_id=key.id,
                 model=request.model if request is not None else None,
+                resolved_model=self._resolved(request),
                 status=error.status,
                 outcome=error.code,
                 latency_ms=latency_ms,
@@ -365,6 +369,13 @@ class Scheduler:
                 moderation_category=getattr(error, "category", None),
             )
         )
+
+    def _resolved(self, request: ImageRequest | None) -> str | None:
+        """The configured model a request's name resolves to, if it names one."""
+        catalog = self.service.catalog
+        if request is None or request.model not in catalog:
+            return None
+        return catalog.get(request.model).name
 
 
 def request_to_dict(request: ImageRequest) -> dict[str, Any]:

@@ -2,6 +2,9 @@
 // (POST /v1/{model}), Python with the official openai SDK. The key comes from
 // PIXMILL_API_KEY, so a copied snippet never carries it.
 
+// Names whose OpenAI answer is links unless told otherwise (as on OpenAI's API).
+const LINK_MODELS = new Set(["dall-e-2", "dall-e-3"]);
+
 // The body keys a synchronous call takes, in the order shown.
 const KEYS = [
   "prompt", "n", "size", "quality", "background", "output_format",
@@ -51,6 +54,8 @@ export function python(origin, model, params) {
     if (key === "seed" || body[key] === undefined) continue;
     args.push(`    ${key}=${literal(body[key])},`);
   }
+  // The snippet reads base64, which these names answer only when asked.
+  if (LINK_MODELS.has(model)) args.push(`    response_format="b64_json",`);
   if (body.seed !== undefined) args.push(`    extra_body={"seed": ${body.seed}},`);
   return [
     "import base64",
