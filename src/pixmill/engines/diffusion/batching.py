@@ -44,6 +44,9 @@ class Job:
     inbox: queue.SimpleQueue
     """Where the worker posts (kind, job, value) events for the caller."""
     cancelled: threading.Event = field(default_factory=threading.Event)
+    edit: Any = None
+    """An edit's prepared inputs (`edits.EditWork`), shared by its call's jobs; None for a
+    generation."""
 
     def post(self, kind: str, value: Any) -> None:
         self.inbox.put((kind, self, value))

@@ -38,6 +38,24 @@ REPEATS = 2
 """Timed runs per candidate after one warm-up run; the fastest counts (a shared CPU only
 ever makes a run slower)."""
 LAYOUTS = ("nchw", "channels_last")
+COMPILE_MODES = ("default", "max-autotune-no-cudagraphs")
+"""torch.compile modes `compile: auto` measures against eager."""
+
+
+def compile_modes(option: bool | str) -> tuple[str, ...]:
+    """The torch.compile modes the `compile` option asks for (several: measure them)."""
+    if option is False or option in ("false", "off", "no", "none", ""):
+        return ()
+    if option is True or option in ("true", "on", "yes"):
+        return ("default",)
+    if option == "auto":
+        return COMPILE_MODES
+    if option in COMPILE_MODES:
+        return (str(option),)
+    raise ValueError(
+        f"Unknown compile option {option!r}; use true, false, auto or one of "
+        + ", ".join(COMPILE_MODES)
+    )
 
 
 @dataclass
