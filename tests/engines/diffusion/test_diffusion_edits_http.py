@@ -158,3 +158,22 @@ def test_what_this_model_refuses(sdk):
 def test_models_say_the_diffusion_model_can_edit(edit_server, client_for):
     models = client_for(edit_server).get("/v1/models").json()["data"]
     assert models and all(model["capabilities"] == {"edit": True} for model in models)
+
+
+def test_a_transparent_masked_edit_cuts_out_only_within_the_mask(sdk):
+    """The background remover runs after the engine; outside the mask it changes nothing."""
+    source = photo(256, 192)
+    box = (0, 0, 127, 191)
+    result = sdk.images.edit(
+        image=("photo.png", source, "image/png"),
+        mask=("mask.png", mask(256, 192, box), "image/png"),
+        prompt=PROMPT,
+        quality="low",
+        background="transparent",
+    )
+    image = decoded(result.data[0].b64_json)
+    assert image.mode == "RGBA"
+    out = np.asarray(image).astype(int)
+    right = out[:, 128:]
+    assert (right[..., 3] == 255).all()
+    assert np.array_equal(right[..., :3], pixels(source)[:, 128:])
