@@ -47,7 +47,8 @@ def _require_extra() -> None:
 
 
 class DiffusionEngine:
-    """Serve one diffusers text-to-image pipeline from local weights, fully offline.
+    """Serve one diffusers text-to-image pipeline from local weights, fully offline; it
+    edits with image-to-image and inpainting pipelines on the same modules (edits.py).
 
     Options (from the model's `options` in settings, or `--model` and friends):
 
