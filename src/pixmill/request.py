@@ -322,6 +322,20 @@ def edit_auto_size(request: EditRequest) -> tuple[int, int]:
     return standard_size_like(first.width, first.height)
 
 
+def check_masked_edit_size(spec: RenderSpec) -> None:
+    """Refuse a masked edit at another size than its image's: outside the mask the picture
+    is the input's own, pixel for pixel, so it cannot be resized ("auto" keeps it)."""
+    if spec.mask is None or not spec.inputs:
+        return
+    first = spec.inputs[0]
+    if (spec.width, spec.height) != (first.width, first.height):
+        raise InvalidRequest(
+            f"A masked edit keeps its image's size ({first.size}) on this model; "
+            f"size {spec.size} is not it. Use size 'auto' or '{first.size}'.",
+            param="size",
+        )
+
+
 def standard_size_like(width: int, height: int) -> tuple[int, int]:
     """The standard size whose orientation is closest to width x height."""
     aspect = width / height

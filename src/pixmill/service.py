@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 import anyio.to_thread
+from PIL import Image
 
 from pixmill.catalog import ModelCatalog, ModelEntry
 from pixmill.engines import (
@@ -36,6 +37,7 @@ from pixmill.imaging.manifests import (
     digital_source_type,
     edit_ingredients,
 )
+from pixmill.imaging.inputs import editable_area
 from pixmill.imaging.provenance import svg_with_provenance
 from pixmill.moderation import ImageModerator, PromptModerator
 from pixmill.moderation.inputs import blocked_input
@@ -216,6 +218,16 @@ class ImageService:
                 category=verdict.category,
             )
 
+    def _cut_out(self, image: Image.Image, quality: str, area: Image.Image | None) -> Image.Image:
+        """The picture with its background made transparent; for a masked edit only within
+        the mask's editable `area`, so that outside it the pixels stay the input's."""
+        cut = self.background_remover.remove(image, quality)
+        if area is None:
+            return cut
+        if area.size != cut.size:
+            area = area.resize(cut.size, Image.Resampling.BILINEAR)
+        return Image.composite(cut, image.convert("RGBA"), area)
+
     def make_images(
         self, engine: Engine, spec: RenderSpec, progress: ProgressCallback | None
     ) -> MadeImages:
@@ -232,8 +244,9 @@ class ImageService:
             generated = render(engine, part, _within(progress, start, part.n, spec.n))
             reports.update({id(p.report): p.report for p in generated if p.report})
             if spec.background == "transparent" and not engine.capabilities.native_alpha:
+                area = editable_area(spec.mask) if spec.mask is not None else None
                 for picture in generated:
-                    picture.image = self.background_remover.remove(picture.image, spec.quality)
+                    picture.image = self._cut_out(picture.image, spec.quality, area)
                     picture.encoded = None  # the pixels changed: encode them anew
             if engine.capabilities.moderates_output:
                 verdicts = [ImageVerdict(blocked=False, score=0.0)] * len(generated)

@@ -17,6 +17,7 @@ pytest.importorskip("transformers")
 
 from pixmill.engines.diffusion import DiffusionEngine
 from pixmill.engines.diffusion.random_weights import (
+    build_pass_through_vae,
     build_sd_pipeline,
     build_tiny_vae,
     save_pipeline,
@@ -82,6 +83,13 @@ def tiny_model_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_vae_dir(tmp_path_factory):
     return build_tiny_vae(tmp_path_factory.mktemp("models") / "tiny-taesd", TINY_AUTOENCODER_TINY)
+
+
+@pytest.fixture(scope="session")
+def pass_through_vae_dir(tmp_path_factory):
+    """A tiny autoencoder that gives pictures back: edits' changes show in the pixels."""
+    folder = tmp_path_factory.mktemp("models") / "pass-through-taesd"
+    return build_pass_through_vae(folder, TINY_AUTOENCODER_TINY)
 
 
 @pytest.fixture(scope="session")

@@ -37,7 +37,7 @@ from pixmill.engines.design.brief import parse
 from pixmill.errors import InvalidRequest
 from pixmill.imaging.background import BackgroundRemover
 from pixmill.imaging.inputs import editable_area, open_input
-from pixmill.request import RenderSpec
+from pixmill.request import RenderSpec, check_masked_edit_size
 
 LOW_FIDELITY_TINT = 0.55
 """How far `input_fidelity: low` moves the pictures toward the panel's duotone."""
@@ -67,13 +67,7 @@ def check_spec(spec: RenderSpec) -> None:
             "Use 'png', 'jpeg' or 'webp'.",
             param="output_format",
         )
-    first = spec.inputs[0]
-    if spec.mask is not None and (spec.width, spec.height) != (first.width, first.height):
-        raise InvalidRequest(
-            f"A masked edit keeps its image's size ({first.size}) on this model; "
-            f"size {spec.size} is not it. Use size 'auto' or '{first.size}'.",
-            param="size",
-        )
+    check_masked_edit_size(spec)
 
 
 def generate_edit(

@@ -4,7 +4,8 @@ Each generate() call turns its n images into `Job`s and hands them to the engine
 `Coalescer`. One worker thread per engine takes the oldest waiting job, waits a short
 window for more jobs with the same key (steps, guidance, size), and runs up to
 `max_batch` of them as one pipeline call; so the engine runs one batch at a time per
-pipeline, and two users asking for the same thing share one UNet pass.
+pipeline, and two users asking for the same thing share one UNet pass. An edit's jobs
+are keyed by their call (its prepared inputs), so they batch only with each other.
 
 The worker never calls a caller's progress callback: it posts events (steps done,
 partial images, the finished picture, an error) to the job's inbox, and the caller's
@@ -44,6 +45,9 @@ class Job:
     inbox: queue.SimpleQueue
     """Where the worker posts (kind, job, value) events for the caller."""
     cancelled: threading.Event = field(default_factory=threading.Event)
+    edit: Any = None
+    """An edit's prepared inputs (`edits.EditWork`), shared by its call's jobs; None for a
+    generation."""
 
     def post(self, kind: str, value: Any) -> None:
         self.inbox.put((kind, self, value))

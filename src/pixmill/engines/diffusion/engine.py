@@ -16,6 +16,7 @@ from pixmill.engines.base import (
     PartialImage,
     ProgressCallback,
 )
+from pixmill.engines.diffusion import edits
 from pixmill.engines.diffusion.batching import Coalescer, Job, partial_steps
 from pixmill.engines.diffusion.errors import INSTALL_HINT, MissingExtraError
 from pixmill.engines.diffusion.families import Family, Geometry, get_family
@@ -30,51 +31,7 @@ logger = logging.getLogger(__name__)
 RESIZE_FILTER = Image.Resampling.LANCZOS
 _CPU_BATCH_PIXELS = 4 * 512 * 512
 """On a CPU a batch holds at most this many rendered pixels (4 images at 512x512)."""
-COMPILE_MODES = ("default", "max-autotune-no-cudagraphs")
-"""torch.compile modes `compile: auto` measures against eager."""
 _ROW_DROPPING_PIPELINES = ("StableDiffusionPipeline", "StableDiffusionXLPipeline")
-
-
-def _compile_modes(option: bool | str) -> tuple[str, ...]:
-    """The torch.compile modes the `compile` option asks for (several: measure them)."""
-    if option is False or option in ("false", "off", "no", "none", ""):
-        return ()
-    if option is True or option in ("true", "on", "yes"):
-        return ("default",)
-    if option == "auto":
-        return COMPILE_MODES
-    if option in COMPILE_MODES:
-        return (str(option),)
-    raise ValueError(
-        f"Unknown compile option {option!r}; use true, false, auto or one of "
-        + ", ".join(COMPILE_MODES)
-    )
-
-
-def _runtimes(option: str, device: str | None) -> tuple[str, ...]:
-    """The runtimes the `runtime` option asks for, torch first (several: measure them)."""
-    from pixmill.engines.diffusion import openvino_runtime
-
-    on_cpu = device in (None, "cpu") and not _has_cuda()
-    if option == "torch" or (option == "auto" and not (on_cpu and openvino_runtime.available())):
-        return ("torch",)
-    if option == "auto":
-        return ("torch", "openvino")
-    if option == "openvino":
-        if not on_cpu:
-            raise ValueError("runtime 'openvino' runs on the CPU; use device 'cpu' with it")
-        if not openvino_runtime.available():
-            raise MissingExtraError(
-                "runtime 'openvino' needs its extra: pip install 'pixmill[openvino]'"
-            )
-        return ("openvino",)
-    raise ValueError(f"Unknown runtime option {option!r}; use auto, torch or openvino")
-
-
-def _has_cuda() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
 
 
 def _require_extra() -> None:
@@ -90,7 +47,8 @@ def _require_extra() -> None:
 
 
 class DiffusionEngine:
-    """Serve one diffusers text-to-image pipeline from local weights, fully offline.
+    """Serve one diffusers text-to-image pipeline from local weights, fully offline; it
+    edits with image-to-image and inpainting pipelines on the same modules (edits.py).
 
     Options (from the model's `options` in settings, or `--model` and friends):
 
@@ -159,8 +117,8 @@ class DiffusionEngine:
         folder = loading.resolve_model_path(model, cache_dir=cache_dir)
         if tiny_vae:
             loading.resolve_model_path(tiny_vae, marker=loading.MODEL_MARKER, cache_dir=cache_dir)
-        compile_modes = _compile_modes(compile)
-        runtimes = _runtimes(runtime, device)
+        compile_modes = tuning.compile_modes(compile)
+        runtimes = tuning.runtimes(runtime, device)
         # 2. Device, threads and precision.
         self.device = cpu.pick_device(device)
         cpu.set_threads(threads)
@@ -198,7 +156,11 @@ class DiffusionEngine:
             runtimes=runtimes,
             key_extra=(tiny_vae, chunked_attention),
         )
-        # 5. Batching: one worker per pipeline coalesces concurrent calls.
+        # 5. Edits: image-to-image and inpainting on the same modules (no weights loaded).
+        self.edits = edits.edit_pipelines(
+            self.pipeline, loading.pipeline_class_name(folder) or type(self.pipeline).__name__
+        )
+        # 6. Batching: one worker per pipeline coalesces concurrent calls.
         self.max_batch = max_batch or self._default_batch()
         self._batches = Coalescer(
             self._run_batch, max_batch=self.max_batch, window=batch_window_ms / 1000
@@ -209,14 +171,11 @@ class DiffusionEngine:
             max_n=self.max_batch,
             default_quality="medium",
             max_batch=self.max_batch,
+            edits=self.edits is not None,
         )
         self._previewer = Previewer(self.pipeline, self.family.name)
         self._denoised: Any = None
         """The running batch's latest clean-latent estimate (for partial images)."""
-        self._step_callback = (
-            "callback_on_step_end" in inspect.signature(self.pipeline.__call__).parameters
-        )
-        self._step_tensors = list(getattr(self.pipeline, "_callback_tensor_inputs", ["latents"]))
         # Rows can leave a running batch only where every per-image tensor is one the
         # step callback sees (SD and SDXL without LCM's guidance embedding); elsewhere a
         # cancelled image is computed to the end of its batch and dropped.
@@ -303,34 +262,86 @@ class DiffusionEngine:
     def steps_and_guidance(self, spec: RenderSpec) -> tuple[int, float | None]:
         return self.family.steps[spec.quality], self.family.guidance
 
+    def check_spec(self, spec: RenderSpec) -> None:
+        edits.check_spec(spec, self.edits, spec.model)
+
     def generate(
         self, spec: RenderSpec, progress: ProgressCallback | None = None
     ) -> list[GeneratedImage]:
         """Make spec.n images; concurrent calls with the same key share pipeline batches.
 
         progress(done, total) counts denoising steps over all images: total = steps * n.
+        An edit (spec.inputs) runs on the edit pipelines; its images never share a batch
+        with another call's.
         """
+        if spec.is_edit:
+            return self._edit(spec, progress)
         # 1. Quality to steps and guidance; size to the model's native budget.
         steps, guidance = self.steps_and_guidance(spec)
         width, height = self.geometry.render_size(spec.width, spec.height)
         # 2. One job per image, each with its own seed, handed to the batching worker.
+        jobs = self._jobs(spec, steps, lambda index: (steps, guidance, width, height))
+        # 3. Progress and partials as they come; 4. exactly the requested size, RGBA.
+        pictures = self._follow(jobs, steps, progress)
+        return [
+            GeneratedImage(image=_finish(picture, spec), seed=job.seed)
+            for job, picture in zip(jobs, pictures, strict=True)
+        ]
+
+    def _edit(self, spec: RenderSpec, progress: ProgressCallback | None) -> list[GeneratedImage]:
+        """spec.n edits of spec.inputs: each image a job, batched within this call only."""
+        assert self.edits is not None  # the service refuses edits on a model that can't
+        # 1. Decode the inputs; the pipeline, strength and render size (edits.py).
+        steps, _ = self.steps_and_guidance(spec)
+        work = edits.prepare(spec, self.edits, self.geometry, steps)
+        if work.untouched:  # an opaque mask: nothing may change
+            assert work.original is not None
+            return [
+                GeneratedImage(image=work.original.copy(), seed=spec.image_seed(index))
+                for index in range(spec.n)
+            ]
+        # 2. Jobs keyed by this call's work (by row where the pipeline takes one image).
+        jobs = self._jobs(
+            spec, work.steps, lambda index: work if work.batched else (work, index), edit=work
+        )
+        # 3. Progress and partials; 4. the output size, the input pasted back outside a mask.
+        pictures = self._follow(jobs, work.steps, progress)
+        return [
+            GeneratedImage(image=edits.finish(picture, work, spec), seed=job.seed)
+            for job, picture in zip(jobs, pictures, strict=True)
+        ]
+
+    def _jobs(
+        self, spec: RenderSpec, steps: int, key: Any, edit: edits.EditWork | None = None
+    ) -> list[Job]:
+        """One job per image, each with its own seed, handed to the batching worker."""
         inbox: queue.SimpleQueue = queue.SimpleQueue()
         previews = partial_steps(steps, spec.partial_images)
         jobs = [
             Job(
-                key=(steps, guidance, width, height),
+                key=key(index),
                 prompt=spec.prompt,
                 seed=spec.image_seed(index),
                 index=index,
                 partial_steps=previews,
                 inbox=inbox,
+                edit=edit,
             )
             for index in range(spec.n)
         ]
         self._batches.submit(jobs)
-        # 3. Report this call's progress and partials from its own thread, as they come.
-        done_steps, pictures = [0] * spec.n, [None] * spec.n
-        total, reported = steps * spec.n, 0
+        return jobs
+
+    def _follow(
+        self, jobs: list[Job], steps: int, progress: ProgressCallback | None
+    ) -> list[Image.Image]:
+        """Each job's picture; this call's progress and partials reported from its own
+        thread as they come."""
+        inbox = jobs[0].inbox
+        count = len(jobs)
+        done_steps: list[int] = [0] * count
+        pictures: list[Any] = [None] * count
+        total, reported = steps * count, 0
         try:
             while any(picture is None for picture in pictures):
                 kind, job, value = inbox.get()
@@ -352,47 +363,52 @@ class DiffusionEngine:
             for job in jobs:  # Cancelled, or an error: the batch goes on without them
                 job.cancelled.set()
             raise
-        # 4. Exactly the requested size, RGBA.
-        return [
-            GeneratedImage(image=_finish(picture, spec), seed=job.seed)
-            for job, picture in zip(jobs, pictures, strict=True)
-        ]
+        return pictures
 
     def _run_batch(self, jobs: list[Job]) -> None:
         """Run one batch (called by the batching worker only) and post each job's picture."""
         import torch
 
-        steps, guidance, width, height = jobs[0].key
         live = list(jobs)  # rows of the pipeline's batch, in order
         generators = [torch.Generator("cpu").manual_seed(job.seed) for job in live]
-        kwargs: dict[str, Any] = {
-            "prompt": [job.prompt for job in live],
-            "num_inference_steps": steps,
-            "width": width,
-            "height": height,
-            "generator": generators,  # one list object: dropping a row drops its generator
-            "output_type": "pil",
-        }
+        work: edits.EditWork | None = jobs[0].edit
+        if work is None:
+            steps, guidance, width, height = jobs[0].key
+            pipeline, can_drop_rows = self.pipeline, self._can_drop_rows
+            kwargs: dict[str, Any] = dict(num_inference_steps=steps, width=width, height=height)
+            size = f"{width}x{height}"
+        else:
+            # Edit pipelines keep per-image tensors (the input's latents, the mask) the
+            # step callback does not hand back: a cancelled row finishes with its batch.
+            pipeline, can_drop_rows = work.pipeline, False
+            kwargs = work.call_kwargs(len(live))
+            guidance = self.family.guidance
+            size = "edited"
+        kwargs.update(
+            prompt=[job.prompt for job in live],
+            generator=generators,  # one list object: dropping a row drops its generator
+            output_type="pil",
+        )
         if guidance is not None:
             kwargs["guidance_scale"] = guidance
-        if self._step_callback:
-            kwargs["callback_on_step_end"] = self._on_step(live, generators)
-            kwargs["callback_on_step_end_tensor_inputs"] = self._step_tensors
+        if "callback_on_step_end" in inspect.signature(pipeline.__call__).parameters:
+            kwargs["callback_on_step_end"] = self._on_step(live, generators, can_drop_rows)
+            kwargs["callback_on_step_end_tensor_inputs"] = list(
+                getattr(pipeline, "_callback_tensor_inputs", ["latents"])
+            )
         wants_partials = any(job.partial_steps for job in live)
         if wants_partials:
-            self._watch_denoised()
+            self._watch_denoised(pipeline.scheduler)
         try:
             with torch.inference_mode():
-                pictures = list(self.pipeline(**kwargs).images)
+                pictures = list(pipeline(**kwargs).images)
         except _Abandoned:
             return
         except torch.cuda.OutOfMemoryError as exc:
             torch.cuda.empty_cache()
             survivors = [job for job in live if not job.cancelled.is_set()]
             if len(survivors) <= 1:
-                raise EngineError(
-                    f"Out of GPU memory generating one {width}x{height} image."
-                ) from exc
+                raise EngineError(f"Out of GPU memory making one {size} image.") from exc
             half = len(survivors) // 2
             logger.warning("out of GPU memory with %d images; splitting the batch", len(live))
             self._run_batch(survivors[:half])
@@ -401,14 +417,13 @@ class DiffusionEngine:
         finally:
             if wants_partials:
                 self._denoised = None
-                vars(self.pipeline.scheduler).pop("step", None)  # the class's method again
+                vars(pipeline.scheduler).pop("step", None)  # the class's method again
         for job, picture in zip(live, pictures, strict=True):
             job.post("image", picture)
 
-    def _watch_denoised(self) -> None:
+    def _watch_denoised(self, scheduler: Any) -> None:
         """Keep the scheduler's estimate of the clean latents (pred_original_sample) of each
         step for partial images: the noisy latents of early steps are mostly noise."""
-        scheduler = self.pipeline.scheduler
         step = scheduler.step
 
         def watched(*args: Any, **kwargs: Any) -> Any:
@@ -419,7 +434,7 @@ class DiffusionEngine:
 
         scheduler.step = watched  # this pipeline runs one batch at a time
 
-    def _on_step(self, live: list[Job], generators: list[Any]) -> Any:
+    def _on_step(self, live: list[Job], generators: list[Any], can_drop_rows: bool) -> Any:
         """The pipeline's step-end callback: progress and partials out, cancelled rows out."""
 
         def on_step(pipeline: Any, step: int, timestep: Any, tensors: dict) -> dict:
@@ -434,7 +449,7 @@ class DiffusionEngine:
             gone = [row for row, job in enumerate(live) if job.cancelled.is_set()]
             if len(gone) == len(live):
                 raise _Abandoned
-            if gone and self._can_drop_rows:
+            if gone and can_drop_rows:
                 keep = [row for row in range(len(live)) if row not in gone]
                 tensors = {name: _rows(value, keep, len(live)) for name, value in tensors.items()}
                 for row in reversed(gone):  # in place: the pipeline holds these lists
@@ -456,6 +471,7 @@ class DiffusionEngine:
             "path_seconds": dict(self.choice.seconds),
             "max_batch": self.max_batch,
             "batch_window_ms": self._batches.window * 1000,
+            "edits": self.edits.describe() if self.edits else None,
         }
 
     def _default_batch(self) -> int:

@@ -38,6 +38,24 @@ REPEATS = 2
 """Timed runs per candidate after one warm-up run; the fastest counts (a shared CPU only
 ever makes a run slower)."""
 LAYOUTS = ("nchw", "channels_last")
+COMPILE_MODES = ("default", "max-autotune-no-cudagraphs")
+"""torch.compile modes `compile: auto` measures against eager."""
+
+
+def compile_modes(option: bool | str) -> tuple[str, ...]:
+    """The torch.compile modes the `compile` option asks for (several: measure them)."""
+    if option is False or option in ("false", "off", "no", "none", ""):
+        return ()
+    if option is True or option in ("true", "on", "yes"):
+        return ("default",)
+    if option == "auto":
+        return COMPILE_MODES
+    if option in COMPILE_MODES:
+        return (str(option),)
+    raise ValueError(
+        f"Unknown compile option {option!r}; use true, false, auto or one of "
+        + ", ".join(COMPILE_MODES)
+    )
 
 
 @dataclass
@@ -64,6 +82,27 @@ class Choice:
             denoiser = self.denoiser_runtime
         decoder = self.decoder_layout if self.decoder_runtime == "torch" else self.decoder_runtime
         return f"denoiser {denoiser}, decoder {decoder}"
+
+
+def runtimes(option: str, device: str | None) -> tuple[str, ...]:
+    """The runtimes the `runtime` option asks for, torch first (several: measure them)."""
+    from pixmill.engines.diffusion import openvino_runtime
+    from pixmill.engines.diffusion.errors import MissingExtraError
+
+    on_cpu = device == "cpu" or (device is None and not torch.cuda.is_available())
+    if option == "torch" or (option == "auto" and not (on_cpu and openvino_runtime.available())):
+        return ("torch",)
+    if option == "auto":
+        return ("torch", "openvino")
+    if option == "openvino":
+        if not on_cpu:
+            raise ValueError("runtime 'openvino' runs on the CPU; use device 'cpu' with it")
+        if not openvino_runtime.available():
+            raise MissingExtraError(
+                "runtime 'openvino' needs its extra: pip install 'pixmill[openvino]'"
+            )
+        return ("openvino",)
+    raise ValueError(f"Unknown runtime option {option!r}; use auto, torch or openvino")
 
 
 def default_tuning_dir() -> Path:
