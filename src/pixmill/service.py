@@ -31,13 +31,13 @@ from pixmill.errors import ApiError, EngineError, InvalidRequest, ModerationBloc
 from pixmill.imaging.background import BackgroundRemover
 from pixmill.imaging.c2pa_signing import ContentCredentials, has_manifest
 from pixmill.imaging.encode import MEDIA_TYPES, RasterFormat, encode
+from pixmill.imaging.inputs import editable_area
 from pixmill.imaging.manifests import (
     Ingredient,
     SoftwareAgent,
     digital_source_type,
     edit_ingredients,
 )
-from pixmill.imaging.inputs import editable_area
 from pixmill.imaging.provenance import svg_with_provenance
 from pixmill.moderation import ImageModerator, PromptModerator
 from pixmill.moderation.inputs import blocked_input
