@@ -218,7 +218,7 @@ def main() -> None:
 
             print("== design")
             time_calls(build_engine("design"), design_rows(first, more, mask), args.runs)
-            saliency = {"saliency crop centre": lambda: edits.subject_centre(decoded)}
+            saliency = {"saliency crop centre": lambda: edits.find_subject(decoded)}
             time_parts(common | saliency, args.runs)
         if "diffusion" in args.engines:
             print("\n== diffusion (tiny random-weight SD, sd-turbo row, 1 step)")
