@@ -305,7 +305,8 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def _denoiser(pipeline: Any) -> Any:
-    return getattr(pipeline, "unet", None) or getattr(pipeline, "transformer", None)
+    unet = getattr(pipeline, "unet", None)  # not `or`: a compiled module has no truth value
+    return unet if unet is not None else getattr(pipeline, "transformer", None)
 
 
 def _set_denoiser(pipeline: Any, module: Any) -> None:
