@@ -54,7 +54,13 @@ def test_each_engine_and_format_is_signed(server, model, fmt):
 def test_an_alias_names_the_model_it_resolved_to(server):
     client, data_dir = server
     response = client.post(
-        OPENAI, json={"prompt": "a kite", "size": "256x256", "model": "dall-e-3", "response_format": "b64_json"}
+        OPENAI,
+        json={
+            "prompt": "a kite",
+            "size": "256x256",
+            "model": "dall-e-3",
+            "response_format": "b64_json",
+        },
     )
     data = base64.b64decode(response.json()["data"][0]["b64_json"])
     result = verify(data, "image/png", [(data_dir / LOCAL_DIR / "ca.pem").read_bytes()])

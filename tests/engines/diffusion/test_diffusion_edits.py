@@ -17,7 +17,13 @@ from pixmill.imaging.inputs import InputLimits, decode_image, decode_mask
 
 from .conftest import NATIVE_SIDE, make_spec
 
-FAST = {"native_side": NATIVE_SIDE, "channels_last": False, "dtype": "float32", "device": "cpu"}
+FAST = {
+    "native_side": NATIVE_SIDE,
+    "channels_last": False,
+    "dtype": "float32",
+    "device": "cpu",
+    "runtime": "torch",
+}
 
 
 @pytest.fixture(scope="module")

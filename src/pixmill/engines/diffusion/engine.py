@@ -153,7 +153,8 @@ class DiffusionEngine:
             measure_layouts=on_cpu and channels_last is None,
             channels_last=bool(channels_last) if channels_last is not None else not on_cpu,
             compile_modes=compile_modes,
-            runtimes=runtimes,
+            # OpenVINO's stand-ins speak the UNet's call and its 4-D latents only.
+            runtimes=runtimes if getattr(self.pipeline, "unet", None) is not None else ("torch",),
             key_extra=(tiny_vae, chunked_attention),
         )
         # 5. Edits: image-to-image and inpainting on the same modules (no weights loaded).
@@ -213,10 +214,7 @@ class DiffusionEngine:
         if not measure_layouts and len(compile_modes) <= 1 and len(runtimes) == 1:
             layout = "channels_last" if channels_last else "nchw"
             compiled = compile_modes[0] if compile_modes else None
-            unet = getattr(self.pipeline, "unet", None) is not None
-            choice = tuning.Choice(
-                layout, layout, compiled, runtimes[0] if unet else "torch", runtimes[0]
-            )
+            choice = tuning.Choice(layout, layout, compiled, runtimes[0], runtimes[0])
             tuning.apply(self.pipeline, choice, openvino_dir)
             return choice
         layouts = tuning.LAYOUTS if measure_layouts else ("channels_last" if channels_last

@@ -187,7 +187,7 @@ class Tuner:
             best = self._fastest("compile", modes, use, self._run_denoiser, choice.seconds)
             choice.compile = None if best == "eager" else best
         # 4. Another runtime for each, against the best torch path found above.
-        if len(runtimes) > 1 and getattr(self.pipeline, "unet", None) is not None:
+        if len(runtimes) > 1:
             choice.denoiser_runtime = self._fastest(
                 "denoiser runtime", runtimes,
                 lambda runtime: _set_denoiser_runtime(self.pipeline, runtime, self.openvino_dir),
@@ -272,8 +272,6 @@ def _set_denoiser_runtime(pipeline: Any, runtime: str, openvino_dir: Path | None
     from pixmill.engines.diffusion.openvino_runtime import OpenVINODenoiser
 
     current = _denoiser(pipeline)
-    if getattr(pipeline, "unet", None) is None:
-        return  # OpenVINODenoiser speaks the UNet's call only
     torch_module = current.inner if isinstance(current, OpenVINODenoiser) else current
     if runtime == "openvino":
         if openvino_dir is None:
