@@ -131,10 +131,9 @@ EDITS = (
     ),
     Edit(
         "edit-portrait-poster",
-        'A poster titled "Reach for the Stars"',
+        'A poster of an astronaut cut out, titled "Reach for the Stars"',
         ("astronaut",),
         (1024, 1536),
-        background="transparent",
     ),
     Edit(
         "edit-masked-fill",

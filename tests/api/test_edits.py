@@ -216,6 +216,7 @@ ARRANGED = {
     "grid": 'A poster for "Night Market" with these photos',
     "collage": 'A moodboard called "Golden Hour"',
     "tiles": 'A product catalog for "Tide Coffee"',
+    "cutout": 'A poster for "Night Market" with these photos, the first cut out',
 }
 DISCS = ((200, 40, 40), (40, 150, 50), (40, 70, 210), (235, 160, 20))
 

@@ -7,9 +7,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from PIL import Image
+from scipy import ndimage
 from tests.api.edit_images import encode, mask, photo
 
-from pixmill.engines.design import arrangements, edits
+from pixmill.engines.design import arrangements, cutout, edits
 from pixmill.engines.design.brief import parse
 from pixmill.engines.design.engine import DesignEngine
 from pixmill.errors import InvalidRequest
@@ -177,3 +178,110 @@ def test_a_transparent_collage_is_of_cut_outs(engine):
     assert alpha.min() == 0 and alpha.max() == 255
     # No card borders: what is opaque is the subjects (and their soft shadows), a small part.
     assert (alpha == 255).mean() < 0.35
+
+
+# A cut-out: the first image's subject on the engine's own backdrop
+
+CUT_OUT = 'A poster of this photo cut out, titled "Tide"'
+SHADOW_INK = 10
+"""The grey of `arrangements.with_shadow`'s shadow."""
+
+
+def test_the_cutout_follows_the_prompt():
+    for prompt in (
+        CUT_OUT,
+        "a cutout of my dog for a flyer",
+        "an ad with the bottle cut-out",
+        "the product isolated on a poster",
+        "a poster, background removed",
+    ):
+        assert parse(prompt).cutout == "cutout", prompt
+    assert parse("make a sticker of this photo").cutout == "sticker"
+    assert parse("a die-cut label").cutout == "sticker"
+    # Quoted words are text to set; nothing else asks for a cut-out.
+    for prompt in ('a poster "Cut Out"', "a poster of a cutting board", "A poster for a cut"):
+        assert parse(prompt).cutout is None, prompt
+
+
+@pytest.fixture(scope="module")
+def cut_out(engine) -> tuple[RenderSpec, Image.Image, str]:
+    spec = replace(SPEC, prompt=CUT_OUT, input_fidelity="high", seed=31)
+    [result] = engine.generate(spec)
+    return spec, result.image, result.layout
+
+
+def test_a_cutout_sets_the_subject_on_the_engines_backdrop(cut_out):
+    spec, image, layout = cut_out
+    assert layout == "cutout" and image.size == (512, 768)
+    visual, _ = arrangements.regions(512, 768)
+    width, height = arrangements.size_of(visual)
+    out = np.asarray(image.convert("RGB"))[: visual[3]].astype(int)
+    # The subject's pixels are the photo's own (only scaled): the disc's flat red, exactly,
+    # and as large as the region allows, with its proportions (35 % of the photo's width
+    # by 50 % of its height).
+    ys, xs = np.nonzero(np.all(out == (200, 40, 40), axis=2))
+    disc_w, disc_h = xs.max() - xs.min() + 1, ys.max() - ys.min() + 1
+    assert 0.9 < (disc_w / disc_h) / (0.35 * 400 / (0.5 * 300)) < 1.1
+    assert disc_h > 0.7 * height and len(xs) > 0.6 * disc_w * disc_h
+    # Everywhere else the picture is the engine's drawing of the prompt, darkened only by
+    # the subject's soft shadow (black at some opacity: the same share off every channel),
+    # and pixel for pixel away from it: none of the photo's grey textured ground.
+    drawn = cutout.backdrop(parse(CUT_OUT), spec, spec.seed, width, height).image
+    drawn = np.asarray(drawn.convert("RGB")).astype(int)
+    outside = ~ndimage.binary_dilation(np.all(out == (200, 40, 40), axis=2), iterations=16)
+    lit = drawn[outside] - SHADOW_INK
+    share = np.where(lit > 40, (drawn[outside] - out[outside]) / np.maximum(lit, 1), np.nan)
+    rows = ~np.all(np.isnan(share), axis=1)
+    low, high = np.nanmin(share[rows], axis=1), np.nanmax(share[rows], axis=1)
+    assert rows.mean() > 0.9
+    assert low.min() > -0.02 and high.max() < 0.5 and (high - low).max() < 0.05
+    reach = 4 * round(min(width, height) * cutout.SHADOW) + 8
+    away = np.ones((height, width), bool)
+    away[
+        max(0, ys.min() - reach) : ys.max() + reach, max(0, xs.min() - reach) : xs.max() + reach
+    ] = False
+    assert away.mean() > 0.04
+    assert np.array_equal(out[away], drawn[away])
+    # Under the subject's foot: its shadow, darker than the drawing.
+    below = (slice(ys.max() + 2, ys.max() + reach // 2), slice(xs.min() + disc_w // 4, xs.max()))
+    assert out[below].sum() < drawn[below].sum() - 1000
+
+
+def test_a_cutout_is_the_same_for_a_seed_and_follows_fidelity(engine, cut_out):
+    spec, image, _ = cut_out
+    [again] = engine.generate(spec)
+    assert np.array_equal(np.asarray(again.image), np.asarray(image))
+    [other] = engine.generate(replace(spec, seed=32))
+    assert other.layout == "cutout"
+    assert not np.array_equal(np.asarray(other.image), np.asarray(image))
+    [low] = engine.generate(replace(spec, input_fidelity="low"))
+    visual = np.asarray(low.image.convert("RGB"))[: round(768 * arrangements.VISUAL_SHARE)]
+    assert np.all(visual == (200, 40, 40), axis=2).sum() < 50  # tinted to the palette
+
+
+def test_a_sticker_has_a_white_edge(engine):
+    spec = replace(SPEC, prompt='A sticker of this photo "Tide"', input_fidelity="high")
+    [result] = engine.generate(spec)
+    assert result.layout == "cutout"
+    out = np.asarray(result.image.convert("RGB"))[: round(768 * arrangements.VISUAL_SHARE)]
+    red = np.all(out == (200, 40, 40), axis=2)
+    ys, xs = np.nonzero(red)
+    middle = (ys.min() + ys.max()) // 2
+    # Left of the disc, along its middle row: white between it and the drawing, which has
+    # no white there.
+    span = (middle, slice(max(0, xs.min() - 30), xs.min()))
+    assert np.all(out[span] >= 240, axis=1).sum() >= 3
+    drawn = cutout.backdrop(parse(spec.prompt), spec, spec.seed, *out.shape[1::-1]).image
+    assert np.all(np.asarray(drawn.convert("RGB"))[span] >= 240, axis=1).sum() == 0
+
+
+def test_a_mask_or_a_transparent_background_wins_over_a_cutout(engine):
+    checked = decode_mask(mask(400, 300, (0, 0, 99, 99)), limits=LIMITS, first=IMAGE)
+    spec = replace(SPEC, prompt=CUT_OUT, mask=checked, width=400, height=300)
+    [masked] = engine.generate(spec)
+    assert masked.layout == "mask"
+    before = np.asarray(edits.open_input(IMAGE).convert("RGB"))
+    assert np.array_equal(np.asarray(masked.image.convert("RGB"))[150:], before[150:])
+    [clear] = engine.generate(replace(SPEC, prompt=CUT_OUT, background="transparent"))
+    assert clear.layout == "grid"  # the transparent edit's own cut-out, no backdrop drawn
+    assert np.asarray(clear.image.getchannel("A"))[5, 5] == 0

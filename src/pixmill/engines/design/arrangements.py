@@ -167,10 +167,12 @@ def collage(
     picture: Picture,
     rng: random.Random,
     framed: bool,
+    hero_card: bool = True,
 ) -> None:
     """Photo cards: the further ones tilted and nudged (never past the visual region), in
     a shuffled order, then the main visual's straight card on top. `framed` is False for
-    cut-outs (no border to draw)."""
+    cut-outs (no border to draw); `hero_card` False leaves the main visual's place empty
+    (a cut-out goes there)."""
     gap = gutter(*canvas.size)
     order = list(range(len(boxes)))
     rng.shuffle(order)
@@ -187,6 +189,8 @@ def collage(
         x = max(visual[0] + gap, min(visual[2] - gap - card.width, round(x)))
         y = max(visual[1] + gap, min(visual[3] - gap - card.height, round(y)))
         with_shadow(canvas, card, (x, y), gap)
+    if not hero_card:
+        return
     left, top, right, bottom = hero
     inset = (left + gap, top + gap, right - gap, bottom - gap)
     card = photo_card(picture, 0, inset, 0.0, framed)

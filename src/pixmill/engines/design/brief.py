@@ -1,5 +1,6 @@
 """Reading a prompt: its quoted strings and their roles, genre, colour and style words,
-and how an edit arranges its further pictures (a grid, a collage, product tiles).
+how an edit arranges its further pictures (a grid, a collage, product tiles), and
+whether it cuts its main picture out (a cut-out, a sticker).
 
 Quoted strings are found between straight double quotes, curly double quotes,
 guillemets and CJK corner brackets. Each string is normalised (NFC, control and
@@ -133,6 +134,18 @@ ARRANGEMENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )  # fmt: skip
 ARRANGEMENT_GENRES = {"label": "tiles"}
 """Genres that choose an arrangement by themselves: a product label's pictures are products."""
+
+CUTOUTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # Whether an edit cuts its main picture's subject out and sets it on the engine's own
+    # backdrop, and with what edge; the first entry whose words the prompt has wins.
+    ("sticker", ("sticker", "stickers", "die-cut", "die cut")),
+    (
+        "cutout",
+        ("cut out", "cutout", "cutouts", "cut-out", "cut-outs", "isolated",
+         "background removed", "remove the background", "without the background",
+         "without its background"),
+    ),
+)  # fmt: skip
 
 _ROLE_HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
@@ -269,6 +282,9 @@ class Brief:
     lowered: str = ""
     arrangement: str = "grid"
     """How an edit lays out its further images: "grid", "collage" or "tiles" (products)."""
+    cutout: str | None = None
+    """Whether an edit cuts its main picture's subject out: "cutout" (a soft shadow),
+    "sticker" (a white die-cut edge too), or None (the photo as it is)."""
 
     def has(self, *words: str) -> bool:
         return any(w in self.words for w in words)
@@ -342,13 +358,16 @@ def _genre(lowered: str, words: frozenset[str]) -> str | None:
     return best[1] if best else None
 
 
-def _arrangement(lowered: str, words: frozenset[str], genre: str) -> str:
-    for name, phrases in ARRANGEMENTS:
+def _named(
+    table: tuple[tuple[str, tuple[str, ...]], ...], lowered: str, words: frozenset[str]
+) -> str | None:
+    """The first entry of `table` whose words or phrases the prompt has."""
+    for name, phrases in table:
         for phrase in phrases:
             found = _word_pos(lowered, phrase) >= 0 if " " in phrase else phrase in words
             if found:
                 return name
-    return ARRANGEMENT_GENRES.get(genre, "grid")
+    return None
 
 
 def _word_pos(lowered: str, word: str) -> int:
@@ -395,4 +414,6 @@ def parse(prompt: str) -> Brief:
         genre = None  # "a woman reading a book" is a scene, not a cover
     if genre is None:
         genre = "poster" if quotes else "scene"
-    return Brief(prompt, quotes, genre, words, lowered, _arrangement(lowered, words, genre))
+    arrangement = _named(ARRANGEMENTS, lowered, words) or ARRANGEMENT_GENRES.get(genre, "grid")
+    cutout = _named(CUTOUTS, lowered, words)
+    return Brief(prompt, quotes, genre, words, lowered, arrangement, cutout)

@@ -13,11 +13,13 @@ Two kinds, by whether a mask came:
   The rest of the canvas is a design panel carrying the prompt's quoted text.
   `input_fidelity: high` keeps the pictures' pixels as they are (scaled and cropped
   only); `low` tints them to the panel's palette (a duotone). `background: transparent`
-  cuts the subjects out.
+  cuts the subjects out. When the prompt asks for a cut-out ("cut out", "sticker":
+  `Brief.cutout`) on an opaque background, the first image's subject is cut out whole
+  and set on the engine's own backdrop for the prompt (`cutout`).
 
 The panel is the engine's own generation at the panel's size, so text and art follow
 whatever the engine does for prompts. Each result says its layout (`GeneratedImage.layout`:
-"grid", "collage", "tiles", or "mask"), which goes in the picture's metadata.
+"grid", "collage", "tiles", "cutout", or "mask"), which goes in the picture's metadata.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from pixmill.engines.base import GeneratedImage, PartialImage, ProgressCallback
-from pixmill.engines.design import arrangements
+from pixmill.engines.design import arrangements, cutout
 from pixmill.engines.design.brief import parse
 from pixmill.errors import InvalidRequest
 from pixmill.imaging.background import BackgroundRemover
@@ -187,14 +189,22 @@ def laid_out(
     progress: ProgressCallback | None,
 ) -> GeneratedImage:
     """The first picture as the main visual of a layout, the further ones arranged as the
-    prompt asks (`arrangements`), the prompt's text on a panel beside."""
+    prompt asks (`arrangements`), the prompt's text on a panel beside. A cut-out (`cutout`)
+    sets the first picture's subject on the engine's own backdrop instead."""
     width, height = spec.width, spec.height
     visual_box, panel_box = arrangements.regions(width, height)
     transparent = spec.background == "transparent"
+    brief = parse(spec.prompt)
+    cut = brief.cutout is not None and not transparent
     text = panel(engine, spec, seed, *arrangements.size_of(panel_box))
+    credits = text.credits
     colours = arrangements.colours_of(text.image)
-    kind = parse(spec.prompt).arrangement
+    kind = brief.arrangement
     canvas = Image.new("RGBA", (width, height), (0, 0, 0, 0) if transparent else _edge(text.image))
+    if cut:
+        ground = cutout.backdrop(brief, spec, seed, *arrangements.size_of(visual_box))
+        canvas.paste(ground.image, visual_box[:2])
+        credits = tuple(dict.fromkeys(credits + ground.credits))
 
     def picture(number: int, tile_w: int, tile_h: int) -> Image.Image:
         tile = cover_crop(pictures[number], tile_w, tile_h, subjects[number])
@@ -205,26 +215,42 @@ def laid_out(
         return tile.convert("RGBA")
 
     def cut_out(number: int) -> Image.Image:
-        whole = subject_crop(pictures[number], subjects[number].box)
-        if spec.input_fidelity == "low":
-            whole = duotone(whole, colours)
-        return remover().remove(whole.convert("RGB"), spec.quality)
+        return cut_out_subject(pictures[number], subjects[number], spec, colours)[0]
 
     aspect = arrangements.TILE_ASPECT if kind == "tiles" else 1.0
     hero, boxes = arrangements.split(visual_box, len(pictures) - 1, width, height, aspect)
     if kind == "collage" and boxes:
         rng = random.Random(seed)
-        arrangements.collage(canvas, visual_box, hero, boxes, picture, rng, framed=not transparent)
+        framed = not transparent
+        arrangements.collage(canvas, visual_box, hero, boxes, picture, rng, framed, not cut)
     else:
-        arrangements.paste(canvas, picture(0, *arrangements.size_of(hero)), hero[:2])
+        if not cut:
+            arrangements.paste(canvas, picture(0, *arrangements.size_of(hero)), hero[:2])
         if kind == "tiles":
             arrangements.product_tiles(canvas, boxes, cut_out, colours, not transparent, 1)
         else:
             arrangements.grid_pictures(canvas, boxes, picture, 1)
+    if cut:
+        subject, window = cut_out_subject(pictures[0], subjects[0], spec, colours)
+        sticker = brief.cutout == "sticker"
+        cutout.set_on(canvas, subject, window, pictures[0].size, hero, sticker)
     if progress is not None and spec.partial_images:
         progress(index, spec.n, PartialImage(index, canvas.copy()))
     canvas.alpha_composite(text.image, (panel_box[0], panel_box[1]))
-    return GeneratedImage(image=canvas, seed=seed, credits=text.credits, layout=kind)
+    layout = "cutout" if cut else kind
+    return GeneratedImage(image=canvas, seed=seed, credits=credits, layout=layout)
+
+
+def cut_out_subject(
+    picture: Image.Image, subject: Subject, spec: RenderSpec, colours: arrangements.Colours
+) -> tuple[Image.Image, tuple[int, int, int, int]]:
+    """The picture's subject cut out whole: its box with a margin (the window, also
+    answered), through the background remover; tinted first at low fidelity."""
+    window = subject_window(picture.size, subject.box)
+    whole = picture.crop(window)
+    if spec.input_fidelity == "low":
+        whole = duotone(whole, colours)
+    return remover().remove(whole.convert("RGB"), spec.quality), window
 
 
 def cover_crop(picture: Image.Image, width: int, height: int, subject: Subject) -> Image.Image:
@@ -258,17 +284,19 @@ def _window(
     return _clamp(start, 0, side - window)
 
 
-def subject_crop(picture: Image.Image, box: tuple[float, float, float, float]) -> Image.Image:
-    """The picture cropped to its subject's box with a margin, so a cut-out keeps it whole."""
+def subject_window(
+    size: tuple[int, int], box: tuple[float, float, float, float]
+) -> tuple[int, int, int, int]:
+    """The pixels of a picture of `size` around its subject's box, with a margin, so a
+    cut-out keeps the subject whole."""
+    width, height = size
     left, top, right, bottom = box
     margin_x, margin_y = (right - left) * SUBJECT_MARGIN, (bottom - top) * SUBJECT_MARGIN
-    return picture.crop(
-        (
-            _clamp(math.floor((left - margin_x) * picture.width), 0, picture.width - 1),
-            _clamp(math.floor((top - margin_y) * picture.height), 0, picture.height - 1),
-            _clamp(math.ceil((right + margin_x) * picture.width), 1, picture.width),
-            _clamp(math.ceil((bottom + margin_y) * picture.height), 1, picture.height),
-        )
+    return (
+        _clamp(math.floor((left - margin_x) * width), 0, width - 1),
+        _clamp(math.floor((top - margin_y) * height), 0, height - 1),
+        _clamp(math.ceil((right + margin_x) * width), 1, width),
+        _clamp(math.ceil((bottom + margin_y) * height), 1, height),
     )
 
 
