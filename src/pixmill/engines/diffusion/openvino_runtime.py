@@ -18,6 +18,7 @@ Inputs and outputs cross as float32; inside, OpenVINO runs at the pipeline's pre
 from __future__ import annotations
 
 import copy
+import gc
 import hashlib
 import logging
 import threading
@@ -89,18 +90,32 @@ class _Exported:
         if not self._ir_path.exists():
             logger.info("openvino: exporting %s (once per machine and model)", self._ir_path)
             module = copy.deepcopy(self._module).float().to(memory_format=torch.contiguous_format)
+            _use_fused_attention(module)
             example = tuple(tensor.detach().float() for tensor in inputs)
             with torch.no_grad():
                 model = ov.convert_model(module, example_input=example)
+            del module  # the float copy: the export's peak memory, not the server's
             for port, name in zip(model.inputs, names, strict=True):
                 port.get_tensor().set_names({name})
             self._ir_path.parent.mkdir(parents=True, exist_ok=True)
             temporary = self._ir_path.with_name(self._ir_path.stem + ".tmp.xml")
             ov.save_model(model, temporary, compress_to_fp16=True)
+            del model
+            gc.collect()
             temporary.with_suffix(".bin").replace(self._ir_path.with_suffix(".bin"))
             temporary.replace(self._ir_path)
         self._model = self._core.read_model(self._ir_path)
         return self._model
+
+
+def _use_fused_attention(module: torch.nn.Module) -> None:
+    """PyTorch's SDPA in every attention of the copy being exported (not pixmill's chunked
+    attention, which is for eager torch on CPUs): OpenVINO fuses it into one operation."""
+    from diffusers.models.attention_processor import Attention, AttnProcessor2_0
+
+    for sub in module.modules():
+        if isinstance(sub, Attention):
+            sub.set_processor(AttnProcessor2_0())
 
 
 class _DenoiserGraph(torch.nn.Module):

@@ -186,14 +186,15 @@ class Tuner:
 
             best = self._fastest("compile", modes, use, self._run_denoiser, choice.seconds)
             choice.compile = None if best == "eager" else best
-        # 4. Another runtime for each, against the best torch path found above.
-        if len(runtimes) > 1:
+        # 4. Another runtime for each, against the best torch path found above (one
+        # runtime asked for: it is used as it is).
+        if runtimes != ("torch",):
             choice.denoiser_runtime = self._fastest(
                 "denoiser runtime", runtimes,
                 lambda runtime: _set_denoiser_runtime(self.pipeline, runtime, self.openvino_dir),
                 self._run_denoiser, choice.seconds,
             )  # fmt: skip
-        if len(runtimes) > 1 and decoder is not None:
+        if runtimes != ("torch",) and decoder is not None:
             latents = self._run_denoiser()
             choice.decoder_runtime = self._fastest(
                 "decoder runtime", runtimes,
