@@ -33,16 +33,6 @@ def picture() -> Image.Image:
     return Image.fromarray(rng.integers(0, 255, (96, 128, 4), dtype=np.uint8), "RGBA")
 
 
-@pytest.fixture(scope="module")
-def authority(tmp_path_factory):
-    return ensure_local_authority(tmp_path_factory.mktemp("data") / LOCAL_DIR)
-
-
-@pytest.fixture(scope="module")
-def credentials(authority) -> ContentCredentials:
-    return ContentCredentials(authority.signer_cert.read_bytes(), authority.signer_key.read_bytes())
-
-
 def actions(manifest: dict) -> list[dict]:
     [assertion] = [a for a in manifest["assertions"] if a["label"].startswith("c2pa.actions")]
     return assertion["data"]["actions"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from pixmill.imaging.c2pa_signing import LOCAL_DIR, ContentCredentials, ensure_local_authority
 from pixmill.imaging.encode import MEDIA_TYPES, encode
 from pixmill.imaging.inputs import InputLimits, decode_image, decode_mask
 from pixmill.imaging.manifests import (
@@ -30,16 +29,6 @@ from tests.imaging.samples import encoded, mask, picture
 
 AGENT = SoftwareAgent(engine="design", model="gpt-image-1")
 LIMITS = InputLimits()
-
-
-@pytest.fixture(scope="module")
-def authority(tmp_path_factory):
-    return ensure_local_authority(tmp_path_factory.mktemp("data") / LOCAL_DIR)
-
-
-@pytest.fixture(scope="module")
-def credentials(authority) -> ContentCredentials:
-    return ContentCredentials(authority.signer_cert.read_bytes(), authority.signer_key.read_bytes())
 
 
 def edit_spec(*images: bytes, with_mask: bool = False):
