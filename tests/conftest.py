@@ -177,15 +177,18 @@ POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 def postgres_schema() -> Iterator[str]:
     """A database URL on the real PostgreSQL whose tables live in a new, private schema."""
     schema = f"pixmill_test_{uuid.uuid4().hex[:12]}"
+    # No connection is held while the schema lives: servers that keep their schema to the
+    # end of the session would otherwise use up PostgreSQL's connections.
     admin = create_engine(normalise_url(POSTGRES), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    finally:
+        admin.dispose()
+    try:
         yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+        _drop_schema(schema)
 
 
 def jobs_database() -> dict[str, str]:
