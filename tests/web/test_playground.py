@@ -476,8 +476,11 @@ def test_an_edit_with_a_model_that_cannot_edit_is_explained_beside_the_model(pag
         route.fulfill(response=answer, json=listed)
 
     page.route("**/v1/models", one_model_edits)
+    page.reload()  # so that no list fetched before the route was set can be in use
     enter_key(page)
     page.wait_for_function("() => !document.getElementById('edit-submit').disabled")
+    # The key's own reload of the list refills the select: choose once it has come.
+    page.wait_for_load_state("networkidle")
     page.select_option("#model", "design")
     posted: list[str] = []
     page.on("request", lambda request: request.method == "POST" and posted.append(request.url))
