@@ -301,8 +301,10 @@ def decode_flops(vae, dtype) -> int:
     from torch.nn.attention import SDPBackend, sdpa_kernel
     from torch.utils.flop_counter import FlopCounterMode
 
+    from pixmill.engines.diffusion.openvino_runtime import use_torch_decoder
+
     vae = getattr(vae, "_orig_mod", vae)
-    vae.__dict__.pop("decode", None)  # OpenVINO's stand-in: count the torch graph it runs
+    use_torch_decoder(vae)  # OpenVINO's stand-in: count the torch graph it runs
     latent = torch.randn(1, 4, SIZE // 8, SIZE // 8, dtype=dtype)
     counter = FlopCounterMode(display=False)
     with torch.inference_mode(), sdpa_kernel(SDPBackend.MATH), counter:

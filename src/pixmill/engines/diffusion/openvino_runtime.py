@@ -198,8 +198,12 @@ class _DecoderGraph(torch.nn.Module):
 
 
 def use_openvino_decoder(vae: torch.nn.Module, folder: Path) -> None:
-    """Route `vae.decode` through OpenVINO (the pipelines call only that)."""
+    """Route `vae.decode` through OpenVINO (the pipelines call only that); a VAE already
+    routed keeps its stand-in and so its compiled models."""
     from diffusers.models.autoencoders.vae import DecoderOutput
+
+    if "decode" in vars(vae):
+        return
 
     graph = _Exported(_DecoderGraph(vae), folder / "decoder.xml", vae.dtype, True)
 

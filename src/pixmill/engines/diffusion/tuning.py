@@ -289,8 +289,7 @@ def _set_decoder_runtime(vae: Any, runtime: str, openvino_dir: Path | None) -> N
     if runtime == "openvino":
         if openvino_dir is None:
             raise ValueError("the openvino runtime needs a directory for its exports")
-        if "decode" not in vars(vae):  # keep its compiled models
-            openvino_runtime.use_openvino_decoder(vae, openvino_dir)
+        openvino_runtime.use_openvino_decoder(vae, openvino_dir)
     else:
         openvino_runtime.use_torch_decoder(vae)
 
