@@ -12,7 +12,8 @@ submits   Async submits per second on PostgreSQL from 32 concurrent clients, aga
           API-only server (its jobs wait in the queue; nothing renders).
 scaling   Throughput with 1, 2 and 4 `pixmill worker` processes on one PostgreSQL,
           on an engine that holds its slot for a fixed time without using the CPU (as
-          a GPU would): jobs per second, and the ratio to linear.
+          a GPU would): jobs per second once every worker is warm and busy (each batch
+          has a backlog; its ramp and tail are left out), and the ratio to linear.
 partials  A design-engine stream: time to its first partial image against time to the
           complete image (1024x1536, medium).
 """
@@ -27,6 +28,7 @@ import tempfile
 import time
 import uuid
 from contextlib import ExitStack
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -125,7 +127,8 @@ def submits(seconds: float) -> None:
         provision(Settings(_env_file=None, database_url=database), API_KEY, 10**6)
         log = Path(tempfile.mkdtemp()) / "api.log"
         api = serve(log, worker="false", database_url=database, jobs_database_url=POSTGRES,
-                    jobs_schema=schema, requests_per_minute="0", images_per_minute="0")  # fmt: skip
+                    jobs_schema=schema, requests_per_minute="0", images_per_minute="0",
+                    max_queued_jobs=str(10**6))  # fmt: skip
         stack.enter_context(running(api))
 
         async def client(deadline: float) -> int:
@@ -148,9 +151,10 @@ def submits(seconds: float) -> None:
         )
 
 
-def scaling(jobs: int, seconds_per_job: float) -> None:
-    print(f"scaling: {jobs} jobs of {seconds_per_job} s each, 1 slot per worker")
-    base = None
+def scaling(jobs_per_worker: int, seconds_per_job: float, poll: float | None, reps: int) -> None:
+    print(f"scaling: jobs of {seconds_per_job} s, 1 slot per worker; steady rate over "
+          f"{jobs_per_worker} jobs per worker, median of {reps} batches")  # fmt: skip
+    base = batch_base = None
     for count in (1, 2, 4):
         with ExitStack() as stack:
             database = stack.enter_context(postgres_schema())
@@ -163,25 +167,47 @@ def scaling(jobs: int, seconds_per_job: float) -> None:
                           max_concurrent_renders="1", account_share="1",
                           requests_per_minute="0", images_per_minute="0",
                           status_polls_per_minute="0", worker_drain_seconds="1")  # fmt: skip
+            if poll is not None:
+                shared["jobs_poll_interval"] = str(poll)
             api = serve(folder / "api.log", worker="false", **shared)
             workers = [worker(folder / f"w{i}.log", worker_id=f"w{i}", **shared)
                        for i in range(count)]  # fmt: skip
             stack.enter_context(running(api, *workers))
             client = stack.enter_context(httpx.Client(base_url=api.url, headers=HEADERS))
-            started = time.perf_counter()
-            ids = [client.post("/v2/gpt-image-1", json=BODY).json()["request_id"]
-                   for _ in range(jobs)]  # fmt: skip
-            pending = set(ids)
-            while pending:
-                for job in list(pending):
-                    status = client.get(f"/v2/requests/{job}/status").json()["status"]
-                    if status == "COMPLETED":
-                        pending.discard(job)
-                time.sleep(0.05)
-            rate = jobs / (time.perf_counter() - started)
-            base = base or rate
+            # A worker's first job pays for its lazy imports and first connections: a
+            # steady rate is what scales, so every worker runs one before the clock starts.
+            _run_all(client, count)
+            rates, batches = [], []
+            for _ in range(reps):
+                # A backlog of one more job per worker at each end: the first and last
+                # `count` completions are the ramp and the tail, when some workers idle.
+                first, done = _run_all(client, (jobs_per_worker + 2) * count)
+                window = done[-count - 1] - done[count - 1]
+                rates.append((len(done) - 2 * count) / window)
+                batches.append(len(done) / (done[-1] - first))
+            rate, batch = statistics.median(rates), statistics.median(batches)
+            base, batch_base = base or rate, batch_base or batch
             print(f"  {count} worker(s): {rate:.2f} jobs/s, {rate / base:.2f}x "
-                  f"({rate / (base * count):.0%} of linear)")  # fmt: skip
+                  f"({rate / (base * count):.0%} of linear); whole batch {batch:.2f} jobs/s "
+                  f"({batch / (batch_base * count):.0%})")  # fmt: skip
+
+
+def _run_all(client: httpx.Client, jobs: int) -> tuple[float, list[float]]:
+    """Submit `jobs` jobs, wait until all have completed, and return when the first was
+    made and when each finished (the server's clock, in seconds, sorted). Watches the
+    account's job list: one light call per look, so watching takes little CPU."""
+    assert jobs <= 100, "one page of the job list"
+    ids = {client.post("/v2/gpt-image-1", json=BODY).json()["request_id"] for _ in range(jobs)}
+    while True:
+        page = [job for job in client.get("/v2/requests", params={"limit": 100}).json()["data"]
+                if job["request_id"] in ids]  # fmt: skip
+        if sum(job["status"] == "COMPLETED" for job in page) == jobs:
+            metrics = [job["metrics"] for job in page]
+            made = [datetime.fromisoformat(m["created_at"]).timestamp() for m in metrics]
+            runs = [m["queue_seconds"] + m["run_seconds"] for m in metrics]
+            done = [start + run for start, run in zip(made, runs, strict=True)]
+            return min(made), sorted(done)
+        time.sleep(0.1)
 
 
 def partials(runs: int) -> None:
@@ -222,8 +248,12 @@ if __name__ == "__main__":
         "backend in its own process for figures of both)",
     )
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--jobs", type=int, default=24)
+    parser.add_argument("--jobs", type=int, default=8, help="scaling: jobs per worker")
     parser.add_argument("--job-seconds", type=float, default=1.0)
+    parser.add_argument("--reps", type=int, default=3, help="scaling: timed batches per count")
+    parser.add_argument(
+        "--poll", type=float, help="scaling: PIXMILL_JOBS_POLL_INTERVAL (its default if unset)"
+    )
     args = parser.parse_args()
     for part in args.parts:
         if part == "latency":
@@ -231,7 +261,7 @@ if __name__ == "__main__":
         elif part == "submits":
             submits(args.seconds)
         elif part == "scaling":
-            scaling(args.jobs, args.job_seconds)
+            scaling(args.jobs, args.job_seconds, args.poll, args.reps)
         elif part == "partials":
             partials(min(args.runs, 10))
         else:
