@@ -184,19 +184,23 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def use_wal(connection: Any) -> None:
+    """Put a new sqlite3 connection in WAL mode with synchronous=NORMAL.
+
+    WAL lets readers run beside the one writer; with it, synchronous=NORMAL syncs at
+    checkpoints rather than at every commit (as Rails does in production): a crash of
+    pixmill loses nothing, a power cut may lose the last moments' commits, never the
+    file's consistency. PostgreSQL is the choice where that matters."""
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+
+
 def _sqlite_connect(connection: Any, _record: Any) -> None:
     # Let SQLAlchemy, not the sqlite3 module, open transactions (see _sqlite_begin).
-    # WAL lets readers run beside the one writer; with it, synchronous=NORMAL syncs at
-    # checkpoints rather than at every commit (as Rails does in production): a crash of
-    # pixmill loses nothing, a power cut may lose the last moments' commits, never the
-    # file's consistency. PostgreSQL is the choice where that matters.
     connection.isolation_level = None
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+    connection.execute("PRAGMA busy_timeout=30000")
+    use_wal(connection)
+    connection.execute("PRAGMA foreign_keys=ON")
 
 
 def _sqlite_begin(connection: Any) -> None:

@@ -21,9 +21,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from dbos import DBOS
 
 from pixmill import __version__
+from pixmill.accounts.db import use_wal
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +65,10 @@ class JobRuntime:
             "notification_listener_polling_interval_sec": poll,
             "log_level": "WARNING",
         }
-        if not database_url.startswith("sqlite"):
+        self._engine: sa.Engine | None = None
+        if database_url.startswith("sqlite"):
+            config["system_database_engine"] = self._engine = _sqlite_engine(database_url)
+        else:
             config["dbos_system_schema"] = schema
         DBOS(config=config)  # type: ignore[arg-type]
         # Listen to no queue until an app says which it serves: a worker never takes
@@ -144,7 +149,26 @@ class JobRuntime:
                 return
             JobRuntime._current = None
         DBOS.destroy(workflow_completion_timeout_sec=drain_seconds)
+        if self._engine is not None:
+            self._engine.dispose()  # DBOS leaves an engine it was given to its owner
         log.info("job engine stopped")
+
+
+def _sqlite_engine(url: str) -> sa.Engine:
+    """DBOS's SQLite engine as DBOS makes it, but in WAL mode, as pixmill's own database
+    is: DBOS's default rollback journal syncs the disk several times per commit, and a
+    job commits a dozen times (each event is one), which was most of a sync call's time."""
+    engine = sa.create_engine(url, pool_size=20, max_overflow=0, pool_timeout=30)
+
+    @sa.event.listens_for(engine, "connect")
+    def connect(connection: Any, _record: Any) -> None:
+        # As DBOS's own: writers take the lock when they begin, and wait for each other.
+        connection.isolation_level = "IMMEDIATE"
+        connection.execute("PRAGMA busy_timeout=30000")
+        connection.execute("PRAGMA foreign_keys=ON")
+        use_wal(connection)
+
+    return engine
 
 
 def default_executor_id(sqlite: bool) -> str:
