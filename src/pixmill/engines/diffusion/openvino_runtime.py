@@ -47,7 +47,7 @@ class _Exported:
     """One exported graph: its IR on disk, and a compiled model per input shape."""
 
     def __init__(
-        self, module: torch.nn.Module, ir_path: Path, dtype: torch.dtype, fused_attention: bool
+        self, module: torch.nn.Module, ir_path: Path, dtype: torch.dtype, *, fused_attention: bool
     ):
         import openvino as ov
 
@@ -168,7 +168,8 @@ class OpenVINODenoiser(torch.nn.Module):
         if graph is None:
             module = _DenoiserGraph(self.inner, extras)
             path = self._folder / f"denoiser-{'-'.join(extras) or 'plain'}.xml"
-            graph = self._graphs[extras] = _Exported(module, path, self.inner.dtype, False)
+            graph = _Exported(module, path, self.inner.dtype, fused_attention=False)
+            self._graphs[extras] = graph
         names = ["sample", "timestep", "encoder_hidden_states", *extras]
         inputs = [sample, steps, encoder_hidden_states, *(named[name] for name in extras)]
         out = graph(names, inputs).to(sample.device, sample.dtype)
@@ -205,7 +206,7 @@ def use_openvino_decoder(vae: torch.nn.Module, folder: Path) -> None:
     if "decode" in vars(vae):
         return
 
-    graph = _Exported(_DecoderGraph(vae), folder / "decoder.xml", vae.dtype, True)
+    graph = _Exported(_DecoderGraph(vae), folder / "decoder.xml", vae.dtype, fused_attention=True)
 
     def decode(latents: torch.Tensor, return_dict: bool = True, **_ignored: Any) -> Any:
         out = graph(["latents"], [latents]).to(latents.device, latents.dtype)

@@ -154,7 +154,8 @@ class Tuner:
         runtimes: tuple[str, ...] = ("torch",),
     ) -> Choice:
         """`layouts`: candidates, the baseline first; `compile_modes`: those to try, if any;
-        `runtimes`: "torch" first, then others to try (needs `openvino_dir`)."""
+        `runtimes`: as `runtimes()` gives them: "torch" first and others to try, or the
+        one asked for, used as it is (openvino needs `openvino_dir`)."""
         cached = self._cached()
         if cached is not None:
             cached.source = "cached"
