@@ -72,6 +72,7 @@ def serve(
     import uvicorn
 
     from pixmill.app import create_app
+    from pixmill.jobs.assembly import exit_now
     from pixmill.logs import setup_logging
     from pixmill.server import BodyDeadline, uvicorn_options
 
@@ -97,6 +98,7 @@ def serve(
     # log_config=None: uvicorn's lines go through the handler setup_logging() installed.
     served = BodyDeadline(asgi_app, settings.body_timeout)
     uvicorn.run(served, **uvicorn_options(settings), log_config=None)
+    exit_now()
 
 
 @app.command()

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import sys
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -66,3 +68,13 @@ def run_worker(settings: Settings) -> None:
         log.info("worker stopping: running jobs get %d s to finish", settings.worker_drain_seconds)
         system.scheduler.stop()
         system.close()
+    exit_now()
+
+
+def exit_now() -> None:
+    """End the process without waiting for its threads: a job a drain put back may still
+    hold one, parked (jobs.worker.park_if_handed_back), and runs elsewhere now."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

@@ -23,6 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from dbos import DBOS
+from dbos._dbos import _get_dbos_instance
 
 from pixmill import __version__
 from pixmill.accounts.db import use_wal
@@ -56,6 +57,8 @@ class JobRuntime:
         self.executor_id = executor_id
         self.poll = poll
         self.contexts: dict[str, Any] = {}
+        self.parked = threading.Event()
+        """Set when a drain puts running jobs back: their threads stop at their next step."""
         self._users = 0
         config: dict[str, Any] = {
             "name": APP_NAME,
@@ -141,18 +144,51 @@ class JobRuntime:
             listening.append(queue)
 
     def detach(self, namespace: str, *, drain_seconds: int = 0) -> None:
-        """Forget the app; the last one out shuts DBOS down, waiting for running jobs."""
+        """Forget the app; the last one out drains (see `_drain`) and shuts DBOS down."""
         with self._lock:
-            self.contexts.pop(namespace, None)
             self._users -= 1
             if self._users > 0 or self.keep_running:
+                self.contexts.pop(namespace, None)
                 return
+        # The apps stay attached while their running jobs finish: a job's last step needs
+        # its app to settle.
+        self._drain(drain_seconds)
+        with self._lock:
             JobRuntime._current = None
-        DBOS.destroy(workflow_completion_timeout_sec=drain_seconds)
+            self.contexts.clear()
+        DBOS.destroy(workflow_completion_timeout_sec=0)
         if self._engine is not None:
             self._engine.dispose()  # DBOS leaves an engine it was given to its owner
         log.info("job engine stopped")
 
+    def _drain(self, seconds: float) -> None:
+        """Take no new job; let running ones finish for up to `seconds`; put what is left
+        back on its queue at once, for another worker (or this one's next start).
+
+        A job put back may still be running here: its thread is parked at its next step
+        (`parked`), so it records nothing more, and the process ends without it."""
+        dbos = _get_dbos_instance()
+        # DBOS.destroy() does this first too; doing it here lets the apps stay attached
+        # while the running jobs finish (DBOS offers no public "stop dequeuing").
+        for event in dbos.background_thread_stop_events:
+            event.set()
+        deadline = time.monotonic() + seconds
+        while dbos._active_workflows_set.activeList() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = list(dbos._active_workflows_set.activeList())
+        if not left:
+            return
+        self.parked.set()
+        by_queue: dict[str | None, list[str]] = {}
+        for workflow_id in left:
+            status = DBOS.get_workflow_status(workflow_id)
+            if status is not None and status.status == "PENDING":
+                by_queue.setdefault(status.queue_name, []).append(workflow_id)
+        for queue, ids in by_queue.items():
+            DBOS.resume_workflows(ids, queue_name=queue)
+        log.warning(
+            "drain time over: %d running job(s) went back to their queues", len(left)
+        )
 
 def _sqlite_engine(url: str) -> sa.Engine:
     """DBOS's SQLite engine as DBOS makes it, but in WAL mode, as pixmill's own database
@@ -181,8 +217,6 @@ def default_executor_id(sqlite: bool) -> str:
 
 def _listening_queues() -> list[str]:
     """DBOS's own list of the queues this process takes jobs from (a private attribute)."""
-    from dbos._dbos import _get_dbos_instance
-
     dbos = _get_dbos_instance()
     if dbos._listening_queues is None:
         dbos._listening_queues = []

@@ -40,9 +40,20 @@ PROGRESS_EVERY = 0.2
 partial image brings both at once, whenever it comes)."""
 
 
+def park_if_handed_back() -> None:
+    """After a drain put this process's running jobs back on their queues, their threads
+    here must record nothing more: each waits at its next step for the process to end."""
+    from pixmill.jobs.runtime import JobRuntime
+
+    runtime = JobRuntime._current
+    if runtime is not None and runtime.parked.is_set():
+        threading.Event().wait()
+
+
 def _context(namespace: str) -> Any:
     from pixmill.jobs.runtime import JobRuntime
 
+    park_if_handed_back()
     runtime = JobRuntime._current
     context = runtime.contexts.get(namespace) if runtime is not None else None
     if context is None:
@@ -149,6 +160,7 @@ class Progress:
         self._lock = threading.Lock()
 
     def __call__(self, done: int, total: int, partial: Any = None) -> None:
+        park_if_handed_back()
         fraction = min(1.0, done / total) if total else 0.0
         now = time.monotonic()
         with self._lock:
