@@ -11,7 +11,6 @@ from sqlalchemy import create_engine, text
 
 from pixmill.accounts.db import normalise_url
 from tests.conftest import POSTGRES
-
 from tests.jobs.test_recovery import (
     SLEEPY,
     _executors,

@@ -186,9 +186,8 @@ class JobRuntime:
                 by_queue.setdefault(status.queue_name, []).append(workflow_id)
         for queue, ids in by_queue.items():
             DBOS.resume_workflows(ids, queue_name=queue)
-        log.warning(
-            "drain time over: %d running job(s) went back to their queues", len(left)
-        )
+        log.warning("drain time over: %d running job(s) went back to their queues", len(left))
+
 
 def _sqlite_engine(url: str) -> sa.Engine:
     """DBOS's SQLite engine as DBOS makes it, but in WAL mode, as pixmill's own database
