@@ -230,6 +230,12 @@ class Call:
 
     async def outcome(self, job: Job) -> ImageResult:
         scheduler = self.state.scheduler
+        if job.ready:
+            # The hand-off: taken to be sent to this caller, the result is charged now.
+            handed = await anyio.to_thread.run_sync(scheduler.hand_off, job)
+            if handed is None:
+                raise ApiError("The request's result is no longer kept.")
+            job = handed
         self.job = job  # final: its expiry is known
         if job.status != COMPLETED:
             raise error_of(job)

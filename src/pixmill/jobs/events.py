@@ -14,6 +14,8 @@ from typing import Any
 from dbos import DBOS
 from dbos._error import DBOSStreamTimeoutError as StreamTimeout
 
+from pixmill.jobs.wakeups import wake_stream_readers
+
 STREAM = "events"
 FINAL_TYPES = frozenset({"completed", "failed", "cancelled"})
 
@@ -21,8 +23,12 @@ __all__ = ["FINAL_TYPES", "STREAM", "StreamTimeout", "close", "emit", "read"]
 
 
 def emit(event: dict[str, Any]) -> None:
-    """Append an event to the running job's stream (inside its workflow or a step)."""
+    """Append an event to the running job's stream (inside its workflow or a step), and
+    tell this process's readers of it at once."""
     DBOS.write_stream(STREAM, event)
+    workflow_id = DBOS.workflow_id
+    if workflow_id is not None:
+        wake_stream_readers(workflow_id, STREAM)
 
 
 def close() -> None:

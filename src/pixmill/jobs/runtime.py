@@ -6,8 +6,8 @@ it down. Workflows find the app they belong to by its namespace
 (`Settings.jobs_namespace`); a deployment uses one namespace everywhere, and tests
 running several apps in one process give each its own.
 
-Queue latency is DBOS's polling interval (see docs/jobs.md), so queues poll every
-`jobs_poll_interval` seconds (10 ms by default) rather than DBOS's default second.
+DBOS finds work by polling; pixmill wakes it when it knows there is some
+(`jobs.wakeups`), so the polls (`jobs_poll_interval`, 1 s by default) are a fallback.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from dbos._dbos import _get_dbos_instance
 
 from pixmill import __version__
 from pixmill.accounts.db import use_wal
+from pixmill.jobs.wakeups import STREAM_POLL, Notifier, NotifyListener, QueueWaker
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class JobRuntime:
             "system_database_url": database_url,
             "executor_id": executor_id,
             "application_version": f"pixmill-{__version__}",
-            "notification_listener_polling_interval_sec": poll,
+            "notification_listener_polling_interval_sec": STREAM_POLL,
             "log_level": "WARNING",
         }
         self._engine: sa.Engine | None = None
@@ -78,6 +79,10 @@ class JobRuntime:
         # a job for a model it lacks.
         DBOS.listen_queues([])
         DBOS.launch()
+        self.schema = schema
+        self.waker = QueueWaker()
+        self.notifier = Notifier(database_url, schema)
+        self._listener: NotifyListener | None = None
         log.info("job engine started: executor %s", executor_id)
 
     @classmethod
@@ -110,6 +115,8 @@ class JobRuntime:
             self._register(queue, on_conflict="always_update")
             self.listen(queue.name)
             names.append(queue.name)
+        if names and self._listener is None and self._engine is None:
+            self._listener = NotifyListener(self.database_url, self.schema, self.waker)
         # DBOS's queue manager starts a worker thread for a new queue on its next pass,
         # up to a second later: wait for them, so the first job waits for nothing.
         deadline = time.monotonic() + 5
@@ -156,7 +163,11 @@ class JobRuntime:
         with self._lock:
             JobRuntime._current = None
             self.contexts.clear()
+        self.waker.stop()
+        if self._listener is not None:
+            self._listener.stop()
         DBOS.destroy(workflow_completion_timeout_sec=0)
+        self.notifier.close()
         if self._engine is not None:
             self._engine.dispose()  # DBOS leaves an engine it was given to its owner
         log.info("job engine stopped")
@@ -186,6 +197,7 @@ class JobRuntime:
                 by_queue.setdefault(status.queue_name, []).append(workflow_id)
         for queue, ids in by_queue.items():
             DBOS.resume_workflows(ids, queue_name=queue)
+        self.notifier.notify()
         log.warning("drain time over: %d running job(s) went back to their queues", len(left))
 
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import secrets
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -38,7 +40,8 @@ from pixmill.jobs.runtime import JobRuntime, QueueConfig, default_executor_id
 from pixmill.jobs.store import CANCELLED, FAILED, FINAL, QUEUED, Job, JobStore
 from pixmill.jobs.sweeper import Sweeper
 from pixmill.jobs.tokens import EventTokens, ImageLinks, signing_key
-from pixmill.jobs.worker import JOB_WORKFLOW, JobRunner, spec_to_dict
+from pixmill.jobs.wakeups import STREAM_POLL
+from pixmill.jobs.worker import JOB_WORKFLOW, JobRunner, error_dict, spec_to_dict
 from pixmill.request import EditRequest, ImageRequest
 from pixmill.service import ImageService
 from pixmill.settings import Settings
@@ -93,6 +96,9 @@ class Scheduler:
         self.tokens = EventTokens(key)
         self.image_links = ImageLinks(key, max_seconds=settings.result_retention_seconds)
         self._runtime: JobRuntime | None = None
+        self.caller_id = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
+        """This process, as the holder of sync and streamed callers' connections: a new
+        id each start, so a restarted process does not pass for the one that died."""
 
     # -- lifecycle of the app -------------------------------------------------------
 
@@ -156,6 +162,8 @@ class Scheduler:
         if idempotency_key is not None:
             earlier = self._claim(key, idempotency_key, fingerprint)
             if earlier is not None:
+                if earlier.caller is not None and form != "async" and not earlier.final:
+                    self.store.adopt(earlier.id, self.caller_id)
                 return Submission(earlier, replayed=True)
         try:
             job = self._submit(key, request, form, webhook_url, base_url)
@@ -209,6 +217,7 @@ class Scheduler:
                 spec=spec_to_dict(spec),
                 webhook_url=webhook_url,
                 base_url=base_url,
+                caller=None if form == "async" else self.caller_id,
                 inputs=spec.inputs,
                 mask=spec.mask,
             )
@@ -219,6 +228,7 @@ class Scheduler:
                 "queue_partition_key": key.account_id,
             }
             DBOS.enqueue_workflow_with_options(options, self.settings.jobs_namespace, job_id)
+            self._wake_workers()
         except BaseException:
             # Not queued: give the hold back now rather than leave it to the sweep.
             hold = self.accounts.ledger.hold(job_id)
@@ -229,6 +239,14 @@ class Scheduler:
         job = self.store.get(job_id)
         assert job is not None
         return job
+
+    def _wake_workers(self) -> None:
+        """Have a worker look at the queues now rather than at its next poll."""
+        runtime = self._runtime
+        if runtime is None:
+            return
+        runtime.waker.wake()
+        runtime.notifier.notify()
 
     # -- follow and cancel ------------------------------------------------------------
 
@@ -245,7 +263,7 @@ class Scheduler:
         while True:
             try:
                 async for position, event in events.read(
-                    job_id, offset=following, poll=self.settings.jobs_poll_interval, timeout=2.0
+                    job_id, offset=following, poll=STREAM_POLL, timeout=2.0
                 ):
                     following = position + 1
                     yield position, event
@@ -267,9 +285,38 @@ class Scheduler:
         async for _ in self.follow(job_id):
             pass
         job = await anyio.to_thread.run_sync(self.store.get, job_id)
+        if job is not None and job.ready:
+            job = await anyio.to_thread.run_sync(self.hand_off, job)
         if job is None or job.status not in FINAL:
             raise NotFound(f"No request '{_short(job_id)}'.", param="request_id")
         return job
+
+    def hand_off(self, job: Job) -> Job | None:
+        """This process takes a ready sync or streamed job's result to send it to its
+        caller: the job is COMPLETED and charged now, once, whoever takes it first."""
+        if job.ready and self.store.hand_off(job.id):
+            assert job.result is not None
+            held = self.accounts.ledger.hold(job.id)
+            if held is not None:
+                self.accounts.ledger.settle(held[0], job.result["cost_micro"])
+            self.job_ended(job, job.result)
+        return self.store.get(job.id)
+
+    def drop_ready(self, job: Job) -> None:
+        """Nobody will take this ready job (its caller's process is gone, or the caller
+        hung up): release its hold; the usage record says 499 caller_gone."""
+        error = error_dict(
+            ApiError(
+                "The caller was gone when the result was ready; nothing was charged.",
+                status=499,
+                code="caller_gone",
+            )
+        )
+        if self.store.drop_ready(job.id, error):
+            held = self.accounts.ledger.hold(job.id)
+            if held is not None:
+                self.accounts.ledger.release(held[0])
+            self.job_ended(job, {"status": FAILED, "error": error})
 
     def cancel(self, job_id: str, account_id: str) -> Job:
         """Cancel a job of the account: 409 once it has ended."""
@@ -279,6 +326,10 @@ class Scheduler:
                 f"Request '{_short(job_id)}' already ended ({job.status}); nothing to cancel.",
                 param="request_id",
             )
+        if job.ready:
+            # Rendered, but the caller hung up before its process took the result.
+            self.drop_ready(job)
+            return self.get(job_id, account_id)
         status = self.store.request_cancel(job_id)
         if status == CANCELLED and job.status == QUEUED:
             # It never started: it never will, and its hold goes back now.

@@ -63,10 +63,17 @@ class Job:
     result: dict[str, Any] | None
     webhook_url: str | None
     base_url: str | None
+    caller: str | None
 
     @property
     def final(self) -> bool:
         return self.status in FINAL
+
+    @property
+    def ready(self) -> bool:
+        """Rendered and waiting for its caller's process to take it (the hand-off): a
+        sync or streamed job shows PROCESSING, progress 1, until then."""
+        return self.status == PROCESSING and self.result is not None
 
     @classmethod
     def of(cls, row: JobRecord) -> Job:
@@ -132,6 +139,7 @@ class JobStore:
         spec: dict[str, Any],
         webhook_url: str | None,
         base_url: str | None,
+        caller: str | None = None,
         inputs: Sequence[InputImage] = (),
         mask: InputImage | None = None,
     ) -> None:
@@ -156,6 +164,7 @@ class JobStore:
                     result_bytes=0,
                     webhook_url=webhook_url,
                     base_url=base_url,
+                    caller=caller,
                 )
             )
             if roles:
@@ -327,6 +336,66 @@ class JobStore:
     def complete(self, job_id: str, result: dict[str, Any]) -> bool:
         """Mark the job COMPLETED with its result; False if it had already ended."""
         return self._end(job_id, FINAL, status=COMPLETED, result=result, progress=1.0)
+
+    def make_ready(self, job_id: str, result: dict[str, Any]) -> bool:
+        """A sync or streamed job is rendered: keep its result for the hand-off."""
+        with self.db.begin() as connection:
+            return bool(
+                connection.execute(
+                    update(JobRecord)
+                    .where(JobRecord.id == job_id, JobRecord.status == PROCESSING)
+                    .values(result=result, progress=1.0)
+                ).rowcount
+            )
+
+    def hand_off(self, job_id: str) -> bool:
+        """A ready job -> COMPLETED, once: its caller's process takes it."""
+        return self._end_ready(job_id, status=COMPLETED)
+
+    def drop_ready(self, job_id: str, error: dict[str, Any]) -> bool:
+        """A ready job nobody will take -> FAILED, once."""
+        return self._end_ready(job_id, status=FAILED, error=error)
+
+    def _end_ready(self, job_id: str, **values: Any) -> bool:
+        now = utcnow()
+        with self.db.begin() as connection:
+            return bool(
+                connection.execute(
+                    update(JobRecord)
+                    .where(
+                        JobRecord.id == job_id,
+                        JobRecord.status == PROCESSING,
+                        JobRecord.result.is_not(None),
+                    )
+                    .values(**values, finished_at=now, expires_at=now + self.retention)
+                ).rowcount
+            )
+
+    def adopt(self, job_id: str, caller: str) -> None:
+        """A retry with the same Idempotency-Key takes over the wait for a job: the
+        hand-off goes to its process now."""
+        with self.db.begin() as connection:
+            connection.execute(
+                update(JobRecord)
+                .where(
+                    JobRecord.id == job_id,
+                    JobRecord.caller.is_not(None),
+                    JobRecord.status.not_in(FINAL),
+                )
+                .values(caller=caller)
+            )
+
+    def orphaned(self, live_callers: set[str]) -> list[Job]:
+        """Ready jobs whose caller's process is not among the live ones."""
+        with self.db.transaction() as session:
+            rows = session.scalars(
+                select(JobRecord).where(
+                    JobRecord.status == PROCESSING,
+                    JobRecord.result.is_not(None),
+                    JobRecord.caller.is_not(None),
+                )
+            )
+            return [Job.of(row) for row in rows if row.caller not in live_callers]
 
     def finish(self, job_id: str, status: str, error: dict[str, Any] | None = None) -> bool:
         """Mark a job FAILED or CANCELLED unless it already ended."""

@@ -27,7 +27,7 @@ from sqlalchemy import delete, select, update
 from pixmill.accounts.tables import utcnow
 from pixmill.errors import EngineError, ServiceUnavailable
 from pixmill.jobs.store import FAILED, QUEUED
-from pixmill.jobs.tables import WorkerRecord
+from pixmill.jobs.tables import CallerRecord, WorkerRecord
 from pixmill.jobs.worker import error_dict
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,10 @@ class Sweeper:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        with self.scheduler.accounts.db.begin() as connection:
+            connection.execute(
+                delete(CallerRecord).where(CallerRecord.id == self.scheduler.caller_id)
+            )
         executor = self.scheduler.executor_id
         if self.scheduler.served_queues():
             with self.scheduler.accounts.db.begin() as connection:
@@ -82,10 +86,12 @@ class Sweeper:
         self.heartbeat()
         self.recover_dead_workers()
         self.give_up_on_old_queued_jobs()
+        self.release_jobs_of_gone_callers()
         self.release_orphan_holds()
         self.scheduler.store.purge_expired()
 
     def heartbeat(self) -> None:
+        self._caller_heartbeat()
         executor = self.scheduler.executor_id
         queues = [queue.name for queue in self.scheduler.served_queues()]
         if not queues:
@@ -103,6 +109,30 @@ class Sweeper:
                         executor_id=executor, queues=queues, started_at=utcnow(), seen_at=utcnow()
                     )
                 )
+
+    def _caller_heartbeat(self) -> None:
+        """This process holds callers' connections (any process may): say it lives."""
+        caller = self.scheduler.caller_id
+        with self.scheduler.accounts.db.begin() as connection:
+            moved = connection.execute(
+                update(CallerRecord).where(CallerRecord.id == caller).values(seen_at=utcnow())
+            ).rowcount
+            if not moved:
+                connection.execute(
+                    CallerRecord.__table__.insert().values(id=caller, seen_at=utcnow())
+                )
+
+    def release_jobs_of_gone_callers(self) -> None:
+        """A sync or streamed job rendered for a process that is gone (killed, or silent
+        for `worker_dead_after_seconds`) is never charged: nobody can send its result."""
+        scheduler = self.scheduler
+        horizon = utcnow() - timedelta(seconds=scheduler.settings.worker_dead_after_seconds)
+        with scheduler.accounts.db.begin() as connection:
+            connection.execute(delete(CallerRecord).where(CallerRecord.seen_at < horizon))
+            live = set(connection.scalars(select(CallerRecord.id)))
+        for job in scheduler.store.orphaned(live):
+            scheduler.drop_ready(job)
+            log.info("released %s: its caller's process is gone", job.id)
 
     def live_workers(self) -> int:
         horizon = utcnow() - timedelta(seconds=self.scheduler.settings.worker_dead_after_seconds)
@@ -160,6 +190,8 @@ class Sweeper:
         ledger, store = scheduler.accounts.ledger, scheduler.store
         for hold in ledger.open_holds(older_than=utcnow() - HOLD_GRACE):
             job = store.get(hold.request_id)
+            if job is not None and job.ready:
+                continue  # its caller's process settles it, or the caller sweep releases it
             if job is not None and not job.final:
                 status = DBOS.get_workflow_status(job.id)
                 if status is not None and status.status not in DEAD_WORKFLOW_STATES:

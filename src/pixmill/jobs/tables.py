@@ -62,6 +62,9 @@ class JobRecord(Base):
     result_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     webhook_url: Mapped[str | None] = mapped_column(Text)
     base_url: Mapped[str | None] = mapped_column(Text)
+    caller: Mapped[str | None] = mapped_column(String(200))
+    """A sync or streamed job's caller: the process holding its connection, which takes
+    the result and charges it (the hand-off); None for an async job."""
     """Where the job was submitted (scheme and host): its links are made from it."""
 
 
@@ -141,3 +144,13 @@ class WebhookSecret(Base):
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     secret: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class CallerRecord(Base):
+    """A process that holds callers' connections: its heartbeat tells whether a finished
+    sync or streamed job can still be handed to its caller."""
+
+    __tablename__ = "callers"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

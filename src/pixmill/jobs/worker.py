@@ -50,6 +50,15 @@ def park_if_handed_back() -> None:
         threading.Event().wait()
 
 
+def _runtime() -> Any:
+    from pixmill.jobs.runtime import JobRuntime
+
+    runtime = JobRuntime._current
+    if runtime is None:
+        raise RuntimeError("the job engine is not running in this process")
+    return runtime
+
+
 def _context(namespace: str) -> Any:
     from pixmill.jobs.runtime import JobRuntime
 
@@ -66,6 +75,7 @@ def job_workflow(namespace: str, job_id: str) -> str:
     outcome = render_step(namespace, job_id)
     status = finish_step(namespace, job_id, outcome)
     events.close()
+    _runtime().waker.wake_when_done(job_id)  # its slot is free for the next job
     if _context(namespace).has_webhook(job_id):
         DBOS.start_workflow(webhook_workflow, namespace, job_id)
     return status
@@ -270,9 +280,17 @@ class JobRunner:
                 spec_from_dict(job.spec), self.store, job_id, job.spec, with_data=False
             )
             charge = accounts.prices.call_price(spec, outcome["delivered"])
+            outcome = {**outcome, "cost_micro": charge}
+            if job.caller is not None:
+                # A sync or streamed call is charged when its caller's process takes the
+                # result (Scheduler.hand_off), or released if that process is gone.
+                self.store.make_ready(job_id, outcome)
+                if job.spec.get("edit"):
+                    self.store.drop_inputs(job_id)
+                events.emit({"type": "completed", "status": COMPLETED})
+                return COMPLETED
             if held is not None:
                 accounts.ledger.settle(held[0], charge)
-            outcome = {**outcome, "cost_micro": charge}
             moved = self.store.complete(job_id, outcome)
         else:
             if held is not None:
