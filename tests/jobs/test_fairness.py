@@ -3,6 +3,7 @@ forever, renders stay within their memory, and no hold outlives its call."""
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import timedelta
 
@@ -10,6 +11,8 @@ import httpx
 from sqlalchemy import update
 
 from pixmill.accounts.tables import HoldRecord, utcnow
+from pixmill.engines import ProgressCallback
+from pixmill.request import RenderSpec
 from pixmill.usage import MICRO
 from tests.conftest import (
     API_KEY,
@@ -32,29 +35,85 @@ def _clients(url: str) -> tuple[httpx.Client, httpx.Client]:
     )
 
 
+class TurnEngine(FakeEngine):
+    """Each call waits until the test lets its prompt finish; `started` keeps the order of
+    starts, and `running` the prompts now under way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gates: dict[str, threading.Event] = {}
+        self.running: set[str] = set()
+        self.changed = threading.Condition()
+
+    def gate(self, prompt: str) -> threading.Event:
+        with self.changed:
+            return self.gates.setdefault(prompt, threading.Event())
+
+    def generate(self, spec: RenderSpec, progress: ProgressCallback | None = None):
+        gate = self.gate(spec.prompt)
+        with self.changed:
+            self.calls.append(spec)
+            self.running.add(spec.prompt)
+            self.changed.notify_all()
+        try:
+            if not gate.wait(60):
+                raise RuntimeError("the test never let this call finish")
+            return FakeEngine().generate(spec)
+        finally:
+            with self.changed:
+                self.running.discard(spec.prompt)
+                self.changed.notify_all()
+
+    def wait_running(self, prompts: set[str]) -> None:
+        with self.changed:
+            assert self.changed.wait_for(lambda: self.running == prompts, 60), self.running
+
+    @property
+    def order(self) -> list[str]:
+        return [spec.prompt for spec in self.calls]
+
+
+def test_a_lone_account_starts_jobs_in_every_slot(tmp_path):
+    settings = make_settings(data_dir=tmp_path, max_concurrent_renders=2)  # account_share 0.5
+    engine = TurnEngine()
+    with running_server(settings, {"design": engine}) as (url, _):
+        client, _ = _clients(url)
+        for name in ("first", "second"):
+            client.post("/v2/gpt-image-1", json={**BODY, "prompt": name})
+        # Both run at once: the second started before the first ended.
+        engine.wait_running({"first", "second"})
+        engine.gate("first").set()
+        engine.gate("second").set()
+        client.close()
+
+
 def test_another_accounts_small_call_starts_before_the_greedy_accounts_third(tmp_path):
     settings = make_settings(data_dir=tmp_path, max_concurrent_renders=2)  # account_share 0.5
     provision(settings, OTHER_KEY, 10, name="other")
-    engine = SteppedEngine(steps=1, gate=True)
+    engine = TurnEngine()
     with running_server(settings, {"design": engine}) as (url, _):
-        greedy, small = _clients(url)
-        # "Large" in name only: the engine holds each slot until the gate opens, so the
-        # order of starts is what the test sees, whatever the sizes.
-        large = {**BODY, "prompt": "large"}
-        ids = [greedy.post("/v2/gpt-image-1", json=large).json()["request_id"] for _ in range(4)]
-        assert engine.started.wait(30)
-        mine = small.post("/v2/gpt-image-1", json={**BODY, "prompt": "small"}).json()
-        # The greedy account fills its half of the slots; the other half is free for others.
-        wait_for(small, mine["request_id"], {"PROCESSING"})
-        statuses = [greedy.get(f"/v2/requests/{i}/status").json()["status"] for i in ids]
-        assert sorted(statuses) == ["PROCESSING", "QUEUED", "QUEUED", "QUEUED"]
-        engine.gate.set()
+        greedy, other = _clients(url)
+        # "Large" in name only (n=4, 2048x2048, high in the issue): each call holds its
+        # slot until the test lets it go, so the order of starts is what the test sees.
+        large = [f"large {i}" for i in range(4)]
+        ids = [
+            greedy.post("/v2/gpt-image-1", json={**BODY, "prompt": name}).json()["request_id"]
+            for name in large
+        ]
+        engine.wait_running({"large 0", "large 1"})  # alone, it filled every slot
+        small = other.post("/v2/gpt-image-1", json={**BODY, "prompt": "small"}).json()
+        wait_for(other, small["request_id"], {"QUEUED"})
+        # A slot frees: the greedy account is over its share while another waits.
+        engine.gate("large 0").set()
+        engine.wait_running({"large 1", "small"})
+        assert engine.order == ["large 0", "large 1", "small"]
+        for name in [*large, "small"]:
+            engine.gate(name).set()
         for job in ids:
             wait_for(greedy, job, {"COMPLETED"}, timeout=120)
-        order = [spec.prompt for spec in engine.calls]
-        assert order.index("small") < 2  # before the greedy account's second, let alone third
+        assert engine.order.index("small") < engine.order.index("large 2")
         greedy.close()
-        small.close()
+        other.close()
 
 
 def test_a_full_queue_answers_503_with_retry_after_and_charges_nothing(tmp_path):

@@ -40,8 +40,8 @@ class QueueConfig:
     worker_concurrency: int
     """Jobs of this queue running at once on one worker: its render slots."""
     account_concurrency: int
-    """Jobs of one account running at once on one worker (the queue is partitioned by
-    account, so every worker gives other accounts a turn)."""
+    """Jobs of one account running at once on one worker while other accounts wait (the
+    queue is partitioned by account; see Scheduler.share_slots)."""
 
 
 class JobRuntime:

@@ -221,6 +221,7 @@ class Scheduler:
                 inputs=spec.inputs,
                 mask=spec.mask,
             )
+            self.share_slots(queue.name)
             options: EnqueueOptions = {
                 "workflow_name": JOB_WORKFLOW,
                 "queue_name": queue.name,
@@ -239,6 +240,21 @@ class Scheduler:
         job = self.store.get(job_id)
         assert job is not None
         return job
+
+    def share_slots(self, queue_name: str) -> None:
+        """Work-conserving fairness, on starts only: while one account alone has jobs
+        waiting, it may start them in every slot; once others wait too, an account may
+        hold only its share (`account_share`) of a worker's slots, so the next free slot
+        goes to one that waits. Running jobs are never stopped.
+
+        Called when a job is queued or starts; the cap is DBOS's per-account limit on
+        the queue, which every worker reads before each look."""
+        queue = next(config for config in self.queues.values() if config.name == queue_name)
+        contended = self.store.waiting_accounts(queue_name) > 1
+        cap = queue.account_concurrency if contended else queue.worker_concurrency
+        dbos_queue = DBOS.retrieve_queue(queue_name)
+        if dbos_queue is not None and dbos_queue.partition_worker_concurrency != cap:
+            dbos_queue.set_partition_worker_concurrency(cap)
 
     def _wake_workers(self) -> None:
         """Have a worker look at the queues now rather than at its next poll."""
@@ -453,7 +469,7 @@ def _queue_configs(catalog: ModelCatalog, settings: Settings) -> dict[str, Queue
                 # their own; a deployment has one, "pixmill": pixmill.gpt-image-1.
                 name=f"{settings.jobs_namespace}.{entry.name}",
                 worker_concurrency=slots,
-                # An account may fill only its share of the slots: others always get a turn.
+                # What an account may hold while others wait (Scheduler.share_slots).
                 account_concurrency=max(1, math.ceil(slots * settings.account_share)),
             )
         queues[entry.name] = config

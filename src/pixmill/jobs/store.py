@@ -232,6 +232,18 @@ class JobStore:
                 or 0
             )
 
+    def waiting_accounts(self, queue: str) -> int:
+        """How many accounts have jobs waiting on the queue (0, 1, or 2 meaning more)."""
+        with self.db.read() as connection:
+            return len(
+                connection.scalars(
+                    select(JobRecord.account_id)
+                    .where(JobRecord.queue == queue, JobRecord.status == QUEUED)
+                    .distinct()
+                    .limit(2)
+                ).all()
+            )
+
     def queued(self, queue: str | None = None) -> int:
         query = select(func.count()).select_from(JobRecord).where(JobRecord.status == QUEUED)
         if queue is not None:

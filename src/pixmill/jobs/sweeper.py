@@ -86,6 +86,9 @@ class Sweeper:
         self.heartbeat()
         self.recover_dead_workers()
         self.give_up_on_old_queued_jobs()
+        for queue in {config.name for config in self.scheduler.served_queues()}:
+            # Waiting jobs may have gone without starting (cancelled, given up).
+            self.scheduler.share_slots(queue)
         self.release_jobs_of_gone_callers()
         self.release_orphan_holds()
         self.scheduler.store.purge_expired()

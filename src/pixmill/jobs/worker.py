@@ -219,6 +219,7 @@ class JobRunner:
         job = self.store.get(job_id)
         if job is None or not self.store.start(job_id):
             return {"status": CANCELLED}
+        self.context.share_slots(job.queue)
         events.emit({"type": "status", "status": "PROCESSING"})
         spec = spec_from_dict(job.spec)
         started = time.perf_counter()
