@@ -1,19 +1,22 @@
 """Jobs: what a job adds to a call, how fast jobs are submitted, how workers scale, and
 how soon a stream shows its first partial image.
 
-    python bench/jobs_bench.py [latency] [submits] [scaling] [partials] [--runs 200]
+    python bench/jobs_bench.py [latency] [submits] [scaling] [idle] [partials] [--runs 200]
 
 latency   (--backend sqlite|postgresql, one per process) One small design-engine image
-          (256x256, low), in the same run: the pipeline
-          in-process with no job; a sync HTTP call (a job underneath, waited on through
-          its events); and an async job, submitted then followed through its event
-          stream to COMPLETED. p50 and p99 per backend, SQLite and PostgreSQL.
+          (256x256, low), in the same run, round-robin: the pipeline in-process with no
+          job; a sync HTTP call; a streamed one; and an async job, submitted then
+          followed through its event stream to COMPLETED. p50 and p99 of each, and the
+          job layer's cost: the median of each form's time less the pipeline's.
 submits   Async submits per second on PostgreSQL from 32 concurrent clients, against an
           API-only server (its jobs wait in the queue; nothing renders).
 scaling   Throughput with 1, 2 and 4 `pixmill worker` processes on one PostgreSQL,
           on an engine that holds its slot for a fixed time without using the CPU (as
           a GPU would): jobs per second once every worker is warm and busy (each batch
           has a backlog; its ramp and tail are left out), and the ratio to linear.
+idle      One `pixmill worker` on PostgreSQL, default models, nothing to do: its share of
+          a core over --seconds; then enqueue-to-start latency (job row created to job
+          started), one job at a time, submitted through an API-only process.
 partials  A design-engine stream: time to its first partial image against time to the
           complete image (1024x1536, medium).
 """
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -32,6 +36,7 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -48,6 +53,7 @@ from tests.jobs.conftest import read_events  # noqa: E402
 from tests.jobs.test_recovery import _drop  # noqa: E402
 from tests.processes import running, serve, worker  # noqa: E402
 
+from pixmill.accounts.db import normalise_url  # noqa: E402
 from pixmill.request import parse_request  # noqa: E402
 from pixmill.service import ImageService  # noqa: E402
 from pixmill.settings import Settings  # noqa: E402
@@ -74,9 +80,10 @@ def timed(action, runs: int, warmup: int = 5) -> list[float]:
 
 
 def latency(runs: int, backends: list[str]) -> None:
-    print("latency: 256x256 low design image; ms p50 / p99")
-    print(f"{'backend':<11} {'in-process':>14} {'sync (job)':>14} {'async job':>14} "
-          f"{'job - sync':>11} {'sync - pipe':>12}")  # fmt: skip
+    print("latency: 256x256 low design image; ms p50 / p99 (the job layer's cost in brackets:")
+    print("the median, over rounds, of the form's time less the bare pipeline's)")
+    names = ("in-process", "sync", "stream", "async")
+    print(f"{'backend':<11} " + "  ".join(f"{name:>24}" for name in names))
     for backend in backends:
         latency_on(backend, runs)
 
@@ -96,12 +103,20 @@ def latency_on(backend: str, runs: int) -> None:
         service = ImageService.from_settings(settings)
         request = parse_request(BODY)
         loop = asyncio.new_event_loop()
-        pipeline = timed(lambda: loop.run_until_complete(service.generate(request)), runs)
         url, _ = stack.enter_context(running_server(settings))
         client = stack.enter_context(httpx.Client(base_url=url, headers=HEADERS, timeout=60))
 
+        def pipe() -> None:
+            loop.run_until_complete(service.generate(request))
+
         def sync() -> None:
             assert client.post("/v1/images/generations", json=BODY).status_code == 200
+
+        def stream() -> None:
+            body = {**BODY, "stream": True}
+            with client.stream("POST", "/v1/images/generations", json=body) as response:
+                kinds = [kind for _, kind, _ in read_events(response)]
+            assert kinds[-1] == "image_generation.completed", kinds
 
         def job() -> None:
             submitted = client.post("/v2/gpt-image-1", json=BODY).json()
@@ -110,13 +125,39 @@ def latency_on(backend: str, runs: int) -> None:
                 kinds = [kind for _, kind, _ in read_events(response)]
             assert kinds[-1] == "completed", kinds
 
-        syncs, jobs = [], []
-        for _ in range(runs):  # alternate, so both see the same machine
-            syncs += timed(sync, 1, warmup=0)
-            jobs += timed(job, 1, warmup=0)
-        (p50, p99), (s50, s99), (j50, j99) = map(percentiles, (pipeline, syncs, jobs))
-        print(f"{backend:<11} {p50:>6.1f} / {p99:>5.1f} {s50:>6.1f} / {s99:>5.1f} "
-              f"{j50:>6.1f} / {j99:>5.1f} {j50 - s50:>+10.1f} {s50 - p50:>+11.1f}")  # fmt: skip
+        forms = {"in-process": pipe, "sync": sync, "stream": stream, "async": job}
+        samples: dict[str, list[float]] = {name: [] for name in forms}
+        for action in forms.values():
+            timed(action, 0, warmup=5)
+        cpu = dict.fromkeys(forms, 0.0)
+        for _ in range(runs):  # round-robin, so every form sees the same machine
+            for name, action in forms.items():
+                # Work a call leaves behind (a workflow's last records, the usage writer)
+                # ends before the next is timed, and is not charged to it.
+                time.sleep(0.1)
+                before = time.process_time()
+                samples[name] += timed(action, 1, warmup=0)
+                cpu[name] += time.process_time() - before
+        # The job layer's cost: per round, each form less the bare pipeline of that round.
+        cells = []
+        for name in forms:
+            p50, p99 = percentiles(samples[name])
+            cell = f"{p50:>6.1f} / {p99:>6.1f}"
+            if name != "in-process":
+                extra = statistics.median(
+                    (a - b) * 1000
+                    for a, b in zip(samples[name], samples["in-process"], strict=True)
+                )
+                cell += f" ({extra:+.1f})"
+            cells.append(cell)
+        print(f"{backend:<11} " + "  ".join(f"{cell:>24}" for cell in cells))
+        # CPU time of this process (server, client and pipeline alike) per call: steadier
+        # than wall time on a loaded machine.
+        base = cpu["in-process"] / runs * 1000
+        print(f"{'  cpu ms':<11} " + "  ".join(
+            f"{cpu[name] / runs * 1000:>9.1f}" + ("" if name == "in-process" else
+            f" ({cpu[name] / runs * 1000 - base:+.1f})").ljust(15) for name in forms
+        ))  # fmt: skip
 
 
 def submits(seconds: float) -> None:
@@ -149,6 +190,65 @@ def submits(seconds: float) -> None:
             f"submits: {total / seconds:.0f} jobs/s submitted by 32 clients on PostgreSQL "
             f"({total} in {seconds:.0f} s, API-only server, 2 CPUs shared with the clients)"
         )
+
+
+def idle(seconds: float, jobs: int) -> None:
+    """An idle `pixmill worker` on PostgreSQL with the default models: its CPU, then the
+    time from a job's submit (its row) to its start on that worker, one job at a time."""
+    with ExitStack() as stack:
+        database = stack.enter_context(postgres_schema())
+        schema = f"dbos_bench_{uuid.uuid4().hex[:8]}"
+        stack.callback(_drop, schema)
+        provision(Settings(_env_file=None, database_url=database), API_KEY, 10**6)
+        folder = Path(tempfile.mkdtemp())
+        shared = dict(database_url=database, jobs_database_url=POSTGRES, jobs_schema=schema,
+                      requests_per_minute="0", images_per_minute="0",
+                      status_polls_per_minute="0", worker_drain_seconds="1")  # fmt: skip
+        api = serve(folder / "api.log", worker="false", **shared)
+        runner = worker(folder / "w.log", worker_id="idle", **shared)
+        stack.enter_context(running(api, runner))
+        client = stack.enter_context(httpx.Client(base_url=api.url, headers=HEADERS, timeout=60))
+        _run_all(client, 2)  # lazy imports and first connections, before the clock
+        time.sleep(2)
+        ticks = os.sysconf("SC_CLK_TCK")
+        before, started = _cpu_ticks(runner.popen.pid), time.monotonic()
+        time.sleep(seconds)
+        used = (_cpu_ticks(runner.popen.pid) - before) / ticks
+        share = used / (time.monotonic() - started)
+        poll = Settings(_env_file=None).jobs_poll_interval
+        print(f"idle worker: {share * 100:.2f}% of a core over {seconds:.0f} s (PostgreSQL, "
+              f"default models, poll every {poll} s)")  # fmt: skip
+        waits = []
+        for _ in range(jobs):
+            submitted = client.post("/v2/gpt-image-1", json=BODY).json()["request_id"]
+            _run_all_wait(client, submitted)
+            waits.append(_start_delay(database, submitted))
+            time.sleep(0.3)  # idle again before the next
+        print(
+            f"enqueue to start: p50 {statistics.median(waits) * 1000:.1f} ms, max "
+            f"{max(waits) * 1000:.1f} ms over {jobs} jobs (API process to worker process)"
+        )
+
+
+def _cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def _run_all_wait(client: httpx.Client, job: str) -> None:
+    with client.stream("GET", f"/v2/requests/{job}/events") as response:
+        kinds = [kind for _, kind, _ in read_events(response)]
+    assert kinds[-1] == "completed", kinds
+
+
+def _start_delay(database: str, job: str) -> float:
+    engine = create_engine(normalise_url(database))
+    with engine.connect() as connection:
+        created, started = connection.execute(
+            text("SELECT created_at, started_at FROM jobs WHERE id = :id"), {"id": job}
+        ).one()
+    engine.dispose()
+    return (started - created).total_seconds()
 
 
 def scaling(jobs_per_worker: int, seconds_per_job: float, poll: float | None, reps: int) -> None:
@@ -262,6 +362,8 @@ if __name__ == "__main__":
             submits(args.seconds)
         elif part == "scaling":
             scaling(args.jobs, args.job_seconds, args.poll, args.reps)
+        elif part == "idle":
+            idle(args.seconds, min(args.runs, 30))
         elif part == "partials":
             partials(min(args.runs, 10))
         else:

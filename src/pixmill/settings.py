@@ -122,7 +122,7 @@ class Settings(BaseSettings):
     jobs_schema: str = "dbos"
     jobs_namespace: str = Field(default="pixmill", min_length=1, max_length=64)
     """Which app a job belongs to; every process of one deployment uses the same."""
-    jobs_poll_interval: float = Field(default=1.0, gt=0, le=5)
+    jobs_poll_interval: float = Field(default=2.0, gt=0, le=5)
     """Seconds between a worker's looks at its queues when nothing wakes it: a submit or a
     job's end wakes it at once (on PostgreSQL, across processes, by NOTIFY)."""
     max_queued_jobs: int = Field(default=200, ge=1)

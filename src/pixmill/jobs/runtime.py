@@ -7,7 +7,7 @@ it down. Workflows find the app they belong to by its namespace
 running several apps in one process give each its own.
 
 DBOS finds work by polling; pixmill wakes it when it knows there is some
-(`jobs.wakeups`), so the polls (`jobs_poll_interval`, 1 s by default) are a fallback.
+(`jobs.wakeups`), so the polls (`jobs_poll_interval`, 2 s by default) are a fallback.
 """
 
 from __future__ import annotations

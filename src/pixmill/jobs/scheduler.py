@@ -255,6 +255,8 @@ class Scheduler:
         dbos_queue = DBOS.retrieve_queue(queue_name)
         if dbos_queue is not None and dbos_queue.partition_worker_concurrency != cap:
             dbos_queue.set_partition_worker_concurrency(cap)
+            if cap > queue.account_concurrency:
+                self._wake_workers()  # jobs the lower cap held back may start now
 
     def _wake_workers(self) -> None:
         """Have a worker look at the queues now rather than at its next poll."""
