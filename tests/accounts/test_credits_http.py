@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,8 +16,8 @@ from pixmill.accounts.store import AccountStore
 from pixmill.accounts.tables import utcnow
 from pixmill.settings import Settings
 from pixmill.usage import MICRO
-from tests.conftest import running_server
-from tests.fakes import FakeEngine
+from tests.conftest import running_server, state_of
+from tests.fakes import FakeEngine, SteppedEngine
 
 OPENAI = "/v1/images/generations"
 SEGMIND = "/v1/gpt-image-1"
@@ -235,18 +236,31 @@ def test_an_idempotent_retry_gets_the_same_answer_once_charged(settings):
 
 
 def test_a_retry_while_the_first_is_running_waits_for_the_same_job(settings):
-    engine = FakeEngine(delay=1.0)
+    engine = SteppedEngine(steps=1, gate=True)
     with accounts(settings) as store:
         account_id, key = funded_key(store, MICRO)
         headers = {"x-api-key": key, "Idempotency-Key": "slow"}
-        with running_server(settings, {"design": engine}) as (url, _):
+        with running_server(settings, {"design": engine}) as (url, server):
+            # The retry finds the first's job still running and takes over the wait for
+            # it (JobStore.adopt): seen here, so the first is let finish only then.
+            jobs = state_of(server).scheduler.store
+            adopted = threading.Event()
+            adopt = jobs.adopt
+
+            def adopt_and_tell(job_id: str, caller: str) -> None:
+                adopt(job_id, caller)
+                adopted.set()
+
+            jobs.adopt = adopt_and_tell
 
             async def both() -> list[httpx.Response]:
-                async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+                async with httpx.AsyncClient(base_url=url, timeout=120) as client:
                     first = asyncio.ensure_future(client.post(OPENAI, json=BODY, headers=headers))
-                    await asyncio.to_thread(engine.started.wait, 10)
-                    second = await client.post(OPENAI, json=BODY, headers=headers)
-                    return [await first, second]
+                    assert await asyncio.to_thread(engine.started.wait, 120)
+                    second = asyncio.ensure_future(client.post(OPENAI, json=BODY, headers=headers))
+                    assert await asyncio.to_thread(adopted.wait, 120)
+                    engine.gate.set()
+                    return [await first, await second]
 
             first, second = asyncio.run(both())
         assert first.status_code == second.status_code == 200

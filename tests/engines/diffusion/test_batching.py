@@ -97,10 +97,16 @@ def test_a_cancel_removes_only_its_request_from_the_batch(engine):
 
     rows: list[int] = []
     hook = engine.pipeline.unet.register_forward_pre_hook(lambda m, args: rows.append(len(args[0])))
+    # The batch starts when its third request comes, however late on a loaded machine:
+    # a batch of three, and a window no thread scheduling can outlast.
+    batches = engine._batches
+    max_batch, window = batches.max_batch, batches.window
+    batches.max_batch, batches.window = 3, 600.0
     try:
-        before = len(engine._batches.batches)
+        before = len(batches.batches)
         first, cancelled, third = together(engine, specs, [None, cancel_after_step_1, None])
     finally:
+        batches.max_batch, batches.window = max_batch, window
         hook.remove()
     assert isinstance(cancelled, Cancelled)
     assert after_cancel == [1]  # never called again once it raised
