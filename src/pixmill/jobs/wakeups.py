@@ -35,6 +35,8 @@ CHANNEL = "pixmill_jobs"
 """The PostgreSQL channel submits notify; the payload is the job engine's schema."""
 STREAM_POLL = 0.25
 """Seconds between a SQLite stream reader's looks when no local wake-up comes."""
+AFTER_END_LOOKS = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
+"""Seconds between the looks for a finished job's slot to be free (0.39 s in all)."""
 
 
 class WakeableEvent(threading.Event):
@@ -80,9 +82,12 @@ class QueueWaker:
         while (workflow_id := self._ended.get()) is not None:
             try:
                 active = _get_dbos_instance()._active_workflows_set
-                deadline = time.monotonic() + 1.0
-                while workflow_id in active.activeList() and time.monotonic() < deadline:
-                    time.sleep(0.001)
+                # A few looks, further and further apart (DBOS records the workflow's
+                # end after its last line): never a busy loop beside running jobs.
+                for delay in AFTER_END_LOOKS:
+                    time.sleep(delay)
+                    if workflow_id not in active.activeList():
+                        break
             except Exception:  # DBOS shut down meanwhile: nothing to wake
                 continue
             self.wake()
