@@ -127,9 +127,12 @@ class Sweeper:
 
     def release_jobs_of_gone_callers(self) -> None:
         """A sync or streamed job rendered for a process that is gone (killed, or silent
-        for `worker_dead_after_seconds`) is never charged: nobody can send its result."""
+        for `worker_dead_after_seconds`, 15 s at least) is never charged: nobody can
+        send its result."""
         scheduler = self.scheduler
-        horizon = utcnow() - timedelta(seconds=scheduler.settings.worker_dead_after_seconds)
+        # Three missed heartbeats at least: a late sweep must not pass for a dead process.
+        silent = max(scheduler.settings.worker_dead_after_seconds, 3 * self.interval)
+        horizon = utcnow() - timedelta(seconds=silent)
         with scheduler.accounts.db.begin() as connection:
             connection.execute(delete(CallerRecord).where(CallerRecord.seen_at < horizon))
             live = set(connection.scalars(select(CallerRecord.id)))
