@@ -70,15 +70,29 @@ NULLABLE_FIELDS = frozenset(
 """Fields OpenAI's spec marks nullable: `null` there means "not given", on both dialects."""
 
 
-def no_nul(value: str) -> str:
-    """Refuse NUL: PostgreSQL cannot store it in text, and no parameter needs it."""
+def storable(value: str) -> str:
+    """Refuse NUL (PostgreSQL cannot store it in text) and lone surrogates (no database
+    can: they have no UTF-8); no parameter needs either."""
     if "\x00" in value:
         raise ValueError("NUL characters (\\u0000) are not allowed")
+    if lone_surrogate(value):
+        raise ValueError("lone surrogates (\\ud800 to \\udfff unpaired) are not allowed")
     return value
 
 
-Text = Annotated[str, AfterValidator(no_nul), Field(json_schema_extra={"pattern": "^[^\\u0000]*$"})]
-"""A string a database can store; the spec says so with a pattern (checked by `no_nul`)."""
+def lone_surrogate(value: str) -> bool:
+    """Whether `value` holds a surrogate code point: text that has no UTF-8 form."""
+    if value.isascii():  # O(1) in CPython: the common case costs nothing
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+Text = Annotated[str, AfterValidator(storable), Field(json_schema_extra={"pattern": "^[^\\u0000]*$"})]
+"""A string a database can store; the spec says so with a pattern (checked by `storable`)."""
 
 
 class ImageRequest(BaseModel):

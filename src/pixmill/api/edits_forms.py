@@ -194,12 +194,7 @@ def segmind_json_form(body: Mapping[str, Any], limits: InputLimits, *, model: st
     """Segmind's JSON edit: `image_urls` (an array of http(s) URLs or base64, data URLs
     too) and `mask` (one of the same); the other keys are the parameters. `model` is the
     model the path names (see `edit_base_model`), as for Segmind's generations."""
-    given = body.get("image_urls")
-    entries = _entries(
-        [given] if isinstance(given, str) else given,  # one image given bare, not in an array
-        "image_urls",
-        "image URLs or base64 strings",
-    )
+    entries = _entries(body.get("image_urls"), "image_urls", "image URLs or base64 strings")
     images = [_url_or_base64(entry, f"image_urls[{i}]", limits) for i, entry in enumerate(entries)]
     mask = None
     if body.get("mask") not in (None, ""):
@@ -355,7 +350,9 @@ def _coerce(key: str, value: str) -> Any:
     """Multipart sends every value as text; numbers and booleans become JSON's types, and
     anything else stays text for validation to name."""
     text = value.strip()
-    if key in _INT_FIELDS and text.lstrip("-").isdigit():
+    digits = text.removeprefix("-")
+    # Longer numbers stay text (int() refuses 4,300 digits): validation names the field.
+    if key in _INT_FIELDS and digits.isascii() and digits.isdigit() and len(digits) <= 20:
         return int(text)
     if key in _BOOL_FIELDS and text.lower() in _BOOLS:
         return _BOOLS[text.lower()]

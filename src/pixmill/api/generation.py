@@ -133,7 +133,6 @@ class Call:
                 self.request, body, extras = await reader()
             else:
                 body = await read_json_object(self.http, self.state.settings.max_body_bytes)
-                extras = body_hook(body) if body_hook is not None else {}
                 if path_model is not None:
                     if path_model not in self.state.service.catalog:
                         raise NotFound(
@@ -146,6 +145,8 @@ class Call:
                             param="model",
                         )
                     body["model"] = path_model
+                # After the model's 404: an unknown model is not a misused generation model.
+                extras = body_hook(body) if body_hook is not None else {}
                 self.request = parse_request(body, wire_model)
             if vet is not None:
                 vet(self.request)

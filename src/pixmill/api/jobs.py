@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -175,7 +175,10 @@ async def cancel_job(request_id: str, request: Request) -> JSONResponse:
     key = await authenticate(request)
     scheduler = app_state(request).scheduler
     job = await anyio.to_thread.run_sync(scheduler.cancel, request_id, key.account_id)
-    body = {"request_id": job.id, "status": job.status, "metrics": job_metrics(job)}
+    # A running job stops at its next step, after this answer: the cancel is taken, and
+    # saying PROCESSING would read as refused. No new status, which clients switch on.
+    status = CANCELLED if job.status == PROCESSING and job.cancel_requested else job.status
+    body = {"request_id": job.id, "status": status, "metrics": job_metrics(job)}
     return JSONResponse(body, headers=await remaining_credits(request, key))
 
 
@@ -193,8 +196,7 @@ async def job_events(
     else:
         account_id = (await _reader(request)).account_id
     job = await anyio.to_thread.run_sync(state.scheduler.get, request_id, account_id)
-    last = request.headers.get("last-event-id", "")
-    offset = int(last) + 1 if last.isdigit() else 0
+    offset = _resume_offset(request.headers.get("last-event-id", ""))
     return StreamingResponse(
         _event_stream(request, job, offset),
         media_type="text/event-stream",
@@ -237,6 +239,25 @@ async def _event_stream(request: Request, job: Job, offset: int) -> AsyncIterato
                     data = await _full_body(request, latest or job)
                 yield _sse(kind, data, position if position >= 0 else None)
         group.cancel_scope.cancel()
+
+
+MAX_EVENT_ID_DIGITS = 18
+"""An event id is a stream position: 18 digits fit the database's 64-bit integer."""
+
+
+def _resume_offset(last: str) -> int:
+    """Where a stream resumes: after `Last-Event-ID`. A value that is no event id this
+    server sends (EventSource echoes what it got, so nothing else reaches here honestly)
+    starts from the beginning, unless it is digits too long to be one: a 400."""
+    if not (last.isascii() and last.isdigit()):  # "²" is a digit to isdigit(), not to int()
+        return 0
+    if len(last) > MAX_EVENT_ID_DIGITS:
+        raise InvalidRequest(
+            f"'Last-Event-ID' must be an event id this stream sent "
+            f"(at most {MAX_EVENT_ID_DIGITS} digits).",
+            param="Last-Event-ID",
+        )
+    return int(last) + 1
 
 
 def _sse(event: str, data: dict[str, Any], event_id: int | None = None) -> bytes:
@@ -354,6 +375,10 @@ def _cursor(after: str | None) -> tuple[datetime, str] | None:
     try:
         raw = base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode()
         created, _, job_id = raw.partition("|")
-        return datetime.fromisoformat(created), job_id
-    except ValueError:  # bad base64 and bad UTF-8 are ValueErrors too
+        moment = datetime.fromisoformat(created)
+        if moment.tzinfo is None:
+            raise ValueError("the cursors this server gives carry their offset")
+        # Compared in UTC: near year 1 or 9999 an offset pushes it out of range.
+        return moment.astimezone(UTC), job_id
+    except (ValueError, OverflowError):  # bad base64 and bad UTF-8 are ValueErrors too
         raise InvalidRequest("'after' is not a cursor this server gave.", param="after") from None
