@@ -91,8 +91,11 @@ def lone_surrogate(value: str) -> bool:
     return False
 
 
-Text = Annotated[str, AfterValidator(storable), Field(json_schema_extra={"pattern": "^[^\\u0000]*$"})]
-"""A string a database can store; the spec says so with a pattern (checked by `storable`)."""
+Text = Annotated[
+    str, AfterValidator(storable), Field(json_schema_extra={"pattern": "^[^\\u0000]*$"})
+]
+"""A string a database can store; the spec's pattern names NUL (JSON's UTF-8 cannot carry a
+lone surrogate, so only an escape can, and `storable` refuses it too)."""
 
 
 class ImageRequest(BaseModel):
