@@ -36,6 +36,7 @@ from pixmill.api.errors import Dialect
 from pixmill.api.metrics import Metrics
 from pixmill.api.public_url import job_base
 from pixmill.api.ratelimit import rate_limit_headers, rate_limited
+from pixmill.api.workers import require_live_worker
 from pixmill.errors import ApiError, InvalidRequest, NotFound
 from pixmill.jobs.results import error_of, result_of
 from pixmill.jobs.scheduler import Scheduler, Submission
@@ -152,6 +153,8 @@ class Call:
                 vet(self.request)
             if self.request.stream:
                 self.form = "stream"
+            if self.form != "async":
+                await require_live_worker(self.state, self.request)
             await self.rate_limit(self.request.n)
             submission = await anyio.to_thread.run_sync(
                 lambda: self.state.scheduler.submit(
