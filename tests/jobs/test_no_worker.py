@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import API_KEY, TEST_CREDITS, make_settings, running_server
 from tests.fakes import FakeEngine
 from tests.jobs.test_recovery import KEY, deployment
-from tests.processes import running, serve, worker
+from tests.processes import Process, environment, free_port, running, serve
 
 BODY = {"prompt": "a lighthouse", "size": "256x256", "quality": "low"}
 
@@ -53,7 +53,8 @@ def test_without_a_live_worker_sync_calls_get_503_and_async_calls_queue(tmp_path
 
 @pytest.mark.slow
 def test_a_worker_that_starts_during_the_wait_takes_the_sync_call(tmp_path):
-    """Real processes on PostgreSQL: an API-only `pixmill serve`, then a `pixmill worker`."""
+    """Real processes on PostgreSQL: an API-only `pixmill serve`, then a `pixmill worker`,
+    whose `--metrics-port` serves the metrics of the jobs it ran."""
     with ExitStack() as stack:
         _, shared = deployment(stack)
         api = serve(
@@ -74,7 +75,12 @@ def test_a_worker_that_starts_during_the_wait_takes_the_sync_call(tmp_path):
             call.start()
             queued = httpx.post(api.url + "/v2/gpt-image-1", json=BODY, headers=headers)
             assert queued.json()["status"] == "QUEUED"
-            with running(worker(tmp_path / "worker.log", worker_id="w-late", **shared)):
+            port = free_port()
+            late = Process(
+                ["worker", "--metrics-port", str(port)],
+                environment(worker_id="w-late", **shared), tmp_path / "worker.log", None,
+            )  # fmt: skip
+            with running(late):
                 call.join(timeout=180)
                 assert answers and answers[0].status_code == 200, answers
                 assert answers[0].json()["data"][0]["b64_json"]
@@ -86,3 +92,7 @@ def test_a_worker_that_starts_during_the_wait_takes_the_sync_call(tmp_path):
                 while httpx.get(status_url, headers=headers).json()["status"] != "COMPLETED":
                     assert time.monotonic() < deadline
                     time.sleep(0.2)
+                scraped = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+                assert 'pixmill_jobs_total{model="gpt-image-1",status="COMPLETED"} 2.0' in scraped
+                assert 'pixmill_job_run_seconds_count{model="gpt-image-1"} 2.0' in scraped
+                assert "pixmill_live_workers 1.0" in scraped
