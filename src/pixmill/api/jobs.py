@@ -36,7 +36,7 @@ from pixmill.api.public_url import job_base
 from pixmill.api.ratelimit import rate_limited
 from pixmill.api.responses import GENERATION_ERRORS, job_responses
 from pixmill.api.segmind import SegmindImageRequest
-from pixmill.errors import InvalidRequest
+from pixmill.errors import AuthenticationError, InvalidRequest
 from pixmill.jobs.links import job_links, job_metrics
 from pixmill.jobs.store import CANCELLED, COMPLETED, FAILED, PROCESSING, QUEUED, Job
 from pixmill.security.urls import check_url
@@ -196,6 +196,13 @@ async def job_events(
     else:
         account_id = (await _reader(request)).account_id
     job = await anyio.to_thread.run_sync(state.scheduler.get, request_id, account_id)
+    if token is not None and not await anyio.to_thread.run_sync(
+        state.accounts.keys.active, job.key_id
+    ):
+        # A token stands in for the key that made the job: it ends with it.
+        raise AuthenticationError(
+            "The key that made this request was revoked or has expired; so has its events token."
+        )
     offset = _resume_offset(request.headers.get("last-event-id", ""))
     return StreamingResponse(
         _event_stream(request, job, offset),
