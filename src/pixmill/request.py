@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -98,6 +99,18 @@ Text = Annotated[
 lone surrogate, so only an escape can, and `storable` refuses it too)."""
 
 
+def _whole(value: Any) -> Any:
+    """2.0 is an integer to JSON Schema, so to the spec: take it as 2. Booleans and 2.5
+    stay as they are, for StrictInt to refuse."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeInt = Annotated[StrictInt, BeforeValidator(_whole)]
+"""A JSON integer, written 2 or 2.0; never `true` or "2"."""
+
+
 class ImageRequest(BaseModel):
     """One generation request, dialect-free. Validation messages name the parameter."""
 
@@ -105,18 +118,18 @@ class ImageRequest(BaseModel):
 
     prompt: Text = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
     model: Text = Field(default="gpt-image-1", min_length=1, max_length=200)
-    n: StrictInt = Field(default=1, ge=1, le=MAX_N)
+    n: WholeInt = Field(default=1, ge=1, le=MAX_N)
     size: Text = Field(default="auto", max_length=32)
     quality: Quality = "auto"
     background: Background = "auto"
     moderation: Moderation = "auto"
     output_format: OutputFormat = "png"
-    output_compression: StrictInt = Field(default=100, ge=0, le=100)
-    seed: StrictInt | None = Field(default=None, ge=0, lt=SEED_LIMIT)
+    output_compression: WholeInt = Field(default=100, ge=0, le=100)
+    seed: WholeInt | None = Field(default=None, ge=0, lt=SEED_LIMIT)
     user: Text | None = Field(default=None, max_length=256)
     safety_identifier: Text | None = Field(default=None, max_length=256)
     stream: StrictBool = False
-    partial_images: StrictInt = Field(default=0, ge=0, le=MAX_PARTIAL_IMAGES)
+    partial_images: WholeInt = Field(default=0, ge=0, le=MAX_PARTIAL_IMAGES)
     """Partial images per image to send while it renders (streams and job events)."""
     style: Style | None = None
     """DALL·E 3's vivid or natural look; engines with a palette follow it, others ignore it."""

@@ -248,7 +248,7 @@ BAD_INPUT = [
     ("/admin/keys", {"name": "k", "account_id": 7}, "account_id"),
     # Strictly typed, storable, and in the future.
     ("/admin/keys", {"name": "k", "images_per_minute": True}, "images_per_minute"),
-    ("/admin/keys", {"name": "k", "requests_per_minute": 1.0}, "requests_per_minute"),
+    ("/admin/keys", {"name": "k", "requests_per_minute": 1.5}, "requests_per_minute"),
     ("/admin/keys", {"name": "k", "expires_at": "0001-01-01T00:00:00+01:00"}, "expires_at"),
     ("/admin/keys", {"name": "k", "expires_at": "9999-12-31T23:59:59-01:00"}, "expires_at"),
     ("/admin/keys", {"name": "k", "expires_at": "2020-01-01T00:00:00Z"}, "expires_at"),

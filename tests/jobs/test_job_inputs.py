@@ -9,29 +9,30 @@ import pytest
 from tests.jobs.test_async_api import BODY
 
 
-def cursor(raw: str) -> str:
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
 @pytest.mark.parametrize(
-    "created",
+    "after",
     [
-        "2026-01-01T00:00:00",  # naive: the cursors this server gives carry an offset
-        "9999-12-31T23:59:59-01:00",  # past year 9999 in UTC
-        "0001-01-01T00:00:00+01:00",  # before year 1 in UTC
-        "99999-01-01T00:00:00+00:00",
+        # The base64 cursors of before: a naive time, and times past year 9999 in UTC.
+        base64.urlsafe_b64encode(b"2026-01-01T00:00:00|req_x").decode(),
+        base64.urlsafe_b64encode(b"9999-12-31T23:59:59-01:00|req_x").decode(),
+        "12345678901234567.req_x",  # 17 digits: past year 2286
+        "1.",
+        ".req_x",
     ],
 )
-def test_a_cursor_this_server_never_gave_is_a_400(client, created):
-    response = client.get("/v2/requests", params={"after": cursor(f"{created}|req_x")})
+def test_a_cursor_that_is_not_one_is_a_400(client, after):
+    response = client.get("/v2/requests", params={"after": after})
     assert response.status_code == 400, response.text
     assert response.json()["param"] == "after"
 
 
-def test_a_cursor_at_the_end_of_time_is_an_empty_page(client):
-    response = client.get("/v2/requests", params={"after": cursor("0001-01-01T00:00:00+00:00|x")})
-    assert response.status_code == 200, response.text
-    assert response.json()["data"] == []
+def test_any_cursor_of_the_form_is_a_position(client, engine):
+    engine.gate.set()
+    job = client.post("/v2/gpt-image-1", json=BODY).json()["request_id"]
+    for after, ids in [("0.0", []), ("0" * 16 + ".0", []), ("9" * 16 + ".zz", [job])]:
+        response = client.get("/v2/requests", params={"after": after})
+        assert response.status_code == 200, response.text
+        assert [entry["request_id"] for entry in response.json()["data"]] == ids
 
 
 def test_a_5000_digit_last_event_id_is_a_400(client, engine):

@@ -407,3 +407,28 @@ def _url_or_base64(entry: Any, param: str, limits: InputLimits) -> ImageSource:
     if entry.startswith(("http://", "https://")):
         return ImageSource(param, url=entry)
     return ImageSource(param, decode_base64(entry, param=param, max_bytes=limits.max_bytes))
+
+
+def edit_body_schemas() -> dict[str, Any]:
+    """OpenAI's edit body, multipart and JSON, for the spec: images and prompt required."""
+    fields = OpenAIEditFields.model_json_schema()
+    binary = {"type": "string", "format": "binary"}
+    reference = {
+        "type": "object",
+        "required": ["image_url"],
+        "properties": {"image_url": {"type": "string", "minLength": 1}},
+    }
+
+    def body(images: str, schema: dict[str, Any], mask: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **fields,
+            "required": [images, *fields.get("required", [])],
+            "properties": {**fields["properties"], images: schema, "mask": mask},
+        }
+
+    files = {"type": "array", "items": binary, "minItems": 1, "maxItems": MAX_INPUT_IMAGES}
+    references = {**files, "items": reference}
+    return {
+        "multipart/form-data": {"schema": body("image", {"oneOf": [binary, files]}, binary)},
+        "application/json": {"schema": body("images", references, reference)},
+    }

@@ -18,13 +18,14 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import Field
 
 from pixmill.accounts.keys import KeyInfo
 from pixmill.accounts.ratelimit import Quota, RateLimitExceeded
@@ -43,6 +44,11 @@ from pixmill.security.urls import check_url
 from pixmill.usage import format_credits
 
 router = APIRouter(tags=["jobs"])
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+CURSOR_PATTERN = r"^[0-9]{1,16}\.[A-Za-z0-9_]{1,64}$"
+"""A cursor: the last job's creation time in microseconds since 1970 (UTC), and its id.
+Any string of this form is a position, so a page after it is always a valid question
+(the query's pattern checks it)."""
 
 HEARTBEAT_SECONDS = 15.0
 _READ_RESPONSES = job_responses((401, 404, 422, 429, 503))
@@ -52,7 +58,13 @@ MAX_LIST = 100
 class SegmindJobRequest(SegmindImageRequest):
     """Segmind's body, plus `partial_images` for event streams and `webhook_url`."""
 
-    webhook_url: str | None = None
+    webhook_url: str | None = Field(
+        default=None,
+        max_length=2048,
+        json_schema_extra={"format": "uri", "pattern": "^https?://"},
+        description="Posted to when the job ends (Standard Webhooks). It must reach a public "
+        "address, or one PIXMILL_URL_ALLOW_LIST names: others are a 400 naming it.",
+    )
 
 
 @router.post(
@@ -113,7 +125,11 @@ async def submit(model: str, request: Request) -> Response:
 async def list_jobs(
     request: Request,
     limit: int = Query(20, ge=1, le=MAX_LIST),
-    after: str | None = Query(None, max_length=200),
+    after: str | None = Query(
+        None,
+        pattern=CURSOR_PATTERN,
+        description="`next_cursor` of the page before: the page after it.",
+    ),
 ) -> JSONResponse:
     key = await _reader(request)
     cursor = _cursor(after)
@@ -370,22 +386,14 @@ async def _job(request: Request, request_id: str, key: KeyInfo) -> Job:
 
 
 def _make_cursor(job: Job) -> str:
-    """Where the next page starts, as base64url: a client can paste it into a URL as it
-    is (a timestamp's '+' would otherwise arrive as a space)."""
-    raw = f"{job.created_at.isoformat()}|{job.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    """Where the next page starts, URL-safe as it is (no escaping, no '+' to become ' ')."""
+    micros = (job.created_at - EPOCH) // timedelta(microseconds=1)
+    return f"{micros}.{job.id}"
 
 
 def _cursor(after: str | None) -> tuple[datetime, str] | None:
     if after is None:
         return None
-    try:
-        raw = base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode()
-        created, _, job_id = raw.partition("|")
-        moment = datetime.fromisoformat(created)
-        if moment.tzinfo is None:
-            raise ValueError("the cursors this server gives carry their offset")
-        # Compared in UTC: near year 1 or 9999 an offset pushes it out of range.
-        return moment.astimezone(UTC), job_id
-    except (ValueError, OverflowError):  # bad base64 and bad UTF-8 are ValueErrors too
-        raise InvalidRequest("'after' is not a cursor this server gave.", param="after") from None
+    micros, _, job_id = after.partition(".")
+    # 16 digits are at most year 2286: within datetime's range, and the database's.
+    return EPOCH + timedelta(microseconds=int(micros)), job_id
