@@ -45,3 +45,11 @@ def test_a_5000_digit_last_event_id_is_a_400(client, engine):
     engine.gate.set()
     with client.stream("GET", url, headers={"Last-Event-ID": b"\xb2"}) as stream:
         assert stream.status_code == 200
+
+
+@pytest.mark.parametrize("method", ["POST", "DELETE", "PUT"])
+def test_the_job_list_path_allows_get_only_as_the_spec_says(client, method):
+    """/v2/requests is no model name for POST /v2/{model}: its Allow is the spec's."""
+    response = client.request(method, "/v2/requests", json=BODY)
+    assert response.status_code == 405, response.text
+    assert response.headers["allow"] == "GET"

@@ -23,7 +23,7 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import Field
 
@@ -31,7 +31,7 @@ from pixmill.accounts.keys import KeyInfo
 from pixmill.accounts.ratelimit import Quota, RateLimitExceeded
 from pixmill.api.edits import refusing_edit_fields, segmind_edit_reader
 from pixmill.api.edits_forms import edit_base_model
-from pixmill.api.errors import Dialect
+from pixmill.api.errors import CATCH_ALL, Dialect, allowed_methods
 from pixmill.api.generation import Call, app_state, authenticate, remaining_credits
 from pixmill.api.public_url import job_base
 from pixmill.api.ratelimit import rate_limited
@@ -69,6 +69,7 @@ class SegmindJobRequest(SegmindImageRequest):
 
 @router.post(
     "/v2/{model}",
+    name=CATCH_ALL,
     summary="Submit a job (Segmind's async form)",
     responses=job_responses((*GENERATION_ERRORS, 406), description="The queued job's links."),
     openapi_extra={
@@ -79,6 +80,10 @@ class SegmindJobRequest(SegmindImageRequest):
     },
 )
 async def submit(model: str, request: Request) -> Response:
+    served_with = allowed_methods(request)
+    if "POST" not in served_with:
+        # Another route serves this path (GET /v2/requests): not a model, and its Allow.
+        raise HTTPException(405, "Method Not Allowed", {"Allow": ", ".join(served_with)})
     call = Call(request, Dialect.SEGMIND, "async")
     allow_list = call.state.settings.url_allow_list
 
