@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -70,15 +71,44 @@ NULLABLE_FIELDS = frozenset(
 """Fields OpenAI's spec marks nullable: `null` there means "not given", on both dialects."""
 
 
-def no_nul(value: str) -> str:
-    """Refuse NUL: PostgreSQL cannot store it in text, and no parameter needs it."""
+def storable(value: str) -> str:
+    """Refuse NUL (PostgreSQL cannot store it in text) and lone surrogates (no database
+    can: they have no UTF-8); no parameter needs either."""
     if "\x00" in value:
         raise ValueError("NUL characters (\\u0000) are not allowed")
+    if lone_surrogate(value):
+        raise ValueError("lone surrogates (\\ud800 to \\udfff unpaired) are not allowed")
     return value
 
 
-Text = Annotated[str, AfterValidator(no_nul), Field(json_schema_extra={"pattern": "^[^\\u0000]*$"})]
-"""A string a database can store; the spec says so with a pattern (checked by `no_nul`)."""
+def lone_surrogate(value: str) -> bool:
+    """Whether `value` holds a surrogate code point: text that has no UTF-8 form."""
+    if value.isascii():  # O(1) in CPython: the common case costs nothing
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+Text = Annotated[
+    str, AfterValidator(storable), Field(json_schema_extra={"pattern": "^[^\\u0000]*$"})
+]
+"""A string a database can store; the spec's pattern names NUL (JSON's UTF-8 cannot carry a
+lone surrogate, so only an escape can, and `storable` refuses it too)."""
+
+
+def _whole(value: Any) -> Any:
+    """2.0 is an integer to JSON Schema, so to the spec: take it as 2. Booleans and 2.5
+    stay as they are, for StrictInt to refuse."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeInt = Annotated[StrictInt, BeforeValidator(_whole)]
+"""A JSON integer, written 2 or 2.0; never `true` or "2"."""
 
 
 class ImageRequest(BaseModel):
@@ -88,18 +118,18 @@ class ImageRequest(BaseModel):
 
     prompt: Text = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
     model: Text = Field(default="gpt-image-1", min_length=1, max_length=200)
-    n: StrictInt = Field(default=1, ge=1, le=MAX_N)
+    n: WholeInt = Field(default=1, ge=1, le=MAX_N)
     size: Text = Field(default="auto", max_length=32)
     quality: Quality = "auto"
     background: Background = "auto"
     moderation: Moderation = "auto"
     output_format: OutputFormat = "png"
-    output_compression: StrictInt = Field(default=100, ge=0, le=100)
-    seed: StrictInt | None = Field(default=None, ge=0, lt=SEED_LIMIT)
+    output_compression: WholeInt = Field(default=100, ge=0, le=100)
+    seed: WholeInt | None = Field(default=None, ge=0, lt=SEED_LIMIT)
     user: Text | None = Field(default=None, max_length=256)
     safety_identifier: Text | None = Field(default=None, max_length=256)
     stream: StrictBool = False
-    partial_images: StrictInt = Field(default=0, ge=0, le=MAX_PARTIAL_IMAGES)
+    partial_images: WholeInt = Field(default=0, ge=0, le=MAX_PARTIAL_IMAGES)
     """Partial images per image to send while it renders (streams and job events)."""
     style: Style | None = None
     """DALL·E 3's vivid or natural look; engines with a palette follow it, others ignore it."""

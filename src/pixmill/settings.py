@@ -145,6 +145,12 @@ class Settings(BaseSettings):
     """On SIGTERM: how long running jobs may take to finish before the process exits."""
     worker_dead_after_seconds: int = Field(default=30, ge=5)
     """A worker silent this long is declared dead and its jobs go to the others."""
+    worker_metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    """`pixmill worker` serves its job metrics for Prometheus on this port, at `host`
+    (`--metrics-port`; 0 picks a free one and logs it). `pixmill serve` has /metrics."""
+    no_worker_wait_seconds: float = Field(default=10, ge=0, le=600)
+    """How long a sync or streamed call for a model no live worker serves waits for one
+    before it answers 503 with Retry-After (API-only replicas; async calls are queued)."""
     result_retention_seconds: int = Field(default=3600, ge=1)
     """How long finished jobs and their images are kept (Segmind keeps them an hour)."""
     result_cap_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)

@@ -248,7 +248,7 @@ BAD_INPUT = [
     ("/admin/keys", {"name": "k", "account_id": 7}, "account_id"),
     # Strictly typed, storable, and in the future.
     ("/admin/keys", {"name": "k", "images_per_minute": True}, "images_per_minute"),
-    ("/admin/keys", {"name": "k", "requests_per_minute": 1.0}, "requests_per_minute"),
+    ("/admin/keys", {"name": "k", "requests_per_minute": 1.5}, "requests_per_minute"),
     ("/admin/keys", {"name": "k", "expires_at": "0001-01-01T00:00:00+01:00"}, "expires_at"),
     ("/admin/keys", {"name": "k", "expires_at": "9999-12-31T23:59:59-01:00"}, "expires_at"),
     ("/admin/keys", {"name": "k", "expires_at": "2020-01-01T00:00:00Z"}, "expires_at"),
@@ -353,3 +353,43 @@ def test_the_store_agrees_with_the_api(tmp_path, database_url):
         assert store.keys.authenticate(key["key"]).id == key["id"]
     finally:
         store.db.dispose()
+
+
+LONE_SURROGATE = rb'"\ud800"'  # JSON may escape one; no database can store it
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/v1/images/generations", "user"),
+        ("/v1/gpt-image-1", "prompt"),
+        ("/v2/gpt-image-1", "user"),
+    ],
+)
+def test_a_lone_surrogate_is_refused_before_anything_is_held(admin, path, field):
+    """On each database: a 400 naming the field, the balance untouched, the record kept."""
+    key = admin.post("/admin/keys", json={"name": "surrogate", "credits": 5}).json()
+    body = json.dumps({**PROMPT, "prompt": "a fox", field: "@"}).encode()
+    body = body.replace(b'"@"', LONE_SURROGATE)
+    headers = {"x-api-key": key["key"], "content-type": "application/json"}
+    response = admin.post(path, content=body, headers=headers)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert (error["param"] if isinstance(error, dict) else response.json()["param"]) == field
+    assert admin.get(f"/admin/accounts/{key['account_id']}").json()["balance"] == "5"
+    # The refusal's own usage record is stored: its text is what was refused.
+    [row] = admin.get("/admin/usage", params={"key_id": key["id"]}).json()["data"]
+    assert (row["requests"], row["succeeded"], row["credits"]) == (1, 0, "0")
+
+
+def test_a_grant_note_with_a_lone_surrogate_is_a_400(admin):
+    account_id = admin.post("/admin/accounts", json={"name": "noted"}).json()["id"]
+    body = b'{"amount": 1, "note": ' + LONE_SURROGATE + b"}"
+    response = admin.post(
+        f"/admin/accounts/{account_id}/credits",
+        content=body,
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["param"] == "note"
+    assert admin.get(f"/admin/accounts/{account_id}").json()["balance"] == "0"

@@ -165,3 +165,26 @@ def test_an_edit_needs_a_key(design_server):
     response = httpx.post(design_server + OPENAI, files=[("image", ("f", SMALL))])
     assert response.status_code == 401
     assert API_KEY not in response.text
+
+
+@pytest.mark.parametrize("field", ["n", "seed"])
+def test_a_5000_digit_number_in_a_multipart_edit_is_a_400(design_server, client_for, field):
+    response = openai_multipart(client_for(design_server), [SMALL], **{field: "9" * 5000})
+    assert response.status_code == 400, response.text
+    assert param_of(response) == field
+
+
+def test_image_urls_as_a_bare_string_is_refused(design_server, client_for):
+    client = client_for(design_server)
+    response = client.post(SEGMIND, json={"prompt": PROMPT, "image_urls": _b64(SMALL)})
+    assert response.status_code == 400
+    assert param_of(response) == "image_urls"
+    assert "array" in response.json()["error"]
+
+
+@pytest.mark.parametrize("path", ["/v1/nope-edit", "/v2/nope-edit", "/v1/nope"])
+def test_an_unknown_model_is_a_404_even_with_images_to_edit(design_server, client_for, path):
+    body = {"prompt": PROMPT, "image_urls": [_b64(SMALL)]}
+    response = client_for(design_server).post(path, json=body)
+    assert response.status_code == 404, response.text
+    assert param_of(response) == "model"

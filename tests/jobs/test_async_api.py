@@ -117,7 +117,9 @@ def test_cancel_a_running_job_stops_it_at_its_next_step_and_releases(client, eng
     before = float(client.get("/v1/get-user-credits").json()["credits"])
     request_id = client.post("/v2/gpt-image-1", json=BODY).json()["request_id"]
     wait_for(client, request_id, {"PROCESSING"})
-    assert client.delete(f"/v2/requests/{request_id}").status_code == 200
+    cancelled = client.delete(f"/v2/requests/{request_id}")
+    assert cancelled.status_code == 200
+    assert cancelled.json()["status"] == "CANCELLED"  # as promised, though it stops later
     engine.gate.set()
     wait_for(client, request_id, {"CANCELLED"})
     assert not engine.finished.is_set()  # stopped between steps, never finished

@@ -152,6 +152,13 @@ class KeyStore:
             raise NotFound(f"No API key {excerpt(key_id)}.", param="key_id")
         return KeyInfo.of(row)
 
+    def active(self, key_id: str) -> bool:
+        """Whether the key exists and is neither revoked nor expired: what a credential
+        made from it (an events token, an image link) lives as long as."""
+        with self.db.transaction() as session:
+            row = session.get(ApiKey, key_id)
+        return row is not None and KeyInfo.of(row).state == "active"
+
     def list(self, account_id: str | None = None) -> list[KeyInfo]:
         query = select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)
         if account_id is not None:

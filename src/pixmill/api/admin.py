@@ -21,7 +21,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    StrictInt,
     ValidationError,
     WithJsonSchema,
     field_validator,
@@ -36,7 +35,7 @@ from pixmill.api.errors import Dialect
 from pixmill.api.generation import app_state
 from pixmill.api.responses import ADMIN_ERRORS, error_responses
 from pixmill.errors import AuthenticationError, InvalidRequest, NotFound, excerpt
-from pixmill.request import Text, invalid_request_from
+from pixmill.request import Text, WholeInt, invalid_request_from
 from pixmill.usage import format_credits
 
 MAX_PER_MINUTE = 2**31 - 1
@@ -100,8 +99,8 @@ class AdminKeyCreate(AdminBody):
     credits: Credits = 0
     """Granted to the account (the new one's opening balance)."""
     expires_at: AwareDatetime | None = None
-    requests_per_minute: StrictInt | None = Field(default=None, ge=0, le=MAX_PER_MINUTE)
-    images_per_minute: StrictInt | None = Field(default=None, ge=0, le=MAX_PER_MINUTE)
+    requests_per_minute: WholeInt | None = Field(default=None, ge=0, le=MAX_PER_MINUTE)
+    images_per_minute: WholeInt | None = Field(default=None, ge=0, le=MAX_PER_MINUTE)
     """Per-key limits; null takes the server's, 0 is unlimited."""
 
     @field_validator("expires_at")

@@ -17,6 +17,7 @@ from starlette.requests import ClientDisconnect
 
 from pixmill.api.disconnect import ClientDisconnected
 from pixmill.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from pixmill.request import lone_surrogate
 
 _JSON_TYPES = ("application/json",)
 MAX_INTEGER_DIGITS = 100
@@ -113,15 +114,29 @@ def _check(value: Any) -> None:
             raise InvalidRequest(
                 f"Invalid value for {where}in the request body: {item.problem}.", param=param
             )
+        if isinstance(item, str) and lone_surrogate(item):
+            raise InvalidRequest(_unstorable(param), param=param)
         if isinstance(item, dict | list):
             if depth >= MAX_DEPTH:
                 raise _too_deep()
             if isinstance(item, dict):
+                for key in item:
+                    if lone_surrogate(key):
+                        raise InvalidRequest(_unstorable(param))
                 stack.extend(
                     (child, depth + 1, param if depth else key) for key, child in item.items()
                 )
             else:
                 stack.extend((child, depth + 1, param) for child in item)
+
+
+def _unstorable(param: str | None) -> str:
+    # Text with no UTF-8 form cannot be stored or logged: refused before anything is held.
+    where = f"'{param[:40]}' " if param is not None else ""
+    return (
+        f"Invalid value for {where}in the request body: a lone surrogate (an unpaired "
+        "\\ud800 to \\udfff escape), which is not text."
+    )
 
 
 def _too_deep() -> InvalidRequest:

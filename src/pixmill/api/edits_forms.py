@@ -194,12 +194,7 @@ def segmind_json_form(body: Mapping[str, Any], limits: InputLimits, *, model: st
     """Segmind's JSON edit: `image_urls` (an array of http(s) URLs or base64, data URLs
     too) and `mask` (one of the same); the other keys are the parameters. `model` is the
     model the path names (see `edit_base_model`), as for Segmind's generations."""
-    given = body.get("image_urls")
-    entries = _entries(
-        [given] if isinstance(given, str) else given,  # one image given bare, not in an array
-        "image_urls",
-        "image URLs or base64 strings",
-    )
+    entries = _entries(body.get("image_urls"), "image_urls", "image URLs or base64 strings")
     images = [_url_or_base64(entry, f"image_urls[{i}]", limits) for i, entry in enumerate(entries)]
     mask = None
     if body.get("mask") not in (None, ""):
@@ -355,7 +350,9 @@ def _coerce(key: str, value: str) -> Any:
     """Multipart sends every value as text; numbers and booleans become JSON's types, and
     anything else stays text for validation to name."""
     text = value.strip()
-    if key in _INT_FIELDS and text.lstrip("-").isdigit():
+    digits = text.removeprefix("-")
+    # Longer numbers stay text (int() refuses 4,300 digits): validation names the field.
+    if key in _INT_FIELDS and digits.isascii() and digits.isdigit() and len(digits) <= 20:
         return int(text)
     if key in _BOOL_FIELDS and text.lower() in _BOOLS:
         return _BOOLS[text.lower()]
@@ -410,3 +407,28 @@ def _url_or_base64(entry: Any, param: str, limits: InputLimits) -> ImageSource:
     if entry.startswith(("http://", "https://")):
         return ImageSource(param, url=entry)
     return ImageSource(param, decode_base64(entry, param=param, max_bytes=limits.max_bytes))
+
+
+def edit_body_schemas() -> dict[str, Any]:
+    """OpenAI's edit body, multipart and JSON, for the spec: images and prompt required."""
+    fields = OpenAIEditFields.model_json_schema()
+    binary = {"type": "string", "format": "binary"}
+    reference = {
+        "type": "object",
+        "required": ["image_url"],
+        "properties": {"image_url": {"type": "string", "minLength": 1}},
+    }
+
+    def body(images: str, schema: dict[str, Any], mask: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **fields,
+            "required": [images, *fields.get("required", [])],
+            "properties": {**fields["properties"], images: schema, "mask": mask},
+        }
+
+    files = {"type": "array", "items": binary, "minItems": 1, "maxItems": MAX_INPUT_IMAGES}
+    references = {**files, "items": reference}
+    return {
+        "multipart/form-data": {"schema": body("image", {"oneOf": [binary, files]}, binary)},
+        "application/json": {"schema": body("images", references, reference)},
+    }

@@ -36,6 +36,7 @@ from pixmill.api.errors import Dialect
 from pixmill.api.metrics import Metrics
 from pixmill.api.public_url import job_base
 from pixmill.api.ratelimit import rate_limit_headers, rate_limited
+from pixmill.api.workers import require_live_worker
 from pixmill.errors import ApiError, InvalidRequest, NotFound
 from pixmill.jobs.results import error_of, result_of
 from pixmill.jobs.scheduler import Scheduler, Submission
@@ -133,7 +134,6 @@ class Call:
                 self.request, body, extras = await reader()
             else:
                 body = await read_json_object(self.http, self.state.settings.max_body_bytes)
-                extras = body_hook(body) if body_hook is not None else {}
                 if path_model is not None:
                     if path_model not in self.state.service.catalog:
                         raise NotFound(
@@ -146,11 +146,15 @@ class Call:
                             param="model",
                         )
                     body["model"] = path_model
+                # After the model's 404: an unknown model is not a misused generation model.
+                extras = body_hook(body) if body_hook is not None else {}
                 self.request = parse_request(body, wire_model)
             if vet is not None:
                 vet(self.request)
             if self.request.stream:
                 self.form = "stream"
+            if self.form != "async":
+                await require_live_worker(self.state, self.request)
             await self.rate_limit(self.request.n)
             submission = await anyio.to_thread.run_sync(
                 lambda: self.state.scheduler.submit(

@@ -7,8 +7,9 @@ replica from the job result store.
     GET /v1/images/files/{token} one image, without a key, until the job's results expire
 
 A link is a signed token (`pixmill.jobs.tokens.ImageLinks`) naming the job and the
-image's index in the answer; it ends when the job's results do. Links are bearer links,
-as OpenAI's are: whoever holds one may read that one image.
+image's index in the answer; it ends when the job's results do, or when the key that
+made the job is revoked or expires. Links are bearer links, as OpenAI's are: whoever
+holds one may read that one image.
 """
 
 from __future__ import annotations
@@ -91,8 +92,8 @@ def image_urls(call: Call, result: ImageResult) -> list[str]:
     FILES_PATH + "/{token}",
     summary="One image of a `response_format: url` answer",
     description="The link itself is the credential: no key is needed. It ends when the "
-    "request's results expire (`PIXMILL_RESULT_RETENTION_SECONDS`); then, or for a link "
-    "that is not valid, 404.",
+    "request's results expire (`PIXMILL_RESULT_RETENTION_SECONDS`), or when the key that "
+    "made the request is revoked or expires; then, or for a link that is not valid, 404.",
     responses={
         200: {
             "description": "The image.",
@@ -105,8 +106,13 @@ def image_urls(call: Call, result: ImageResult) -> list[str]:
     },
 )
 async def image_file(token: str, request: Request) -> Response:
-    scheduler = app_state(request).scheduler
+    state = app_state(request)
+    scheduler = state.scheduler
     link = scheduler.image_links.read(token)
+    job = await anyio.to_thread.run_sync(scheduler.store.get, link.job_id)
+    # A link lives as long as the key that made its job: a revoked key's links end too.
+    if job is None or not await anyio.to_thread.run_sync(state.accounts.keys.active, job.key_id):
+        raise no_image()
     images = await anyio.to_thread.run_sync(scheduler.store.images, link.job_id)
     if not 0 <= link.index < len(images):
         # Purged with its job, though the link has not ended (replicas' clocks differ).

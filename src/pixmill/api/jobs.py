@@ -18,31 +18,37 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio
 import anyio.to_thread
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import Field
 
 from pixmill.accounts.keys import KeyInfo
 from pixmill.accounts.ratelimit import Quota, RateLimitExceeded
 from pixmill.api.edits import refusing_edit_fields, segmind_edit_reader
 from pixmill.api.edits_forms import edit_base_model
-from pixmill.api.errors import Dialect
+from pixmill.api.errors import CATCH_ALL, Dialect, allowed_methods
 from pixmill.api.generation import Call, app_state, authenticate, remaining_credits
 from pixmill.api.public_url import job_base
 from pixmill.api.ratelimit import rate_limited
 from pixmill.api.responses import GENERATION_ERRORS, job_responses
 from pixmill.api.segmind import SegmindImageRequest
-from pixmill.errors import InvalidRequest
+from pixmill.errors import AuthenticationError, InvalidRequest
 from pixmill.jobs.links import job_links, job_metrics
 from pixmill.jobs.store import CANCELLED, COMPLETED, FAILED, PROCESSING, QUEUED, Job
 from pixmill.security.urls import check_url
 from pixmill.usage import format_credits
 
 router = APIRouter(tags=["jobs"])
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+CURSOR_PATTERN = r"^[0-9]{1,16}\.[A-Za-z0-9_]{1,64}$"
+"""A cursor: the last job's creation time in microseconds since 1970 (UTC), and its id.
+Any string of this form is a position, so a page after it is always a valid question
+(the query's pattern checks it)."""
 
 HEARTBEAT_SECONDS = 15.0
 _READ_RESPONSES = job_responses((401, 404, 422, 429, 503))
@@ -52,11 +58,18 @@ MAX_LIST = 100
 class SegmindJobRequest(SegmindImageRequest):
     """Segmind's body, plus `partial_images` for event streams and `webhook_url`."""
 
-    webhook_url: str | None = None
+    webhook_url: str | None = Field(
+        default=None,
+        max_length=2048,
+        json_schema_extra={"format": "uri", "pattern": "^https?://"},
+        description="Posted to when the job ends (Standard Webhooks). It must reach a public "
+        "address, or one PIXMILL_URL_ALLOW_LIST names: others are a 400 naming it.",
+    )
 
 
 @router.post(
     "/v2/{model}",
+    name=CATCH_ALL,
     summary="Submit a job (Segmind's async form)",
     responses=job_responses((*GENERATION_ERRORS, 406), description="The queued job's links."),
     openapi_extra={
@@ -67,6 +80,10 @@ class SegmindJobRequest(SegmindImageRequest):
     },
 )
 async def submit(model: str, request: Request) -> Response:
+    served_with = allowed_methods(request)
+    if "POST" not in served_with:
+        # Another route serves this path (GET /v2/requests): not a model, and its Allow.
+        raise HTTPException(405, "Method Not Allowed", {"Allow": ", ".join(served_with)})
     call = Call(request, Dialect.SEGMIND, "async")
     allow_list = call.state.settings.url_allow_list
 
@@ -113,7 +130,11 @@ async def submit(model: str, request: Request) -> Response:
 async def list_jobs(
     request: Request,
     limit: int = Query(20, ge=1, le=MAX_LIST),
-    after: str | None = Query(None, max_length=200),
+    after: str | None = Query(
+        None,
+        pattern=CURSOR_PATTERN,
+        description="`next_cursor` of the page before: the page after it.",
+    ),
 ) -> JSONResponse:
     key = await _reader(request)
     cursor = _cursor(after)
@@ -175,7 +196,10 @@ async def cancel_job(request_id: str, request: Request) -> JSONResponse:
     key = await authenticate(request)
     scheduler = app_state(request).scheduler
     job = await anyio.to_thread.run_sync(scheduler.cancel, request_id, key.account_id)
-    body = {"request_id": job.id, "status": job.status, "metrics": job_metrics(job)}
+    # A running job stops at its next step, after this answer: the cancel is taken, and
+    # saying PROCESSING would read as refused. No new status, which clients switch on.
+    status = CANCELLED if job.status == PROCESSING and job.cancel_requested else job.status
+    body = {"request_id": job.id, "status": status, "metrics": job_metrics(job)}
     return JSONResponse(body, headers=await remaining_credits(request, key))
 
 
@@ -193,8 +217,14 @@ async def job_events(
     else:
         account_id = (await _reader(request)).account_id
     job = await anyio.to_thread.run_sync(state.scheduler.get, request_id, account_id)
-    last = request.headers.get("last-event-id", "")
-    offset = int(last) + 1 if last.isdigit() else 0
+    if token is not None and not await anyio.to_thread.run_sync(
+        state.accounts.keys.active, job.key_id
+    ):
+        # A token stands in for the key that made the job: it ends with it.
+        raise AuthenticationError(
+            "The key that made this request was revoked or has expired; so has its events token."
+        )
+    offset = _resume_offset(request.headers.get("last-event-id", ""))
     return StreamingResponse(
         _event_stream(request, job, offset),
         media_type="text/event-stream",
@@ -237,6 +267,25 @@ async def _event_stream(request: Request, job: Job, offset: int) -> AsyncIterato
                     data = await _full_body(request, latest or job)
                 yield _sse(kind, data, position if position >= 0 else None)
         group.cancel_scope.cancel()
+
+
+MAX_EVENT_ID_DIGITS = 18
+"""An event id is a stream position: 18 digits fit the database's 64-bit integer."""
+
+
+def _resume_offset(last: str) -> int:
+    """Where a stream resumes: after `Last-Event-ID`. A value that is no event id this
+    server sends (EventSource echoes what it got, so nothing else reaches here honestly)
+    starts from the beginning, unless it is digits too long to be one: a 400."""
+    if not (last.isascii() and last.isdigit()):  # "²" is a digit to isdigit(), not to int()
+        return 0
+    if len(last) > MAX_EVENT_ID_DIGITS:
+        raise InvalidRequest(
+            f"'Last-Event-ID' must be an event id this stream sent "
+            f"(at most {MAX_EVENT_ID_DIGITS} digits).",
+            param="Last-Event-ID",
+        )
+    return int(last) + 1
 
 
 def _sse(event: str, data: dict[str, Any], event_id: int | None = None) -> bytes:
@@ -342,18 +391,14 @@ async def _job(request: Request, request_id: str, key: KeyInfo) -> Job:
 
 
 def _make_cursor(job: Job) -> str:
-    """Where the next page starts, as base64url: a client can paste it into a URL as it
-    is (a timestamp's '+' would otherwise arrive as a space)."""
-    raw = f"{job.created_at.isoformat()}|{job.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    """Where the next page starts, URL-safe as it is (no escaping, no '+' to become ' ')."""
+    micros = (job.created_at - EPOCH) // timedelta(microseconds=1)
+    return f"{micros}.{job.id}"
 
 
 def _cursor(after: str | None) -> tuple[datetime, str] | None:
     if after is None:
         return None
-    try:
-        raw = base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode()
-        created, _, job_id = raw.partition("|")
-        return datetime.fromisoformat(created), job_id
-    except ValueError:  # bad base64 and bad UTF-8 are ValueErrors too
-        raise InvalidRequest("'after' is not a cursor this server gave.", param="after") from None
+    micros, _, job_id = after.partition(".")
+    # 16 digits are at most year 2286: within datetime's range, and the database's.
+    return EPOCH + timedelta(microseconds=int(micros)), job_id

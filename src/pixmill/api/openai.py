@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import ConfigDict
 
 from pixmill.api.edits import openai_edit_reader
-from pixmill.api.edits_forms import OpenAIEditFields
+from pixmill.api.edits_forms import OpenAIEditFields, edit_body_schemas
 from pixmill.api.errors import Dialect
 from pixmill.api.generation import Call, Respond, cancel_quietly, result_body
 from pixmill.api.image_links import answer_format, image_urls, links_check
@@ -78,6 +78,7 @@ async def create_images(request: Request) -> Response:
     "files, `mask`, and the parameters as text fields) or JSON (`images: [{image_url}]`, "
     "`mask: {image_url}`). With `stream: true`, answers server-sent events: "
     "`image_edit.partial_image`, then one `image_edit.completed` per image.",
+    openapi_extra={"requestBody": {"required": True, "content": edit_body_schemas()}},
 )
 async def edit_images(request: Request) -> Response:
     call = Call(request, Dialect.OPENAI, "sync")

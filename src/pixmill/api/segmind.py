@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import ConfigDict, field_validator
+from pydantic import ConfigDict, Field, StrictBool, field_validator
 from starlette.exceptions import HTTPException
 
 from pixmill.api.edits import refusing_edit_fields, segmind_edit_reader
@@ -39,6 +39,12 @@ class SegmindImageRequest(ImageRequest):
     """Segmind's body for GPT-Image-1; the model comes from the path, unknown keys are ignored."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+    stream: StrictBool = Field(
+        default=False,
+        json_schema_extra={"enum": [False]},
+        description="Segmind's form does not stream; only `false` is accepted.",
+    )
 
     @field_validator("stream")
     @classmethod

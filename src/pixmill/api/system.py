@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from pixmill.api.errors import Dialect
 from pixmill.api.generation import app_state
 from pixmill.api.responses import error_responses
+from pixmill.api.workers import queues_without_workers
 from pixmill.catalog import ModelCatalog
 from pixmill.errors import NotFound, ServiceUnavailable
 
@@ -29,7 +30,10 @@ async def healthz() -> dict[str, str]:
         "200 when every dependency a request needs answers; 503 with `Retry-After` "
         "otherwise. Redis is checked only with `PIXMILL_RATE_LIMIT_FAIL_CLOSED`: under "
         "the default, requests pass unchecked while it is away, so it is not needed. "
-        "The result store's bucket is checked when results are kept in one."
+        "The result store's bucket is checked when results are kept in one. "
+        "`queues_without_workers` lists the job queues no live worker serves (by "
+        "heartbeat): calls for their models wait for one (sync) or queue (async), so "
+        "they do not make the replica unready."
     ),
     responses={503: {"description": "A dependency is away.", "headers": {"Retry-After": {
         "schema": {"type": "string"}}}}},
@@ -55,8 +59,13 @@ async def readyz(request: Request) -> JSONResponse:
         except ServiceUnavailable:
             checks["rate_limits"] = "unavailable"
     ready = all(value == "ok" for value in checks.values())
+    body: dict[str, object] = {"status": "ok" if ready else "unavailable", "checks": checks}
+    if checks["database"] == "ok":
+        # Listed, not failed: workers restarting must not take API replicas out of a
+        # load balancer (async calls still queue for them).
+        body["queues_without_workers"] = await queues_without_workers(state)
     return JSONResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks},
+        body,
         status_code=200 if ready else 503,
         headers={} if ready else {"Retry-After": str(READY_RETRY_AFTER)},
     )

@@ -109,6 +109,12 @@ def worker(
     worker_id: Annotated[
         str | None, typer.Option(help="This worker's id; unique per process.")
     ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            min=0, max=65535, help="Serve Prometheus metrics of this worker's jobs on this port."
+        ),
+    ] = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -119,6 +125,7 @@ def worker(
     settings = cli_settings(
         worker_models=[m.strip() for m in models.split(",") if m.strip()] if models else None,
         worker_id=worker_id,
+        worker_metrics_port=metrics_port,
         data_dir=data_dir,
         database_url=database_url,
         worker=True,

@@ -16,6 +16,7 @@ from pixmill.accounts.usage_log import UsageWriter
 from pixmill.engines import Engine
 from pixmill.jobs.scheduler import Scheduler
 from pixmill.jobs.webhooks import WebhookSender
+from pixmill.jobs.worker_metrics import serve_worker_metrics
 from pixmill.service import ImageService
 from pixmill.settings import Settings
 
@@ -60,11 +61,18 @@ def run_worker(settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
     system.scheduler.start()
+    stop_metrics = None
+    if settings.worker_metrics_port is not None:
+        stop_metrics = serve_worker_metrics(
+            system.scheduler, settings.host, settings.worker_metrics_port
+        )
     queues = ", ".join(q.name for q in system.scheduler.served_queues()) or "none"
     log.info("worker %s serving %s", system.scheduler.executor_id, queues)
     try:
         stopping.wait()
     finally:
+        if stop_metrics is not None:
+            stop_metrics()
         log.info("worker stopping: running jobs get %d s to finish", settings.worker_drain_seconds)
         system.scheduler.stop()
         system.close()
