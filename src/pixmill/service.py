@@ -30,7 +30,7 @@ from pixmill.engines.reports import delivered_usage, reported_spec, upstream_cos
 from pixmill.errors import ApiError, EngineError, InvalidRequest, ModerationBlocked
 from pixmill.imaging.background import BackgroundRemover
 from pixmill.imaging.c2pa_signing import ContentCredentials, has_manifest
-from pixmill.imaging.encode import MEDIA_TYPES, RasterFormat, encode
+from pixmill.imaging.encode import MEDIA_TYPES, RasterFormat, encode, opaque_as_rgb
 from pixmill.imaging.inputs import editable_area
 from pixmill.imaging.manifests import (
     Ingredient,
@@ -248,6 +248,8 @@ class ImageService:
                 for picture in generated:
                     picture.image = self._cut_out(picture.image, spec.quality, area)
                     picture.encoded = None  # the pixels changed: encode them anew
+            for picture in generated:
+                picture.image = opaque_as_rgb(picture.image)
             if engine.capabilities.moderates_output:
                 verdicts = [ImageVerdict(blocked=False, score=0.0)] * len(generated)
             else:

@@ -119,6 +119,17 @@ def _pyvips() -> Any:
     return pyvips
 
 
+def opaque_as_rgb(image: Image.Image) -> Image.Image:
+    """RGB when no pixel is transparent (an engine's usual RGBA picture), else as it is.
+
+    Done once per picture, it spares each later step its own transparency check and
+    RGB copy (moderation and encoding both want RGB).
+    """
+    if image.mode == "RGBA" and not has_alpha(image):
+        return image.convert("RGB")
+    return image
+
+
 def _flatten(image: Image.Image) -> Image.Image:
     """RGB, with any transparency composited over white."""
     if image.mode == "RGB":

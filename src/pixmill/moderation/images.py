@@ -109,4 +109,4 @@ def _preprocess(image: Image.Image) -> np.ndarray:
         if rgba.getchannel("A").getextrema()[0] < 255:
             image = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
             image.alpha_composite(rgba)
-    return preprocess(image.convert("RGB"))
+    return preprocess(image)  # which takes any mode to RGB, copying only then
