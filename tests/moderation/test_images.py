@@ -114,3 +114,9 @@ def test_model_loads_once_across_threads():
     for t in threads:
         t.join()
     assert len({id(s) for s in sessions}) == 1
+
+
+def test_sessions_do_not_spin_while_idle(moderator):
+    """Spinning pool threads would take the CPU the renders and encodes of other calls need."""
+    options = moderator.load().get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
