@@ -3,10 +3,11 @@
     python bench/png_encoders.py [--runs 7]
 
 The pictures are the design engine's, rendered once: the seed request (its "auto" size
-and quality) and a 1024x1024 low one. Each encoder gets the same flattened RGB picture
-and is timed from it to finished bytes, with pixmill's metadata chunks (Software tEXt,
-Description and XMP iTXt): Pillow writes them itself; for the others they are spliced in
-after IHDR, which the timing includes. Every candidate is checked:
+and quality) and a 1024x1024 low one; and a synthetic photo-like one (tests/imaging/
+synthetic.py: soft noise and grain everywhere), nearer what a diffusion engine makes.
+Each encoder gets the same flattened RGB picture and is timed from it to finished
+bytes, with pixmill's metadata chunks (Software tEXt, Description and XMP iTXt): Pillow
+writes them itself; for the others they are put after IHDR, in the timing. Checked:
 
   lossless  the file decodes (by Pillow) to exactly the input pixels
   same      two encodes of one picture give the same bytes (deterministic)
@@ -15,8 +16,8 @@ after IHDR, which the timing includes. Every candidate is checked:
 "pixmill's encode" is what pixmill ships (src/pixmill/imaging/encode.py): pyvips at
 level 6 with no row filter, Pillow's chunks.
 
-Encoders that are not installed are listed as such: Pillow and skia-python come with
-pixmill; imagecodecs, opencv-python-headless and pyvips (with pyvips-binary) do not.
+Encoders that are not installed are listed as such: Pillow, skia-python and pyvips
+come with pixmill; imagecodecs and opencv-python-headless do not.
 Each round times every encoder once, in turn, so the machine's load falls on all alike;
 the figure is the median over rounds. Ratios are against Pillow at level 6 (the encoder
 before issue 21) in the same run.
@@ -38,6 +39,7 @@ from PIL import Image, PngImagePlugin
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.conftest import SEED_REQUEST
+from tests.imaging.synthetic import portrait
 
 from pixmill.engines.design import DesignEngine
 from pixmill.imaging.encode import encode
@@ -166,7 +168,8 @@ CANDIDATES: dict[str, tuple[str, Encoder]] = {
 
 
 def pictures() -> dict[str, Image.Image]:
-    """The seed request's picture and a 1024x1024 low one, flattened as encode() does."""
+    """The seed request's picture, a 1024x1024 low one (flattened as encode() does), and a
+    photo-like one."""
     import json
 
     engine = DesignEngine()
@@ -179,6 +182,8 @@ def pictures() -> dict[str, Image.Image]:
         spec = resolve(parse_request(body))
         image = engine.generate(spec, None)[0].image
         out[f"{name} {spec.width}x{spec.height}"] = image.convert("RGB")
+    # What a diffusion engine makes looks more like this: grain everywhere, no flat areas.
+    out["photo-like 1024x1024 (synthetic)"] = portrait((1024, 1024))[0].convert("RGB")
     return out
 
 

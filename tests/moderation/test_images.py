@@ -116,6 +116,10 @@ def test_model_loads_once_across_threads():
     assert len({id(s) for s in sessions}) == 1
 
 
+def test_moderators_share_one_session_per_model():
+    assert ImageModerator().load() is ImageModerator(0.1, 0.2).load()
+
+
 def test_sessions_do_not_spin_while_idle(moderator):
     """Spinning pool threads would take the CPU the renders and encodes of other calls need."""
     options = moderator.load().get_session_options()

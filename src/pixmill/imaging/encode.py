@@ -8,7 +8,7 @@ manifest's own signature fields.
 
 PNG is written by libvips (pyvips): deflate level 6 with no row filter, which on the
 design engine's flat-coloured pictures is about 3x faster than Pillow's adaptive
-filtering at a size within ~10% (bench/png_encoders.py; docs/design.md has the table).
+filtering at a size within ~10% (bench/png_encoders.py; docs/performance.md has the table).
 Our text chunks are Pillow's, put after IHDR, as Pillow would place them.
 """
 
@@ -96,7 +96,7 @@ def _save_png(image: Image.Image, info: PngImagePlugin.PngInfo, out: io.BytesIO)
     """The picture as PNG, by libvips, with `info`'s chunks right after IHDR."""
     if image.mode not in ("RGB", "RGBA"):
         image = image.convert("RGBA" if "A" in image.mode else "RGB")
-    vips = _pyvips()
+    vips = load_png_encoder()
     raster = vips.Image.new_from_memory(
         image.tobytes(), image.width, image.height, len(image.mode), "uchar"
     )
@@ -110,8 +110,8 @@ def _save_png(image: Image.Image, info: PngImagePlugin.PngInfo, out: io.BytesIO)
 
 
 @functools.cache
-def _pyvips() -> Any:
-    """pyvips, loaded on first use (libvips starts threads and a cache of its own)."""
+def load_png_encoder() -> Any:
+    """pyvips, loaded on first use (~0.15 s: libvips starts threads and a cache)."""
     import pyvips
 
     # Nothing to reuse between calls: every picture is new, so cache no operations.

@@ -57,6 +57,7 @@ def run_worker(settings: Settings) -> None:
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
+    threading.Thread(target=system.service.warm_up, name="warm-up", daemon=True).start()
     system.scheduler.start()
     queues = ", ".join(q.name for q in system.scheduler.served_queues()) or "none"
     log.info("worker %s serving %s", system.scheduler.executor_id, queues)
