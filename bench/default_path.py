@@ -110,6 +110,8 @@ class Side:
     key: str = ""
 
     def env(self, **settings: str) -> dict[str, str]:
+        """The environment without the caller's PIXMILL_* settings (and the processes run
+        in the data directory, away from any .env file), plus `settings`."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("PIXMILL_")}
         env.pop("PYTHONPATH", None)
         if self.pythonpath:
@@ -117,7 +119,6 @@ class Side:
         env.update(
             PIXMILL_DATA_DIR=str(self.data_dir), PIXMILL_STARTER_KEY="false",
             PIXMILL_REQUESTS_PER_MINUTE="0", PIXMILL_IMAGES_PER_MINUTE="0",
-            PIXMILL_LOG_LEVEL="warning",
         )  # fmt: skip
         env.update({f"PIXMILL_{k.upper()}": v for k, v in settings.items()})
         return env
@@ -128,7 +129,7 @@ class Side:
         done = subprocess.run(
             [str(self.python), "-m", "pixmill", "keys", "create", "--name", "bench",
              "--credits", "1000000", "--requests-per-minute", "0", "--images-per-minute", "0"],
-            env=self.env(), check=True, capture_output=True, text=True,
+            env=self.env(), cwd=self.data_dir, check=True, capture_output=True, text=True,
         )  # fmt: skip
         self.key = done.stdout.strip().splitlines()[-1]
 
@@ -138,8 +139,8 @@ class Side:
         log = (self.data_dir / "serve.log").open("a")
         process = subprocess.Popen(
             [str(self.python), "-m", "pixmill", "serve", "--port", str(port)],
-            env=self.env(**settings), stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            env=self.env(**settings), cwd=self.data_dir, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}"
         try:

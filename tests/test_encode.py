@@ -1,5 +1,6 @@
 import io
 import json
+import zlib
 
 import numpy as np
 import pytest
@@ -84,3 +85,16 @@ def test_png_is_deterministic_with_its_text_chunks_before_the_pixels(alpha):
     assert json.loads(decoded.text["Description"]) == provenance
     assert decoded.text["XML:com.adobe.xmp"].startswith("<?xpacket")
     assert np.array_equal(np.asarray(decoded.convert("RGBA")), np.asarray(picture))
+
+
+def _row_filters(png: bytes, width: int, bands: int) -> set[int]:
+    pixels = zlib.decompress(b"".join(data for kind, data in _chunks(png) if kind == b"IDAT"))
+    stride = 1 + width * bands
+    return {pixels[row] for row in range(0, len(pixels), stride)}
+
+
+def test_drawn_pictures_go_unfiltered_and_others_keep_adaptive_filters():
+    ramp = np.linspace(0, 255, 96, dtype=np.uint8)
+    smooth = Image.fromarray(np.stack([np.tile(ramp, (64, 1))] * 3, axis=-1), "RGB")
+    assert _row_filters(encode(smooth, "png", drawn=True), 96, 3) == {0}
+    assert _row_filters(encode(smooth, "png"), 96, 3) != {0}

@@ -278,7 +278,12 @@ class ImageService:
                     withheld = withheld or verdict.category
                 else:
                     index = start + offset
-                    images.append(encode_one(picture, spec, index, engine.name, self.credentials))
+                    images.append(
+                        encode_one(
+                            picture, spec, index, engine.name, self.credentials,
+                            drawn=engine.capabilities.vector,
+                        )
+                    )  # fmt: skip
         if not images:
             raise ModerationBlocked(
                 "Your request was rejected by the safety system: every output image was "
@@ -414,6 +419,8 @@ def encode_one(
     index: int,
     engine: str = "",
     credentials: ContentCredentials | None = None,
+    *,
+    drawn: bool = False,
 ) -> EncodedImage:
     seed = picture.seed if picture.seed is not None else spec.image_seed(index)
     if spec.output_format == "svg":
@@ -458,6 +465,7 @@ def encode_one(
         credentials=credentials,
         agent=agent,
         ingredients=ingredients,
+        drawn=drawn,
     )
     return EncodedImage(data, media_type, seed)
 

@@ -6,9 +6,10 @@ The metadata carries no
 timestamps, so the same picture and parameters give the same bytes, apart from the
 manifest's own signature fields.
 
-PNG is written by libvips (pyvips): deflate level 6 with no row filter, which on the
-design engine's flat-coloured pictures is about 3x faster than Pillow's adaptive
-filtering at a size within ~10% (bench/png_encoders.py; docs/performance.md has the table).
+PNG is written by libvips (pyvips) at deflate level 6. A drawn picture (flat colour, as
+a vector engine's) goes unfiltered: about 3x faster than Pillow, within ~10% of its
+size; others (photos) keep adaptive row filtering, still faster than Pillow and ~30%
+smaller than unfiltered (bench/png_encoders.py; docs/performance.md has the table).
 Our text chunks are Pillow's, put after IHDR, as Pillow would place them.
 """
 
@@ -33,8 +34,9 @@ RasterFormat = Literal["png", "jpeg", "webp"]
 
 
 PNG_COMPRESS_LEVEL = 6
-PNG_FILTER = "none"
-"""libvips' default: flat areas compress well unfiltered, and filtering costs the most."""
+PNG_FILTERS = {True: "none", False: "all"}
+"""libvips' row filter for a drawn picture (flat areas pack well unfiltered, and the
+filter search is most of the time) and for any other (adaptive, as Pillow's)."""
 _PNG_SIGNATURE_AND_IHDR = 8 + 25
 _EXIF_IMAGE_DESCRIPTION = 0x010E
 _EXIF_SOFTWARE = 0x0131
@@ -57,8 +59,11 @@ def encode(
     credentials: ContentCredentials | None = None,
     agent: SoftwareAgent | None = None,
     ingredients: Sequence[Ingredient] = (),
+    drawn: bool = False,
 ) -> bytes:
     """Encode one picture. `compression` is the jpeg/webp quality (0-100); png is lossless.
+
+    `drawn`: the picture is flat colour (a vector engine's), so its PNG rows go unfiltered.
 
     With `credentials` and `agent`, the file is signed: a C2PA manifest naming the agent
     and the `ingredients` it was made from. The XMP's digital source type says the same
@@ -74,7 +79,7 @@ def encode(
         info.add_text("Software", software())
         info.add_itxt("Description", description)
         info.add_itxt("XML:com.adobe.xmp", xmp.decode())
-        _save_png(picture, info, out)
+        _save_png(picture, info, out, png_filter=PNG_FILTERS[drawn])
     elif fmt in ("jpeg", "webp"):
         exif = Image.Exif()
         exif[_EXIF_SOFTWARE] = software()
@@ -92,7 +97,9 @@ def encode(
     return data
 
 
-def _save_png(image: Image.Image, info: PngImagePlugin.PngInfo, out: io.BytesIO) -> None:
+def _save_png(
+    image: Image.Image, info: PngImagePlugin.PngInfo, out: io.BytesIO, *, png_filter: str
+) -> None:
     """The picture as PNG, by libvips, with `info`'s chunks right after IHDR."""
     if image.mode not in ("RGB", "RGBA"):
         image = image.convert("RGBA" if "A" in image.mode else "RGB")
@@ -100,7 +107,7 @@ def _save_png(image: Image.Image, info: PngImagePlugin.PngInfo, out: io.BytesIO)
     raster = vips.Image.new_from_memory(
         image.tobytes(), image.width, image.height, len(image.mode), "uchar"
     )
-    png = raster.pngsave_buffer(compression=PNG_COMPRESS_LEVEL, filter=PNG_FILTER, keep="none")
+    png = raster.pngsave_buffer(compression=PNG_COMPRESS_LEVEL, filter=png_filter, keep="none")
     if png[12:16] != b"IHDR":
         raise RuntimeError("libvips wrote a PNG that does not start with IHDR")
     out.write(png[:_PNG_SIGNATURE_AND_IHDR])
