@@ -12,7 +12,8 @@ server, the order swapping every round so neither always goes first. A round mea
   small p50     the seed prompt at 1024x1024, quality low, jpeg, 1 client, --requests calls
   tput 2 / 4    seed requests per second from 2 and 4 clients at once, --burst calls in
                 all (each client its share), timed from the first start to the last end
-  share=1 (--share)  2 clients again, this checkout with PIXMILL_ACCOUNT_SHARE=1
+  share=1 (--share)  2 clients again, this checkout with PIXMILL_ACCOUNT_SHARE=1, against
+                the revision's own "tput 2" (84e209d has no account share)
 
 Each figure is the median over rounds of each round's own p50 or rate, with the spread
 (lowest and highest round). Ratios are now / before, against the targets of issue 21.
