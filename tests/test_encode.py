@@ -1,5 +1,6 @@
 import io
 import json
+import zlib
 
 import numpy as np
 import pytest
@@ -56,3 +57,44 @@ def test_encoding_is_deterministic():
         assert encode(picture, fmt, provenance={"seed": 1}) == encode(
             picture, fmt, provenance={"seed": 1}
         )
+
+
+def _chunks(png: bytes) -> list[tuple[bytes, bytes]]:
+    """(type, data) of each chunk, in file order."""
+    chunks, at = [], 8
+    while at < len(png):
+        length = int.from_bytes(png[at : at + 4], "big")
+        chunks.append((png[at + 4 : at + 8], png[at + 8 : at + 8 + length]))
+        at += 12 + length
+    return chunks
+
+
+@pytest.mark.parametrize("alpha", [False, True])
+def test_png_is_deterministic_with_its_text_chunks_before_the_pixels(alpha):
+    picture = _picture(alpha=alpha)
+    provenance = {"model": "design", "credits": ["Zoë Ørsted, 東京"]}
+    data = encode(picture, "png", provenance=provenance)
+    assert data == encode(picture, "png", provenance=provenance)
+    chunks = _chunks(data)
+    assert [kind for kind, _ in chunks[:4]] == [b"IHDR", b"tEXt", b"iTXt", b"iTXt"]
+    # iTXt, so UTF-8 text is kept as it is; XMP in PNG must be iTXt
+    assert chunks[2][1].startswith(b"Description\0")
+    assert chunks[3][1].startswith(b"XML:com.adobe.xmp\0")
+    assert chunks[-1][0] == b"IEND" and b"IDAT" in {kind for kind, _ in chunks}
+    decoded = Image.open(io.BytesIO(data))
+    assert json.loads(decoded.text["Description"]) == provenance
+    assert decoded.text["XML:com.adobe.xmp"].startswith("<?xpacket")
+    assert np.array_equal(np.asarray(decoded.convert("RGBA")), np.asarray(picture))
+
+
+def _row_filters(png: bytes, width: int, bands: int) -> set[int]:
+    pixels = zlib.decompress(b"".join(data for kind, data in _chunks(png) if kind == b"IDAT"))
+    stride = 1 + width * bands
+    return {pixels[row] for row in range(0, len(pixels), stride)}
+
+
+def test_drawn_pictures_go_unfiltered_and_others_keep_adaptive_filters():
+    ramp = np.linspace(0, 255, 96, dtype=np.uint8)
+    smooth = Image.fromarray(np.stack([np.tile(ramp, (64, 1))] * 3, axis=-1), "RGB")
+    assert _row_filters(encode(smooth, "png", drawn=True), 96, 3) == {0}
+    assert _row_filters(encode(smooth, "png"), 96, 3) != {0}

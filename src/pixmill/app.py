@@ -41,12 +41,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if any(not entry.engine.capabilities.native_alpha for entry in service.catalog.entries()):
-            # The first matting call compiles numba kernels (~30 s on a fresh machine):
-            # pay that now, in the background, not on a client's request.
-            threading.Thread(
-                target=service.background_remover.warm_up, name="warm-up", daemon=True
-            ).start()
+        # Models, the PNG encoder and numba's matting kernels (~30 s on a fresh machine)
+        # load now, in the background, not on a client's first request.
+        threading.Thread(target=service.warm_up, name="warm-up", daemon=True).start()
         await anyio.to_thread.run_sync(scheduler.start)
         try:
             yield

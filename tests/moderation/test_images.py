@@ -86,6 +86,18 @@ def test_scores_are_the_same_alone_and_in_a_batch(moderator):
     assert np.allclose(together, alone, atol=1e-5)
 
 
+def test_transparency_is_scored_as_if_on_white(moderator):
+    picture = drawn_images(1)[0]
+    opaque = picture.convert("RGBA")
+    holed = opaque.copy()
+    holed.putalpha(Image.linear_gradient("L").resize(picture.size))
+    on_white = Image.new("RGBA", picture.size, "white")
+    on_white.alpha_composite(holed)
+    scores = moderator.scores([picture, opaque, holed, on_white.convert("RGB")])
+    assert scores[0] == scores[1]  # opaque RGBA: the same pixels as RGB
+    assert scores[2] == scores[3] != scores[0]
+
+
 def test_bad_arguments_are_refused(moderator):
     with pytest.raises(ValueError, match="between 0 and 1"):
         ImageModerator(auto_threshold=1.5)
@@ -102,3 +114,13 @@ def test_model_loads_once_across_threads():
     for t in threads:
         t.join()
     assert len({id(s) for s in sessions}) == 1
+
+
+def test_moderators_share_one_session_per_model():
+    assert ImageModerator().load() is ImageModerator(0.1, 0.2).load()
+
+
+def test_sessions_do_not_spin_while_idle(moderator):
+    """Spinning pool threads would take the CPU the renders and encodes of other calls need."""
+    options = moderator.load().get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"

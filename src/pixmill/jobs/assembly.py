@@ -60,6 +60,7 @@ def run_worker(settings: Settings) -> None:
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
+    threading.Thread(target=system.service.warm_up, name="warm-up", daemon=True).start()
     system.scheduler.start()
     stop_metrics = None
     if settings.worker_metrics_port is not None:
