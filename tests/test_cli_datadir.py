@@ -30,13 +30,15 @@ def no_setting(tmp_path, monkeypatch) -> Path:
 
 def test_without_a_setting_the_per_user_directory_is_used_from_anywhere(no_setting, tmp_path):
     assert Settings(_env_file=None).data_dir == no_setting
-    first = runner.invoke(app, ["keys", "list"])
+    first = runner.invoke(app, ["models", "list"])
     assert first.exit_code == 0, first.output
     assert f"data directory: {no_setting} (new database)" in first.stderr
+    assert runner.invoke(app, ["keys", "list"]).exit_code == 0  # makes the database
+    assert (no_setting / "pixmill.db").is_file()
     os.chdir(tmp_path)
-    second = runner.invoke(app, ["keys", "list"])
-    assert f"data directory: {no_setting}\n" in second.stderr  # the same, not new
-    assert not (tmp_path / "work" / "data").exists()
+    second = runner.invoke(app, ["models", "list"])
+    assert f"data directory: {no_setting}\n" in second.stderr  # the same one, not new
+    assert not (tmp_path / "work" / "data").exists() and not (tmp_path / "data").exists()
 
 
 def test_a_database_in_dot_data_is_kept_with_a_warning(no_setting):

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pixmill.cli.main import DatabaseUrl, DataDir, announce_data_dir, app, cli_settings, console
+from pixmill.cli.main import DatabaseUrl, DataDir, app, cli_settings, console
 
 if TYPE_CHECKING:
     from pixmill.accounts.store import AccountStore
@@ -49,7 +49,6 @@ def _accounts(data_dir: Path | None, database_url: str | None) -> Iterator[Accou
     from pixmill.errors import ApiError
 
     settings = cli_settings(data_dir=data_dir, database_url=database_url)
-    announce_data_dir(settings)
     try:
         store = AccountStore.open(settings)
     except SQLAlchemyError as exc:  # a malformed URL, a missing driver

@@ -137,6 +137,7 @@ def serve(
     import uvicorn
 
     from pixmill.app import create_app
+    from pixmill.cli.models import fetch_missing, served_notes
     from pixmill.logs import setup_logging
     from pixmill.server import BodyDeadline, uvicorn_options
 
@@ -147,8 +148,6 @@ def serve(
     setup_logging(settings.log_level, settings.log_format, secrets=(token,))
     announce_data_dir(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    from pixmill.cli.models import fetch_missing, served_notes
-
     if pull:
         fetch_missing(settings)
     try:
@@ -270,13 +269,16 @@ def refuse_overwrite(output: Path, fmt: str, n: int, force: bool) -> None:
     """Stop before rendering when an output file exists and --force was not given."""
     existing = [path for path in _output_paths(output, fmt, n) if path.exists()]
     if existing and not force:
-        names = ", ".join(str(path) for path in existing)
-        console.print(
-            f"[red]{escape(names)} exists already:[/red] pass --force to overwrite, or -o "
-            "to write elsewhere",
-            soft_wrap=True,
-        )
-        raise typer.Exit(1)
+        raise _exists(existing)
+
+
+def _exists(paths: list[Path]) -> typer.Exit:
+    names = escape(", ".join(str(path) for path in paths))
+    console.print(
+        f"[red]{names} exists already:[/red] pass --force to overwrite, or -o to write elsewhere",
+        soft_wrap=True,
+    )
+    return typer.Exit(1)
 
 
 def write_outputs(output: Path, images: list[bytes], used: dict[str, Any], force: bool) -> None:
@@ -287,9 +289,8 @@ def write_outputs(output: Path, images: list[bytes], used: dict[str, Any], force
         try:
             with path.open("wb" if force else "xb") as stream:
                 stream.write(data)
-        except FileExistsError as exc:
-            refuse_overwrite(path, used["output_format"], 1, force)
-            raise typer.Exit(1) from exc
+        except FileExistsError as exc:  # made since refuse_overwrite() looked
+            raise _exists([path]) from exc
         except OSError as exc:
             console.print(f"[red]Cannot write {escape(str(path))}: {escape(str(exc))}[/red]")
             raise typer.Exit(1) from exc

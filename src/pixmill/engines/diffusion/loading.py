@@ -40,8 +40,8 @@ def resolve_model_path(
     cache_dir: str | Path | None = None,
     models_dir: str | Path | None = None,
 ) -> Path:
-    """The local folder holding `ref`: the path itself, the model of that name (or repo)
-    in the store `models_dir`, or its snapshot in the HF cache."""
+    """The local folder holding `ref`: the model of that name (or repo) in the store
+    `models_dir`, else the path itself, else its snapshot in the HF cache."""
     if models_dir is not None:
         from pixmill.modelstore.store import find
 
