@@ -34,6 +34,10 @@ from pixmill.settings import Settings
 from pixmill.usage import MICRO
 from tests.fakes import FakeEngine
 
+# Commands and settings that name no data directory use the per-user one (datadir.py):
+# keep the suite's out of the home directory of whoever runs it.
+os.environ.setdefault("PIXMILL_DATA_DIR", tempfile.mkdtemp(prefix="pixmill-test-data-"))
+
 SEED_REQUEST = Path(__file__).parent / "data" / "seed-request.json"
 API_KEY = "pm-test-key"
 TEST_CREDITS = 1000
@@ -133,16 +137,21 @@ class ServeProcess:
 
 
 @contextlib.contextmanager
-def pixmill_serve(folder: Path, env: Mapping[str, str] | None = None) -> Iterator[ServeProcess]:
-    """Run `pixmill serve` on a free port with data under `folder`, no PIXMILL_* from this
-    environment but `env`; wait until it answers; SIGTERM it and wait for it on exit."""
+def pixmill_serve(
+    folder: Path,
+    env: Mapping[str, str] | None = None,
+    args: tuple[str, ...] = (),
+    start_seconds: float = 60,
+) -> Iterator[ServeProcess]:
+    """Run `pixmill serve ARGS` on a free port with data under `folder`, no PIXMILL_* from
+    this environment but `env`; wait until it answers; SIGTERM it and wait for it on exit."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PIXMILL_")}
     process = subprocess.Popen(
         [sys.executable, "-m", "pixmill", "serve", "--port", str(port),
-         "--data-dir", str(folder / "data")],
+         "--data-dir", str(folder / "data"), *args],
         env=environ | dict(env or {}), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         cwd=folder, text=True,
     )  # fmt: skip
@@ -151,7 +160,7 @@ def pixmill_serve(folder: Path, env: Mapping[str, str] | None = None) -> Iterato
     reader = threading.Thread(target=lambda: served.lines.extend(process.stdout), daemon=True)
     reader.start()
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + start_seconds
         while not _answers(served.url):
             assert process.poll() is None, served.output
             assert time.monotonic() < deadline, "server did not start"

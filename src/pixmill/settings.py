@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from pixmill.datadir import default_data_dir
 from pixmill.request import MAX_INPUT_IMAGES
 
 DEFAULT_MODEL_ALIAS = "gpt-image-1"
@@ -47,13 +48,18 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
-    data_dir: Path = Path("data")
+    data_dir: Path = Field(default_factory=default_data_dir)
+    """Accounts, jobs, the certificate authority, models: see datadir.py for the default."""
+    models_dir: Path | None = None
+    """Where `pixmill models pull` and `demo` put models; default `data_dir/models`."""
 
     engine: str = "design"
     """The default engine: it serves `gpt-image-1` and its own name."""
     engine_options: dict[str, Any] = Field(default_factory=dict)
-    models: dict[str, ModelConfig] = Field(default_factory=dict)
-    """More named models, e.g. {"sd-turbo": {"engine": "diffusion", "options": {...}}}."""
+    models: Annotated[dict[str, ModelConfig], NoDecode] = Field(default_factory=dict)
+    """More named models, e.g. {"sd-turbo": {"engine": "diffusion", "options": {...}}}; or
+    names of stored or catalogue models (`sd-turbo,demo`, or a JSON list), each served
+    by the diffusion engine under its own name."""
     model_aliases: dict[str, str | None] = Field(default_factory=dict)
     """More names for configured models, merged over DEFAULT_ALIASES, e.g.
     {"gpt-image-2": "openai-gpt-image"}; null removes a default alias. A name in `models`
@@ -228,6 +234,17 @@ class Settings(BaseSettings):
             raise ValueError("PIXMILL_PUBLIC_URL takes no query or fragment")
         return url.strip().rstrip("/")
 
+    @field_validator("models", mode="before")
+    @classmethod
+    def _model_names(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text[:1] in "[{" else text.split(",")
+        if isinstance(value, list):
+            names = [str(name).strip() for name in value if str(name).strip()]
+            return {name: {"engine": "diffusion", "options": {"model": name}} for name in names}
+        return value
+
     @field_validator("url_allow_list", "allowed_hosts", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
@@ -273,12 +290,30 @@ class Settings(BaseSettings):
         return {name: self._with_data_dir(config) for name, config in table.items()}
 
     def _with_data_dir(self, config: ModelConfig) -> ModelConfig:
-        """Diffusion engines keep their measured path and exports in the data directory
-        unless their options name another place."""
-        if config.engine != "diffusion" or "tuning_dir" in config.options:
+        """Diffusion engines keep their measured path and exports in the data directory,
+        and find short model names in the model store, unless their options say otherwise."""
+        if config.engine != "diffusion":
             return config
-        options = {**config.options, "tuning_dir": str(self.data_dir / "diffusion")}
-        return config.model_copy(update={"options": options})
+        from pixmill.modelstore.store import stored_options
+
+        defaults = {
+            "tuning_dir": str(self.data_dir / "diffusion"),
+            "models_dir": str(self.model_store()),
+        }
+        model = config.options.get("model")
+        if isinstance(model, str):
+            defaults |= stored_options(
+                Path(config.options.get("models_dir") or self.model_store()), model
+            )
+        return config.model_copy(update={"options": defaults | config.options})
+
+    def model_store(self) -> Path:
+        """Where pulled and demo models live."""
+        return self.models_dir or self.data_dir / "models"
+
+    def data_dir_given(self) -> bool:
+        """Whether a setting named the data directory (else datadir.py's default)."""
+        return "data_dir" in self.model_fields_set
 
     def alias_table(self) -> dict[str, str]:
         """Alias -> configured model name, without the names that are models themselves."""

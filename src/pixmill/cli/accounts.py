@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pixmill.cli.main import DatabaseUrl, DataDir, app, cli_settings, console
@@ -34,7 +35,7 @@ BAD_INPUT = 2
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(BAD_INPUT)
 
 
@@ -58,7 +59,7 @@ def _accounts(data_dir: Path | None, database_url: str | None) -> Iterator[Accou
     except ApiError as exc:
         raise _fail(exc.message) from exc
     except SQLAlchemyError as exc:
-        console.print(f"[red]database error:[/red] {exc}", highlight=False)
+        console.print(f"[red]database error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from exc
     finally:
         store.db.dispose()
@@ -159,7 +160,7 @@ def keys_create(
 
     expiry = f", expires {_when(new.key.expires_at)} UTC" if new.key.expires_at else ""
     console.print(
-        f"Created key {new.key.id} '{name}' for account {account_id} "
+        f"Created key {new.key.id} '{escape(name)}' for account {account_id} "
         f"(balance {format_credits(balance)} credits{expiry}). "
         "Keep the key now: it is stored only as a hash and cannot be shown again.",
         highlight=False,
@@ -187,7 +188,7 @@ def keys_list(
     for key in keys:
         table.add_row(
             key.id,
-            key.name,
+            escape(key.name),
             key.account_id,
             key.prefix,
             f"[{styles[key.state]}]{key.state}[/]",
@@ -287,7 +288,7 @@ def usage(
         table.add_row(
             row.day.isoformat(),
             row.key_id,
-            row.key_name,
+            escape(row.key_name),
             str(row.requests),
             str(row.succeeded),
             str(row.images),

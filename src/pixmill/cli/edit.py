@@ -8,24 +8,33 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pixmill.cli.main import (
     STARTUP_ERRORS,
     ApiKey,
+    ApiModel,
     Background,
     Compression,
     Count,
+    EngineName,
+    Force,
     Format,
-    ModelName,
     Output,
     Quality,
     Seed,
     Server,
     Size,
-    _output_paths,
+    Weights,
+    announce_data_dir,
     app,
+    cannot_start,
     console,
+    engine_settings,
+    local_only,
+    refuse_overwrite,
+    write_outputs,
 )
 from pixmill.settings import Settings
 
@@ -47,8 +56,11 @@ def edit(
     compression: Compression = 100,
     n: Count = 1,
     seed: Seed = None,
-    model: ModelName = "gpt-image-1",
+    model: ApiModel = "gpt-image-1",
+    engine: EngineName = None,
+    weights: Weights = None,
     output: Output = Path("pixmill.png"),
+    force: Force = False,
     server: Server = None,
     api_key: ApiKey = None,
 ) -> None:
@@ -68,34 +80,33 @@ def edit(
         fields["seed"] = seed
     files = [_read(path) for path in image]
     mask_data = _read(mask) if mask is not None else None
+    refuse_overwrite(output, output_format, n, force)
     if server:
+        local_only(engine, weights)
         images, used = _edit_remote(server, api_key, fields, files, mask_data)
     else:
-        images, used = _edit_local(fields, files, mask_data)
-    for path, data in zip(
-        _output_paths(output, used["output_format"], len(images)), images, strict=True
-    ):
-        path.write_bytes(data)
-        console.print(f"wrote {path} ({used['size']}, {used['quality']}, {len(data)} bytes)")
+        settings = engine_settings(engine, weights)
+        announce_data_dir(settings)
+        images, used = _edit_local(fields, files, mask_data, settings)
+    write_outputs(output, images, used, force)
 
 
 def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        console.print(f"[red]Cannot read {path}: {exc.strerror}[/red]")
+        console.print(f"[red]Cannot read {escape(str(path))}: {escape(str(exc.strerror))}[/red]")
         raise typer.Exit(1) from exc
 
 
 def _edit_local(
-    fields: dict[str, Any], files: list[bytes], mask: bytes | None
+    fields: dict[str, Any], files: list[bytes], mask: bytes | None, settings: Settings
 ) -> tuple[list[bytes], dict[str, Any]]:
     from pixmill.api.edits_forms import EditForm, ImageSource, OpenAIEditFields, load_edit
     from pixmill.errors import ApiError
     from pixmill.imaging.inputs import InputLimits
     from pixmill.service import ImageService
 
-    settings = Settings()
     params = ["image"] if len(files) == 1 else [f"image[{i}]" for i in range(len(files))]
     form = EditForm(
         fields,
@@ -114,8 +125,7 @@ def _edit_local(
         try:
             service = ImageService.from_settings(settings)
         except STARTUP_ERRORS as exc:
-            console.print(f"[red]Cannot start:[/red] {exc}")
-            raise typer.Exit(2) from exc
+            raise cannot_start(exc) from exc
         with Progress(
             TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
         ) as bar:
@@ -127,7 +137,7 @@ def _edit_local(
                 )
             )
     except ApiError as exc:
-        console.print(f"[red]{exc.message}[/red]")
+        console.print(f"[red]{escape(exc.message)}[/red]", soft_wrap=True)
         raise typer.Exit(1) from exc
     spec = result.spec
     used = {"size": spec.size, "quality": spec.quality, "output_format": spec.output_format}
@@ -161,10 +171,11 @@ def _edit_remote(
                 timeout=600,
             )
         except httpx.HTTPError as exc:
-            console.print(f"[red]Cannot reach {server}: {exc}[/red]")
+            console.print(f"[red]Cannot reach {escape(server)}: {escape(str(exc))}[/red]")
             raise typer.Exit(1) from exc
     payload = response.json()
     if response.status_code != 200:
-        console.print(f"[red]{response.status_code}: {payload['error']['message']}[/red]")
+        message = escape(str(payload["error"]["message"]))
+        console.print(f"[red]{response.status_code}: {message}[/red]", soft_wrap=True)
         raise typer.Exit(1)
     return [base64.b64decode(item["b64_json"]) for item in payload["data"]], payload

@@ -1,4 +1,4 @@
-"""`pixmill serve | generate | models`: parses options, builds settings and the app, runs them."""
+"""`pixmill serve | worker | generate`: parses options, builds settings and the app, runs them."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from pixmill.settings import Settings
 
@@ -37,8 +37,33 @@ DatabaseUrl = Annotated[
 Compression = Annotated[int, typer.Option(help="jpeg/webp quality, 0-100.")]
 Count = Annotated[int, typer.Option("-n", "--n", help="How many images, 1-10.")]
 Seed = Annotated[int | None, typer.Option(help="Same seed, same bytes.")]
-ModelName = Annotated[str, typer.Option(help="Model name.")]
+ApiModel = Annotated[
+    str,
+    typer.Option(
+        "--model",
+        "--api-model",
+        help="The API model name the request asks for, as `model` in the HTTP API "
+        "(gpt-image-1, dall-e-3, a configured name). Not weights: see --weights.",
+    ),
+]
+EngineName = Annotated[
+    str | None,
+    typer.Option(
+        help="Engine to render with in-process: design, diffusion, ... (default: "
+        "PIXMILL_ENGINE, else design; diffusion with --weights). Not with --server."
+    ),
+]
+Weights = Annotated[
+    str | None,
+    typer.Option(
+        "--weights",
+        help="The diffusion engine's weights for an in-process run: a name from `pixmill "
+        "models list` or `catalogue`, a diffusers folder, or a repo id. Implies --engine "
+        "diffusion. Not with --server.",
+    ),
+]
 Output = Annotated[Path, typer.Option("-o", "--output", help="Output file.")]
+Force = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
 Server = Annotated[str | None, typer.Option(help="Call a running server at this URL instead.")]
 ApiKey = Annotated[str | None, typer.Option(envvar="PIXMILL_API_KEY", help="Key for --server.")]
 
@@ -48,8 +73,33 @@ def cli_settings(**overrides: Any) -> Settings:
     return Settings(**{name: value for name, value in overrides.items() if value is not None})
 
 
-def _engine_options(model: str | None) -> dict[str, Any] | None:
-    return {"model": model} if model else None
+def engine_settings(engine: str | None, weights: str | None, **overrides: Any) -> Settings:
+    """`cli_settings` with the default engine and its weights from the command line.
+
+    Weights (`serve --model`, `generate --weights`) imply the diffusion engine unless
+    --engine or PIXMILL_ENGINE names another."""
+    settings = cli_settings(engine=engine, **overrides)
+    if not weights:
+        return settings
+    implied = engine or (settings.engine if "engine" in settings.model_fields_set else "diffusion")
+    options = {**settings.engine_options, "model": weights}
+    return settings.model_copy(update={"engine": implied, "engine_options": options})
+
+
+def announce_data_dir(settings: Settings) -> None:
+    """Print where the data directory is (datadir.py), and whether its database is new."""
+    from pixmill.datadir import describe
+
+    notice = describe(
+        settings.data_dir, given=settings.data_dir_given(), sqlite=settings.database_url is None
+    )
+    for line in notice.lines():
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def cannot_start(exc: BaseException) -> typer.Exit:
+    console.print(f"[red]Cannot start:[/red] {escape(str(exc))}", soft_wrap=True)
+    return typer.Exit(2)
 
 
 # What building the engines raises for a bad configuration: a missing extra, missing
@@ -61,40 +111,58 @@ STARTUP_ERRORS = (ImportError, OSError, ValueError)
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to bind.")] = None,
-    engine: Annotated[str | None, typer.Option(help="Default engine, e.g. design.")] = None,
-    model: Annotated[
-        str | None, typer.Option(help="The engine's model: a local path or repo id.")
+    engine: Annotated[
+        str | None, typer.Option(help="Default engine: design (default), diffusion, ...")
     ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            "--weights",
+            help="The default engine's weights, not an API model name: a name from `pixmill "
+            "models list` or `catalogue`, a diffusers folder, or a repo id. Implies "
+            "--engine diffusion. It is served as gpt-image-1 and as the engine's name.",
+        ),
+    ] = None,
+    pull: Annotated[
+        bool,
+        typer.Option(
+            "--pull", help="Fetch configured models that are not here first (`models pull`)."
+        ),
+    ] = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Start the HTTP server."""
+    """Start the HTTP server. Nothing is downloaded unless --pull is given."""
     import uvicorn
 
     from pixmill.app import create_app
+    from pixmill.cli.models import fetch_missing, served_notes
     from pixmill.jobs.assembly import exit_now
     from pixmill.logs import setup_logging
     from pixmill.server import BodyDeadline, uvicorn_options
 
-    settings = cli_settings(
-        host=host,
-        port=port,
-        engine=engine,
-        engine_options=_engine_options(model),
-        data_dir=data_dir,
-        database_url=database_url,
+    settings = engine_settings(
+        engine, model, host=host, port=port, data_dir=data_dir, database_url=database_url
     )
     token = settings.admin_token.get_secret_value() if settings.admin_token else ""
     setup_logging(settings.log_level, settings.log_format, secrets=(token,))
+    announce_data_dir(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if pull:
+        fetch_missing(settings)
     try:
         asgi_app = create_app(settings)
     except STARTUP_ERRORS as exc:
-        console.print(f"[red]Cannot start:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        raise cannot_start(exc) from exc
+    for note in served_notes(settings):
+        console.print(note, style="yellow", markup=False, highlight=False, soft_wrap=True)
     base_url = f"http://{settings.host}:{settings.port}"
     _print_starter_key(asgi_app.state.pixmill.accounts, settings, base_url)
-    console.print(f"pixmill serving [bold]{settings.engine}[/bold] on {base_url} (docs at /docs)")
+    console.print(
+        f"pixmill serving [bold]{escape(settings.engine)}[/bold] on {escape(base_url)} "
+        "(docs at /docs)"
+    )
     # log_config=None: uvicorn's lines go through the handler setup_logging() installed.
     served = BodyDeadline(asgi_app, settings.body_timeout)
     uvicorn.run(served, **uvicorn_options(settings), log_config=None)
@@ -132,12 +200,12 @@ def worker(
     )
     token = settings.admin_token.get_secret_value() if settings.admin_token else ""
     setup_logging(settings.log_level, settings.log_format, secrets=(token,))
+    announce_data_dir(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
         run_worker(settings)
     except STARTUP_ERRORS as exc:
-        console.print(f"[red]Cannot start:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        raise cannot_start(exc) from exc
 
 
 def _print_starter_key(store: AccountStore, settings: Settings, base_url: str) -> None:
@@ -167,8 +235,11 @@ def generate(
     compression: Compression = 100,
     n: Count = 1,
     seed: Seed = None,
-    model: ModelName = "gpt-image-1",
+    model: ApiModel = "gpt-image-1",
+    engine: EngineName = None,
+    weights: Weights = None,
     output: Output = Path("pixmill.png"),
+    force: Force = False,
     server: Server = None,
     api_key: ApiKey = None,
 ) -> None:
@@ -185,18 +256,58 @@ def generate(
     }
     if seed is not None:
         body["seed"] = seed
+    refuse_overwrite(output, output_format, n, force)
     if server:
+        local_only(engine, weights)
         images, used = _generate_remote(server, api_key, body)
     else:
-        images, used = _generate_local(body)
+        settings = engine_settings(engine, weights)
+        announce_data_dir(settings)
+        images, used = _generate_local(body, settings)
+    write_outputs(output, images, used, force)
+
+
+def local_only(engine: str | None, weights: str | None) -> None:
+    """--engine and --weights choose what renders in this process: not with --server."""
+    if engine or weights:
+        console.print("[red]--engine and --weights are for in-process runs, not --server[/red]")
+        raise typer.Exit(2)
+
+
+def refuse_overwrite(output: Path, fmt: str, n: int, force: bool) -> None:
+    """Stop before rendering when an output file exists and --force was not given."""
+    existing = [path for path in _output_paths(output, fmt, n) if path.exists()]
+    if existing and not force:
+        raise _exists(existing)
+
+
+def _exists(paths: list[Path]) -> typer.Exit:
+    names = escape(", ".join(str(path) for path in paths))
+    console.print(
+        f"[red]{names} exists already:[/red] pass --force to overwrite, or -o to write elsewhere",
+        soft_wrap=True,
+    )
+    return typer.Exit(1)
+
+
+def write_outputs(output: Path, images: list[bytes], used: dict[str, Any], force: bool) -> None:
+    """Write FILE.ext (or FILE-1.ext, ...); never over an existing file unless --force."""
     for path, data in zip(
         _output_paths(output, used["output_format"], len(images)), images, strict=True
     ):
-        path.write_bytes(data)
-        console.print(f"wrote {path} ({used['size']}, {used['quality']}, {len(data)} bytes)")
+        try:
+            with path.open("wb" if force else "xb") as stream:
+                stream.write(data)
+        except FileExistsError as exc:  # made since refuse_overwrite() looked
+            raise _exists([path]) from exc
+        except OSError as exc:
+            console.print(f"[red]Cannot write {escape(str(path))}: {escape(str(exc))}[/red]")
+            raise typer.Exit(1) from exc
+        details = f"{used['size']}, {used['quality']}, {len(data)} bytes"
+        console.print(f"wrote {path} ({details})", markup=False, highlight=False)
 
 
-def _generate_local(body: dict[str, Any]) -> tuple[list[bytes], dict[str, Any]]:
+def _generate_local(body: dict[str, Any], settings: Settings) -> tuple[list[bytes], dict[str, Any]]:
     from pixmill.errors import ApiError
     from pixmill.request import parse_request
     from pixmill.service import ImageService
@@ -204,10 +315,9 @@ def _generate_local(body: dict[str, Any]) -> tuple[list[bytes], dict[str, Any]]:
     try:
         request = parse_request(body)
         try:
-            service = ImageService.from_settings(Settings())
+            service = ImageService.from_settings(settings)
         except STARTUP_ERRORS as exc:
-            console.print(f"[red]Cannot start:[/red] {exc}")
-            raise typer.Exit(2) from exc
+            raise cannot_start(exc) from exc
         with Progress(
             TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
         ) as bar:
@@ -219,7 +329,7 @@ def _generate_local(body: dict[str, Any]) -> tuple[list[bytes], dict[str, Any]]:
                 )
             )
     except ApiError as exc:
-        console.print(f"[red]{exc.message}[/red]")
+        console.print(f"[red]{escape(exc.message)}[/red]", soft_wrap=True)
         raise typer.Exit(1) from exc
     spec = result.spec
     used = {"size": spec.size, "quality": spec.quality, "output_format": spec.output_format}
@@ -242,11 +352,12 @@ def _generate_remote(
                 timeout=600,
             )
         except httpx.HTTPError as exc:
-            console.print(f"[red]Cannot reach {server}: {exc}[/red]")
+            console.print(f"[red]Cannot reach {escape(server)}: {escape(str(exc))}[/red]")
             raise typer.Exit(1) from exc
     payload = response.json()
     if response.status_code != 200:
-        console.print(f"[red]{response.status_code}: {payload['error']['message']}[/red]")
+        message = escape(str(payload["error"]["message"]))
+        console.print(f"[red]{response.status_code}: {message}[/red]", soft_wrap=True)
         raise typer.Exit(1)
     return [base64.b64decode(item["b64_json"]) for item in payload["data"]], payload
 
@@ -258,20 +369,3 @@ def _output_paths(output: Path, fmt: str, count: int) -> list[Path]:
     if count == 1:
         return [stem.with_name(stem.name + suffix)]
     return [stem.with_name(f"{stem.name}-{i}{suffix}") for i in range(1, count + 1)]
-
-
-@app.command()
-def models() -> None:
-    """List the configured models and the engines available."""
-    from pixmill.engines import available_engines
-
-    settings = Settings()
-    table = Table(title="models")
-    for column in ("model", "engine", "options"):
-        table.add_column(column)
-    for name, config in settings.model_table().items():
-        table.add_row(name, config.engine, str(config.options or ""))
-    for alias, target in settings.alias_table().items():
-        table.add_row(alias, f"alias of {target}", "")
-    Console().print(table)
-    Console().print("engines available: " + ", ".join(available_engines()))

@@ -55,7 +55,9 @@ def verify(
     result = check(data, media_type, anchors)
     out = Console(soft_wrap=True)
     if result is None:
-        out.print(f"{file}: no Content Credentials (no C2PA manifest).", highlight=False)
+        out.print(
+            f"{file}: no Content Credentials (no C2PA manifest).", highlight=False, markup=False
+        )
         raise typer.Exit(NO_MANIFEST)
     if as_json:
         typer.echo(json.dumps(result.store, indent=2))

@@ -141,9 +141,14 @@ class Scheduler:
         if not self.settings.worker:
             return []
         wanted = self.settings.worker_models
-        return [
-            config for model, config in self.queues.items() if wanted is None or model in wanted
-        ]
+        # Several model names share one engine's queue (gpt-image-1 and the engine's own
+        # name): each queue once.
+        served = {
+            config.name: config
+            for model, config in self.queues.items()
+            if wanted is None or model in wanted
+        }
+        return list(served.values())
 
     # -- submit -----------------------------------------------------------------------
 

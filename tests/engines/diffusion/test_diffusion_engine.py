@@ -149,7 +149,8 @@ def test_a_missing_repo_id_says_how_to_put_the_weights_there(tmp_path):
     with pytest.raises(ModelNotFoundError) as caught:
         DiffusionEngine("stabilityai/sd-turbo", cache_dir=str(tmp_path / "hub"))
     message = str(caught.value)
-    assert "never downloads" in message
+    assert "downloads nothing at start-up" in message
+    assert "pixmill models pull stabilityai/sd-turbo" in message
     assert "models--stabilityai--sd-turbo" in message
     assert "hf download stabilityai/sd-turbo" in message
     assert isinstance(caught.value, FileNotFoundError)

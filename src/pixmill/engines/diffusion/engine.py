@@ -52,9 +52,11 @@ class DiffusionEngine:
 
     Options (from the model's `options` in settings, or `--model` and friends):
 
-    - `model` (required): a local diffusers folder (with model_index.json) or a Hugging
-      Face repo id found in the local HF cache. Nothing is ever downloaded; a missing
-      model raises ModelNotFoundError naming where pixmill looked.
+    - `model` (required): a local diffusers folder (with model_index.json), a model in
+      the store (`models_dir`) by name or repo id, or a repo id in the local HF cache.
+      Nothing is downloaded here; a missing model raises ModelNotFoundError naming
+      where pixmill looked and the `pixmill models pull` that fetches it.
+    - `models_dir`: the model store (default: the settings' `model_store()`).
     - `device`: "cpu", "cuda", "cuda:1", ...; default CUDA when available, else CPU.
     - `dtype`: "float32", "bfloat16" or "float16"; default fp16 on CUDA (bf16 for FLUX,
       SD3, Sana, PixArt), bf16 on CPUs with native bf16 (AVX512-BF16/AMX), else fp32.
@@ -107,6 +109,7 @@ class DiffusionEngine:
         vae_tiling: bool = False,
         cache_dir: str | None = None,
         keep_safety_checker: bool = False,
+        models_dir: str | None = None,
     ):
         _require_extra()
         from pixmill.engines.diffusion import cpu, loading, tuning
@@ -114,7 +117,7 @@ class DiffusionEngine:
         from pixmill.engines.diffusion.previews import Previewer
 
         # 1. Find the weights (fails fast, before anything heavy).
-        folder = loading.resolve_model_path(model, cache_dir=cache_dir)
+        folder = loading.resolve_model_path(model, cache_dir=cache_dir, models_dir=models_dir)
         if tiny_vae:
             loading.resolve_model_path(tiny_vae, marker=loading.MODEL_MARKER, cache_dir=cache_dir)
         compile_modes = tuning.compile_modes(compile)

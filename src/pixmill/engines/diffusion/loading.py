@@ -1,9 +1,10 @@
-"""Offline loading: a local folder or the local Hugging Face cache, never the network.
+"""Offline loading: a local folder, the model store, or the local Hugging Face cache,
+never the network.
 
-`resolve_model_path` turns what the operator wrote (a path or a repo id) into a
-folder on disk, or raises ModelNotFoundError saying where it looked and how to put
-the weights there. `load_pipeline` and `load_tiny_vae` load from that folder only, so
-no code path below can reach a hub.
+`resolve_model_path` turns what the operator wrote (a path, a stored or catalogue
+name, or a repo id) into a folder on disk, or raises ModelNotFoundError saying where
+it looked and which `pixmill models pull` fetches it. `load_pipeline` and
+`load_tiny_vae` load from that folder only, so no code path below can reach a hub.
 """
 
 from __future__ import annotations
@@ -33,9 +34,20 @@ def hub_cache_dir(cache_dir: str | Path | None = None) -> Path:
 
 
 def resolve_model_path(
-    ref: str, *, marker: str = PIPELINE_MARKER, cache_dir: str | Path | None = None
+    ref: str,
+    *,
+    marker: str = PIPELINE_MARKER,
+    cache_dir: str | Path | None = None,
+    models_dir: str | Path | None = None,
 ) -> Path:
-    """The local folder holding `ref`: the path itself, or its snapshot in the HF cache."""
+    """The local folder holding `ref`: the model of that name (or repo) in the store
+    `models_dir`, else the path itself, else its snapshot in the HF cache."""
+    if models_dir is not None:
+        from pixmill.modelstore.store import find
+
+        stored = find(Path(models_dir), ref)
+        if stored is not None:
+            return stored.folder
     path = Path(ref).expanduser()
     if path.is_dir():
         if (path / marker).is_file():
@@ -50,11 +62,12 @@ def resolve_model_path(
         snapshot = _cached_snapshot(ref, cache)
         if snapshot is not None and (snapshot / marker).is_file():
             return snapshot
+    store = f", the model store {Path(models_dir).resolve()}" if models_dir else ""
     raise ModelNotFoundError(
-        f"Diffusion model {ref!r} was not found. pixmill never downloads; it looked in "
-        f"the local folder {path.resolve()} (no such folder) and in the Hugging Face "
-        f"cache {cache} ({_cache_folder_name(ref)} has no complete snapshot). "
-        + _how_to_fix(ref, marker)
+        f"Diffusion model {ref!r} is not here. pixmill downloads nothing at start-up; it "
+        f"looked in the local folder {path.resolve()} (no such folder){store} and the "
+        f"Hugging Face cache {cache} ({_cache_folder_name(ref)} has no complete "
+        "snapshot). " + _how_to_fix(ref, marker)
     )
 
 
@@ -73,9 +86,21 @@ def _cache_folder_name(ref: str) -> str:
 
 
 def _how_to_fix(ref: str, marker: str) -> str:
-    repo = ref if _REPO_ID_RE.match(ref) else "OWNER/NAME"
+    from pixmill.modelstore.catalogue import lookup
+
+    if marker == PIPELINE_MARKER and ref == "demo":
+        return "Build it with `pixmill models demo` (or start with `--model demo --pull`)."
+    entry = lookup(ref)
+    repo = entry.repo if entry else ref if _REPO_ID_RE.match(ref) else "OWNER/NAME"
+    fetch = ""
+    if marker == PIPELINE_MARKER:
+        name = ref if entry or repo == ref else repo
+        fetch = (
+            f"Fetch it with `pixmill models pull {name}` (or start with `--model {ref} "
+            "--pull`); `pixmill models catalogue` lists the models worth running. "
+        )
     return (
-        "To put the weights there: on a machine with internet run "
+        fetch + "Offline: on a machine with internet run "
         f"`hf download {repo}` and copy ~/.cache/huggingface/hub/{_cache_folder_name(repo)} "
         "into this machine's Hugging Face cache (or set HF_HOME to where you copied it); "
         f"or copy a diffusers folder (with its {marker}, e.g. written by "
