@@ -19,6 +19,7 @@ from pixmill.api.metrics import Metrics
 from pixmill.engines import Engine
 from pixmill.jobs.assembly import JobSystem
 from pixmill.jobs.metrics import observe_jobs
+from pixmill.parts import missing_parts
 from pixmill.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        for missing in missing_parts():
+            log.warning("missing part, its features answer 503: %s", missing.message)
         if any(not entry.engine.capabilities.native_alpha for entry in service.catalog.entries()):
             # The first matting call compiles numba kernels (~30 s on a fresh machine):
             # pay that now, in the background, not on a client's request.

@@ -11,6 +11,7 @@ from pixmill.api.generation import app_state
 from pixmill.api.responses import error_responses
 from pixmill.catalog import ModelCatalog
 from pixmill.errors import NotFound, ServiceUnavailable
+from pixmill.parts import describe, missing_parts
 
 router = APIRouter(tags=["system"])
 
@@ -29,7 +30,9 @@ async def healthz() -> dict[str, str]:
         "200 when every dependency a request needs answers; 503 with `Retry-After` "
         "otherwise. Redis is checked only with `PIXMILL_RATE_LIMIT_FAIL_CLOSED`: under "
         "the default, requests pass unchecked while it is away, so it is not needed. "
-        "The result store's bucket is checked when results are kept in one."
+        "The result store's bucket is checked when results are kept in one. "
+        "`missing_parts` lists parts of the base install this server lacks, with the "
+        "features that answer 503 `missing_part` for it; they do not fail readiness."
     ),
     responses={503: {"description": "A dependency is away.", "headers": {"Retry-After": {
         "schema": {"type": "string"}}}}},
@@ -55,8 +58,9 @@ async def readyz(request: Request) -> JSONResponse:
         except ServiceUnavailable:
             checks["rate_limits"] = "unavailable"
     ready = all(value == "ok" for value in checks.values())
+    missing = [describe(part) for part in missing_parts()]
     return JSONResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks},
+        {"status": "ok" if ready else "unavailable", "checks": checks, "missing_parts": missing},
         status_code=200 if ready else 503,
         headers={} if ready else {"Retry-After": str(READY_RETRY_AFTER)},
     )
