@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from pixmill import __version__
 from pixmill.accounts.ratelimit import RateLimiter
 from pixmill.api import admin, image_links, jobs, openai, playground, segmind, system
+from pixmill.api.answer_headers import AnswerHeaders
 from pixmill.api.errors import install_error_handlers
 from pixmill.api.generation import AppState
 from pixmill.api.metrics import Metrics
@@ -21,6 +22,7 @@ from pixmill.jobs.assembly import JobSystem
 from pixmill.jobs.metrics import observe_jobs
 from pixmill.parts import missing_parts
 from pixmill.settings import Settings
+from pixmill.usage import format_credits
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,12 @@ def create_app(
         scheduler=scheduler,
     )
     install_error_handlers(app)
+
+    def balance(secret: str) -> str:
+        account_id = accounts.keys.authenticate(secret).account_id
+        return format_credits(accounts.ledger.balance(account_id))
+
+    app.add_middleware(AnswerHeaders, balance=balance)
     app.include_router(system.router)
     app.include_router(openai.router)
     app.include_router(image_links.router)
