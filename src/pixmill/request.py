@@ -314,26 +314,13 @@ class RenderSpec:
 
 
 def edit_auto_size(request: EditRequest) -> tuple[int, int]:
-    """ "auto" for an edit: a masked edit keeps its image's size; otherwise the standard
+    """ "auto" for an edit: a masked edit keeps its image's size (another size scales the
+    image and its mask: `pixmill.imaging.inputs.fit_masked_edit`); otherwise the standard
     size closest to the first image's aspect, as GPT-Image-1 does."""
     first = request.inputs[0]
     if request.mask is not None:
         return first.width, first.height
     return standard_size_like(first.width, first.height)
-
-
-def check_masked_edit_size(spec: RenderSpec) -> None:
-    """Refuse a masked edit at another size than its image's: outside the mask the picture
-    is the input's own, pixel for pixel, so it cannot be resized ("auto" keeps it)."""
-    if spec.mask is None or not spec.inputs:
-        return
-    first = spec.inputs[0]
-    if (spec.width, spec.height) != (first.width, first.height):
-        raise InvalidRequest(
-            f"A masked edit keeps its image's size ({first.size}) on this model; "
-            f"size {spec.size} is not it. Use size 'auto' or '{first.size}'.",
-            param="size",
-        )
 
 
 def standard_size_like(width: int, height: int) -> tuple[int, int]:

@@ -31,7 +31,7 @@ from pixmill.errors import ApiError, EngineError, InvalidRequest, ModerationBloc
 from pixmill.imaging.background import BackgroundRemover
 from pixmill.imaging.c2pa_signing import ContentCredentials, has_manifest
 from pixmill.imaging.encode import MEDIA_TYPES, RasterFormat, encode
-from pixmill.imaging.inputs import editable_area
+from pixmill.imaging.inputs import editable_area, fit_masked_edit
 from pixmill.imaging.manifests import (
     Ingredient,
     SoftwareAgent,
@@ -233,6 +233,7 @@ class ImageService:
     ) -> MadeImages:
         """Blocking: render, remove backgrounds, moderate and encode, a batch at a time so
         that a render never holds more than its memory budget; only encoded bytes stay."""
+        spec = fit_masked_edit(spec)
         batch = spec.n
         if not engine.capabilities.io_bound:
             batch = max(1, min(spec.n, self.render_memory_bytes // image_memory_bytes(spec)))

@@ -78,13 +78,6 @@ def test_segmind_edits_do_not_stream(design_server, client_for):
     assert param_of(response) == "stream"
 
 
-def test_masked_edit_of_another_size_names_size(design_server, client_for):
-    client = client_for(design_server)
-    response = openai_multipart(client, [SMALL], mask(256, 192, (0, 0, 50, 50)), size="1024x1024")
-    assert response.status_code == 400
-    assert param_of(response) == "size"
-
-
 def test_image_urls_on_a_generation_model_points_to_the_edit_model(design_server, client_for):
     client = client_for(design_server)
     for path in ("/v1/gpt-image-1", "/v2/gpt-image-1"):

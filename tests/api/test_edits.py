@@ -130,6 +130,51 @@ def test_sdk_streamed_edit(sdk):
     assert image.size == (1024, 1024)
 
 
+@pytest.mark.parametrize("masked", [False, True])
+def test_streamed_edits_send_the_partials_asked_for(sdk, masked):
+    extra = {"mask": ("mask.png", mask(512, 384, (40, 40, 300, 200)), "image/png")}
+    for asked in (2, 3):
+        events = list(
+            sdk.images.edit(
+                image=("photo.png", photo(), "image/png"),
+                prompt=PROMPT,
+                quality="low",
+                stream=True,
+                partial_images=asked,
+                **(extra if masked else {"size": "1024x1024"}),
+            )
+        )
+        kinds = [event.type for event in events]
+        assert kinds == ["image_edit.partial_image"] * asked + ["image_edit.completed"]
+        assert [event.partial_image_index for event in events[:-1]] == list(range(asked))
+        final = decoded(events[-1].b64_json)
+        assert decoded(events[-2].b64_json).size == final.size
+
+
+def test_masked_edit_at_another_size_scales_the_image_and_mask(sdk):
+    """512x384 asked at 1024x1024: the image and mask cover the size, centre-cropped."""
+    source, box = photo(512, 384), (40, 40, 300, 200)
+    result = sdk.images.edit(
+        image=("photo.png", source, "image/png"),
+        mask=("mask.png", mask(512, 384, box), "image/png"),
+        prompt=PROMPT,
+        size="1024x1024",
+        quality="low",
+    )
+    assert result.size == "1024x1024"
+    out = np.asarray(decoded(result.data[0].b64_json).convert("RGB")).astype(int)
+    assert out.shape == (1024, 1024, 3)
+    scaled = ImageOps.fit(Image.open(io.BytesIO(source)).convert("RGB"), (1024, 1024),
+                          Image.Resampling.LANCZOS)  # fmt: skip
+    kept = ImageOps.fit(Image.open(io.BytesIO(mask(512, 384, box))).convert("RGBA"),
+                        (1024, 1024), Image.Resampling.BILINEAR).getchannel("A")  # fmt: skip
+    outside = np.asarray(kept) == 255
+    assert outside.mean() > 0.5
+    assert np.array_equal(out[outside], np.asarray(scaled).astype(int)[outside])
+    inside = np.asarray(kept) == 0
+    assert np.abs(out[inside] - np.asarray(scaled).astype(int)[inside]).mean() > 20
+
+
 def test_high_fidelity_keeps_the_subject_pixels(sdk):
     """1024x1024 in a 1024x1536 layout: the visual region is an unscaled crop of it."""
     source = photo(1024, 1024)

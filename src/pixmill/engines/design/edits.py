@@ -5,7 +5,8 @@ Two kinds, by whether a mask came:
 - **masked**: only the mask's transparent area changes. A design (art and the prompt's
   quoted text) is made at the size of that area's bounding box and blended in through
   the mask, so every pixel outside it is the input's own. The output keeps the input's
-  size; another size is a 400 naming `size`.
+  size; another size is made from the image and mask scaled to it
+  (`pixmill.imaging.inputs.fit_masked_edit`, before the engine sees them).
 - **unmasked**: a layout of the requested size. The first image is the main visual,
   scaled to cover its region and cropped around its subject (the saliency model that
   background removal uses). Further images are arranged beside it as the prompt asks:
@@ -18,7 +19,9 @@ Two kinds, by whether a mask came:
   and set on the engine's own backdrop for the prompt (`cutout`).
 
 The panel is the engine's own generation at the panel's size, so text and art follow
-whatever the engine does for prompts. Each result says its layout (`GeneratedImage.layout`:
+whatever the engine does for prompts. With `partial_images`, the panel's own partial
+images (its layers as they are drawn), set in the edit, are the edit's partials: as many
+as asked. Each result says its layout (`GeneratedImage.layout`:
 "grid", "collage", "tiles", "cutout", or "mask"), which goes in the picture's metadata.
 """
 
@@ -27,6 +30,7 @@ from __future__ import annotations
 import math
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -39,7 +43,7 @@ from pixmill.engines.design.brief import parse
 from pixmill.errors import InvalidRequest
 from pixmill.imaging.background import BackgroundRemover
 from pixmill.imaging.inputs import editable_area, open_input
-from pixmill.request import RenderSpec, check_masked_edit_size
+from pixmill.request import RenderSpec
 
 LOW_FIDELITY_TINT = 0.55
 """How far `input_fidelity: low` moves the pictures toward the panel's duotone."""
@@ -69,7 +73,6 @@ def check_spec(spec: RenderSpec) -> None:
             "Use 'png', 'jpeg' or 'webp'.",
             param="output_format",
         )
-    check_masked_edit_size(spec)
 
 
 def generate_edit(
@@ -95,9 +98,21 @@ def generate_edit(
     return images
 
 
-def panel(engine: Any, spec: RenderSpec, seed: int, width: int, height: int) -> GeneratedImage:
+Staged = Callable[[Image.Image], None]
+"""Receives each partial of a panel, at the panel's size: the edit sets it in place."""
+
+
+def panel(
+    engine: Any,
+    spec: RenderSpec,
+    seed: int,
+    width: int,
+    height: int,
+    staged: Staged | None = None,
+) -> GeneratedImage:
     """The engine's own design of the prompt at width x height: art and quoted text
-    (RGBA), with the credits its art owes."""
+    (RGBA), with the credits its art owes; its partials (`spec.partial_images` of them)
+    go to `staged`."""
     part = replace(
         spec,
         n=1,
@@ -105,15 +120,23 @@ def panel(engine: Any, spec: RenderSpec, seed: int, width: int, height: int) -> 
         height=max(16, height),
         seed=seed,
         output_format="png",
-        partial_images=0,
+        partial_images=spec.partial_images if staged is not None else 0,
         inputs=(),
         mask=None,
     )
-    made = engine.generate(part)[0]
-    image = made.image.convert("RGBA")
-    if image.size != (width, height):
-        image = image.resize((width, height), Image.Resampling.LANCZOS)
-    return GeneratedImage(image=image, seed=seed, credits=made.credits)
+
+    def fitted(image: Image.Image) -> Image.Image:
+        image = image.convert("RGBA")
+        if image.size != (width, height):
+            image = image.resize((width, height), Image.Resampling.LANCZOS)
+        return image
+
+    def progress(done: int, total: int, partial: PartialImage | None = None) -> None:
+        if partial is not None and staged is not None:
+            staged(fitted(partial.image))
+
+    made = engine.generate(part, progress if staged is not None else None)[0]
+    return GeneratedImage(image=fitted(made.image), seed=seed, credits=made.credits)
 
 
 # Masked edits
@@ -134,15 +157,23 @@ def masked(
     box = area.getbbox()
     if box is None:  # nothing may change
         return GeneratedImage(image=picture, seed=seed, layout="mask")
-    if progress is not None and spec.partial_images:
-        progress(index, spec.n, PartialImage(index, picture))
     left, top, right, bottom = box
-    fill = picture.copy()
-    design = panel(engine, spec, seed, right - left, bottom - top)
-    fill.paste(design.image, (left, top))
-    # Where the mask is opaque (area 0) composite takes the input's own pixel, exactly.
-    image = Image.composite(fill, picture, area)
-    return GeneratedImage(image=image, seed=seed, credits=design.credits, layout="mask")
+
+    def filled(design: Image.Image) -> Image.Image:
+        fill = picture.copy()
+        fill.paste(design, (left, top))
+        # Where the mask is opaque (area 0) composite takes the input's own pixel, exactly.
+        return Image.composite(fill, picture, area)
+
+    def staged(layer: Image.Image) -> None:
+        assert progress is not None
+        progress(index, spec.n, PartialImage(index, filled(layer)))
+
+    partials = progress is not None and spec.partial_images
+    design = panel(engine, spec, seed, right - left, bottom - top, staged if partials else None)
+    return GeneratedImage(
+        image=filled(design.image), seed=seed, credits=design.credits, layout="mask"
+    )
 
 
 # Unmasked edits: a layout
@@ -196,7 +227,11 @@ def laid_out(
     transparent = spec.background == "transparent"
     brief = parse(spec.prompt)
     cut = brief.cutout is not None and not transparent
-    text = panel(engine, spec, seed, *arrangements.size_of(panel_box))
+    partials = progress is not None and spec.partial_images
+    layers: list[Image.Image] = []  # the panel's partials, sent once the pictures are laid
+    text = panel(
+        engine, spec, seed, *arrangements.size_of(panel_box), layers.append if partials else None
+    )
     credits = text.credits
     colours = arrangements.colours_of(text.image)
     kind = brief.arrangement
@@ -234,8 +269,10 @@ def laid_out(
         subject, window = cut_out_subject(pictures[0], subjects[0], spec, colours)
         sticker = brief.cutout == "sticker"
         cutout.set_on(canvas, subject, window, pictures[0].size, hero, sticker)
-    if progress is not None and spec.partial_images:
-        progress(index, spec.n, PartialImage(index, canvas.copy()))
+    for layer in layers:
+        staged = canvas.copy()
+        staged.alpha_composite(layer, (panel_box[0], panel_box[1]))
+        progress(index, spec.n, PartialImage(index, staged))
     canvas.alpha_composite(text.image, (panel_box[0], panel_box[1]))
     layout = "cutout" if cut else kind
     return GeneratedImage(image=canvas, seed=seed, credits=credits, layout=layout)

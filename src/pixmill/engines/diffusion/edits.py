@@ -44,7 +44,7 @@ from PIL import Image, ImageOps
 from pixmill.engines.diffusion.families import Geometry
 from pixmill.errors import InvalidRequest
 from pixmill.imaging.inputs import editable_area, open_input
-from pixmill.request import RenderSpec, check_masked_edit_size
+from pixmill.request import RenderSpec
 
 RESIZE_FILTER = Image.Resampling.LANCZOS
 STRENGTH: dict[tuple[str, bool], float] = {
@@ -118,7 +118,6 @@ def check_spec(spec: RenderSpec, pipelines: EditPipelines | None, model: str) ->
     """What this engine refuses of an edit, before anything is reserved."""
     if not spec.is_edit or pipelines is None:
         return  # a model that cannot edit is refused by the service, naming `image`
-    check_masked_edit_size(spec)
     if len(spec.inputs) > pipelines.max_inputs:
         extra = spec.inputs[pipelines.max_inputs]
         raise InvalidRequest(
