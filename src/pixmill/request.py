@@ -323,6 +323,18 @@ def edit_auto_size(request: EditRequest) -> tuple[int, int]:
     return standard_size_like(first.width, first.height)
 
 
+def edit_auto_background(request: EditRequest) -> Literal["opaque", "transparent"]:
+    """ "auto" for an edit: an opaque image stays opaque, whatever the prompt (a cut-out
+    prompt sets its subject on a backdrop; only `transparent` makes alpha of it). An image
+    that already has transparent pixels keeps them where the prompt asks for a cut-out
+    kind of picture (`auto_background`)."""
+    from pixmill.imaging.inputs import has_transparent_pixels  # it imports this module
+
+    if not has_transparent_pixels(request.inputs[0]):
+        return "opaque"
+    return auto_background(request.prompt)
+
+
 def standard_size_like(width: int, height: int) -> tuple[int, int]:
     """The standard size whose orientation is closest to width x height."""
     aspect = width / height
@@ -348,9 +360,12 @@ def resolve(
     size = parse_size(request.size) or (edit_auto_size(edit) if edit else auto_size(request.prompt))
     background = request.background
     if background == "auto":
-        background = (
-            auto_background(request.prompt) if request.output_format in ALPHA_FORMATS else "opaque"
-        )
+        if request.output_format not in ALPHA_FORMATS:
+            background = "opaque"
+        elif edit is not None:
+            background = edit_auto_background(edit)
+        else:
+            background = auto_background(request.prompt)
     quality = concrete_quality(request.quality, default_quality)
     seed = request.seed if request.seed is not None else secrets.randbelow(SEED_LIMIT)
     return RenderSpec(

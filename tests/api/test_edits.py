@@ -30,9 +30,10 @@ PANEL_SPEC = RenderSpec(
 )  # fmt: skip
 
 
-def read_text(image: Image.Image, folder, name: str) -> str:
-    """Tesseract at full and half size, sparse and block modes, on the grey image and on
-    its negative (light text on a dark ground reads better inverted); lower case."""
+def read_text(image: Image.Image, folder, name: str, modes=("11", "6", "3")) -> str:
+    """Tesseract at full and half size, in page segmentation `modes` (sparse and block by
+    default), on the grey image and on its negative (light text on a dark ground reads
+    better inverted); lower case."""
     grey = image.convert("L")
     outputs = []
     for scale in (1, 2):
@@ -40,7 +41,7 @@ def read_text(image: Image.Image, folder, name: str) -> str:
         for suffix, picture in (("", small), ("-inverted", ImageOps.invert(small))):
             path = folder / f"{name}-{scale}{suffix}.png"
             picture.save(path)
-            for psm in ("11", "6", "3"):
+            for psm in modes:
                 result = subprocess.run(
                     [TESSERACT, str(path), "stdout", "--psm", psm],
                     capture_output=True,
@@ -128,6 +129,27 @@ def test_sdk_streamed_edit(sdk):
     assert kinds == ["image_edit.partial_image", "image_edit.completed"]
     image = decoded(events[-1].b64_json)
     assert image.size == (1024, 1024)
+
+
+@pytest.mark.skipif(TESSERACT is None, reason="needs the tesseract binary")
+def test_opaque_masked_edit_stays_opaque_with_its_text_in_the_mask(sdk, tmp_path):
+    """background auto, a sticker-like prompt: an opaque photo stays opaque, and the quoted
+    text is set inside the mask's box, legibly."""
+    box = (40, 40, 300, 200)
+    result = sdk.images.edit(
+        image=("photo.png", photo(512, 384), "image/png"),
+        mask=("mask.png", mask(512, 384, box), "image/png"),
+        prompt='a sticker saying "Hi"',
+        quality="low",
+        n=2,
+    )
+    assert result.background == "opaque"
+    for number, datum in enumerate(result.data):
+        image = decoded(datum.b64_json).convert("RGBA")
+        assert image.getchannel("A").getextrema() == (255, 255)
+        inside = image.crop((box[0], box[1], box[2] + 1, box[3] + 1))
+        # One short line: tesseract's single-line mode reads it.
+        assert "hi" in read_text(inside, tmp_path, f"hi-{number}", modes=("7",)).split()
 
 
 @pytest.mark.parametrize("masked", [False, True])

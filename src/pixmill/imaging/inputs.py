@@ -174,6 +174,14 @@ def _as_input(picture: Image.Image, param: str) -> InputImage:
     return InputImage(buffer.getvalue(), "png", picture.width, picture.height, alpha, param)
 
 
+def has_transparent_pixels(source: InputImage) -> bool:
+    """Whether the picture has any pixel that is not fully opaque (looked at in preview)."""
+    if not source.has_alpha:
+        return False
+    low, _ = preview(source).convert("RGBA").getchannel("A").getextrema()
+    return low < 255
+
+
 def editable_area(mask: InputImage) -> Image.Image:
     """An "L" picture of the mask: 255 where the picture may change (transparent in the
     mask), 0 where it must stay, and partial values in between."""

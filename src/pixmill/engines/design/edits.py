@@ -2,9 +2,11 @@
 
 Two kinds, by whether a mask came:
 
-- **masked**: only the mask's transparent area changes. A design (art and the prompt's
-  quoted text) is made at the size of that area's bounding box and blended in through
-  the mask, so every pixel outside it is the input's own. The output keeps the input's
+- **masked**: only the mask's transparent area changes. A design (the engine's art for
+  the prompt) is made at the size of that area's bounding box, the prompt's quoted text
+  set on it as large as fits (`masked_text`; a box too small to set it legibly is a 400
+  naming `mask`), and blended in through the mask, so every pixel outside it is the
+  input's own. The output keeps the input's
   size; another size is made from the image and mask scaled to it
   (`pixmill.imaging.inputs.fit_masked_edit`, before the engine sees them).
 - **unmasked**: a layout of the requested size. The first image is the main visual,
@@ -38,7 +40,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from pixmill.engines.base import GeneratedImage, PartialImage, ProgressCallback
-from pixmill.engines.design import arrangements, cutout
+from pixmill.engines.design import arrangements, cutout, masked_text
 from pixmill.engines.design.brief import parse
 from pixmill.errors import InvalidRequest
 from pixmill.imaging.background import BackgroundRemover
@@ -73,6 +75,7 @@ def check_spec(spec: RenderSpec) -> None:
             "Use 'png', 'jpeg' or 'webp'.",
             param="output_format",
         )
+    masked_text.check(spec)
 
 
 def generate_edit(
@@ -170,10 +173,12 @@ def masked(
         progress(index, spec.n, PartialImage(index, filled(layer)))
 
     partials = progress is not None and spec.partial_images
-    design = panel(engine, spec, seed, right - left, bottom - top, staged if partials else None)
-    return GeneratedImage(
-        image=filled(design.image), seed=seed, credits=design.credits, layout="mask"
-    )
+    # The quoted text is set by masked_text, as large as the box allows: not by the panel.
+    text = masked_text.quoted_text(spec.prompt)
+    under = replace(spec, prompt=masked_text.without_quotes(spec.prompt)) if text else spec
+    design = panel(engine, under, seed, right - left, bottom - top, staged if partials else None)
+    image = masked_text.set_text(design.image, text) if text else design.image
+    return GeneratedImage(image=filled(image), seed=seed, credits=design.credits, layout="mask")
 
 
 # Unmasked edits: a layout
