@@ -15,9 +15,9 @@ import io
 import sys
 
 import numpy as np
+from bench.timing import median_seconds
 from PIL import Image
 
-from bench.timing import median_seconds
 from pixmill.imaging.background import REFINE_PLANS, BackgroundRemover
 from pixmill.moderation.images import ImageModerator
 
@@ -27,7 +27,7 @@ def picture() -> Image.Image:
     y, x = np.mgrid[0:1024, 0:1024]
     disc = ((x - 600) ** 2 + (y - 520) ** 2) < 260**2
     ground = rng.normal(200, 14, (1024, 1024, 3))
-    ground[disc] = (190, 50, 40) + rng.normal(0, 10, (int(disc.sum()), 3))
+    ground[disc] = np.array([190.0, 50.0, 40.0]) + rng.normal(0, 10, (int(disc.sum()), 3))
     return Image.fromarray(np.clip(ground, 0, 255).astype(np.uint8), "RGB")
 
 
