@@ -15,11 +15,11 @@ import io
 import sys
 
 import numpy as np
-from bench.timing import median_seconds
 from PIL import Image
 
 from pixmill.imaging.background import REFINE_PLANS, BackgroundRemover
 from pixmill.moderation.images import ImageModerator
+from timing import median_seconds
 
 
 def picture() -> Image.Image:

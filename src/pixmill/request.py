@@ -152,6 +152,14 @@ class EditRequest(ImageRequest):
     mask: InputImage | None = None
     """Applies to the first input; its transparent area is where the picture may change."""
     input_fidelity: InputFidelity = "low"
+    variation: bool = False
+    """A variation of the one input (POST /v1/images/variations): no prompt of the
+    client's; `prompt` is VARIATION_PROMPT."""
+
+
+VARIATION_PROMPT = "A variation of this image"
+"""The prompt of a variation, which has none: what moderation, usage records and engines
+that need words see."""
 
 
 def parse_request(body: Any, model_cls: type[ImageRequest] = ImageRequest) -> ImageRequest:
@@ -299,6 +307,9 @@ class RenderSpec:
     """Images to edit (an edit when not empty); the first is the main one."""
     mask: InputImage | None = None
     input_fidelity: InputFidelity = "low"
+    variation: bool = False
+    """A variation of `inputs[0]`: the same subject made anew, no prompt of the client's
+    (engines with `capabilities.variations`)."""
 
     @property
     def is_edit(self) -> bool:
@@ -385,6 +396,7 @@ def resolve(
         inputs=edit.inputs if edit else (),
         mask=edit.mask if edit else None,
         input_fidelity=edit.input_fidelity if edit else "low",
+        variation=edit.variation if edit else False,
         style=request.style,
     )
 

@@ -320,6 +320,13 @@ def new_request_id() -> str:
 
 def check_supported(spec: RenderSpec, entry: ModelEntry, *, seed_given: bool = False) -> None:
     capabilities = entry.engine.capabilities
+    if spec.variation and not capabilities.variations:
+        raise InvalidRequest(
+            f"Model '{entry.name}' cannot make variations: its '{entry.engine_name}' engine "
+            "does not vary an image. Use a model that can (GET /v1/models lists them "
+            "under capabilities.variation).",
+            param="model",
+        )
     if spec.is_edit and not capabilities.edits:
         # Named as the client sent the images: "image", "images" or "image_urls".
         param = spec.inputs[0].param.split("[")[0]

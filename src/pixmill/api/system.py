@@ -98,7 +98,10 @@ def model_object(catalog: ModelCatalog, name: str) -> dict[str, object]:
         "created": catalog.created,
         "owned_by": "pixmill",
         "engine": entry.engine_name,
-        "capabilities": {"edit": entry.engine.capabilities.edits},
+        "capabilities": {
+            "edit": entry.engine.capabilities.edits,
+            "variation": entry.engine.capabilities.variations,
+        },
     }
     if entry.name != name:
         body["alias_for"] = entry.name

@@ -82,6 +82,10 @@ def generate_edit(
     engine: Any, spec: RenderSpec, progress: ProgressCallback | None = None
 ) -> list[GeneratedImage]:
     """spec.n edits of spec.inputs; `engine` is the DesignEngine (it draws the panels)."""
+    if spec.variation:
+        from pixmill.engines.design.variations import generate_variations  # it imports this
+
+        return generate_variations(spec, progress)
     subjects: list[Subject] = []
     if spec.mask is not None:
         pictures = [open_input(spec.inputs[0])]
