@@ -16,9 +16,10 @@ import openai
 import pytest
 from PIL import Image, ImageOps
 
+from pixmill.engines.design import arrangements
 from pixmill.engines.design.engine import DesignEngine
 from pixmill.request import RenderSpec
-from tests.api.edit_images import decoded, mask, photo
+from tests.api.edit_images import decoded, mask, night_city, photo
 from tests.conftest import API_KEY
 from tests.openai_schema import check
 
@@ -150,6 +151,28 @@ def test_opaque_masked_edit_stays_opaque_with_its_text_in_the_mask(sdk, tmp_path
         inside = image.crop((box[0], box[1], box[2] + 1, box[3] + 1))
         # One short line: tesseract's single-line mode reads it.
         assert "hi" in read_text(inside, tmp_path, f"hi-{number}", modes=("7",)).split()
+
+
+def test_product_tiles_show_each_input_recognisably(sdk):
+    """A night skyline in a product tile: the city and its lights, not an empty tile or a
+    dark disc (it has no one subject to cut out)."""
+    width, height = 1536, 1024
+    result = sdk.images.edit(
+        image=[("a.png", photo(400, 400), "image/png"), ("city.png", night_city(), "image/png"),
+               ("c.png", photo(400, 400, (40, 140, 40)), "image/png")],
+        prompt="a product lineup for our shop", size=f"{width}x{height}", quality="low",
+        input_fidelity="high", extra_body={"seed": 3},
+    )  # fmt: skip
+    image = decoded(result.data[0].b64_json).convert("L")
+    visual, _ = arrangements.regions(width, height)
+    _, tiles = arrangements.split(visual, 2, width, height, arrangements.TILE_ASPECT)
+    for box, night in zip(tiles, (True, False), strict=True):
+        luma = np.asarray(image.crop(box), dtype=int)
+        dark, lit = (luma < 50).mean(), (luma > 140).mean()
+        if night:  # dark towers and their lit windows
+            assert dark > 0.2 and lit > 0.01, (dark, lit)
+        else:
+            assert dark < 0.05, dark
 
 
 @pytest.mark.parametrize("masked", [False, True])

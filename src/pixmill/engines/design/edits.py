@@ -12,7 +12,9 @@ Two kinds, by whether a mask came:
 - **unmasked**: a layout of the requested size. The first image is the main visual,
   scaled to cover its region and cropped around its subject (the saliency model that
   background removal uses). Further images are arranged beside it as the prompt asks:
-  a grid, a collage or product tiles (`arrangements`, chosen by `Brief.arrangement`).
+  a grid, a collage or product tiles (`arrangements`, chosen by `Brief.arrangement`;
+  a tile shows its subject cut out, or the picture whole where a cut-out would not be
+  recognisable: a scene such as a skyline, a scrap, a dark silhouette).
   The rest of the canvas is a design panel carrying the prompt's quoted text.
   `input_fidelity: high` keeps the pictures' pixels as they are (scaled and cropped
   only); `low` tints them to the panel's palette (a duotone). `background: transparent`
@@ -51,6 +53,14 @@ LOW_FIDELITY_TINT = 0.55
 """How far `input_fidelity: low` moves the pictures toward the panel's duotone."""
 SUBJECT_MARGIN = 0.12
 """Room kept around a subject cut out whole (product tiles), as a share of its size."""
+SCENE_BOX_SHARE = 0.7
+"""A salient box over this share of the picture: a scene (a skyline, a landscape), not
+an object to cut out; a product tile shows such a picture whole."""
+MIN_CUT_SHARE = 0.06
+"""A cut-out keeping less of its window than this has lost the picture."""
+SILHOUETTE_LUMA, SILHOUETTE_SPREAD = 40, 10
+"""A cut-out this dark and this flat (mean and spread of its luma) is a silhouette: what
+the picture shows (its lights, its colours) is gone from it."""
 
 _remover: BackgroundRemover | None = None
 _remover_lock = threading.Lock()
@@ -259,7 +269,7 @@ def laid_out(
         return tile.convert("RGBA")
 
     def cut_out(number: int) -> Image.Image:
-        return cut_out_subject(pictures[number], subjects[number], spec, colours)[0]
+        return tile_subject(pictures[number], subjects[number], spec, colours)
 
     aspect = arrangements.TILE_ASPECT if kind == "tiles" else 1.0
     hero, boxes = arrangements.split(visual_box, len(pictures) - 1, width, height, aspect)
@@ -297,6 +307,31 @@ def cut_out_subject(
     if spec.input_fidelity == "low":
         whole = duotone(whole, colours)
     return remover().remove(whole.convert("RGB"), spec.quality), window
+
+
+def tile_subject(
+    picture: Image.Image, subject: Subject, spec: RenderSpec, colours: arrangements.Colours
+) -> Image.Image:
+    """What a product tile shows of a picture, recognisably: its subject cut out whole, or
+    the picture itself where a cut-out would lose it (`recognisable`)."""
+    cut, _ = cut_out_subject(picture, subject, spec, colours)
+    if recognisable(cut, subject):
+        return cut
+    whole = duotone(picture, colours) if spec.input_fidelity == "low" else picture
+    return whole.convert("RGBA")
+
+
+def recognisable(cut: Image.Image, subject: Subject) -> bool:
+    """Whether a cut-out still shows its picture: not a scene with no one subject (its
+    salient box covers most of it), not a scrap, not a dark flat silhouette."""
+    left, top, right, bottom = subject.box
+    if (right - left) * (bottom - top) > SCENE_BOX_SHARE:
+        return False
+    kept = np.asarray(cut.getchannel("A")) > 127
+    if kept.mean() < MIN_CUT_SHARE:
+        return False
+    luma = np.asarray(cut.convert("L"), dtype=np.float32)[kept]
+    return not (luma.mean() < SILHOUETTE_LUMA and luma.std() < SILHOUETTE_SPREAD)
 
 
 def cover_crop(picture: Image.Image, width: int, height: int, subject: Subject) -> Image.Image:
