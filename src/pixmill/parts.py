@@ -37,7 +37,7 @@ class MissingPart(ApiError):
 
     def __init__(self, part: Part, detail: str = ""):
         super().__init__(
-            f"This server lacks {part.name} (the package {part.package}), which "
+            f"This installation lacks {part.name} (the package {part.package}), which "
             f"{part.serves} need. {detail}The operator can add it with: {part.install}"
         )
         self.part = part
