@@ -44,9 +44,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        for missing in missing_parts():
-            log.warning("missing part, its features answer 503: %s", missing.message)
-        if any(not entry.engine.capabilities.native_alpha for entry in service.catalog.entries()):
+        missing = missing_parts()
+        for part in missing:
+            log.warning("missing part, its features answer 503: %s", part.message)
+        alpha_needed = any(
+            not entry.engine.capabilities.native_alpha for entry in service.catalog.entries()
+        )
+        if alpha_needed and not missing:  # the warm-up loads the saliency weights
             # The first matting call compiles numba kernels (~30 s on a fresh machine):
             # pay that now, in the background, not on a client's request.
             threading.Thread(

@@ -37,6 +37,8 @@ def keyless(request: Request) -> None:
 
 
 class AnswerHeaders:
+    """ASGI middleware: adds the two headers to an answer's start where they are missing."""
+
     def __init__(self, app: ASGIApp, balance: Balance):
         self.app = app
         self.balance = balance
