@@ -13,13 +13,16 @@ from fastapi import FastAPI
 from pixmill import __version__
 from pixmill.accounts.ratelimit import RateLimiter
 from pixmill.api import admin, image_links, jobs, openai, playground, segmind, system
+from pixmill.api.answer_headers import AnswerHeaders
 from pixmill.api.errors import install_error_handlers
 from pixmill.api.generation import AppState
 from pixmill.api.metrics import Metrics
 from pixmill.engines import Engine
 from pixmill.jobs.assembly import JobSystem
 from pixmill.jobs.metrics import observe_jobs
+from pixmill.parts import missing_parts
 from pixmill.settings import Settings
+from pixmill.usage import format_credits
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        for part in missing_parts():
+            log.warning("missing part, its features answer 503: %s", part.message)
         # Models, the PNG encoder and numba's matting kernels (~30 s on a fresh machine)
         # load now, in the background, not on a client's first request.
         threading.Thread(target=service.warm_up, name="warm-up", daemon=True).start()
@@ -69,6 +74,12 @@ def create_app(
         scheduler=scheduler,
     )
     install_error_handlers(app)
+
+    def balance(secret: str) -> str:
+        account_id = accounts.keys.authenticate(secret).account_id
+        return format_credits(accounts.ledger.balance(account_id))
+
+    app.add_middleware(AnswerHeaders, balance=balance)
     app.include_router(system.router)
     app.include_router(openai.router)
     app.include_router(image_links.router)

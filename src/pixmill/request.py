@@ -182,6 +182,14 @@ class EditRequest(ImageRequest):
     mask: InputImage | None = None
     """Applies to the first input; its transparent area is where the picture may change."""
     input_fidelity: InputFidelity = "low"
+    variation: bool = False
+    """A variation of the one input (POST /v1/images/variations): no prompt of the
+    client's; `prompt` is VARIATION_PROMPT."""
+
+
+VARIATION_PROMPT = "A variation of this image"
+"""The prompt of a variation, which has none: what moderation, usage records and engines
+that need words see."""
 
 
 def parse_request(body: Any, model_cls: type[ImageRequest] = ImageRequest) -> ImageRequest:
@@ -329,6 +337,9 @@ class RenderSpec:
     """Images to edit (an edit when not empty); the first is the main one."""
     mask: InputImage | None = None
     input_fidelity: InputFidelity = "low"
+    variation: bool = False
+    """A variation of `inputs[0]`: the same subject made anew, no prompt of the client's
+    (engines with `capabilities.variations`)."""
 
     @property
     def is_edit(self) -> bool:
@@ -344,7 +355,8 @@ class RenderSpec:
 
 
 def edit_auto_size(request: EditRequest) -> tuple[int, int]:
-    """ "auto" for an edit: a masked edit keeps its image's size; otherwise the standard
+    """ "auto" for an edit: a masked edit keeps its image's size (another size scales the
+    image and its mask: `pixmill.imaging.inputs.fit_masked_edit`); otherwise the standard
     size closest to the first image's aspect, as GPT-Image-1 does."""
     first = request.inputs[0]
     if request.mask is not None:
@@ -352,18 +364,16 @@ def edit_auto_size(request: EditRequest) -> tuple[int, int]:
     return standard_size_like(first.width, first.height)
 
 
-def check_masked_edit_size(spec: RenderSpec) -> None:
-    """Refuse a masked edit at another size than its image's: outside the mask the picture
-    is the input's own, pixel for pixel, so it cannot be resized ("auto" keeps it)."""
-    if spec.mask is None or not spec.inputs:
-        return
-    first = spec.inputs[0]
-    if (spec.width, spec.height) != (first.width, first.height):
-        raise InvalidRequest(
-            f"A masked edit keeps its image's size ({first.size}) on this model; "
-            f"size {spec.size} is not it. Use size 'auto' or '{first.size}'.",
-            param="size",
-        )
+def edit_auto_background(request: EditRequest) -> Literal["opaque", "transparent"]:
+    """ "auto" for an edit: an opaque image stays opaque, whatever the prompt (a cut-out
+    prompt sets its subject on a backdrop; only `transparent` makes alpha of it). An image
+    that already has transparent pixels keeps them where the prompt asks for a cut-out
+    kind of picture (`auto_background`)."""
+    from pixmill.imaging.inputs import has_transparent_pixels  # it imports this module
+
+    if not has_transparent_pixels(request.inputs[0]):
+        return "opaque"
+    return auto_background(request.prompt)
 
 
 def standard_size_like(width: int, height: int) -> tuple[int, int]:
@@ -391,9 +401,12 @@ def resolve(
     size = parse_size(request.size) or (edit_auto_size(edit) if edit else auto_size(request.prompt))
     background = request.background
     if background == "auto":
-        background = (
-            auto_background(request.prompt) if request.output_format in ALPHA_FORMATS else "opaque"
-        )
+        if request.output_format not in ALPHA_FORMATS:
+            background = "opaque"
+        elif edit is not None:
+            background = edit_auto_background(edit)
+        else:
+            background = auto_background(request.prompt)
     quality = concrete_quality(request.quality, default_quality)
     seed = request.seed if request.seed is not None else secrets.randbelow(SEED_LIMIT)
     return RenderSpec(
@@ -413,6 +426,7 @@ def resolve(
         inputs=edit.inputs if edit else (),
         mask=edit.mask if edit else None,
         input_fidelity=edit.input_fidelity if edit else "low",
+        variation=edit.variation if edit else False,
         style=request.style,
     )
 

@@ -37,7 +37,7 @@ from pixmill.imaging.encode import (
     load_png_encoder,
     opaque_as_rgb,
 )
-from pixmill.imaging.inputs import editable_area
+from pixmill.imaging.inputs import editable_area, fit_masked_edit
 from pixmill.imaging.manifests import (
     Ingredient,
     SoftwareAgent,
@@ -48,6 +48,7 @@ from pixmill.imaging.provenance import svg_with_provenance
 from pixmill.moderation import ImageModerator, PromptModerator
 from pixmill.moderation.inputs import blocked_input
 from pixmill.moderation.verdicts import ImageVerdict
+from pixmill.parts import missing_parts
 from pixmill.request import EditRequest, ImageRequest, RenderSpec, check_size_step, resolve
 from pixmill.settings import Settings
 from pixmill.usage import Usage, usage_for
@@ -214,7 +215,7 @@ class ImageService:
         if any(not engine.moderates_output for engine in capabilities):
             self.moderation.images.load()
         load_png_encoder()
-        if any(not engine.native_alpha for engine in capabilities):
+        if any(not engine.native_alpha for engine in capabilities) and not missing_parts():
             self.background_remover.warm_up()
 
     def close(self) -> None:
@@ -251,6 +252,7 @@ class ImageService:
     ) -> MadeImages:
         """Blocking: render, remove backgrounds, moderate and encode, a batch at a time so
         that a render never holds more than its memory budget; only encoded bytes stay."""
+        spec = fit_masked_edit(spec)
         batch = spec.n
         if not engine.capabilities.io_bound:
             batch = max(1, min(spec.n, self.render_memory_bytes // image_memory_bytes(spec)))
@@ -344,6 +346,13 @@ def new_request_id() -> str:
 
 def check_supported(spec: RenderSpec, entry: ModelEntry, *, seed_given: bool = False) -> None:
     capabilities = entry.engine.capabilities
+    if spec.variation and not capabilities.variations:
+        raise InvalidRequest(
+            f"Model '{entry.name}' cannot make variations: its '{entry.engine_name}' engine "
+            "does not vary an image. Use a model that can (GET /v1/models lists them "
+            "under capabilities.variation).",
+            param="model",
+        )
     if spec.is_edit and not capabilities.edits:
         # Named as the client sent the images: "image", "images" or "image_urls".
         param = spec.inputs[0].param.split("[")[0]

@@ -111,7 +111,8 @@ def node_openai(tmp_path_factory) -> Path:
     if not (shutil.which("node") and shutil.which("npm")):
         pytest.skip("node and npm are not installed")
     folder = tmp_path_factory.mktemp("node")
-    shutil.copy(NODE_SCRIPT, folder / NODE_SCRIPT.name)
+    for script in NODE_SCRIPT.parent.glob("*.mjs"):
+        shutil.copy(script, folder / script.name)
     try:
         subprocess.run(
             ["npm", "install", "--no-audit", "--no-fund", "--silent", NODE_OPENAI],

@@ -78,11 +78,15 @@ def test_segmind_edits_do_not_stream(design_server, client_for):
     assert param_of(response) == "stream"
 
 
-def test_masked_edit_of_another_size_names_size(design_server, client_for):
+def test_quoted_text_too_large_for_the_mask_names_mask(design_server, client_for):
     client = client_for(design_server)
-    response = openai_multipart(client, [SMALL], mask(256, 192, (0, 0, 50, 50)), size="1024x1024")
+    tiny = mask(256, 192, (0, 0, 12, 10))
+    response = openai_multipart(client, [SMALL], tiny, prompt='a sign saying "Grand Opening"')
     assert response.status_code == 400
-    assert param_of(response) == "size"
+    assert param_of(response) == "mask"
+    roomy = mask(256, 192, (0, 0, 200, 120))
+    response = openai_multipart(client, [SMALL], roomy, prompt='a sign saying "Grand Opening"')
+    assert response.status_code == 200, response.text
 
 
 def test_image_urls_on_a_generation_model_points_to_the_edit_model(design_server, client_for):

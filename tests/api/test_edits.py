@@ -16,9 +16,10 @@ import openai
 import pytest
 from PIL import Image, ImageOps
 
+from pixmill.engines.design import arrangements
 from pixmill.engines.design.engine import DesignEngine
 from pixmill.request import RenderSpec
-from tests.api.edit_images import decoded, mask, photo
+from tests.api.edit_images import decoded, mask, night_city, photo
 from tests.conftest import API_KEY
 from tests.openai_schema import check
 
@@ -30,9 +31,10 @@ PANEL_SPEC = RenderSpec(
 )  # fmt: skip
 
 
-def read_text(image: Image.Image, folder, name: str) -> str:
-    """Tesseract at full and half size, sparse and block modes, on the grey image and on
-    its negative (light text on a dark ground reads better inverted); lower case."""
+def read_text(image: Image.Image, folder, name: str, modes=("11", "6", "3")) -> str:
+    """Tesseract at full and half size, in page segmentation `modes` (sparse and block by
+    default), on the grey image and on its negative (light text on a dark ground reads
+    better inverted); lower case."""
     grey = image.convert("L")
     outputs = []
     for scale in (1, 2):
@@ -40,7 +42,7 @@ def read_text(image: Image.Image, folder, name: str) -> str:
         for suffix, picture in (("", small), ("-inverted", ImageOps.invert(small))):
             path = folder / f"{name}-{scale}{suffix}.png"
             picture.save(path)
-            for psm in ("11", "6", "3"):
+            for psm in modes:
                 result = subprocess.run(
                     [TESSERACT, str(path), "stdout", "--psm", psm],
                     capture_output=True,
@@ -130,6 +132,94 @@ def test_sdk_streamed_edit(sdk):
     assert image.size == (1024, 1024)
 
 
+@pytest.mark.skipif(TESSERACT is None, reason="needs the tesseract binary")
+def test_opaque_masked_edit_stays_opaque_with_its_text_in_the_mask(sdk, tmp_path):
+    """background auto, a sticker-like prompt: an opaque photo stays opaque, and the quoted
+    text is set inside the mask's box, legibly."""
+    box = (40, 40, 300, 200)
+    result = sdk.images.edit(
+        image=("photo.png", photo(512, 384), "image/png"),
+        mask=("mask.png", mask(512, 384, box), "image/png"),
+        prompt='a sticker saying "Hi"',
+        quality="low",
+        n=2,
+    )
+    assert result.background == "opaque"
+    for number, datum in enumerate(result.data):
+        image = decoded(datum.b64_json).convert("RGBA")
+        assert image.getchannel("A").getextrema() == (255, 255)
+        inside = image.crop((box[0], box[1], box[2] + 1, box[3] + 1))
+        # One short line: tesseract's single-line mode reads it.
+        assert "hi" in read_text(inside, tmp_path, f"hi-{number}", modes=("7",)).split()
+
+
+def test_product_tiles_show_each_input_recognisably(sdk):
+    """A night skyline in a product tile: the city and its lights, not an empty tile or a
+    dark disc (it has no one subject to cut out)."""
+    width, height = 1536, 1024
+    result = sdk.images.edit(
+        image=[("a.png", photo(400, 400), "image/png"), ("city.png", night_city(), "image/png"),
+               ("c.png", photo(400, 400, (40, 140, 40)), "image/png")],
+        prompt="a product lineup for our shop", size=f"{width}x{height}", quality="low",
+        input_fidelity="high", extra_body={"seed": 3},
+    )  # fmt: skip
+    image = decoded(result.data[0].b64_json).convert("L")
+    visual, _ = arrangements.regions(width, height)
+    _, tiles = arrangements.split(visual, 2, width, height, arrangements.TILE_ASPECT)
+    for box, night in zip(tiles, (True, False), strict=True):
+        luma = np.asarray(image.crop(box), dtype=int)
+        dark, lit = (luma < 50).mean(), (luma > 140).mean()
+        if night:  # dark towers and their lit windows
+            assert dark > 0.2 and lit > 0.01, (dark, lit)
+        else:
+            assert dark < 0.05, dark
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_streamed_edits_send_the_partials_asked_for(sdk, masked):
+    extra = {"mask": ("mask.png", mask(512, 384, (40, 40, 300, 200)), "image/png")}
+    for asked in (2, 3):
+        events = list(
+            sdk.images.edit(
+                image=("photo.png", photo(), "image/png"),
+                prompt=PROMPT,
+                quality="low",
+                stream=True,
+                partial_images=asked,
+                **(extra if masked else {"size": "1024x1024"}),
+            )
+        )
+        kinds = [event.type for event in events]
+        assert kinds == ["image_edit.partial_image"] * asked + ["image_edit.completed"]
+        assert [event.partial_image_index for event in events[:-1]] == list(range(asked))
+        final = decoded(events[-1].b64_json)
+        assert decoded(events[-2].b64_json).size == final.size
+
+
+def test_masked_edit_at_another_size_scales_the_image_and_mask(sdk):
+    """512x384 asked at 1024x1024: the image and mask cover the size, centre-cropped."""
+    source, box = photo(512, 384), (40, 40, 300, 200)
+    result = sdk.images.edit(
+        image=("photo.png", source, "image/png"),
+        mask=("mask.png", mask(512, 384, box), "image/png"),
+        prompt=PROMPT,
+        size="1024x1024",
+        quality="low",
+    )
+    assert result.size == "1024x1024"
+    out = np.asarray(decoded(result.data[0].b64_json).convert("RGB")).astype(int)
+    assert out.shape == (1024, 1024, 3)
+    scaled = ImageOps.fit(Image.open(io.BytesIO(source)).convert("RGB"), (1024, 1024),
+                          Image.Resampling.LANCZOS)  # fmt: skip
+    kept = ImageOps.fit(Image.open(io.BytesIO(mask(512, 384, box))).convert("RGBA"),
+                        (1024, 1024), Image.Resampling.BILINEAR).getchannel("A")  # fmt: skip
+    outside = np.asarray(kept) == 255
+    assert outside.mean() > 0.5
+    assert np.array_equal(out[outside], np.asarray(scaled).astype(int)[outside])
+    inside = np.asarray(kept) == 0
+    assert np.abs(out[inside] - np.asarray(scaled).astype(int)[inside]).mean() > 20
+
+
 def test_high_fidelity_keeps_the_subject_pixels(sdk):
     """1024x1024 in a 1024x1536 layout: the visual region is an unscaled crop of it."""
     source = photo(1024, 1024)
@@ -192,7 +282,7 @@ def test_an_idempotent_edit_is_made_once(design_server, client_for):
 
 def test_models_say_which_can_edit(design_server, client_for):
     models = client_for(design_server).get("/v1/models").json()["data"]
-    assert models and all(model["capabilities"] == {"edit": True} for model in models)
+    assert models and all(model["capabilities"]["edit"] is True for model in models)
 
 
 @pytest.mark.skipif(TESSERACT is None, reason="needs the tesseract binary")

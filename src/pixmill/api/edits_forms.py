@@ -36,6 +36,7 @@ from pixmill.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 from pixmill.imaging.inputs import InputLimits, decode_base64, decode_image, decode_mask
 from pixmill.request import (
     MAX_INPUT_IMAGES,
+    VARIATION_PROMPT,
     EditRequest,
     ImageRequest,
     InputFidelity,
@@ -179,6 +180,35 @@ def openai_multipart_form(form: FormData, limits: InputLimits) -> EditForm:
     return EditForm(fields, images, mask)
 
 
+VARIATION_FIELDS = frozenset({"n", "size", "response_format", "user", "model"})
+"""The text fields of OpenAI's images.createVariation (there is no prompt)."""
+
+
+def openai_variation_form(form: FormData, limits: InputLimits) -> EditForm:
+    """OpenAI's multipart variation: one `image` file, and `n`, `size`, `response_format`,
+    `user` and `model` as text fields; anything else is refused, as OpenAI does. The
+    prompt is VARIATION_PROMPT."""
+    images: list[ImageSource] = []
+    fields: dict[str, Any] = {"prompt": VARIATION_PROMPT}
+    for key, value in form.multi_items():
+        if key == "image":
+            if images:
+                raise InvalidRequest("A variation takes one 'image'.", param="image")
+            images.append(ImageSource("image", _read_upload(_as_file(value, key), key, limits)))
+        elif key not in VARIATION_FIELDS:
+            raise InvalidRequest(
+                f"Unrecognized request argument supplied: {key}. A variation takes 'image', "
+                f"{', '.join(repr(name) for name in sorted(VARIATION_FIELDS))}.",
+                param=key,
+            )
+        elif isinstance(value, UploadFile):
+            raise InvalidRequest(f"'{key}' must be a text field, not a file.", param=key)
+        else:
+            fields[key] = _coerce(key, value)
+    _check_count(len(images), "image")
+    return EditForm(fields, images)
+
+
 def openai_json_form(body: Mapping[str, Any], limits: InputLimits) -> EditForm:
     """OpenAI's JSON edit: `images: [{"image_url": data URL or http(s) URL}]`, and
     `mask: {"image_url": ...}`; the other keys are the parameters."""
@@ -216,6 +246,16 @@ async def read_openai_edit(request: Request, settings: Settings) -> EditForm:
             await form.close()
     body = await read_edit_json(request, settings)
     return await anyio.to_thread.run_sync(openai_json_form, body, limits)
+
+
+async def read_openai_variation(request: Request, settings: Settings) -> EditForm:
+    """An OpenAI variation body (multipart) read under the edit limit and taken apart."""
+    limits = InputLimits.from_settings(settings)
+    form = await read_edit_multipart(request, settings)
+    try:
+        return await anyio.to_thread.run_sync(openai_variation_form, form, limits)
+    finally:
+        await form.close()
 
 
 async def read_segmind_edit(request: Request, settings: Settings, *, model: str) -> EditForm:

@@ -46,6 +46,9 @@ OPENAI_RESOURCES = frozenset(
 
 # Segmind answers these with its own fixed wording, which clients may match on.
 SEGMIND_MESSAGES = {"insufficient_quota": "Insufficient credits"}
+NO_RETRY_CODES = frozenset({"insufficient_quota", "missing_part"})
+"""Errors a retry cannot cure: answered with `x-should-retry: false`, which OpenAI's SDKs
+obey (they would otherwise retry a 429 or a 503)."""
 
 
 class Dialect(StrEnum):
@@ -100,6 +103,8 @@ def error_response(
                 "code": error.code,
             }
         }
+    if error.code in NO_RETRY_CODES:
+        headers = {**(headers or {}), "x-should-retry": "false"}
     return JSONResponse(body, status_code=status, headers={**error.headers, **(headers or {})})
 
 

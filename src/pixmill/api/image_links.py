@@ -20,6 +20,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from pixmill.api.answer_headers import keyless
 from pixmill.api.generation import Call, app_state
 from pixmill.api.public_url import link_base
 from pixmill.api.responses import OpenAIError
@@ -88,6 +89,7 @@ def image_urls(call: Call, result: ImageResult) -> list[str]:
     ]
 
 
+@router.head(FILES_PATH + "/{token}", include_in_schema=False)  # the headers alone
 @router.get(
     FILES_PATH + "/{token}",
     summary="One image of a `response_format: url` answer",
@@ -106,6 +108,7 @@ def image_urls(call: Call, result: ImageResult) -> list[str]:
     },
 )
 async def image_file(token: str, request: Request) -> Response:
+    keyless(request)
     state = app_state(request)
     scheduler = state.scheduler
     link = scheduler.image_links.read(token)

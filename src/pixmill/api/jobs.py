@@ -29,6 +29,7 @@ from pydantic import Field
 
 from pixmill.accounts.keys import KeyInfo
 from pixmill.accounts.ratelimit import Quota, RateLimitExceeded
+from pixmill.api.answer_headers import keyless
 from pixmill.api.edits import refusing_edit_fields, segmind_edit_reader
 from pixmill.api.edits_forms import edit_base_model
 from pixmill.api.errors import CATCH_ALL, Dialect, allowed_methods
@@ -213,6 +214,7 @@ async def job_events(
 ) -> StreamingResponse:
     state = app_state(request)
     if token is not None:
+        keyless(request)
         account_id = state.scheduler.tokens.account_of(token, request_id)
     else:
         account_id = (await _reader(request)).account_id

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import ConfigDict
 
-from pixmill.api.edits import openai_edit_reader
+from pixmill.api.edits import openai_edit_reader, openai_variation_reader
 from pixmill.api.edits_forms import OpenAIEditFields, edit_body_schemas
 from pixmill.api.errors import Dialect
 from pixmill.api.generation import Call, Respond, cancel_quietly, result_body
@@ -92,6 +92,28 @@ async def edit_images(request: Request) -> Response:
     if call.form == "stream":
         return await _stream_response(call, submission, "image_edit")
     try:
+        return await call.respond(submission, _responder(call))
+    finally:
+        call.observe()
+
+
+@router.post(
+    "/v1/images/variations",
+    summary="Variations of an image (OpenAI's form)",
+    responses=generation_responses(Dialect.OPENAI),
+    description="multipart/form-data: `image` (one png, jpeg or webp file), `n`, `size`, "
+    "`response_format`, `user` and `model`; no prompt. Priced and moderated as an edit of "
+    "one image. The design engine makes a new design of the picture's own subject and "
+    "palette; diffusion engines run image-to-image at moderate strength with no prompt; "
+    "the OpenAI gateway forwards it. A model whose engine cannot vary answers 400 "
+    "naming `model`.",
+)
+async def create_variation(request: Request) -> Response:
+    call = Call(request, Dialect.OPENAI, "sync")
+    try:
+        submission = await call.submit(
+            OpenAIEditFields, reader=openai_variation_reader(call), vet=links_check(call)
+        )
         return await call.respond(submission, _responder(call))
     finally:
         call.observe()

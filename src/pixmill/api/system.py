@@ -12,6 +12,7 @@ from pixmill.api.responses import error_responses
 from pixmill.api.workers import queues_without_workers
 from pixmill.catalog import ModelCatalog
 from pixmill.errors import NotFound, ServiceUnavailable
+from pixmill.parts import describe, missing_parts
 
 router = APIRouter(tags=["system"])
 
@@ -34,6 +35,8 @@ async def healthz() -> dict[str, str]:
         "`queues_without_workers` lists the job queues no live worker serves (by "
         "heartbeat): calls for their models wait for one (sync) or queue (async), so "
         "they do not make the replica unready."
+        " `missing_parts` lists parts of the base install this server lacks, with the "
+        "features that answer 503 `missing_part` for it; they do not fail readiness."
     ),
     responses={503: {"description": "A dependency is away.", "headers": {"Retry-After": {
         "schema": {"type": "string"}}}}},
@@ -64,6 +67,7 @@ async def readyz(request: Request) -> JSONResponse:
         # Listed, not failed: workers restarting must not take API replicas out of a
         # load balancer (async calls still queue for them).
         body["queues_without_workers"] = await queues_without_workers(state)
+    body["missing_parts"] = [describe(part) for part in missing_parts()]
     return JSONResponse(
         body,
         status_code=200 if ready else 503,
@@ -103,7 +107,10 @@ def model_object(catalog: ModelCatalog, name: str) -> dict[str, object]:
         "created": catalog.created,
         "owned_by": "pixmill",
         "engine": entry.engine_name,
-        "capabilities": {"edit": entry.engine.capabilities.edits},
+        "capabilities": {
+            "edit": entry.engine.capabilities.edits,
+            "variation": entry.engine.capabilities.variations,
+        },
     }
     if entry.name != name:
         body["alias_for"] = entry.name

@@ -49,6 +49,8 @@ class EngineCapabilities:
     vector: bool = False
     """Can return each image as an SVG document too (output_format "svg")."""
     edits: bool = False
+    variations: bool = False
+    """Makes variations of an image (POST /v1/images/variations, `RenderSpec.variation`)."""
     max_n: int = 10
     """Largest n one generate() call takes; the pipeline splits bigger requests."""
     default_quality: ConcreteQuality = "medium"

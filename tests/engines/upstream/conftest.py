@@ -18,6 +18,7 @@ from tests.engines.upstream.fake_upstreams import (
     OPENAI_EDITS_PATH,
     OPENAI_KEY,
     OPENAI_PATH,
+    OPENAI_VARIATIONS_PATH,
     SEGMIND_KEY,
     SEGMIND_PATH,
     FakeUpstream,
@@ -64,7 +65,7 @@ def gateway_models(openai: FakeUpstream, segmind: FakeUpstream) -> dict[str, Any
 
 @pytest.fixture(scope="module")
 def openai_upstream() -> Iterator[FakeUpstream]:
-    with serving(fake_openai(), OPENAI_PATH, OPENAI_EDITS_PATH) as fake:
+    with serving(fake_openai(), OPENAI_PATH, OPENAI_EDITS_PATH, OPENAI_VARIATIONS_PATH) as fake:
         yield fake
 
 

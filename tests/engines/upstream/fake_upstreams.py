@@ -380,4 +380,5 @@ def serving(fake: FakeUpstream, *paths: str) -> Iterator[FakeUpstream]:
 
 OPENAI_PATH = "/v1/images/generations"
 OPENAI_EDITS_PATH = "/v1/images/edits"
+OPENAI_VARIATIONS_PATH = "/v1/images/variations"
 SEGMIND_PATH = "/v1/{model}"

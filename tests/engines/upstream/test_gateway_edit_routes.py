@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 
 import openai
+import pytest
 from tests.api.edit_images import decoded, mask, photo
 from tests.conftest import API_KEY
-from tests.engines.upstream.fake_upstreams import OPENAI_EDITS_PATH
+from tests.engines.upstream.fake_upstreams import OPENAI_EDITS_PATH, OPENAI_VARIATIONS_PATH
 from tests.jobs.test_async_api import wait_for
 
 PROMPT = "put it on a marble counter"
@@ -55,3 +56,28 @@ def test_async_segmind_edit_through_the_gateway(client, segmind_upstream):
     [call] = segmind_upstream.calls
     assert call.path == "/v1/gpt-image-1-edit"
     assert base64.b64decode(call.body["image_urls"][0]) == photo()
+
+
+@pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
+def test_openai_sdk_variation_is_forwarded(gateway, openai_upstream):
+    sdk = openai.OpenAI(base_url=gateway + "/v1", api_key=API_KEY, max_retries=0)
+    result = sdk.images.create_variation(
+        model="gpt-image-1", image=("a.png", photo(), "image/png"), n=2, size="1024x1024",
+        response_format="b64_json",
+    )  # fmt: skip
+    assert [decoded(datum.b64_json).size for datum in result.data] == [(1024, 1024)] * 2
+    [call] = openai_upstream.calls
+    assert call.path == OPENAI_VARIATIONS_PATH
+    assert [(f.field, f.data) for f in call.files] == [("image", photo())]
+    assert "prompt" not in call.body
+    assert (call.body["n"], call.body["size"]) == ("2", "1024x1024")
+
+
+@pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
+def test_segmind_gateway_cannot_vary(gateway):
+    sdk = openai.OpenAI(base_url=gateway + "/v1", api_key=API_KEY, max_retries=0)
+    with pytest.raises(openai.BadRequestError) as refused:
+        sdk.images.create_variation(
+            model="segmind-gpt-image-1", image=("a.png", photo(), "image/png")
+        )
+    assert refused.value.body["param"] == "model"

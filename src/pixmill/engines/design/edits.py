@@ -2,14 +2,19 @@
 
 Two kinds, by whether a mask came:
 
-- **masked**: only the mask's transparent area changes. A design (art and the prompt's
-  quoted text) is made at the size of that area's bounding box and blended in through
-  the mask, so every pixel outside it is the input's own. The output keeps the input's
-  size; another size is a 400 naming `size`.
+- **masked**: only the mask's transparent area changes. A design (the engine's art for
+  the prompt) is made at the size of that area's bounding box, the prompt's quoted text
+  set on it as large as fits (`masked_text`; a box too small to set it legibly is a 400
+  naming `mask`), and blended in through the mask, so every pixel outside it is the
+  input's own. The output keeps the input's
+  size; another size is made from the image and mask scaled to it
+  (`pixmill.imaging.inputs.fit_masked_edit`, before the engine sees them).
 - **unmasked**: a layout of the requested size. The first image is the main visual,
   scaled to cover its region and cropped around its subject (the saliency model that
   background removal uses). Further images are arranged beside it as the prompt asks:
-  a grid, a collage or product tiles (`arrangements`, chosen by `Brief.arrangement`).
+  a grid, a collage or product tiles (`arrangements`, chosen by `Brief.arrangement`;
+  a tile shows its subject cut out, or the picture whole where a cut-out would not be
+  recognisable: a scene such as a skyline, a scrap, a dark silhouette).
   The rest of the canvas is a design panel carrying the prompt's quoted text.
   `input_fidelity: high` keeps the pictures' pixels as they are (scaled and cropped
   only); `low` tints them to the panel's palette (a duotone). `background: transparent`
@@ -18,7 +23,9 @@ Two kinds, by whether a mask came:
   and set on the engine's own backdrop for the prompt (`cutout`).
 
 The panel is the engine's own generation at the panel's size, so text and art follow
-whatever the engine does for prompts. Each result says its layout (`GeneratedImage.layout`:
+whatever the engine does for prompts. With `partial_images`, the panel's own partial
+images (its layers as they are drawn), set in the edit, are the edit's partials: as many
+as asked. Each result says its layout (`GeneratedImage.layout`:
 "grid", "collage", "tiles", "cutout", or "mask"), which goes in the picture's metadata.
 """
 
@@ -27,6 +34,7 @@ from __future__ import annotations
 import math
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -34,17 +42,25 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from pixmill.engines.base import GeneratedImage, PartialImage, ProgressCallback
-from pixmill.engines.design import arrangements, cutout
+from pixmill.engines.design import arrangements, cutout, masked_text
 from pixmill.engines.design.brief import parse
 from pixmill.errors import InvalidRequest
 from pixmill.imaging.background import BackgroundRemover
 from pixmill.imaging.inputs import editable_area, open_input
-from pixmill.request import RenderSpec, check_masked_edit_size
+from pixmill.request import RenderSpec
 
 LOW_FIDELITY_TINT = 0.55
 """How far `input_fidelity: low` moves the pictures toward the panel's duotone."""
 SUBJECT_MARGIN = 0.12
 """Room kept around a subject cut out whole (product tiles), as a share of its size."""
+SCENE_BOX_SHARE = 0.7
+"""A salient box over this share of the picture: a scene (a skyline, a landscape), not
+an object to cut out; a product tile shows such a picture whole."""
+MIN_CUT_SHARE = 0.06
+"""A cut-out keeping less of its window than this has lost the picture."""
+SILHOUETTE_LUMA, SILHOUETTE_SPREAD = 40, 10
+"""A cut-out this dark and this flat (mean and spread of its luma) is a silhouette: what
+the picture shows (its lights, its colours) is gone from it."""
 
 _remover: BackgroundRemover | None = None
 _remover_lock = threading.Lock()
@@ -69,13 +85,17 @@ def check_spec(spec: RenderSpec) -> None:
             "Use 'png', 'jpeg' or 'webp'.",
             param="output_format",
         )
-    check_masked_edit_size(spec)
+    masked_text.check(spec)
 
 
 def generate_edit(
     engine: Any, spec: RenderSpec, progress: ProgressCallback | None = None
 ) -> list[GeneratedImage]:
     """spec.n edits of spec.inputs; `engine` is the DesignEngine (it draws the panels)."""
+    if spec.variation:
+        from pixmill.engines.design.variations import generate_variations  # it imports this
+
+        return generate_variations(spec, progress)
     subjects: list[Subject] = []
     if spec.mask is not None:
         pictures = [open_input(spec.inputs[0])]
@@ -95,9 +115,21 @@ def generate_edit(
     return images
 
 
-def panel(engine: Any, spec: RenderSpec, seed: int, width: int, height: int) -> GeneratedImage:
+Staged = Callable[[Image.Image], None]
+"""Receives each partial of a panel, at the panel's size: the edit sets it in place."""
+
+
+def panel(
+    engine: Any,
+    spec: RenderSpec,
+    seed: int,
+    width: int,
+    height: int,
+    staged: Staged | None = None,
+) -> GeneratedImage:
     """The engine's own design of the prompt at width x height: art and quoted text
-    (RGBA), with the credits its art owes."""
+    (RGBA), with the credits its art owes; its partials (`spec.partial_images` of them)
+    go to `staged`."""
     part = replace(
         spec,
         n=1,
@@ -105,15 +137,23 @@ def panel(engine: Any, spec: RenderSpec, seed: int, width: int, height: int) -> 
         height=max(16, height),
         seed=seed,
         output_format="png",
-        partial_images=0,
+        partial_images=spec.partial_images if staged is not None else 0,
         inputs=(),
         mask=None,
     )
-    made = engine.generate(part)[0]
-    image = made.image.convert("RGBA")
-    if image.size != (width, height):
-        image = image.resize((width, height), Image.Resampling.LANCZOS)
-    return GeneratedImage(image=image, seed=seed, credits=made.credits)
+
+    def fitted(image: Image.Image) -> Image.Image:
+        image = image.convert("RGBA")
+        if image.size != (width, height):
+            image = image.resize((width, height), Image.Resampling.LANCZOS)
+        return image
+
+    def progress(done: int, total: int, partial: PartialImage | None = None) -> None:
+        if partial is not None and staged is not None:
+            staged(fitted(partial.image))
+
+    made = engine.generate(part, progress if staged is not None else None)[0]
+    return GeneratedImage(image=fitted(made.image), seed=seed, credits=made.credits)
 
 
 # Masked edits
@@ -134,15 +174,25 @@ def masked(
     box = area.getbbox()
     if box is None:  # nothing may change
         return GeneratedImage(image=picture, seed=seed, layout="mask")
-    if progress is not None and spec.partial_images:
-        progress(index, spec.n, PartialImage(index, picture))
     left, top, right, bottom = box
-    fill = picture.copy()
-    design = panel(engine, spec, seed, right - left, bottom - top)
-    fill.paste(design.image, (left, top))
-    # Where the mask is opaque (area 0) composite takes the input's own pixel, exactly.
-    image = Image.composite(fill, picture, area)
-    return GeneratedImage(image=image, seed=seed, credits=design.credits, layout="mask")
+
+    def filled(design: Image.Image) -> Image.Image:
+        fill = picture.copy()
+        fill.paste(design, (left, top))
+        # Where the mask is opaque (area 0) composite takes the input's own pixel, exactly.
+        return Image.composite(fill, picture, area)
+
+    def staged(layer: Image.Image) -> None:
+        assert progress is not None
+        progress(index, spec.n, PartialImage(index, filled(layer)))
+
+    partials = progress is not None and spec.partial_images
+    # The quoted text is set by masked_text, as large as the box allows: not by the panel.
+    text = masked_text.quoted_text(spec.prompt)
+    under = replace(spec, prompt=masked_text.without_quotes(spec.prompt)) if text else spec
+    design = panel(engine, under, seed, right - left, bottom - top, staged if partials else None)
+    image = masked_text.set_text(design.image, text) if text else design.image
+    return GeneratedImage(image=filled(image), seed=seed, credits=design.credits, layout="mask")
 
 
 # Unmasked edits: a layout
@@ -196,7 +246,11 @@ def laid_out(
     transparent = spec.background == "transparent"
     brief = parse(spec.prompt)
     cut = brief.cutout is not None and not transparent
-    text = panel(engine, spec, seed, *arrangements.size_of(panel_box))
+    partials = progress is not None and spec.partial_images
+    layers: list[Image.Image] = []  # the panel's partials, sent once the pictures are laid
+    text = panel(
+        engine, spec, seed, *arrangements.size_of(panel_box), layers.append if partials else None
+    )
     credits = text.credits
     colours = arrangements.colours_of(text.image)
     kind = brief.arrangement
@@ -215,7 +269,7 @@ def laid_out(
         return tile.convert("RGBA")
 
     def cut_out(number: int) -> Image.Image:
-        return cut_out_subject(pictures[number], subjects[number], spec, colours)[0]
+        return tile_subject(pictures[number], subjects[number], spec, colours)
 
     aspect = arrangements.TILE_ASPECT if kind == "tiles" else 1.0
     hero, boxes = arrangements.split(visual_box, len(pictures) - 1, width, height, aspect)
@@ -234,8 +288,10 @@ def laid_out(
         subject, window = cut_out_subject(pictures[0], subjects[0], spec, colours)
         sticker = brief.cutout == "sticker"
         cutout.set_on(canvas, subject, window, pictures[0].size, hero, sticker)
-    if progress is not None and spec.partial_images:
-        progress(index, spec.n, PartialImage(index, canvas.copy()))
+    for layer in layers:
+        staged = canvas.copy()
+        staged.alpha_composite(layer, (panel_box[0], panel_box[1]))
+        progress(index, spec.n, PartialImage(index, staged))
     canvas.alpha_composite(text.image, (panel_box[0], panel_box[1]))
     layout = "cutout" if cut else kind
     return GeneratedImage(image=canvas, seed=seed, credits=credits, layout=layout)
@@ -251,6 +307,31 @@ def cut_out_subject(
     if spec.input_fidelity == "low":
         whole = duotone(whole, colours)
     return remover().remove(whole.convert("RGB"), spec.quality), window
+
+
+def tile_subject(
+    picture: Image.Image, subject: Subject, spec: RenderSpec, colours: arrangements.Colours
+) -> Image.Image:
+    """What a product tile shows of a picture, recognisably: its subject cut out whole, or
+    the picture itself where a cut-out would lose it (`recognisable`)."""
+    cut, _ = cut_out_subject(picture, subject, spec, colours)
+    if recognisable(cut, subject):
+        return cut
+    whole = duotone(picture, colours) if spec.input_fidelity == "low" else picture
+    return whole.convert("RGBA")
+
+
+def recognisable(cut: Image.Image, subject: Subject) -> bool:
+    """Whether a cut-out still shows its picture: not a scene with no one subject (its
+    salient box covers most of it), not a scrap, not a dark flat silhouette."""
+    left, top, right, bottom = subject.box
+    if (right - left) * (bottom - top) > SCENE_BOX_SHARE:
+        return False
+    kept = np.asarray(cut.getchannel("A")) > 127
+    if kept.mean() < MIN_CUT_SHARE:
+        return False
+    luma = np.asarray(cut.convert("L"), dtype=np.float32)[kept]
+    return not (luma.mean() < SILHOUETTE_LUMA and luma.std() < SILHOUETTE_SPREAD)
 
 
 def cover_crop(picture: Image.Image, width: int, height: int, subject: Subject) -> Image.Image:

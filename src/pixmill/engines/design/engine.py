@@ -45,7 +45,12 @@ class DesignEngine:
 
     name = "design"
     capabilities = EngineCapabilities(
-        native_alpha=True, vector=True, edits=True, max_n=10, default_quality="medium"
+        native_alpha=True,
+        vector=True,
+        edits=True,
+        variations=True,
+        max_n=10,
+        default_quality="medium",
     )
 
     def __init__(self, **options: object) -> None:

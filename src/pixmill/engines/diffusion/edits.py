@@ -21,12 +21,17 @@ Strength (the share of the denoising schedule run over the noised input) comes f
 | high | 0.35: the picture is kept, its details redrawn | 0.75: the masked area keeps its layout |
 | low (default) | 0.65: restyled, composition kept | 1.0: the masked area drawn anew |
 
+A variation (POST /v1/images/variations) is image-to-image at VARIATION_STRENGTH, 0.5,
+with an empty prompt: the picture's composition and colours kept, its details drawn
+anew. Pipelines made for editing need a prompt to act on, so they make no variations.
+
 Quality gives the denoising steps that actually run: the family's row (families.py).
 The pipeline is asked for `ceil(steps / strength)` steps, so that `steps` of them run
 (a 1-step turbo model runs 1 step at any strength). Pipelines made for editing take no
 strength: they keep what the prompt does not ask to change, and run the row's steps.
 
-Sizes: a masked edit keeps its image's size (the service refuses another); the image is
+Sizes: a masked edit keeps its image's size (another size scales the image and mask to
+it first: `pixmill.imaging.inputs.fit_masked_edit`); the image is
 rendered at the model's native pixel budget at its aspect, scaled back, and the input
 is pasted back outside the mask, so those pixels are the input's own. An edit without
 a mask makes the requested size: the image is scaled to cover it and cropped around
@@ -44,7 +49,7 @@ from PIL import Image, ImageOps
 from pixmill.engines.diffusion.families import Geometry
 from pixmill.errors import InvalidRequest
 from pixmill.imaging.inputs import editable_area, open_input
-from pixmill.request import RenderSpec, check_masked_edit_size
+from pixmill.request import RenderSpec
 
 RESIZE_FILTER = Image.Resampling.LANCZOS
 STRENGTH: dict[tuple[str, bool], float] = {
@@ -54,6 +59,8 @@ STRENGTH: dict[tuple[str, bool], float] = {
     ("high", True): 0.75,
     ("low", True): 1.0,
 }
+VARIATION_STRENGTH = 0.5
+"""A variation's strength: moderate, so the picture stays recognisable."""
 MADE_FOR_EDITING: dict[str, str | None] = {
     # pipeline class: its inpainting form, if diffusers has one
     "FluxKontextPipeline": "FluxKontextInpaintPipeline",
@@ -73,6 +80,11 @@ class EditPipelines:
     """None: a masked edit runs `image_to_image` and is pasted back through the mask."""
     made_for_editing: bool
     max_inputs: int
+
+    @property
+    def varies(self) -> bool:
+        """Image-to-image without a prompt (variations) means something on this model."""
+        return not self.made_for_editing
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -118,7 +130,6 @@ def check_spec(spec: RenderSpec, pipelines: EditPipelines | None, model: str) ->
     """What this engine refuses of an edit, before anything is reserved."""
     if not spec.is_edit or pipelines is None:
         return  # a model that cannot edit is refused by the service, naming `image`
-    check_masked_edit_size(spec)
     if len(spec.inputs) > pipelines.max_inputs:
         extra = spec.inputs[pipelines.max_inputs]
         raise InvalidRequest(
@@ -168,7 +179,7 @@ def prepare(spec: RenderSpec, pipelines: EditPipelines, geometry: Geometry, step
     pipeline = pipelines.inpainting if masked and pipelines.inpainting else pipelines.image_to_image
     uses_mask = masked and pipeline is pipelines.inpainting
     parameters = _parameters(pipeline)
-    strength = STRENGTH[(spec.input_fidelity, masked)]
+    strength = VARIATION_STRENGTH if spec.variation else STRENGTH[(spec.input_fidelity, masked)]
     kwargs: dict[str, Any] = {}
     if "strength" in parameters:
         kwargs["strength"] = strength

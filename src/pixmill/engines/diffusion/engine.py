@@ -176,6 +176,7 @@ class DiffusionEngine:
             default_quality="medium",
             max_batch=self.max_batch,
             edits=self.edits is not None,
+            variations=self.edits is not None and self.edits.varies,
         )
         self._previewer = Previewer(self.pipeline, self.family.name)
         self._denoised: Any = None
@@ -321,7 +322,7 @@ class DiffusionEngine:
         jobs = [
             Job(
                 key=key(index),
-                prompt=spec.prompt,
+                prompt="" if spec.variation else spec.prompt,
                 seed=spec.image_seed(index),
                 index=index,
                 partial_steps=previews,

@@ -1,5 +1,6 @@
-"""The OpenAI Images API as an upstream: POST {base_url}/images/generations, and
-{base_url}/images/edits (multipart, the input images as they came) for edits.
+"""The OpenAI Images API as an upstream: POST {base_url}/images/generations,
+{base_url}/images/edits (multipart, the input images as they came) for edits, and
+{base_url}/images/variations (multipart: the image, no prompt) for variations.
 
 Any provider that speaks this API works through `base_url`. The answer's own values
 (`quality`, `size`, `background`, `output_format`) and its token `usage` (input image
@@ -14,6 +15,7 @@ When partial images are asked for, each image is a call with `stream: true` and
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -54,6 +56,7 @@ class OpenAIEngine(UpstreamEngine):
         )
         client = UpstreamClient(PROVIDER, parsed, {"authorization": f"Bearer {parsed.api_key}"})
         super().__init__(parsed, client)
+        self.capabilities = replace(self.capabilities, variations=True)
 
     def request_body(self, spec: RenderSpec) -> dict[str, Any]:
         """Every contract parameter in OpenAI's form; nothing left "auto" (pixmill resolved it)."""
@@ -87,7 +90,18 @@ class OpenAIEngine(UpstreamEngine):
             files.append(file_part("mask", spec.mask, 0))
         return fields, files
 
+    def variation_form(self, spec: RenderSpec) -> tuple[dict[str, str], list[Any]]:
+        """A variation as OpenAI's multipart: `image`, and `model`, `n`, `size`,
+        `response_format` and `user`; no prompt."""
+        fields = {"model": self.options.model, "n": str(spec.n), "size": spec.size,
+                  "response_format": "b64_json"}  # fmt: skip
+        if spec.user:
+            fields["user"] = spec.user
+        return fields, [file_part("image", spec.inputs[0], 0)]
+
     def call(self, spec: RenderSpec) -> list[GeneratedImage]:
+        if spec.variation:
+            return self.variation(spec)
         if spec.is_edit:
             return self.edit(spec)
         response = self.client.post(
@@ -104,6 +118,13 @@ class OpenAIEngine(UpstreamEngine):
         if response.status_code >= 300:
             raise error_for(self.failure(response))
         return self.fitted(self.pictures(response, upstream), spec)
+
+    def variation(self, spec: RenderSpec) -> list[GeneratedImage]:
+        fields, files = self.variation_form(spec)
+        response = self.client.post("/images/variations", fields, files=files, retryable=_retryable)
+        if response.status_code >= 300:
+            raise error_for(self.failure(response))
+        return self.fitted(self.pictures(response, spec), spec)
 
     def pictures(self, response: httpx.Response, spec: RenderSpec) -> list[GeneratedImage]:
         try:
