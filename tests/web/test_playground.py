@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,122 @@ def test_static_files_ship_in_the_package_and_nothing_else_is_served(served: Ser
 
 
 # -- the page in a browser ----------------------------------------------------------
+
+
+def test_a_typed_key_is_used_without_clicking_use_key(page):
+    """Typed, never applied: Generate uses it. A key pasted counts at once, Enter too."""
+    page.fill("#api-key", KEY)
+    fill(page, prompt="a fox", size="custom")
+    fill(page, **{"size-custom": "256x256"}, seed="3")
+    page.click("#generate")
+    assert decode_data_url(final_image(page).get_attribute("src")).size == (256, 256)
+    assert page.evaluate("localStorage.getItem('pixmill.apiKey')") == KEY
+
+    page.evaluate("localStorage.clear()")
+    page.reload()
+    page.evaluate("key => navigator.clipboard.writeText(key)", POOR_KEY)
+    page.focus("#api-key")
+    page.keyboard.press("Control+V")  # pasted, focus still in the box
+    page.wait_for_function("() => document.getElementById('credits-value').textContent === '0'")
+    assert page.evaluate("document.activeElement.id") == "api-key"
+
+    page.fill("#api-key", KEY)
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.getElementById('credits-value').textContent !== '0'")
+    assert page.errors == []
+
+
+def test_aliases_are_marked_in_the_model_list(page, served):
+    enter_key(page)
+    page.wait_for_selector("#model optgroup[label='Aliases'] option", state="attached")
+    listed = httpx.get(served.url + "/v1/models", headers={"x-api-key": KEY}).json()["data"]
+    aliases = {model["id"]: model["alias_for"] for model in listed if "alias_for" in model}
+    assert aliases
+    shown = page.locator("#model optgroup[label='Aliases'] option").evaluate_all(
+        "options => options.map(o => [o.value, o.textContent])"
+    )
+    assert dict(shown) == {alias: f"{alias} → {model}" for alias, model in aliases.items()}
+    models = page.locator("#model optgroup[label='Models'] option").evaluate_all(
+        "options => options.map(o => o.textContent)"
+    )
+    assert not set(models) & set(aliases)
+
+
+def test_the_price_shown_before_generate_is_what_the_job_costs(page, served):
+    """From the server's own prices (GET /v1/models/{id}): a listed size, a size scaled by
+    area, and the job's charge afterwards."""
+    enter_key(page)
+    pricing = httpx.get(served.url + "/v1/models/gpt-image-1", headers={"x-api-key": KEY}).json()[
+        "pricing"
+    ]
+    page.select_option("#model", "gpt-image-1")
+    fill(page, prompt="a fox", quality="low", size="1536x1024", n="2")
+    listed = Decimal(pricing["per_image"]["low"]["1536x1024"]) * 2
+    page.wait_for_function(
+        "(text) => document.getElementById('price').textContent.startsWith(text)",
+        arg=f"{listed.normalize():f} credits",
+    )
+    fill(page, size="custom")
+    fill(page, **{"size-custom": "256x256"}, n="1", seed="9")
+    scaled = round(Decimal(pricing["per_image"]["low"]["1024x1024"]) * 10**6 / 16) / Decimal(10**6)
+    page.wait_for_function(
+        "(text) => document.getElementById('price').textContent.startsWith(text)",
+        arg=f"{scaled.normalize():f} credits",
+    )
+    page.click("#generate")
+    final_image(page)
+    meta = dict(
+        zip(
+            page.locator("#result-meta dt").all_text_contents(),
+            page.locator("#result-meta dd").all_text_contents(),
+            strict=True,
+        )
+    )
+    assert meta["Cost"] == f"{scaled.normalize():f} credits"
+
+
+def test_a_result_opens_full_size_and_closes(page):
+    enter_key(page)
+    fill(page, prompt="a fox", size="custom")
+    fill(page, **{"size-custom": "256x384"}, seed="4")
+    page.click("#generate")
+    src = final_image(page).get_attribute("src")
+    page.locator("#result-images .zoom").first.click()
+    assert page.is_visible("#zoom")
+    assert page.get_attribute("#zoom-image", "src") == src
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#zoom", state="hidden")
+    page.locator("#result-images .zoom").first.click()
+    page.click("#zoom-image")  # a click anywhere closes it too
+    page.wait_for_selector("#zoom", state="hidden")
+
+
+def test_a_lost_submit_answer_is_retried_with_the_same_key_and_makes_one_job(page, served):
+    """The first POST reaches the server, but its answer is dropped on the way back: the page
+    retries under the same Idempotency-Key and follows the job the first one made."""
+    posts: list[dict[str, str]] = []
+
+    def lose_first_answer(route: Any) -> None:
+        posts.append(route.request.headers)
+        if len(posts) == 1:
+            route.fetch()  # the server gets it and makes the job
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/v2/gpt-image-1", lose_first_answer)
+    enter_key(page)
+    page.select_option("#model", "gpt-image-1")
+    prompt = "a fox whose first answer was lost"
+    fill(page, prompt=prompt, size="custom")
+    fill(page, **{"size-custom": "256x256"}, seed="6")
+    page.click("#generate")
+    final_image(page)
+    assert len(posts) == 2
+    keys = [headers.get("idempotency-key") for headers in posts]
+    assert keys[0] and keys[0] == keys[1]
+    jobs = httpx.get(served.url + "/v2/requests?limit=50", headers={"x-api-key": KEY}).json()
+    assert [job["prompt"] for job in jobs["data"]].count(prompt) == 1
 
 
 def test_a_key_shows_the_credits_and_the_models_and_is_remembered(page, served):
