@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import os
 import re
 import subprocess
@@ -70,11 +71,12 @@ def decode_data_url(src: str) -> Image.Image:
     return image
 
 
-def copied_snippet(page: Any, language: str) -> str:
-    page.click(f"#snippet-tab-{language}")
-    page.click("#snippet-copy")
+def copied_snippet(page: Any, language: str, prefix: str = "") -> str:
+    """The code of a Code box (`prefix` "edit-" for the Edit tab's), copied with its button."""
+    page.click(f"#{prefix}snippet-tab-{language}")
+    page.click(f"#{prefix}snippet-copy")
     page.wait_for_function(
-        "() => document.getElementById('snippet-copied').textContent === 'Copied.'"
+        f"() => document.getElementById('{prefix}snippet-copied').textContent === 'Copied.'"
     )
     return page.evaluate("navigator.clipboard.readText()")
 
@@ -539,6 +541,11 @@ def test_a_mask_painted_with_brush_and_eraser_is_transparent_where_painted(page,
     """The downloadable mask follows OpenAI's rule: the input's size, transparent where the
     picture may change (brushed), opaque elsewhere (never brushed, or erased)."""
     mask = painted_mask(page, tmp_path)
+    # The file input says what was added, never "No file chosen": the native control is
+    # kept for the keyboard, but out of sight.
+    assert page.text_content("#edit-files-status") == "1 image added."
+    assert page.locator("#edit-files").bounding_box()["width"] <= 1
+    assert "320×240" in page.text_content("#edit-images")
     assert (mask.format, mask.mode, mask.size) == ("PNG", "RGBA", (320, 240))
     alpha = mask.getchannel("A")
     assert alpha.getpixel((64, 120)) == 0  # brushed
@@ -554,29 +561,49 @@ def test_a_mask_painted_with_brush_and_eraser_is_transparent_where_painted(page,
 
 @pytest.mark.slow
 def test_an_edit_with_a_painted_mask(page, served, tmp_path):
-    """The page posts Segmind's edit form to /v2/{model}-edit with the picture and the
-    painted mask, and shows an image of the input's size."""
-    models = edit_models(served)
-    if not models:
-        pytest.skip(
-            "edits are not routed on this branch yet (issue 12): "
-            "GET /v1/models marks no model with capabilities.edit"
-        )
+    """The page posts Segmind's edit form to /v2/{model}-edit with the picture, the painted
+    mask and the Edit tab's own n and quality, shows an image of the input's size, marks
+    the job as an edit in History; the copied Python snippet makes the same image."""
+    model = edit_models(served)[0]
     enter_key(page)
     page.wait_for_function("() => document.querySelectorAll('#model option').length > 0")
-    page.select_option("#model", models[0])
+    page.select_option("#model", model)
+    fill(page, n="3", quality="high", seed="21")  # the Generate tab's: not the edit's
     assert page.is_enabled("#edit-submit")
     mask = painted_mask(page, tmp_path)
     page.fill("#edit-prompt", 'Add the words "Hello there"')
+    page.fill("#edit-n", "1")
+    page.select_option("#edit-quality", "low")
+    page.wait_for_function(
+        "() => /credits/.test(document.getElementById('edit-price').textContent)"
+    )
     with page.expect_request(lambda request: request.method == "POST") as posted:
         page.click("#edit-submit")
     body = posted.value.post_data_json
-    assert posted.value.url.endswith(f"/v2/{models[0]}-edit")
+    assert posted.value.url.endswith(f"/v2/{model}-edit")
+    assert (body["n"], body["quality"], body["seed"]) == (1, "low", 21)
     assert len(body["image_urls"]) == 1
     sent = Image.open(io.BytesIO(base64.b64decode(body["mask"])))
     assert sent.tobytes() == mask.tobytes()
-    final = final_image(page)
-    assert decode_data_url(final.get_attribute("src")).size == (320, 240)
+    made = decode_data_url(final_image(page).get_attribute("src"))
+    assert made.size == (320, 240)
+
+    page.click("#tab-history")
+    row = page.locator("#history li").first
+    row.locator(".thumb img").wait_for(state="visible")
+    assert row.locator(".badge").text_content() == "Edit"
+
+    page.click("#tab-edit")
+    mask.save(tmp_path / "mask.png")
+    python = copied_snippet(page, "python", prefix="edit-")
+    assert 'image=[open("input.png", "rb")]' in python and "mask.png" in python
+    run_snippet([sys.executable, "-c", python], tmp_path)
+    again = Image.open(tmp_path / "image-1.png")
+    assert again.convert("RGBA").tobytes() == made.convert("RGBA").tobytes()
+    run_snippet(["bash", "-c", copied_snippet(page, "curl", prefix="edit-")], tmp_path)
+    answer = json.loads((tmp_path / "result.json").read_text())
+    by_curl = Image.open(io.BytesIO(base64.b64decode(answer["data"][0]["b64_json"])))
+    assert by_curl.convert("RGBA").tobytes() == made.convert("RGBA").tobytes()
 
 
 def test_an_edit_with_a_model_that_cannot_edit_is_explained_beside_the_model(page):
