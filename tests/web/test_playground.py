@@ -41,6 +41,15 @@ def enter_key(page: Any, key: str = KEY) -> None:
     page.click("#key-save")
 
 
+def credits_shown(page: Any, served: Served, key: str = KEY) -> None:
+    """Waits until the page shows the key's balance as the server has it now."""
+    answer = httpx.get(served.url + "/v1/get-user-credits", headers={"x-api-key": key})
+    page.wait_for_function(
+        "(credits) => document.getElementById('credits-value').textContent === credits",
+        arg=answer.json()["credits"],
+    )
+
+
 def fill(page: Any, **params: str) -> None:
     """Sets generate-form controls by id; selects by value, inputs by typing."""
     for name, value in params.items():
@@ -266,13 +275,13 @@ def test_a_key_shows_the_credits_and_the_models_and_is_remembered(page, served):
     assert page.locator("#credits-value").text_content() == "–"
     assert page.locator(".error:visible").count() == 0  # no key yet is not an error
     enter_key(page)
-    page.wait_for_function("() => document.getElementById('credits-value').textContent === '1000'")
+    credits_shown(page, served)
     models = page.locator("#model option").evaluate_all("options => options.map(o => o.value)")
     assert {"gpt-image-1", "design"} <= set(models)
     assert page.evaluate("localStorage.getItem('pixmill.apiKey')") == KEY
     page.reload()
     assert page.input_value("#api-key") == KEY
-    page.wait_for_function("() => document.getElementById('credits-value').textContent === '1000'")
+    credits_shown(page, served)
     assert page.errors == []
 
 
@@ -297,7 +306,7 @@ def test_the_browser_refuses_html_strings_and_inline_script(page):
     assert page.evaluate("window.injected === undefined")
 
 
-def test_a_key_can_be_entered_with_the_keyboard_alone(page):
+def test_a_key_can_be_entered_with_the_keyboard_alone(page, served):
     for _ in range(5):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.id") == "api-key":
@@ -305,7 +314,7 @@ def test_a_key_can_be_entered_with_the_keyboard_alone(page):
     assert page.evaluate("document.activeElement.id") == "api-key"
     page.keyboard.type(KEY)
     page.keyboard.press("Enter")
-    page.wait_for_function("() => document.getElementById('credits-value').textContent === '1000'")
+    credits_shown(page, served)
 
 
 @pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)])
@@ -369,7 +378,7 @@ def test_the_python_and_curl_snippets_run_as_copied_make_the_same_image(page, tm
 
 
 @pytest.mark.slow
-def test_generate_shows_progress_partials_then_the_image_the_snippet_makes(page, tmp_path):
+def test_generate_shows_progress_partials_then_the_image_the_snippet_makes(page, served, tmp_path):
     """Two images with two partials each asked: progress moves between them, the partials
     the design engine sends (its layers as drawn) are real images of the asked size, at
     most two per image, and the first final <img> decodes to the same pixels that the
@@ -398,7 +407,7 @@ def test_generate_shows_progress_partials_then_the_image_the_snippet_makes(page,
     assert page.text_content("#job-status") == "Done"
     meta = page.text_content("#result-meta")
     assert "77" in meta and "credits" in meta
-    page.wait_for_function("() => document.getElementById('credits-value').textContent !== '1000'")
+    credits_shown(page, served)  # the balance after the charge
 
     python = copied_snippet(page, "python")
     assert "n=2" in python

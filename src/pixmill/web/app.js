@@ -94,7 +94,6 @@ async function loadModels() {
   $("edit-unavailable").hidden = editModels.length > 0;
   $("edit-submit").disabled = editModels.length === 0;
   updateSnippet();
-  updatePrices();
 }
 
 /** Whether /v1/models says a model can edit: "capabilities": {"edit": true} or ["edit"]. */
@@ -194,7 +193,7 @@ function updateSnippet() {
 }
 
 // Prices, from GET /v1/models/{id}, shown before a call is made.
-const prices = new Prices(() => client ?? new Client("", setCredits), () => updatePrices());
+const prices = new Prices(() => client, () => updatePrices());
 
 function showPrice(slot, quote) {
   slot.replaceChildren();

@@ -52,7 +52,8 @@ function candidateSizes(size, edit) {
 }
 
 export class Prices {
-  /** `getClient()` answers the API client; `onLoad()` hears that a model's prices came. */
+  /** `getClient()` answers the API client (null without a key); `onLoad()` hears that a
+   * model's prices came. */
   constructor(getClient, onLoad) {
     this.getClient = getClient;
     this.onLoad = onLoad;
@@ -60,10 +61,11 @@ export class Prices {
   }
 
   pricing(model) {
-    if (!model) return null;
+    const client = this.getClient();
+    if (!model || !client) return null;
     if (!this.models.has(model)) {
       this.models.set(model, null);
-      this.getClient()
+      client
         .model(model)
         .then((body) => {
           if (body.pricing) {
