@@ -65,6 +65,7 @@ def open_page(browser: Any, url: str, viewport: dict[str, int]) -> Any:
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.getElementById('credits-value').textContent !== '–'")
     page.wait_for_function("() => document.querySelectorAll('#model option').length > 0")
+    page.evaluate("document.activeElement.blur()")  # no focus ring in the picture
     return page
 
 
@@ -118,11 +119,6 @@ def shoot(browser: Any, url: str, out: Path) -> None:
     page.screenshot(path=out / "zoom.png")
     page.keyboard.press("Escape")
 
-    page.click("#tab-history")
-    page.wait_for_function("() => document.querySelector('#history .thumb img')")
-    page.screenshot(path=out / "history.png")
-
-    page.click("#tab-generate")
     page.locator("#result-images button", has_text="Use as input").first.click()
     page.wait_for_function("() => document.getElementById('edit-base').width > 0")
     page.fill("#brush-size", "60")
@@ -136,6 +132,13 @@ def shoot(browser: Any, url: str, out: Path) -> None:
     page.wait_for_function("() => /credits/.test(document.getElementById('edit-price').innerText)")
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=out / "edit.png")
+
+    page.click("#edit-submit")
+    page.wait_for_function("() => document.getElementById('job-status').textContent === 'Done'")
+    page.click("#tab-history")
+    page.wait_for_function("() => document.querySelectorAll('#history .thumb img').length >= 2")
+    page.mouse.move(0, 0)
+    page.screenshot(path=out / "history.png")
 
     page.click("#tab-generate")
     page.select_option("#size", "custom")

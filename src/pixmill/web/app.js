@@ -393,8 +393,9 @@ $("edit-form").addEventListener("submit", (event) => {
   event.preventDefault();
   edit();
 });
-$("edit-form").addEventListener("input", updateSnippet);
-$("edit-form").addEventListener("change", updateSnippet);
+// The edit's controls live in both columns of its panel (tied to the form by `form=`).
+$("panel-edit").addEventListener("input", updateSnippet);
+$("panel-edit").addEventListener("change", updateSnippet);
 
 // The full-size view: closed by Close, Escape (the dialog's own), or a click anywhere.
 $("zoom").addEventListener("click", () => $("zoom").close());
