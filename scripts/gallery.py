@@ -27,7 +27,7 @@ from pixmill.imaging.inputs import InputImage, InputLimits, decode_image, decode
 from pixmill.request import auto_background, auto_size
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED_REQUEST = ROOT.parent / "shared/examples/seed-request.json"
+SEED_REQUEST = ROOT / "tests" / "data" / "seed-request.json"
 sys.path.insert(0, str(ROOT))
 
 from tests.engines.design.design_prompts import GALLERY_PROMPTS, make_spec  # noqa: E402
@@ -79,8 +79,7 @@ def main() -> None:
 
 def prompts_gallery(args: argparse.Namespace) -> None:
     prompts = list(GALLERY_PROMPTS) + SUBJECT_PROMPTS
-    if SEED_REQUEST.exists():
-        prompts.insert(0, json.loads(SEED_REQUEST.read_text(encoding="utf-8"))["prompt"])
+    prompts.insert(0, json.loads(SEED_REQUEST.read_text(encoding="utf-8"))["prompt"])
     engine = DesignEngine()
     thumbs: list[tuple[str, Image.Image]] = []
     for index, prompt in enumerate(prompts):

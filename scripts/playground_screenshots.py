@@ -4,7 +4,7 @@
 
 Starts a server on a free loopback port with a fresh data directory and one key, drives
 Debian's Chromium (as tests/web does) at 1280x900 and 390x844, and writes desktop.png,
-phone.png, phone-results.png, error.png, history.png and edit.png.
+zoom.png, phone.png, phone-results.png, error.png, history.png and edit.png.
 """
 
 from __future__ import annotations
@@ -62,9 +62,10 @@ def open_page(browser: Any, url: str, viewport: dict[str, int]) -> Any:
     page.set_default_timeout(120_000)
     page.goto(url + "/")
     page.fill("#api-key", KEY)
-    page.click("#key-save")
+    page.keyboard.press("Enter")
     page.wait_for_function("() => document.getElementById('credits-value').textContent !== '–'")
     page.wait_for_function("() => document.querySelectorAll('#model option').length > 0")
+    page.evaluate("document.activeElement.blur()")  # no focus ring in the picture
     return page
 
 
@@ -112,11 +113,12 @@ def shoot(browser: Any, url: str, out: Path) -> None:
     generate(page, "2")
     page.screenshot(path=out / "desktop.png", full_page=True)
 
-    page.click("#tab-history")
-    page.wait_for_function("() => document.querySelector('#history .thumb img')")
-    page.screenshot(path=out / "history.png")
+    page.locator("#result-images .zoom").first.click()
+    page.wait_for_function("() => document.getElementById('zoom-image').complete")
+    page.mouse.move(0, 0)
+    page.screenshot(path=out / "zoom.png")
+    page.keyboard.press("Escape")
 
-    page.click("#tab-generate")
     page.locator("#result-images button", has_text="Use as input").first.click()
     page.wait_for_function("() => document.getElementById('edit-base').width > 0")
     page.fill("#brush-size", "60")
@@ -125,9 +127,18 @@ def shoot(browser: Any, url: str, out: Path) -> None:
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.35, steps=16)
     page.mouse.up()
-    page.fill("#edit-prompt", "Make the sun a full moon")
+    page.fill("#edit-prompt", 'Add a sticker saying "Open late"')
+    page.select_option("#edit-quality", "low")
+    page.wait_for_function("() => /credits/.test(document.getElementById('edit-price').innerText)")
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=out / "edit.png")
+
+    page.click("#edit-submit")
+    page.wait_for_function("() => document.getElementById('job-status').textContent === 'Done'")
+    page.click("#tab-history")
+    page.wait_for_function("() => document.querySelectorAll('#history .thumb img').length >= 2")
+    page.mouse.move(0, 0)
+    page.screenshot(path=out / "history.png")
 
     page.click("#tab-generate")
     page.select_option("#size", "custom")

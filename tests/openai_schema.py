@@ -16,6 +16,9 @@ from referencing import Registry, Resource
 
 SCHEMAS = Path(__file__).parent / "data" / "openai-image-schemas.json"
 
+_CREDITS = {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?$"}
+"""An amount of credits, as pixmill writes them: a decimal string."""
+
 # pixmill's documented extensions, by schema: extra properties, and wider values.
 _EXTRA_PROPERTIES: dict[str, dict[str, Any]] = {
     "Model": {
@@ -25,6 +28,25 @@ _EXTRA_PROPERTIES: dict[str, dict[str, Any]] = {
             "type": "object",
             "properties": {"edit": {"type": "boolean"}},
             "required": ["edit"],
+            "additionalProperties": False,
+        },
+        "pricing": {
+            "type": "object",
+            "properties": {
+                "unit": {"const": "credits"},
+                "default_quality": {"enum": ["low", "medium", "high", "xhigh", "max"]},
+                "per_image": {
+                    "type": "object",
+                    "propertyNames": {"enum": ["low", "medium", "high", "xhigh", "max"]},
+                    "additionalProperties": {
+                        "type": "object",
+                        "propertyNames": {"pattern": "^([0-9]+x[0-9]+|\\*)$"},
+                        "additionalProperties": _CREDITS,
+                    },
+                },
+                "input_image_tokens_per_million": _CREDITS,
+            },
+            "required": ["unit", "default_quality", "per_image", "input_image_tokens_per_million"],
             "additionalProperties": False,
         },
     },

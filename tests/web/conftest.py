@@ -60,13 +60,15 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """`python -m pixmill serve` on a free loopback port, with KEY (1000 credits) and
-    POOR_KEY (none); rate limits off, no starter key."""
+    POOR_KEY (none); rate and poll limits off, no starter key."""
     data_dir = tmp_path_factory.mktemp("playground-data")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIXMILL_")}
     env |= {
         "PIXMILL_STARTER_KEY": "false",
         "PIXMILL_REQUESTS_PER_MINUTE": "0",
         "PIXMILL_IMAGES_PER_MINUTE": "0",
+        # History loads a thumbnail per finished job (GET /v2/requests/{id}), each a poll.
+        "PIXMILL_STATUS_POLLS_PER_MINUTE": "0",
     }
     settings = Settings(_env_file=None, data_dir=data_dir)
     provision(settings, KEY, 1000, name="playground")

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import os
 import re
 import subprocess
 import sys
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,15 @@ PROGRESS_WATCH = """() => {
 def enter_key(page: Any, key: str = KEY) -> None:
     page.fill("#api-key", key)
     page.click("#key-save")
+
+
+def credits_shown(page: Any, served: Served, key: str = KEY) -> None:
+    """Waits until the page shows the key's balance as the server has it now."""
+    answer = httpx.get(served.url + "/v1/get-user-credits", headers={"x-api-key": key})
+    page.wait_for_function(
+        "(credits) => document.getElementById('credits-value').textContent === credits",
+        arg=answer.json()["credits"],
+    )
 
 
 def fill(page: Any, **params: str) -> None:
@@ -69,11 +80,12 @@ def decode_data_url(src: str) -> Image.Image:
     return image
 
 
-def copied_snippet(page: Any, language: str) -> str:
-    page.click(f"#snippet-tab-{language}")
-    page.click("#snippet-copy")
+def copied_snippet(page: Any, language: str, prefix: str = "") -> str:
+    """The code of a Code box (`prefix` "edit-" for the Edit tab's), copied with its button."""
+    page.click(f"#{prefix}snippet-tab-{language}")
+    page.click(f"#{prefix}snippet-copy")
     page.wait_for_function(
-        "() => document.getElementById('snippet-copied').textContent === 'Copied.'"
+        f"() => document.getElementById('{prefix}snippet-copied').textContent === 'Copied.'"
     )
     return page.evaluate("navigator.clipboard.readText()")
 
@@ -143,17 +155,133 @@ def test_static_files_ship_in_the_package_and_nothing_else_is_served(served: Ser
 # -- the page in a browser ----------------------------------------------------------
 
 
+def test_a_typed_key_is_used_without_clicking_use_key(page):
+    """Typed, never applied: Generate uses it. A key pasted counts at once, Enter too."""
+    page.fill("#api-key", KEY)
+    fill(page, prompt="a fox", size="custom")
+    fill(page, **{"size-custom": "256x256"}, seed="3")
+    page.click("#generate")
+    assert decode_data_url(final_image(page).get_attribute("src")).size == (256, 256)
+    assert page.evaluate("localStorage.getItem('pixmill.apiKey')") == KEY
+
+    page.evaluate("localStorage.clear()")
+    page.reload()
+    page.evaluate("key => navigator.clipboard.writeText(key)", POOR_KEY)
+    page.focus("#api-key")
+    page.keyboard.press("Control+V")  # pasted, focus still in the box
+    page.wait_for_function("() => document.getElementById('credits-value').textContent === '0'")
+    assert page.evaluate("document.activeElement.id") == "api-key"
+
+    page.fill("#api-key", KEY)
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.getElementById('credits-value').textContent !== '0'")
+    assert page.errors == []
+
+
+def test_aliases_are_marked_in_the_model_list(page, served):
+    enter_key(page)
+    page.wait_for_selector("#model optgroup[label='Aliases'] option", state="attached")
+    listed = httpx.get(served.url + "/v1/models", headers={"x-api-key": KEY}).json()["data"]
+    aliases = {model["id"]: model["alias_for"] for model in listed if "alias_for" in model}
+    assert aliases
+    shown = page.locator("#model optgroup[label='Aliases'] option").evaluate_all(
+        "options => options.map(o => [o.value, o.textContent])"
+    )
+    assert dict(shown) == {alias: f"{alias} → {model}" for alias, model in aliases.items()}
+    models = page.locator("#model optgroup[label='Models'] option").evaluate_all(
+        "options => options.map(o => o.textContent)"
+    )
+    assert not set(models) & set(aliases)
+
+
+def test_the_price_shown_before_generate_is_what_the_job_costs(page, served):
+    """From the server's own prices (GET /v1/models/{id}): a listed size, a size scaled by
+    area, and the job's charge afterwards."""
+    enter_key(page)
+    pricing = httpx.get(served.url + "/v1/models/gpt-image-1", headers={"x-api-key": KEY}).json()[
+        "pricing"
+    ]
+    page.select_option("#model", "gpt-image-1")
+    fill(page, prompt="a fox", quality="low", size="1536x1024", n="2")
+    listed = Decimal(pricing["per_image"]["low"]["1536x1024"]) * 2
+    page.wait_for_function(
+        "(text) => document.getElementById('price').textContent.startsWith(text)",
+        arg=f"{listed.normalize():f} credits",
+    )
+    fill(page, size="custom")
+    fill(page, **{"size-custom": "256x256"}, n="1", seed="9")
+    scaled = round(Decimal(pricing["per_image"]["low"]["1024x1024"]) * 10**6 / 16) / Decimal(10**6)
+    page.wait_for_function(
+        "(text) => document.getElementById('price').textContent.startsWith(text)",
+        arg=f"{scaled.normalize():f} credits",
+    )
+    page.click("#generate")
+    final_image(page)
+    meta = dict(
+        zip(
+            page.locator("#result-meta dt").all_text_contents(),
+            page.locator("#result-meta dd").all_text_contents(),
+            strict=True,
+        )
+    )
+    assert meta["Cost"] == f"{scaled.normalize():f} credits"
+
+
+def test_a_result_opens_full_size_and_closes(page):
+    enter_key(page)
+    fill(page, prompt="a fox", size="custom")
+    fill(page, **{"size-custom": "256x384"}, seed="4")
+    page.click("#generate")
+    src = final_image(page).get_attribute("src")
+    page.locator("#result-images .zoom").first.click()
+    assert page.is_visible("#zoom")
+    assert page.get_attribute("#zoom-image", "src") == src
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#zoom", state="hidden")
+    page.locator("#result-images .zoom").first.click()
+    page.click("#zoom-image")  # a click anywhere closes it too
+    page.wait_for_selector("#zoom", state="hidden")
+
+
+def test_a_lost_submit_answer_is_retried_with_the_same_key_and_makes_one_job(page, served):
+    """The first POST reaches the server, but its answer is dropped on the way back: the page
+    retries under the same Idempotency-Key and follows the job the first one made."""
+    posts: list[dict[str, str]] = []
+
+    def lose_first_answer(route: Any) -> None:
+        posts.append(route.request.headers)
+        if len(posts) == 1:
+            route.fetch()  # the server gets it and makes the job
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/v2/gpt-image-1", lose_first_answer)
+    enter_key(page)
+    page.select_option("#model", "gpt-image-1")
+    prompt = "a fox whose first answer was lost"
+    fill(page, prompt=prompt, size="custom")
+    fill(page, **{"size-custom": "256x256"}, seed="6")
+    page.click("#generate")
+    final_image(page)
+    assert len(posts) == 2
+    keys = [headers.get("idempotency-key") for headers in posts]
+    assert keys[0] and keys[0] == keys[1]
+    jobs = httpx.get(served.url + "/v2/requests?limit=50", headers={"x-api-key": KEY}).json()
+    assert [job["prompt"] for job in jobs["data"]].count(prompt) == 1
+
+
 def test_a_key_shows_the_credits_and_the_models_and_is_remembered(page, served):
     assert page.locator("#credits-value").text_content() == "–"
     assert page.locator(".error:visible").count() == 0  # no key yet is not an error
     enter_key(page)
-    page.wait_for_function("() => document.getElementById('credits-value').textContent === '1000'")
+    credits_shown(page, served)
     models = page.locator("#model option").evaluate_all("options => options.map(o => o.value)")
     assert {"gpt-image-1", "design"} <= set(models)
     assert page.evaluate("localStorage.getItem('pixmill.apiKey')") == KEY
     page.reload()
     assert page.input_value("#api-key") == KEY
-    page.wait_for_function("() => document.getElementById('credits-value').textContent === '1000'")
+    credits_shown(page, served)
     assert page.errors == []
 
 
@@ -178,7 +306,7 @@ def test_the_browser_refuses_html_strings_and_inline_script(page):
     assert page.evaluate("window.injected === undefined")
 
 
-def test_a_key_can_be_entered_with_the_keyboard_alone(page):
+def test_a_key_can_be_entered_with_the_keyboard_alone(page, served):
     for _ in range(5):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.id") == "api-key":
@@ -186,7 +314,7 @@ def test_a_key_can_be_entered_with_the_keyboard_alone(page):
     assert page.evaluate("document.activeElement.id") == "api-key"
     page.keyboard.type(KEY)
     page.keyboard.press("Enter")
-    page.wait_for_function("() => document.getElementById('credits-value').textContent === '1000'")
+    credits_shown(page, served)
 
 
 @pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)])
@@ -250,11 +378,11 @@ def test_the_python_and_curl_snippets_run_as_copied_make_the_same_image(page, tm
 
 
 @pytest.mark.slow
-def test_generate_shows_progress_partials_then_the_image_the_snippet_makes(page, tmp_path):
-    """Two images with two partials each asked: progress moves between them, whatever
-    partials the engine sends are real images of the asked size (at most two per image:
-    the design engine sends none yet), and the first final <img> decodes to the same
-    pixels that the copied Python snippet makes with the same seed."""
+def test_generate_shows_progress_partials_then_the_image_the_snippet_makes(page, served, tmp_path):
+    """Two images with two partials each asked: progress moves between them, the partials
+    the design engine sends (its layers as drawn) are real images of the asked size, at
+    most two per image, and the first final <img> decodes to the same pixels that the
+    copied Python snippet makes with the same seed."""
     enter_key(page)
     fill(page, prompt='A poster for "Night Market"', size="custom")
     fill(page, **{"size-custom": "512x768"}, seed="77", n="2", partial_images="2")
@@ -265,7 +393,7 @@ def test_generate_shows_progress_partials_then_the_image_the_snippet_makes(page,
     assert any(0 < value < 1 for value in seen["progress"]), seen["progress"]
     assert any(re.fullmatch(r"Rendering: \d+%", text) for text in seen["statuses"]), seen
     partials = page.locator("#partials img")
-    assert partials.count() <= 2 * 2
+    assert 0 < partials.count() <= 2 * 2
     assert page.is_visible("#partials-none") == (partials.count() == 0)  # said, not hidden
     for index in range(partials.count()):
         assert decode_data_url(partials.nth(index).get_attribute("src")).size == (512, 768)
@@ -279,7 +407,7 @@ def test_generate_shows_progress_partials_then_the_image_the_snippet_makes(page,
     assert page.text_content("#job-status") == "Done"
     meta = page.text_content("#result-meta")
     assert "77" in meta and "credits" in meta
-    page.wait_for_function("() => document.getElementById('credits-value').textContent !== '1000'")
+    credits_shown(page, served)  # the balance after the charge
 
     python = copied_snippet(page, "python")
     assert "n=2" in python
@@ -422,6 +550,11 @@ def test_a_mask_painted_with_brush_and_eraser_is_transparent_where_painted(page,
     """The downloadable mask follows OpenAI's rule: the input's size, transparent where the
     picture may change (brushed), opaque elsewhere (never brushed, or erased)."""
     mask = painted_mask(page, tmp_path)
+    # The file input says what was added, never "No file chosen": the native control is
+    # kept for the keyboard, but out of sight.
+    assert page.text_content("#edit-files-status") == "1 image added."
+    assert page.locator("#edit-files").bounding_box()["width"] <= 1
+    assert "320×240" in page.text_content("#edit-images")
     assert (mask.format, mask.mode, mask.size) == ("PNG", "RGBA", (320, 240))
     alpha = mask.getchannel("A")
     assert alpha.getpixel((64, 120)) == 0  # brushed
@@ -437,29 +570,49 @@ def test_a_mask_painted_with_brush_and_eraser_is_transparent_where_painted(page,
 
 @pytest.mark.slow
 def test_an_edit_with_a_painted_mask(page, served, tmp_path):
-    """The page posts Segmind's edit form to /v2/{model}-edit with the picture and the
-    painted mask, and shows an image of the input's size."""
-    models = edit_models(served)
-    if not models:
-        pytest.skip(
-            "edits are not routed on this branch yet (issue 12): "
-            "GET /v1/models marks no model with capabilities.edit"
-        )
+    """The page posts Segmind's edit form to /v2/{model}-edit with the picture, the painted
+    mask and the Edit tab's own n and quality, shows an image of the input's size, marks
+    the job as an edit in History; the copied Python snippet makes the same image."""
+    model = edit_models(served)[0]
     enter_key(page)
     page.wait_for_function("() => document.querySelectorAll('#model option').length > 0")
-    page.select_option("#model", models[0])
+    page.select_option("#model", model)
+    fill(page, n="3", quality="high", seed="21")  # the Generate tab's: not the edit's
     assert page.is_enabled("#edit-submit")
     mask = painted_mask(page, tmp_path)
     page.fill("#edit-prompt", 'Add the words "Hello there"')
+    page.fill("#edit-n", "1")
+    page.select_option("#edit-quality", "low")
+    page.wait_for_function(
+        "() => /credits/.test(document.getElementById('edit-price').textContent)"
+    )
     with page.expect_request(lambda request: request.method == "POST") as posted:
         page.click("#edit-submit")
     body = posted.value.post_data_json
-    assert posted.value.url.endswith(f"/v2/{models[0]}-edit")
+    assert posted.value.url.endswith(f"/v2/{model}-edit")
+    assert (body["n"], body["quality"], body["seed"]) == (1, "low", 21)
     assert len(body["image_urls"]) == 1
     sent = Image.open(io.BytesIO(base64.b64decode(body["mask"])))
     assert sent.tobytes() == mask.tobytes()
-    final = final_image(page)
-    assert decode_data_url(final.get_attribute("src")).size == (320, 240)
+    made = decode_data_url(final_image(page).get_attribute("src"))
+    assert made.size == (320, 240)
+
+    page.click("#tab-history")
+    row = page.locator("#history li").first
+    row.locator(".thumb img").wait_for(state="visible")
+    assert row.locator(".badge").text_content() == "Edit"
+
+    page.click("#tab-edit")
+    mask.save(tmp_path / "mask.png")
+    python = copied_snippet(page, "python", prefix="edit-")
+    assert 'image=[open("input.png", "rb")]' in python and "mask.png" in python
+    run_snippet([sys.executable, "-c", python], tmp_path)
+    again = Image.open(tmp_path / "image-1.png")
+    assert again.convert("RGBA").tobytes() == made.convert("RGBA").tobytes()
+    run_snippet(["bash", "-c", copied_snippet(page, "curl", prefix="edit-")], tmp_path)
+    answer = json.loads((tmp_path / "result.json").read_text())
+    by_curl = Image.open(io.BytesIO(base64.b64decode(answer["data"][0]["b64_json"])))
+    assert by_curl.convert("RGBA").tobytes() == made.convert("RGBA").tobytes()
 
 
 def test_an_edit_with_a_model_that_cannot_edit_is_explained_beside_the_model(page):

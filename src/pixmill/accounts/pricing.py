@@ -91,9 +91,22 @@ class PriceTable:
             raise ValueError(f"prices.{model}.{INPUT}.{IMAGE_TOKENS}: must not be negative")
         return micro
 
+    def listing(self, model: str) -> dict[ConcreteQuality, dict[str, int]]:
+        """A model's per-image prices in micro-credits, quality -> size -> price. A size
+        not listed costs the "*" price, else the "1024x1024" price scaled by area."""
+        qualities = self._table.get(model) or self._table[ANY]
+        return {
+            quality: dict(qualities.get(quality) or qualities[ANY])
+            for quality in CONCRETE_QUALITIES
+        }
+
+    def input_per_million(self, model: str) -> int:
+        """Micro-credits per million input image tokens."""
+        return self._input.get(model, self._input[ANY])
+
     def input_price(self, model: str, image_tokens: int) -> int:
         """Micro-credits for `image_tokens` input image tokens (half up)."""
-        per_million = self._input.get(model, self._input[ANY])
+        per_million = self.input_per_million(model)
         return (image_tokens * per_million * 2 + MICRO) // (2 * MICRO)
 
     def call_price(self, spec: RenderSpec, images: int) -> int:

@@ -151,6 +151,7 @@ async def list_jobs(
             "model": job.model,
             "prompt": job.request.get("prompt", ""),
             "n": job.request.get("n", 1),
+            "edit": "edit" in job.spec,  # the spec keeps an edit's input sizes under "edit"
             "created_at": job.created_at.isoformat(),
             "metrics": job_metrics(job),
         }

@@ -6,13 +6,15 @@ import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from pixmill.accounts.pricing import PriceTable
 from pixmill.api.errors import Dialect
 from pixmill.api.generation import app_state
 from pixmill.api.responses import error_responses
 from pixmill.api.workers import queues_without_workers
-from pixmill.catalog import ModelCatalog
+from pixmill.catalog import ModelCatalog, ModelEntry
 from pixmill.errors import NotFound, ServiceUnavailable
 from pixmill.parts import describe, missing_parts
+from pixmill.usage import format_credits
 
 router = APIRouter(tags=["system"])
 
@@ -84,18 +86,30 @@ async def list_models(request: Request) -> dict[str, object]:
 
 @router.get(
     "/v1/models/{model_id}",
-    summary="One model or alias",
+    summary="One model or alias, with its prices",
+    description=(
+        "OpenAI's Model object, with pixmill's extensions: `engine`, `capabilities`, "
+        "`alias_for` (an alias's model) and `pricing`, what a call costs before it is "
+        "made. `pricing.per_image` holds credits per image by quality and size; a size "
+        "not listed costs the `*` price where there is one, else the `1024x1024` price "
+        "scaled by area. Quality `auto` is `pricing.default_quality`. An edit adds its "
+        "input images' tokens at `pricing.input_image_tokens_per_million` credits per "
+        "million (docs/accounts.md)."
+    ),
     responses=error_responses(Dialect.OPENAI, (404,)),
 )
 async def retrieve_model(model_id: str, request: Request) -> dict[str, object]:
-    catalog = app_state(request).service.catalog
+    state = app_state(request)
+    catalog = state.service.catalog
     if model_id not in catalog:
         raise NotFound(
             f"The model '{model_id}' does not exist on this server.",
             param="model",
             code="model_not_found",
         )
-    return model_object(catalog, model_id)
+    body = model_object(catalog, model_id)
+    body["pricing"] = pricing(state.accounts.prices, catalog.get(model_id))
+    return body
 
 
 def model_object(catalog: ModelCatalog, name: str) -> dict[str, object]:
@@ -115,6 +129,19 @@ def model_object(catalog: ModelCatalog, name: str) -> dict[str, object]:
     if entry.name != name:
         body["alias_for"] = entry.name
     return body
+
+
+def pricing(prices: PriceTable, entry: ModelEntry) -> dict[str, object]:
+    """What the model's calls cost, in credits as decimal strings (pixmill's extension)."""
+    return {
+        "unit": "credits",
+        "default_quality": entry.engine.capabilities.default_quality,
+        "per_image": {
+            quality: {size: format_credits(micro) for size, micro in sizes.items()}
+            for quality, sizes in prices.listing(entry.name).items()
+        },
+        "input_image_tokens_per_million": format_credits(prices.input_per_million(entry.name)),
+    }
 
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)

@@ -153,6 +153,8 @@ def _edit_remote(
 ) -> tuple[list[bytes], dict[str, Any]]:
     import httpx
 
+    from pixmill.cli.remote import submit
+
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     parts: list[tuple[str, tuple[str, bytes]]] = [
         ("image[]", (f"image-{i}", data)) for i, data in enumerate(files)
@@ -163,11 +165,12 @@ def _edit_remote(
     form = {**fields, "response_format": "b64_json"}
     with console.status("waiting for the server"):
         try:
-            response = httpx.post(
+            response = submit(
                 server.rstrip("/") + "/v1/images/edits",
                 data={name: str(value) for name, value in form.items()},
                 files=parts,
                 headers=headers,
+                notice=console.print,
                 timeout=600,
             )
         except httpx.HTTPError as exc:

@@ -341,14 +341,17 @@ def _generate_remote(
 ) -> tuple[list[bytes], dict[str, Any]]:
     import httpx
 
+    from pixmill.cli.remote import submit
+
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     with console.status("waiting for the server"):
         try:
-            response = httpx.post(
+            response = submit(
                 server.rstrip("/") + "/v1/images/generations",
                 # Base64 whatever the model: DALL·E names answer links unless told.
                 json={**body, "response_format": "b64_json"},
                 headers=headers,
+                notice=console.print,
                 timeout=600,
             )
         except httpx.HTTPError as exc:

@@ -3,13 +3,31 @@
 
 /** An API answer that was not 2xx, with what a person needs to understand it. */
 export class ApiError extends Error {
-  constructor(status, message, { param = null, retryAfter = null, resetAt = null } = {}) {
+  constructor(status, message, { param = null, retryAfter = null, resetAt = null, shouldRetry = null } = {}) {
     super(message);
     this.status = status;
     this.param = param;
     this.retryAfter = retryAfter;
     this.resetAt = resetAt;
+    this.shouldRetry = shouldRetry; // the server's x-should-retry, where it said
   }
+}
+
+// A submit is retried, under the same Idempotency-Key, after a failed connection or an
+// answer that asks to wait: a job whose answer was lost is found again, not made twice.
+const SUBMIT_ATTEMPTS = 4;
+const RETRY_STATUSES = new Set([409, 429, 502, 503, 504]);
+
+function retryable(error) {
+  if (!(error instanceof ApiError)) return true; // fetch itself failed: no answer came
+  if (error.shouldRetry !== null) return error.shouldRetry;
+  return RETRY_STATUSES.has(error.status);
+}
+
+/** A fresh Idempotency-Key: 128 random bits (crypto.randomUUID needs https; this does not). */
+function newIdempotencyKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 /** Reads an error body of either dialect into an ApiError. */
@@ -30,10 +48,12 @@ async function errorFrom(response) {
     param = typeof body.error.param === "string" ? body.error.param : null;
   }
   const retry = Number.parseInt(response.headers.get("retry-after") ?? "", 10);
+  const hint = response.headers.get("x-should-retry");
   return new ApiError(response.status, message, {
     param,
     retryAfter: Number.isFinite(retry) ? retry : null,
     resetAt: response.headers.get("x-rate-limit-reset-at-utc"),
+    shouldRetry: hint === "true" ? true : hint === "false" ? false : null,
   });
 }
 
@@ -48,8 +68,8 @@ export class Client {
     return this.key ? { "x-api-key": this.key, ...extra } : { ...extra };
   }
 
-  async request(method, path, body = undefined, signal = undefined) {
-    const init = { method, headers: this.headers(), signal, cache: "no-store" };
+  async request(method, path, body = undefined, { signal = undefined, headers = {} } = {}) {
+    const init = { method, headers: this.headers(headers), signal, cache: "no-store" };
     if (body !== undefined) {
       init.headers["content-type"] = "application/json";
       init.body = JSON.stringify(body);
@@ -65,12 +85,30 @@ export class Client {
     return this.request("GET", "/v1/models");
   }
 
+  model(id) {
+    return this.request("GET", `/v1/models/${encodeURIComponent(id)}`);
+  }
+
   credits() {
     return this.request("GET", "/v1/get-user-credits");
   }
 
-  submit(model, body) {
-    return this.request("POST", `/v2/${encodeURIComponent(model)}`, body);
+  /**
+   * POST /v2/{model} under one Idempotency-Key, retried with that key while a retry can
+   * help. `onRetry(seconds)` hears each wait.
+   */
+  async submit(model, body, onRetry = () => {}) {
+    const headers = { "idempotency-key": newIdempotencyKey() };
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.request("POST", `/v2/${encodeURIComponent(model)}`, body, { headers });
+      } catch (error) {
+        if (attempt >= SUBMIT_ATTEMPTS || !retryable(error)) throw error;
+        const seconds = Math.min(30, error.retryAfter ?? 0.5 * 2 ** (attempt - 1));
+        onRetry(seconds);
+        await sleep(seconds * 1000);
+      }
+    }
   }
 
   job(id) {

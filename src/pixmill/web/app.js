@@ -5,7 +5,8 @@ import { Editor } from "./edit.js";
 import { clearErrors, explain, showError } from "./errors.js";
 import { History } from "./history.js";
 import { runJob, showResults } from "./job.js";
-import { LANGUAGES } from "./snippets.js";
+import { Prices } from "./price.js";
+import { EDIT_LANGUAGES, LANGUAGES } from "./snippets.js";
 import { $, el, tablist } from "./ui.js";
 
 const KEY_STORAGE = "pixmill.apiKey";
@@ -14,11 +15,13 @@ const SIZES = new Set(["auto", "1024x1024", "1536x1024", "1024x1536"]);
 
 let client = null;
 let job = null;
-let language = "curl";
 let editModels = [];
+let balance = null; // the key's credits, as the last answer said
 
 function setCredits(text) {
   $("credits-value").textContent = text;
+  balance = Number.isFinite(Number(text)) ? Number(text) : null;
+  updatePrices();
 }
 
 /** Shows an error where it belongs, bringing its panel into view and its control into focus. */
@@ -37,6 +40,19 @@ function useKey(key) {
   refreshCredits();
   loadModels();
   history.load();
+}
+
+/** Stores and uses the key in the box. */
+function applyKey() {
+  const key = $("api-key").value.trim();
+  if (key) localStorage.setItem(KEY_STORAGE, key);
+  else localStorage.removeItem(KEY_STORAGE);
+  useKey(key);
+}
+
+/** The key typed or pasted counts without "Use key": applied when it is not the one in use. */
+function applyTypedKey() {
+  if ($("api-key").value.trim() !== (client?.key ?? "")) applyKey();
 }
 
 async function refreshCredits() {
@@ -60,8 +76,18 @@ async function loadModels() {
     return;
   }
   const models = Array.isArray(list.data) ? list.data : [];
+  // Aliases apart, each saying which model it is another name for.
+  const named = models.filter((model) => !model.alias_for);
+  const aliases = models.filter((model) => model.alias_for);
+  const option = (model) =>
+    el("option", {
+      value: model.id,
+      text: model.alias_for ? `${model.id} → ${model.alias_for}` : model.id,
+      "data-alias-for": model.alias_for ?? null,
+    });
   select.replaceChildren(
-    ...models.map((model) => el("option", { value: model.id, text: model.id })),
+    el("optgroup", { label: "Models" }, ...named.map(option)),
+    ...(aliases.length ? [el("optgroup", { label: "Aliases" }, ...aliases.map(option))] : []),
   );
   if (models.some((model) => model.id === current)) select.value = current;
   editModels = models.filter(canEdit).map((model) => model.id);
@@ -108,10 +134,85 @@ function updateCount() {
   count.classList.toggle("over", length > MAX_PROMPT);
 }
 
+/** The Edit tab's call: its images, mask, prompt, n and quality, the rest from Generate. */
+function readEditParams() {
+  const { model, ...params } = readParams();
+  const n = $("edit-n").value.trim();
+  return {
+    model,
+    params: {
+      ...params,
+      prompt: $("edit-prompt").value,
+      n: /^-?\d+$/.test(n) ? Number(n) : n,
+      quality: $("edit-quality").value,
+    },
+  };
+}
+
+/** A Code box: language tabs, the code for the current call, and Copy. */
+function snippetBox(prefix, languages, call) {
+  let language = "curl";
+  const update = () => {
+    const { model, params } = call();
+    $(`${prefix}snippet-code`).textContent = languages[language](location.origin, model || "gpt-image-1", params);
+  };
+  tablist($(`${prefix}snippet-tab-curl`).parentElement, (tab) => {
+    language = tab.dataset.lang;
+    $(`${prefix}snippet`).setAttribute("aria-labelledby", tab.id);
+    update();
+  });
+  $(`${prefix}snippet-copy`).addEventListener("click", async () => {
+    const said = $(`${prefix}snippet-copied`);
+    try {
+      await navigator.clipboard.writeText($(`${prefix}snippet-code`).textContent);
+      said.textContent = "Copied.";
+    } catch (error) {
+      // No clipboard (a page served over plain http to another machine): select the code.
+      window.getSelection().selectAllChildren($(`${prefix}snippet-code`));
+      said.textContent = `Could not copy (${explain(error)}): the code is selected.`;
+    }
+    setTimeout(() => (said.textContent = ""), 3000);
+  });
+  return update;
+}
+
+const updateGenerateSnippet = snippetBox("", LANGUAGES, () => {
+  const { model, ...params } = readParams();
+  return { model, params };
+});
+const updateEditSnippet = snippetBox("edit-", EDIT_LANGUAGES, () => {
+  const { model, params } = readEditParams();
+  const files = editor.inputs.length ? editor.inputs.map((input) => input.name) : ["image.png"];
+  return { model, params: { ...params, files, mask: editor.painted } };
+});
+
 function updateSnippet() {
-  const params = readParams();
-  const make = LANGUAGES[language];
-  $("snippet-code").textContent = make(location.origin, params.model || "gpt-image-1", params);
+  updateGenerateSnippet();
+  updateEditSnippet();
+  updatePrices();
+}
+
+// Prices, from GET /v1/models/{id}, shown before a call is made.
+const prices = new Prices(() => client, () => updatePrices());
+
+function showPrice(slot, quote) {
+  slot.replaceChildren();
+  slot.classList.remove("short");
+  if (!quote) return;
+  slot.append(el("strong", { text: quote.text }), ` ${quote.detail}`);
+  if (balance !== null && quote.atLeast > balance) {
+    slot.classList.add("short");
+    slot.append(` · more than your ${balance} credits`);
+  }
+}
+
+function updatePrices() {
+  const { model, ...params } = readParams();
+  showPrice($("price"), prices.quote(model, params));
+  const edit = readEditParams();
+  const inputs = editor.inputs.map((input) => ({ width: input.width, height: input.height }));
+  showPrice($("edit-price"), prices.quote(edit.model, edit.params, { inputs, masked: editor.painted }));
+  $("edit-model").textContent = model ? `model ${model}` : "no model yet";
 }
 
 function setBusy(busy) {
@@ -125,7 +226,8 @@ function generate() {
   submit(model, body);
 }
 
-/** An edit: the Edit tab's images, mask and prompt, the Generate tab's parameters. */
+/** An edit: the Edit tab's images, mask, prompt, n and quality; the Generate tab's other
+ * parameters. */
 function edit() {
   if (editModels.length === 0) {
     clearErrors();
@@ -133,7 +235,7 @@ function edit() {
     $("edit-error").hidden = false;
     return;
   }
-  const { model, ...params } = readParams();
+  const { model, params } = readEditParams();
   // /v1/models marks the models that can edit; their edits go to `{model}-edit`
   // (Segmind's edit route, docs/edits.md), never to the generation route.
   const name = model.endsWith("-edit") ? model : `${model}-edit`;
@@ -144,12 +246,16 @@ function edit() {
     );
     return;
   }
-  const body = { ...params, prompt: $("edit-prompt").value, ...editor.fields() };
-  submit(name, body, { formSlot: $("edit-error"), aliases: { prompt: "edit-prompt" } });
+  const body = { ...params, ...editor.fields() };
+  submit(name, body, {
+    formSlot: $("edit-error"),
+    aliases: { prompt: "edit-prompt", n: "edit-n", quality: "edit-quality" },
+  });
 }
 
 function submit(model, body, errorOptions = {}) {
   clearErrors();
+  applyTypedKey();
   if (!client) {
     $("key-error").textContent = "Enter your API key first.";
     $("key-error").hidden = false;
@@ -216,9 +322,14 @@ const resultActions = {
     editor.add(name, url);
     selectPanel($("tab-edit"));
   },
+  zoom(url, alt) {
+    $("zoom-image").src = url;
+    $("zoom-image").alt = alt;
+    $("zoom").showModal();
+  },
 };
 
-const editor = new Editor();
+const editor = new Editor(() => updateSnippet());
 const history = new History(() => client, (body) => {
   selectPanel($("tab-generate"));
   showResults(body, resultActions);
@@ -232,20 +343,15 @@ function showPanel(tab) {
 }
 const selectPanel = tablist(document.querySelector("nav.tabs"), showPanel);
 
-tablist(document.querySelector(".snippet-tabs"), (tab) => {
-  language = tab.dataset.lang;
-  $("snippet").setAttribute("aria-labelledby", tab.id);
-  updateSnippet();
-});
-
-// Key
+// Key: Enter or "Use key" applies it again; a key pasted, or typed and left, counts at once.
 $("key-form").addEventListener("submit", (event) => {
   event.preventDefault();
   clearErrors();
-  const key = $("api-key").value.trim();
-  if (key) localStorage.setItem(KEY_STORAGE, key);
-  else localStorage.removeItem(KEY_STORAGE);
-  useKey(key);
+  applyKey();
+});
+$("api-key").addEventListener("change", applyTypedKey);
+$("api-key").addEventListener("input", (event) => {
+  if (event.inputType === "insertFromPaste" || event.inputType === "insertFromDrop") applyTypedKey();
 });
 $("key-show").addEventListener("click", () => {
   const input = $("api-key");
@@ -287,17 +393,13 @@ $("edit-form").addEventListener("submit", (event) => {
   event.preventDefault();
   edit();
 });
-$("snippet-copy").addEventListener("click", async () => {
-  try {
-    await navigator.clipboard.writeText($("snippet-code").textContent);
-    $("snippet-copied").textContent = "Copied.";
-  } catch (error) {
-    // No clipboard (a page served over plain http to another machine): select the code.
-    window.getSelection().selectAllChildren($("snippet-code"));
-    $("snippet-copied").textContent = `Could not copy (${explain(error)}): the code is selected.`;
-  }
-  setTimeout(() => ($("snippet-copied").textContent = ""), 3000);
-});
+// The edit's controls live in both columns of its panel (tied to the form by `form=`).
+$("panel-edit").addEventListener("input", updateSnippet);
+$("panel-edit").addEventListener("change", updateSnippet);
+
+// The full-size view: closed by Close, Escape (the dialog's own), or a click anywhere.
+$("zoom").addEventListener("click", () => $("zoom").close());
+$("zoom").addEventListener("close", () => $("zoom-image").removeAttribute("src"));
 
 // Start
 const stored = localStorage.getItem(KEY_STORAGE) ?? "";

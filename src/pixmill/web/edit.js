@@ -27,8 +27,10 @@ function loadImage(url) {
 const base64Of = (dataUrl) => dataUrl.slice(dataUrl.indexOf(",") + 1);
 
 export class Editor {
-  constructor() {
-    this.inputs = []; // {name, url}: data URLs
+  /** `onChange()` hears every change of the images or the mask. */
+  constructor(onChange = () => {}) {
+    this.onChange = onChange;
+    this.inputs = []; // {name, url (a data URL), width, height}
     this.painted = false;
     this.base = $("edit-base");
     this.mask = $("edit-mask");
@@ -39,6 +41,7 @@ export class Editor {
   wireFiles() {
     $("edit-files").addEventListener("change", (event) => {
       this.addFiles(event.target.files);
+      // Cleared so the same file can be chosen again; the list below says what was added.
       event.target.value = "";
     });
     const drop = $("drop");
@@ -68,15 +71,25 @@ export class Editor {
   }
 
   async add(name, url) {
-    this.inputs.push({ name, url });
+    let image;
+    try {
+      image = await loadImage(url);
+    } catch (failure) {
+      $("image-error").textContent = `${name}: ${failure.message}`;
+      $("image-error").hidden = false;
+      return;
+    }
+    this.inputs.push({ name, url, width: image.naturalWidth, height: image.naturalHeight });
     this.renderList();
     if (this.inputs.length === 1) await this.loadFirst();
+    this.onChange();
   }
 
   async remove(index) {
     this.inputs.splice(index, 1);
     this.renderList();
     if (index === 0) await this.loadFirst();
+    this.onChange();
   }
 
   renderList() {
@@ -87,11 +100,15 @@ export class Editor {
         "li",
         {},
         el("img", { src: input.url, alt: "" }),
-        el("span", { text: index === 0 ? `${input.name} (to change)` : input.name }),
+        el("span", { class: "name", text: input.name }),
+        el("span", { class: "help", text: `${input.width}×${input.height}${index === 0 ? " · to change" : ""}` }),
         remove,
       );
     });
     $("edit-images").replaceChildren(...items);
+    const count = this.inputs.length;
+    $("edit-files-status").textContent =
+      count === 0 ? "No images yet." : `${count} image${count === 1 ? "" : "s"} added.`;
   }
 
   /** Draws the first image and sizes a clear mask to it. */
@@ -150,6 +167,7 @@ export class Editor {
       last = null;
       this.painted = true;
       this.exportLink();
+      this.onChange();
     };
     this.mask.addEventListener("pointerup", end);
     this.mask.addEventListener("pointercancel", end);
@@ -160,11 +178,13 @@ export class Editor {
       c.fillRect(0, 0, this.mask.width, this.mask.height);
       this.painted = true;
       this.exportLink();
+      this.onChange();
     });
     $("mask-clear").addEventListener("click", () => {
       ctx().clearRect(0, 0, this.mask.width, this.mask.height);
       this.painted = false;
       $("mask-download").hidden = true;
+      this.onChange();
     });
   }
 

@@ -1,5 +1,5 @@
-// The key's recent jobs (GET /v2/requests), newest first, with thumbnails while
-// their results are kept.
+// The key's recent jobs (GET /v2/requests), newest first, edits marked, with thumbnails
+// while their results are kept.
 
 import { explain } from "./errors.js";
 import { statusText } from "./job.js";
@@ -44,12 +44,17 @@ export class History {
     open.hidden = true;
     const item = el(
       "li",
-      { class: `job-row status-${String(row.status).toLowerCase()}` },
+      { class: `job-row status-${String(row.status).toLowerCase()}${row.edit ? " edit" : ""}` },
       thumb,
       el(
         "div",
         { class: "job-text" },
-        el("p", { class: "prompt-text", text: row.prompt ?? "" }),
+        el(
+          "p",
+          { class: "prompt-text" },
+          ...(row.edit ? [el("span", { class: "badge", text: "Edit" }), " "] : []),
+          row.prompt ?? "",
+        ),
         el("p", {
           class: "help",
           text: `${statusText(row.status)} · ${row.model ?? ""} · n=${row.n ?? "?"} · ${formatTime(row.created_at)}`,

@@ -61,7 +61,9 @@ export function runJob(client, model, body, hooks) {
   setStatus("Submitting…");
 
   const done = (async () => {
-    const created = await client.submit(model, body);
+    const created = await client.submit(model, body, (seconds) =>
+      setStatus(`Submitting… no answer yet; trying again in ${seconds} s with the same request`),
+    );
     requestId = created.request_id;
     hooks.onStart(requestId);
     setStatus(statusText(created.status ?? "QUEUED"));
@@ -160,6 +162,14 @@ async function poll(client, id, signal) {
   }
 }
 
+/** The image as a button that opens it full size (`zoom(url, alt)`). */
+function zoomable(url, alt, index, zoom) {
+  const img = el("img", { src: url, alt, class: "final", "data-index": index });
+  const button = el("button", { type: "button", class: "zoom", title: "Show full size" }, img);
+  button.addEventListener("click", () => zoom(url, alt));
+  return button;
+}
+
 function credits(value) {
   return value === undefined || value === null ? "–" : String(value);
 }
@@ -170,7 +180,8 @@ function seconds(value) {
 
 /**
  * Shows a COMPLETED job body (GET /v2/requests/{id}): its resolved parameters, cost and
- * time, and each image with its seed, a download link, "same again" and "use as input".
+ * time, and each image (a click shows it full size) with its seed, a download link,
+ * "same again" and "use as input".
  */
 export function showResults(body, actions) {
   const output = body.output ?? {};
@@ -208,7 +219,7 @@ export function showResults(body, actions) {
     return el(
       "figure",
       { class: "result" },
-      el("img", { src: url, alt: `Result image ${number}`, class: "final", "data-index": i }),
+      zoomable(url, `Result image ${number}`, i, actions.zoom),
       el("figcaption", { text: `Image ${number} · seed ${image.seed ?? "?"} · ${image.size ?? parameters.size ?? ""}` }),
       el(
         "div",

@@ -10,7 +10,7 @@ import pytest
 
 from pixmill.engines.design import DesignEngine
 
-SEED_REQUEST = Path(__file__).resolve().parents[3].parent / "shared/examples/seed-request.json"
+SEED_REQUEST = Path(__file__).resolve().parents[2] / "data" / "seed-request.json"
 SEED_PROMPT = (
     "Create a professional and visually engaging magazine cover for a lifestyle magazine "
     'called "Urban Pulse." Include these featured article headlines clearly: "10 Hidden Cafés '
@@ -34,9 +34,7 @@ def engine() -> DesignEngine:
 
 @pytest.fixture(scope="session")
 def seed_prompt() -> str:
-    if SEED_REQUEST.exists():
-        return json.loads(SEED_REQUEST.read_text(encoding="utf-8"))["prompt"]
-    return SEED_PROMPT
+    return json.loads(SEED_REQUEST.read_text(encoding="utf-8"))["prompt"]
 
 
 @pytest.fixture(scope="session")
