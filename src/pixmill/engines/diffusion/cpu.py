@@ -6,9 +6,11 @@ activations overflow fp16.
 CPU (measured on a 2-core AVX512-BF16 server, the SD-Turbo architecture at 512x512,
 1 step; docs/diffusion.md has the table):
 
-- bf16 weights and activations when oneDNN has bf16 kernels for this CPU (AVX512-BF16
-  or AMX): bf16 matmuls reach about 4x the fp32 throughput here; the UNet and the
-  full VAE decoder each run 2x faster.
+- bf16 weights and activations when this CPU has native bf16 kernels (AVX512-BF16 or
+  AMX; `cpu_capabilities()`, which ONEDNN_MAX_CPU_ISA and ATEN_CPU_CAPABILITY cap), else
+  fp32 (bf16 without them runs reference kernels, many times slower than fp32). With
+  them, bf16 matmuls reach about 4x the fp32 throughput here; the UNet and the full VAE
+  decoder each run 2x faster.
 - Attention one head and 512 queries at a time (attention.py) instead of PyTorch's
   fused CPU kernel: about 2.5x faster attention, more than a quarter off the bf16 UNet.
 - channels_last for the UNet and the VAE where it pays: oneDNN's bf16 convolutions are

@@ -226,6 +226,12 @@ class DiffusionEngine:
 
     def _ready_with(self, choice: Choice) -> None:
         self.choice = choice
+        if "openvino" in choice.denoiser_runtime + choice.decoder_runtime:
+            from pixmill.engines.diffusion.openvino_runtime import drop_torch_weights
+
+            freed = drop_torch_weights(self.pipeline)
+            logger.info("diffusion: %.1f GiB of torch weights freed (OpenVINO runs them)",
+                        freed / 2**30)  # fmt: skip
         self._readiness = "ok"
         self._ready.set()
         logger.info(

@@ -236,6 +236,30 @@ def _chunked(module: torch.nn.Module) -> bool:
     return any(isinstance(p, ChunkedAttnProcessor) for p in processors.values())
 
 
+def drop_torch_weights(pipeline: Any) -> int:
+    """Free the torch weights of what OpenVINO now runs (the denoiser; the VAE's decoder,
+    its encoder stays for edits): OpenVINO's compiled models hold their own copy, and a
+    new export reloads the module from its folder. Returns the bytes freed.
+
+    The modules stay, with empty tensors of their dtype: the pipelines still read their
+    config, dtype and device."""
+    modules: list[torch.nn.Module] = []
+    denoiser = getattr(pipeline, "unet", None)
+    if isinstance(denoiser, OpenVINODenoiser):
+        modules.append(denoiser.inner)
+    vae = getattr(pipeline, "vae", None)
+    if vae is not None and getattr(vars(vae).get("decode"), "int8", None) is not None:
+        decoding = (getattr(vae, "decoder", None), getattr(vae, "post_quant_conv", None))
+        modules += [module for module in decoding if module is not None]
+    freed = 0
+    with torch.no_grad():
+        for module in modules:
+            for tensor in [*module.parameters(), *module.buffers()]:
+                freed += tensor.numel() * tensor.element_size()
+                tensor.data = torch.empty(0, dtype=tensor.dtype, device=tensor.device)
+    return freed
+
+
 def use_torch_decoder(vae: torch.nn.Module) -> None:
     """Undo use_openvino_decoder."""
     vae.__dict__.pop("decode", None)

@@ -7,12 +7,14 @@ baseline is plain bf16 (or the chosen dtype) in NCHW with pixmill's chunked atte
 a candidate replaces it only when it is faster by MARGIN, so tuning can never make a
 machine slower than the baseline by more than the noise of one measurement.
 
-Candidates: channels_last for the denoiser and the decoder; with `compile` set, also
-torch.compile of the denoiser (inductor, oneDNN/AMX kernels; "max-autotune" also tries
+Candidates, each stage (denoiser, decoder) on its own: first the runtimes (torch,
+OpenVINO, OpenVINO with int8 weights); then, only where torch won, channels_last and,
+with `compile` set, torch.compile of the denoiser (inductor; "max-autotune" also tries
 inductor's C++ GEMM templates). The result is cached in `<tuning_dir>/tuning.json`
-under a key naming the CPU (model name, kind, threads), torch's version, the model, the
-dtype and the size, so it is measured once per machine, model and shape. Inductor's
-compiled kernels are cached in `<tuning_dir>/inductor` across restarts.
+under a key naming the CPU (model name, oneDNN ISA level, threads), torch's version, the
+model, the dtype and the size, so it is measured once per machine, model and shape; a
+file lock beside it lets one process measure at a time. Inductor's compiled kernels are
+cached in `<tuning_dir>/inductor` across restarts.
 """
 
 from __future__ import annotations
