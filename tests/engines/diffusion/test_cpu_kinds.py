@@ -63,7 +63,7 @@ def test_an_avx2_cpu_runs_fp32_by_default(tiny_model_dir, tmp_path, monkeypatch)
     """Emulated by capping oneDNN, as the bench does: no dtype the CPU lacks is chosen."""
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
     assert pick_dtype(torch.device("cpu"), None) == torch.float32
-    engine = build(tiny_model_dir, runtime="torch", tuning_dir=str(tmp_path))
+    engine = build(tiny_model_dir, runtime="torch", channels_last=False, tuning_dir=str(tmp_path))
     assert engine.wait_ready()
     assert engine.dtype == torch.float32
     assert engine.info["dtype"] == "float32"

@@ -176,10 +176,14 @@ def pick_dtype(device: torch.device, dtype: str | None, pipeline_class: str = ""
     """The operator's dtype, else the fastest one this device runs well."""
     if dtype:
         try:
-            return _DTYPES[dtype.lower()]
+            chosen = _DTYPES[dtype.lower()]
         except KeyError:
             known = ", ".join(_DTYPES)
             raise ValueError(f"Unknown dtype {dtype!r}; use one of {known}.") from None
+        if device.type == "cpu" and not cpu_capabilities().runs(chosen):
+            logger.warning("dtype %s has no native kernels on this CPU: expect it many times "
+                           "slower than float32", dtype)  # fmt: skip
+        return chosen
     if device.type == "cuda":
         if pipeline_class.startswith(_BF16_PIPELINES) and torch.cuda.is_bf16_supported():
             return torch.bfloat16

@@ -106,20 +106,26 @@ def int8_available() -> bool:
 
 # ---------------------------------------------------------------- the child
 def _main(work: Path) -> None:
+    import gc
+
     import openvino as ov
 
     job = json.loads((work / "job.json").read_text())
     spec = ExportSpec(**{**job["spec"], "extras": tuple(job["spec"]["extras"])})
     ir_path = Path(job["ir"])
-    if ir_path.exists():
-        model = ov.Core().read_model(ir_path)
-    else:
+    full = ir_path if ir_path.exists() else work / ir_path.name
+    if not ir_path.exists():
         model = _convert(spec, torch.load(work / "inputs.pt"), job["names"])
-        ov.save_model(model, work / ir_path.name, compress_to_fp16=True)
+        ov.save_model(model, full, compress_to_fp16=True)
+        del model  # and the float32 module it shares its weights with
+        gc.collect()
     if job["int8"]:
         import nncf
 
-        # INT8_ASYM over every matmul and convolution weight; activations stay as they are.
+        # Compressed from the saved IR, not the converted model: the float32 weights are
+        # gone by then, so the child's peak is the conversion's, not both at once.
+        # INT8_ASYM over every matmul and convolution weight; activations as they are.
+        model = ov.Core().read_model(full)
         compressed = nncf.compress_weights(model, mode=nncf.CompressWeightsMode.INT8_ASYM)
         ov.save_model(compressed, work / int8_path(ir_path).name, compress_to_fp16=False)
 
