@@ -11,7 +11,6 @@ import sys
 import time
 
 import httpx
-import numpy as np
 import pytest
 import torch
 from filelock import FileLock
@@ -28,11 +27,6 @@ from .tolerance import assert_close
 AVX2 = {"sse4_1", "avx", "avx2", "fma"}
 AVX512_BF16 = AVX2 | {"avx512f", "avx512bw", "avx512_vnni", "avx512_bf16"}
 AMX = AVX512_BF16 | {"amx_bf16", "amx_tile", "amx_int8"}
-
-INT8_MEAN_LEVELS = 2.0
-INT8_MAX_LEVELS = 24
-"""int8 weights against fp32 on the tiny pipelines, same seed (docs/diffusion.md): the mean
-absolute difference per channel and the largest one, in 8-bit levels."""
 
 
 def build(model_dir, **options):
@@ -97,12 +91,9 @@ def test_int8_images_stay_within_the_tolerance_of_fp32(tiny_model_dir, tmp_path)
         tuning_dir=str(tmp_path),
     )  # fmt: skip
     assert int8.info["path"] == "denoiser openvino-int8, decoder openvino-int8"
-    for seed in (3, 4):
-        a = np.asarray(int8.generate(make_spec(seed=seed))[0].image, dtype=np.int16)
-        b = np.asarray(reference.generate(make_spec(seed=seed))[0].image, dtype=np.int16)
-        difference = np.abs(a - b)
-        assert difference.mean() <= INT8_MEAN_LEVELS, difference.mean()
-        assert difference.max() <= INT8_MAX_LEVELS, difference.max()
+    for seed in (3, 4):  # the tolerance of every path (measured: mean 0.3 levels, max 3)
+        (image,) = int8.generate(make_spec(seed=seed))
+        assert_close(image.image, reference.generate(make_spec(seed=seed))[0].image)
     (export,) = tmp_path.glob("openvino/*")
     # The int8 IR is compressed from the full one, which is kept beside it.
     names = {"denoiser-plain", "denoiser-plain-int8", "decoder", "decoder-int8"}
