@@ -106,10 +106,12 @@ def test_a_failed_export_leaves_nothing_and_torch_runs(tiny_model_dir, tmp_path)
     after the engine loaded them, and the OpenVINO candidates fail in the child."""
     pytest.importorskip("openvino")
     model = shutil.copytree(tiny_model_dir, tmp_path / "model")
-    engine = build(model, dtype="float32", int8=False, tuning_dir=str(tmp_path / "tuning"))
-    for weights in model.glob("*/*.safetensors"):
-        weights.unlink()  # a new file: the engine's weights stay mapped from the old one
-        weights.write_bytes(b"not a safetensors file")
+    (tmp_path / "tuning").mkdir()
+    with FileLock(tmp_path / "tuning" / "tuning.lock"):  # the measurement waits for this
+        engine = build(model, dtype="float32", int8=False, tuning_dir=str(tmp_path / "tuning"))
+        for weights in model.glob("*/*.safetensors"):
+            weights.unlink()  # a new file: the engine's weights stay mapped from the old one
+            weights.write_bytes(b"not a safetensors file")
     assert engine.wait_ready()
     assert (engine.choice.denoiser_runtime, engine.choice.decoder_runtime) == ("torch", "torch")
     assert "denoiser runtime openvino" not in engine.info["path_seconds"]
