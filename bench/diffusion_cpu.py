@@ -108,7 +108,7 @@ SIZE = 512
 PROMPT = "a photograph of an astronaut riding a horse on the moon, detailed, sharp focus"
 CONFIGS = {
     "diffusers": "diffusers defaults (fp32, fused SDPA), as a user runs it",
-    "bf16": "pixmill engine in bf16 only (chunked_attention=False, channels_last=False)",
+    "bf16": "pixmill engine, default dtype only: bf16 where native, else fp32 (no chunks, NCHW)",
     "bf16+attention": "... + chunked attention (channels_last=False)",
     "pixmill": "pixmill CPU path: bf16 + chunked attention + channels_last, full VAE",
     "pixmill+taesd": "pixmill CPU path + tiny autoencoder decode",
@@ -118,10 +118,17 @@ CONFIGS = {
     "auto+compile": "compile=auto: eager, compile, compile max-autotune measured; tiny AE",
     "openvino": "pixmill with runtime=openvino: UNet and full VAE decoder run by OpenVINO",
     "openvino+taesd": "runtime=openvino + tiny autoencoder decode",
+    "openvino-int8": "runtime=openvino, int8=true: NNCF's int8 weight compression, full VAE",
+    "openvino-int8+taesd": "runtime=openvino, int8=true + tiny autoencoder decode",
 }
 SLOW = ("pixmill+compile", "auto+compile")
 """Compile for minutes on a 2-core CPU: only with --compile."""
-OPTIONAL = {"openvino": "openvino", "openvino+taesd": "openvino"}
+OPTIONAL = {
+    "openvino": "openvino",
+    "openvino+taesd": "openvino",
+    "openvino-int8": "nncf",
+    "openvino-int8+taesd": "nncf",
+}
 """Rows that need an optional package: skipped when it is not installed."""
 
 
@@ -151,19 +158,39 @@ def build_models(workdir: Path) -> tuple[Path, Path]:
     return pipeline_dir, taesd_dir
 
 
-def matmul_throughput(dtype_name: str, side: int = 4096, reps: int = 6) -> float:
-    """FLOP/s of a square torch matmul in this dtype, best of `reps`."""
+def matmul_throughput(dtype_name: str, budget: float = 10.0, largest: int = 4096) -> float:
+    """FLOP/s of a square torch matmul in this dtype, best of the runs that fit `budget`
+    seconds: the side doubles from 512 while one matmul takes under a tenth of it, so a
+    slow CPU (or a dtype run by a reference path) is measured small rather than for
+    minutes."""
     import torch
 
     dtype = getattr(torch, dtype_name)
-    a, b = torch.randn(side, side, dtype=dtype), torch.randn(side, side, dtype=dtype)
-    a @ b
-    best = float("inf")
-    for _ in range(reps):
-        started = time.perf_counter()
-        a @ b
-        best = min(best, time.perf_counter() - started)
-    return 2 * side**3 / best
+    deadline = time.perf_counter() + budget
+    side, best = 512, 0.0
+    while True:
+        a, b = torch.randn(side, side, dtype=dtype), torch.randn(side, side, dtype=dtype)
+        fastest = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            a @ b
+            fastest = min(fastest, time.perf_counter() - started)
+            if time.perf_counter() > deadline:
+                break
+        best = max(best, 2 * side**3 / fastest)
+        if side >= largest or fastest * 8 * 3 > deadline - time.perf_counter():
+            return best
+        side *= 2
+
+
+SHORT = {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"}
+CAPS = ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY")
+
+
+def emulated() -> str:
+    """The ISA caps set in the environment (an emulated, lesser CPU), if any."""
+    set_ = [f"{name}={os.environ[name]}" for name in CAPS if os.environ.get(name)]
+    return f" (capped: {', '.join(set_)})" if set_ else ""
 
 
 def run_child(name: str, pipeline_dir: Path, taesd_dir: Path, reps: int) -> dict:
@@ -193,22 +220,25 @@ def main() -> None:
 
     import torch
 
-    from pixmill.engines.diffusion.cpu import cpu_kind, cpu_name
+    from pixmill.engines.diffusion.cpu import cpu_capabilities
 
     args.workdir.mkdir(parents=True, exist_ok=True)
     pipeline_dir, taesd_dir = build_models(args.workdir)
-    peak = {d: matmul_throughput(d) for d in ("float32", "bfloat16")}
+    caps = cpu_capabilities()
+    # Only the dtypes with native kernels: another one runs a reference path, on one core,
+    # for minutes (bf16 on an AVX2 CPU), and no row runs in it by default.
+    peak = {d: matmul_throughput(d) for d in caps.native_dtypes}
     names = args.only or [n for n in CONFIGS if n not in SLOW or args.compile]
     names = [n for n in names if n not in OPTIONAL or importlib.util.find_spec(OPTIONAL[n])]
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} threads; SD-Turbo "
         f"architecture, {SIZE}x{SIZE}, 1 step, guidance 0; median of {args.reps} after a warm-up; "
-        f"CPU kind: {cpu_kind()} ({cpu_name()})"
+        f"CPU kind: {caps.kind} ({caps.name}), oneDNN ISA {caps.isa}{emulated()}"
     )
-    print(
-        f"measured matmul (4096^2): fp32 {peak['float32'] / 1e9:.0f} GFLOP/s, "
-        f"bf16 {peak['bfloat16'] / 1e9:.0f} GFLOP/s\n"
-    )
+    skipped = [SHORT[d] for d in ("bfloat16", "float16") if d not in caps.native_dtypes]
+    peaks = ", ".join(f"{SHORT[d]} {flops / 1e9:.0f} GFLOP/s" for d, flops in peak.items())
+    unmeasured = f"; not measured (no native kernels): {', '.join(skipped)}" if skipped else ""
+    print(f"matmul peak of the native dtypes: {peaks}{unmeasured}\n")
     results = {}
     for name in names:
         results[name] = result = run_child(name, pipeline_dir, taesd_dir, args.reps)
@@ -220,8 +250,10 @@ def main() -> None:
     for name in names:
         print(f"  {name:16} {CONFIGS[name]}")
     print(
-        "  'of matmul': the UNet's (decoder's) FLOP/s over a 4096^2 matmul's in its precision,\n"
-        "  the median of matmuls measured right before each run in the same process; 'cores': CPU\n"
+        "  'of matmul': the UNet's (decoder's) FLOP/s over a square matmul's (up to 4096^2)\n"
+        "  in the dtype it ran in, the median of matmuls measured right before each run in the\n"
+        "  same process (n/a in a dtype without native kernels); 'export RSS': the peak of the\n"
+        "  export's child process, if any, on top of the row's own; 'cores': CPU\n"
         "  seconds per wall second of the median run (below the thread count when other work\n"
         "  shared the CPU); 'first': engine set-up (path measurement, if any) + the first image."
     )
@@ -230,7 +262,7 @@ def main() -> None:
 HEADER = (
     f"{'configuration':16} {'s/image':>8} {'speed-up':>8} {'text':>6} {'unet':>6} "
     f"{'decode':>7} {'other':>6}   {'UNet GFLOP':>10} {'GFLOP/s':>8} {'of matmul':>17} "
-    f"{'decode of mm':>12} {'peak RSS':>9} {'cores':>6} {'first':>6}"
+    f"{'decode of mm':>12} {'peak RSS':>9} {'export RSS':>10} {'cores':>6} {'first':>6}"
 )
 
 
@@ -240,16 +272,23 @@ def print_row(name: str, result: dict, baseline: dict) -> None:
     stages = result["stages"]
     other = result["total"] - sum(stages.values())
     achieved = result["unet_flops"] / stages["unet"]
-    precision = "bf16" if result["dtype"] == "bfloat16" else "fp32"
-    share = achieved / result["matmul"]
-    decode_share = result["decode_flops"] / stages["decode"] / result["matmul"]
+    precision = SHORT.get(result["dtype"], result["dtype"])
+    matmul = result["matmul"]
+    if matmul == matmul:  # measured: the dtype has native kernels
+        share = f"{achieved / matmul:4.0%} of {matmul / 1e9:4.0f} {precision}"
+        decode_share = f"{result['decode_flops'] / stages['decode'] / matmul:11.0%}"
+    else:
+        share, decode_share = f"n/a ({precision} not native)", f"{'n/a':>11}"
     speedup = baseline["total"] / result["total"]
+    child = result.get("child_rss", 0)
     print(
         f"{name:16} {result['total']:8.2f} {speedup:7.1f}x {stages['text']:6.2f} "
         f"{stages['unet']:6.2f} {stages['decode']:7.2f} {other:6.2f}   "
         f"{result['unet_flops'] / 1e9:10.0f} {achieved / 1e9:8.0f} "
-        f"{share:4.0%} of {result['matmul'] / 1e9:4.0f} {precision}  {decode_share:11.0%} "
-        f"{result['peak_rss'] / 2**30:6.1f} GiB {result['cores']:6.2f} {result['warmup']:6.1f}",
+        f"{share:>17}  {decode_share} "
+        f"{result['peak_rss'] / 2**30:6.1f} GiB "
+        f"{f'{child / 2**30:.1f} GiB' if child else '-':>10} "
+        f"{result['cores']:6.2f} {result['warmup']:6.1f}",
         flush=True,
     )
 
@@ -337,14 +376,15 @@ def child(name: str, pipeline_dir: Path, taesd_dir: Path, reps: int) -> dict:
             options["channels_last"] = False
         if name.startswith("pixmill"):
             options["channels_last"] = True  # the fixed path of the first measurement
-        if name in ("pixmill+taesd", "pixmill+compile", "auto+taesd", "auto+compile",
-                    "openvino+taesd"):  # fmt: skip
+        if name.endswith("+taesd") or name.endswith("+compile"):
             options["tiny_vae"] = str(taesd_dir)
         if name == "pixmill+compile":
             options["compile"] = True
         if name == "auto+compile":
             options["compile"] = "auto"
         options["runtime"] = "openvino" if name.startswith("openvino") else "torch"
+        if name.startswith("openvino"):
+            options["int8"] = name.startswith("openvino-int8")
         if name.startswith("auto"):
             options["runtime"] = "auto"
         started = time.perf_counter()
@@ -367,10 +407,14 @@ def child(name: str, pipeline_dir: Path, taesd_dir: Path, reps: int) -> dict:
     unet = getattr(pipeline.unet, "inner", None) or pipeline.unet  # OpenVINO's stand-in
     unet = getattr(unet, "_orig_mod", unet)
     dtype = str(unet.dtype).removeprefix("torch.")
+    from pixmill.engines.diffusion.cpu import cpu_capabilities
+
+    native = cpu_capabilities().runs(dtype)
     runs = []
     for _ in range(reps):
-        # The CPU may be shared: a matmul measured right before each run, medians of both.
-        matmul = matmul_throughput(dtype, reps=3)
+        # The CPU may be shared: a matmul measured right before each run, medians of both
+        # (none in a dtype without native kernels: it has no peak to be a share of).
+        matmul = matmul_throughput(dtype, budget=4.0) if native else float("nan")
         timer.reset()
         started, cpu_started = time.perf_counter(), time.process_time()
         make_one()
@@ -389,6 +433,8 @@ def child(name: str, pipeline_dir: Path, taesd_dir: Path, reps: int) -> dict:
         "matmul": statistics.median(run[3] for run in runs),
         "dtype": dtype,
         "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        # A child process (the OpenVINO export) counts on its own: its peak, not a sum.
+        "child_rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024,
         "path": path,
     }
 

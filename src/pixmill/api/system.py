@@ -30,9 +30,12 @@ async def healthz() -> dict[str, str]:
     "/readyz",
     summary="Readiness: the database answers (and Redis, when rate limits fail closed)",
     description=(
-        "200 when every dependency a request needs answers; 503 with `Retry-After` "
-        "otherwise. Redis is checked only with `PIXMILL_RATE_LIMIT_FAIL_CLOSED`: under "
-        "the default, requests pass unchecked while it is away, so it is not needed. "
+        "200 when every dependency a request needs answers and every model's engine is "
+        "ready; 503 with `Retry-After` otherwise. A diffusion engine measuring the fastest "
+        "path on a new machine is listed under `model NAME` with its progress until it is "
+        "ready (requests wait for it meanwhile). Redis is checked only with "
+        "`PIXMILL_RATE_LIMIT_FAIL_CLOSED`: under the default, requests pass unchecked "
+        "while it is away, so it is not needed. "
         "The result store's bucket is checked when results are kept in one. "
         "`queues_without_workers` lists the job queues no live worker serves (by "
         "heartbeat): calls for their models wait for one (sync) or queue (async), so "
@@ -63,6 +66,11 @@ async def readyz(request: Request) -> JSONResponse:
             checks["rate_limits"] = "ok"
         except ServiceUnavailable:
             checks["rate_limits"] = "unavailable"
+    for entry in state.service.catalog.entries():
+        # An engine still measuring its path on this machine says how far it is.
+        readiness = getattr(entry.engine, "readiness", "ok")
+        if readiness != "ok":
+            checks[f"model {entry.name}"] = readiness
     ready = all(value == "ok" for value in checks.values())
     body: dict[str, object] = {"status": "ok" if ready else "unavailable", "checks": checks}
     if checks["database"] == "ok":

@@ -23,14 +23,14 @@ def build(tiny_model_dir, **options):
 
 
 def test_measures_once_then_reads_the_cache(tiny_model_dir, tmp_path):
-    first = build(tiny_model_dir, tuning_dir=str(tmp_path))
+    first = build(tiny_model_dir, tuning_dir=str(tmp_path), runtime="torch")
     assert first.info["path_source"] == "measured"
     assert {"denoiser nchw", "denoiser channels_last", "decoder nchw"} <= set(
         first.info["path_seconds"]
     )
     (entry,) = json.loads((tmp_path / "tuning.json").read_text()).values()
     assert entry["denoiser_layout"] == first.choice.denoiser_layout
-    again = build(tiny_model_dir, tuning_dir=str(tmp_path))
+    again = build(tiny_model_dir, tuning_dir=str(tmp_path), runtime="torch")
     assert again.info["path_source"] == "cached"
     assert again.info["path"] == first.info["path"]
 
@@ -57,7 +57,7 @@ class Clock:
     [(0.5, "candidate"), (1 - 2 * MARGIN, "candidate"), (1 - MARGIN / 2, "baseline"),
      (1.0, "baseline"), (2.0, "baseline")],
 )  # fmt: skip
-def test_a_candidate_wins_only_by_the_margin(faster, expected, monkeypatch):
+def test_a_candidate_wins_only_by_the_margin(faster, expected, monkeypatch, tmp_path):
     clock = Clock()
     monkeypatch.setattr(tuning, "time", clock)
     chosen: list[str] = []
@@ -67,7 +67,8 @@ def test_a_candidate_wins_only_by_the_margin(faster, expected, monkeypatch):
         clock.now += seconds[chosen[-1]]
 
     measured: dict[str, float] = {}
-    best = Tuner._fastest("denoiser", ("baseline", "candidate"), chosen.append, run, measured)
+    tuner = Tuner(None, tuning_dir=tmp_path, key="k", run_denoiser=run, run_decoder=print)
+    best = tuner._fastest("denoiser", ("baseline", "candidate"), chosen.append, run, measured)
     assert best == expected
     assert chosen[-1] == expected  # the winner is left in place
     assert measured["denoiser baseline"] == pytest.approx(0.2)
@@ -75,7 +76,7 @@ def test_a_candidate_wins_only_by_the_margin(faster, expected, monkeypatch):
 
 def test_the_measured_path_matches_eager_bf16_within_the_tolerance(tiny_model_dir):
     eager = build(tiny_model_dir, dtype="bfloat16", channels_last=False, runtime="torch")
-    measured = build(tiny_model_dir, dtype="bfloat16")
+    measured = build(tiny_model_dir, dtype="bfloat16", int8=False)  # int8: test_cpu_kinds.py
     nhwc = build(tiny_model_dir, dtype="bfloat16", channels_last=True, runtime="torch")
     for seed in (3, 4):
         (reference,) = eager.generate(make_spec(seed=seed))
@@ -117,7 +118,7 @@ def test_the_openvino_path_matches_eager_bf16_within_the_tolerance(tiny_model_di
     pytest.importorskip("openvino")
     eager = build(tiny_model_dir, dtype="bfloat16", channels_last=False, runtime="torch")
     openvino = build(
-        tiny_model_dir, dtype="bfloat16", channels_last=False, runtime="openvino",
+        tiny_model_dir, dtype="bfloat16", channels_last=False, runtime="openvino", int8=False,
         tuning_dir=str(tmp_path),
     )  # fmt: skip
     assert openvino.info["path"] == "denoiser openvino, decoder openvino"
@@ -132,7 +133,7 @@ def test_the_openvino_path_matches_eager_bf16_within_the_tolerance(tiny_model_di
     (export,) = tmp_path.glob("openvino/*")
     assert {p.name for p in export.glob("*.xml")} == {"denoiser-plain.xml", "decoder.xml"}
     again = build(
-        tiny_model_dir, dtype="bfloat16", channels_last=False, runtime="openvino",
+        tiny_model_dir, dtype="bfloat16", channels_last=False, runtime="openvino", int8=False,
         tuning_dir=str(tmp_path),
     )  # fmt: skip
     assert np.array_equal(

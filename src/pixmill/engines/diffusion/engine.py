@@ -5,6 +5,9 @@ from __future__ import annotations
 import inspect
 import logging
 import queue
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,6 +81,9 @@ class DiffusionEngine:
     - `runtime`: what runs the denoiser and the decoder on a CPU: "torch", "openvino"
       (the `openvino` extra, see openvino_runtime.py), or "auto" (default) to measure
       OpenVINO against torch when it is installed.
+    - `int8`: OpenVINO with NNCF's int8 weight compression as one more measured
+      candidate: "auto" (default: measured, chosen only when faster), True (the only
+      OpenVINO candidate), False (never).
     - `tuning_dir`: where the measured choice, inductor's kernels and OpenVINO's exports
       are cached (default `$PIXMILL_DATA_DIR/diffusion`, else ./data/diffusion).
     - `vae_tiling`: decode in overlapping tiles (default off): bounds the decoder's memory
@@ -105,6 +111,7 @@ class DiffusionEngine:
         channels_last: bool | None = None,
         compile: bool | str = False,
         runtime: str = "auto",
+        int8: bool | str = "auto",
         tuning_dir: str | None = None,
         vae_tiling: bool = False,
         cache_dir: str | None = None,
@@ -121,7 +128,7 @@ class DiffusionEngine:
         if tiny_vae:
             loading.resolve_model_path(tiny_vae, marker=loading.MODEL_MARKER, cache_dir=cache_dir)
         compile_modes = tuning.compile_modes(compile)
-        runtimes = tuning.runtimes(runtime, device)
+        runtimes = tuning.runtimes(runtime, device, int8)
         # 2. Device, threads and precision.
         self.device = cpu.pick_device(device)
         cpu.set_threads(threads)
@@ -147,11 +154,17 @@ class DiffusionEngine:
         on_cpu = self.device.type == "cpu"
         if on_cpu if chunked_attention is None else chunked_attention:
             cpu.use_chunked_attention_in(self.pipeline)
-        # 4. The fastest path on this machine: measured once, cached in the tuning dir.
+        # 4. The fastest path on this machine: measured once, cached in the tuning dir. A
+        # measurement runs in the background (minutes for a full-size model on a small
+        # CPU): the server answers meanwhile, `readiness` and the log show its progress, and
+        # images wait for it.
+        self._ready = threading.Event()
+        self._readiness = "loading"
+        self._failure: BaseException | None = None
         tuning_path = Path(tuning_dir) if tuning_dir else tuning.default_tuning_dir()
         if compile_modes:
             tuning.use_inductor_cache(tuning_path)
-        self.choice = self._choose_path(
+        plan = self._choose_path(
             tuning_path,
             measure_layouts=on_cpu and channels_last is None,
             channels_last=bool(channels_last) if channels_last is not None else not on_cpu,
@@ -160,10 +173,10 @@ class DiffusionEngine:
             runtimes=runtimes if getattr(self.pipeline, "unet", None) is not None else ("torch",),
             key_extra=(tiny_vae, chunked_attention),
         )
-        # 5. Edits: image-to-image and inpainting on the same modules (no weights loaded).
-        self.edits = edits.edit_pipelines(
-            self.pipeline, loading.pipeline_class_name(folder) or type(self.pipeline).__name__
-        )
+        # 5. Edits: image-to-image and inpainting on the same modules (no weights loaded),
+        # built again once a measurement has put its modules in place.
+        self._class_name = loading.pipeline_class_name(folder) or type(self.pipeline).__name__
+        self.edits = edits.edit_pipelines(self.pipeline, self._class_name)
         # 6. Batching: one worker per pipeline coalesces concurrent calls.
         self.max_batch = max_batch or self._default_batch()
         self._batches = Coalescer(
@@ -190,12 +203,62 @@ class DiffusionEngine:
             and denoiser is not None
             and getattr(denoiser.config, "time_cond_proj_dim", None) is None
         )
+        if isinstance(plan, tuning.Choice):
+            self._ready_with(plan)
+        else:
+            self.choice = tuning.Choice(source="measuring")
+            threading.Thread(target=self._measure, args=(plan,), name="tuning", daemon=True).start()
+
+    def _measure(self, measure: Callable[[Callable[[str], None]], Choice]) -> None:
+        """The path measurement, in its own thread; progress to `readiness` and the log."""
+        started = time.monotonic()
+
+        def progress(step: str) -> None:
+            self._readiness = f"tuning: {step}, {time.monotonic() - started:.0f} s so far"
+            logger.info("diffusion: %s: %s", self.model, self._readiness)
+
+        try:
+            choice = measure(progress)
+            self.edits = edits.edit_pipelines(self.pipeline, self._class_name)
+        except BaseException as exc:  # reported by readiness and by every request
+            logger.exception("diffusion: measuring the path of %s failed", self.model)
+            self._failure = exc
+            self._readiness = f"failed: {type(exc).__name__}: {exc}"
+            self._ready.set()
+            return
+        self._ready_with(choice)
+
+    def _ready_with(self, choice: Choice) -> None:
+        self.choice = choice
+        if "openvino" in choice.denoiser_runtime + choice.decoder_runtime:
+            from pixmill.engines.diffusion.openvino_runtime import drop_torch_weights
+
+            freed = drop_torch_weights(self.pipeline)
+            logger.info("diffusion: %.1f GiB of torch weights freed (OpenVINO runs them)",
+                        freed / 2**30)  # fmt: skip
+        self._readiness = "ok"
+        self._ready.set()
         logger.info(
             "diffusion: %s from %s as %s on %s in %s, native %dpx, batches of %d; path: %s (%s)",
-            type(self.pipeline).__name__, folder, self.family.name, self.device,
+            type(self.pipeline).__name__, self.folder, self.family.name, self.device,
             str(self.dtype).removeprefix("torch."), self.geometry.native_side, self.max_batch,
             self.choice.name, self.choice.source,
         )  # fmt: skip
+
+    @property
+    def readiness(self) -> str:
+        """ "ok" once the engine serves images; else what it is doing ("tuning: ...") or
+        why it cannot ("failed: ...")."""
+        return self._readiness
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Wait for the path measurement, if one runs; False on timeout. Raises EngineError
+        when it failed."""
+        if not self._ready.wait(timeout):
+            return False
+        if self._failure is not None:
+            raise EngineError(f"The diffusion engine could not start: {self._readiness}")
+        return True
 
     def _choose_path(
         self,
@@ -206,12 +269,13 @@ class DiffusionEngine:
         compile_modes: tuple[str, ...],
         runtimes: tuple[str, ...],
         key_extra: tuple[Any, ...],
-    ) -> Choice:
-        """The fixed path the options name, or the fastest one measured on this machine."""
+    ) -> Choice | Callable[[Callable[[str], None]], Choice]:
+        """The fixed path the options name or the one measured before on this machine, or
+        the measurement to run (given a progress callback)."""
         from pixmill.engines.diffusion import tuning
 
         openvino_dir = None
-        if "openvino" in runtimes:
+        if any(runtime.startswith("openvino") for runtime in runtimes):
             from pixmill.engines.diffusion.openvino_runtime import export_dir
 
             openvino_dir = export_dir(tuning_dir, self.folder, self.dtype)
@@ -255,11 +319,18 @@ class DiffusionEngine:
             with torch.inference_mode():
                 return vae.decode(latents / vae.config.scaling_factor, return_dict=False)[0]
 
-        tuner = tuning.Tuner(
+        def measure(progress: Callable[[str], None]) -> Choice:
+            tuner = tuning.Tuner(
+                self.pipeline, tuning_dir=tuning_dir, key=key, run_denoiser=denoise,
+                run_decoder=decode, openvino_dir=openvino_dir, progress=progress,
+            )  # fmt: skip
+            return tuner.choose(layouts=layouts, compile_modes=compile_modes, runtimes=runtimes)
+
+        cached = tuning.Tuner(
             self.pipeline, tuning_dir=tuning_dir, key=key, run_denoiser=denoise,
             run_decoder=decode, openvino_dir=openvino_dir,
-        )  # fmt: skip
-        return tuner.choose(layouts=layouts, compile_modes=compile_modes, runtimes=runtimes)
+        ).cached()  # fmt: skip
+        return cached if cached is not None else measure
 
     def steps_and_guidance(self, spec: RenderSpec) -> tuple[int, float | None]:
         return self.family.steps[spec.quality], self.family.guidance
@@ -276,6 +347,7 @@ class DiffusionEngine:
         An edit (spec.inputs) runs on the edit pipelines; its images never share a batch
         with another call's.
         """
+        self.wait_ready()
         if spec.is_edit:
             return self._edit(spec, progress)
         # 1. Quality to steps and guidance; size to the model's native budget.
@@ -462,7 +534,9 @@ class DiffusionEngine:
 
     @property
     def info(self) -> dict[str, Any]:
-        """What this engine runs and how: the path chosen for this machine, batching."""
+        """What this engine runs and how: the path chosen for this machine (once measured),
+        batching."""
+        self.wait_ready()
         return {
             "pipeline": type(self.pipeline).__name__,
             "family": self.family.name,

@@ -3,8 +3,10 @@
 OpenVINO is what FastSD CPU, the fastest CPU anchor, runs on: its CPU plugin plans whole
 graphs on oneDNN, with AMX and AVX-512 BF16 kernels, where PyTorch's eager mode runs one
 operator at a time. pixmill exports the loaded pipeline's own modules (local weights,
-nothing downloaded) with `openvino.convert_model` the first time they are called, saves
-the IR under the tuning directory, and compiles one static-shape model per input shape;
+nothing downloaded) with `openvino.convert_model` the first time they are called, in a
+child process that reloads them from their folder (openvino_export.py), saves the IR
+(and its int8 twin, NNCF's weight compression, when that is a candidate) under the
+tuning directory, and compiles one static-shape model per input shape;
 OpenVINO's model cache (`CACHE_DIR`) keeps the compiled blobs across restarts. So the
 export (tens of seconds to minutes for a full-size UNet) and the compilation are paid
 once per machine, model and shape; shapes are static because the CPU plugin's static
@@ -17,8 +19,6 @@ Inputs and outputs cross as float32; inside, OpenVINO runs at the pipeline's pre
 
 from __future__ import annotations
 
-import copy
-import gc
 import hashlib
 import logging
 import threading
@@ -26,6 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
+
+from pixmill.engines.diffusion import openvino_export
+from pixmill.engines.diffusion.openvino_export import ExportError, ExportSpec
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +50,13 @@ class _Exported:
     """One exported graph: its IR on disk, and a compiled model per input shape."""
 
     def __init__(
-        self, module: torch.nn.Module, ir_path: Path, dtype: torch.dtype, *, fused_attention: bool
+        self, spec: ExportSpec, ir_path: Path, dtype: torch.dtype, *, int8: bool, twins: bool
     ):
         import openvino as ov
 
-        self._module = module
-        self._fused_attention = fused_attention
+        self._spec = spec
+        self._int8 = int8
+        self._twins = twins
         self._ir_path = ir_path
         self._core = ov.Core()
         self._core.set_property({"CACHE_DIR": str(ir_path.parent / "cache")})
@@ -85,34 +89,20 @@ class _Exported:
         return compiled.create_infer_request()
 
     def _ir(self, names: list[str], inputs: list[torch.Tensor]) -> Any:
-        """The IR: read from disk, or exported from the module on its first inputs."""
-        import openvino as ov
-
+        """The IR: read from disk, or exported (in a child process) on its first inputs."""
         if self._model is not None:
             return self._model
-        if not self._ir_path.exists():
-            logger.info("openvino: exporting %s (once per machine and model)", self._ir_path)
-            module = copy.deepcopy(self._module).float().to(memory_format=torch.contiguous_format)
-            if self._fused_attention:
-                _use_fused_attention(module)
-            example = tuple(tensor.detach().float() for tensor in inputs)
-            with torch.no_grad():
-                model = ov.convert_model(module, example_input=example)
-            del module  # the float copy: the export's peak memory, not the server's
-            for port, name in zip(model.inputs, names, strict=True):
-                port.get_tensor().set_names({name})
-            self._ir_path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self._ir_path.with_name(self._ir_path.stem + ".tmp.xml")
-            ov.save_model(model, temporary, compress_to_fp16=True)
-            del model
-            gc.collect()
-            temporary.with_suffix(".bin").replace(self._ir_path.with_suffix(".bin"))
-            temporary.replace(self._ir_path)
-        self._model = self._core.read_model(self._ir_path)
+        path = openvino_export.int8_path(self._ir_path) if self._int8 else self._ir_path
+        if not path.exists():
+            logger.info("openvino: exporting %s (once per machine and model)", path)
+            openvino_export.export(
+                self._spec, inputs, names, self._ir_path, int8=self._int8 or self._twins
+            )
+        self._model = self._core.read_model(path)
         return self._model
 
 
-def _use_fused_attention(module: torch.nn.Module) -> None:
+def use_fused_attention(module: torch.nn.Module) -> None:
     """PyTorch's SDPA in every attention of the copy being exported, instead of pixmill's
     chunked attention. Measured on an AMX CPU (bench/diffusion_cpu.py): the VAE decoder's
     one 4096-token attention is faster fused and its export takes half the memory; the
@@ -124,7 +114,7 @@ def _use_fused_attention(module: torch.nn.Module) -> None:
             sub.set_processor(AttnProcessor2_0())
 
 
-class _DenoiserGraph(torch.nn.Module):
+class DenoiserGraph(torch.nn.Module):
     """The denoiser with flat positional inputs, as convert_model wants them."""
 
     def __init__(self, denoiser: torch.nn.Module, extras: tuple[str, ...]):
@@ -144,9 +134,14 @@ class _DenoiserGraph(torch.nn.Module):
 class OpenVINODenoiser(torch.nn.Module):
     """Stands in for the pipeline's UNet: same call, same attributes, run by OpenVINO."""
 
-    def __init__(self, denoiser: torch.nn.Module, folder: Path):
+    def __init__(
+        self, denoiser: torch.nn.Module, folder: Path, *, int8: bool = False, twins: bool = False
+    ):
+        """`int8`: run the int8 IR; `twins`: export both IRs at once (both are measured)."""
         super().__init__()
         self.inner = denoiser
+        self.int8 = int8
+        self._twins = twins
         self._folder = folder
         self._graphs: dict[tuple[str, ...], _Exported] = {}
 
@@ -166,9 +161,9 @@ class OpenVINODenoiser(torch.nn.Module):
         steps = torch.as_tensor(timestep, dtype=torch.float32).reshape(-1).expand(batch)
         graph = self._graphs.get(extras)
         if graph is None:
-            module = _DenoiserGraph(self.inner, extras)
+            spec = _spec("denoiser", self.inner, chunked=_chunked(self.inner), extras=extras)
             path = self._folder / f"denoiser-{'-'.join(extras) or 'plain'}.xml"
-            graph = _Exported(module, path, self.inner.dtype, fused_attention=False)
+            graph = _Exported(spec, path, self.inner.dtype, int8=self.int8, twins=self._twins)
             self._graphs[extras] = graph
         names = ["sample", "timestep", "encoder_hidden_states", *extras]
         inputs = [sample, steps, encoder_hidden_states, *(named[name] for name in extras)]
@@ -187,7 +182,7 @@ class _UNetOutput(tuple):
         return self[0]
 
 
-class _DecoderGraph(torch.nn.Module):
+class DecoderGraph(torch.nn.Module):
     """The VAE's own decode (its class's, not the instance's stand-in)."""
 
     def __init__(self, vae: torch.nn.Module):
@@ -198,21 +193,71 @@ class _DecoderGraph(torch.nn.Module):
         return type(self.vae).decode(self.vae, latents, return_dict=False)[0]
 
 
-def use_openvino_decoder(vae: torch.nn.Module, folder: Path) -> None:
+def use_openvino_decoder(
+    vae: torch.nn.Module, folder: Path, *, int8: bool = False, twins: bool = False
+) -> None:
     """Route `vae.decode` through OpenVINO (the pipelines call only that); a VAE already
-    routed keeps its stand-in and so its compiled models."""
+    routed the same way keeps its stand-in and so its compiled models. `int8` and
+    `twins` as for OpenVINODenoiser."""
     from diffusers.models.autoencoders.vae import DecoderOutput
 
-    if "decode" in vars(vae):
+    if getattr(vars(vae).get("decode"), "int8", None) == int8:
         return
-
-    graph = _Exported(_DecoderGraph(vae), folder / "decoder.xml", vae.dtype, fused_attention=True)
+    name = "decoder-int8" if int8 else "decoder"
+    spec = _spec("decoder", vae, chunked=False)
+    graph = _Exported(spec, folder / "decoder.xml", vae.dtype, int8=int8, twins=twins)
 
     def decode(latents: torch.Tensor, return_dict: bool = True, **_ignored: Any) -> Any:
         out = graph(["latents"], [latents]).to(latents.device, latents.dtype)
         return DecoderOutput(sample=out) if return_dict else (out,)
 
+    decode.int8 = int8  # type: ignore[attr-defined]
+    decode.__name__ = name
     vae.decode = decode  # type: ignore[method-assign]
+
+
+def _spec(
+    graph: str, module: torch.nn.Module, *, chunked: bool, extras: tuple[str, ...] = ()
+) -> ExportSpec:
+    """What the export's child loads: this module's class, from the folder it came from."""
+    source = openvino_export.source_of(module)
+    if source is None:
+        raise ExportError(f"{type(module).__name__} was not loaded from a local folder: "
+                          "the OpenVINO export reloads it from there")  # fmt: skip
+    component = f"{type(module).__module__}:{type(module).__qualname__}"
+    return ExportSpec(graph, component, source, chunked, extras)
+
+
+def _chunked(module: torch.nn.Module) -> bool:
+    """Whether `module` runs pixmill's chunked attention (its export keeps it)."""
+    from pixmill.engines.diffusion.attention import ChunkedAttnProcessor
+
+    processors = getattr(module, "attn_processors", None) or {}
+    return any(isinstance(p, ChunkedAttnProcessor) for p in processors.values())
+
+
+def drop_torch_weights(pipeline: Any) -> int:
+    """Free the torch weights of what OpenVINO now runs (the denoiser; the VAE's decoder,
+    its encoder stays for edits): OpenVINO's compiled models hold their own copy, and a
+    new export reloads the module from its folder. Returns the bytes freed.
+
+    The modules stay, with empty tensors of their dtype: the pipelines still read their
+    config, dtype and device."""
+    modules: list[torch.nn.Module] = []
+    denoiser = getattr(pipeline, "unet", None)
+    if isinstance(denoiser, OpenVINODenoiser):
+        modules.append(denoiser.inner)
+    vae = getattr(pipeline, "vae", None)
+    if vae is not None and getattr(vars(vae).get("decode"), "int8", None) is not None:
+        decoding = (getattr(vae, "decoder", None), getattr(vae, "post_quant_conv", None))
+        modules += [module for module in decoding if module is not None]
+    freed = 0
+    with torch.no_grad():
+        for module in modules:
+            for tensor in [*module.parameters(), *module.buffers()]:
+                freed += tensor.numel() * tensor.element_size()
+                tensor.data = torch.empty(0, dtype=tensor.dtype, device=tensor.device)
+    return freed
 
 
 def use_torch_decoder(vae: torch.nn.Module) -> None:

@@ -7,12 +7,14 @@ baseline is plain bf16 (or the chosen dtype) in NCHW with pixmill's chunked atte
 a candidate replaces it only when it is faster by MARGIN, so tuning can never make a
 machine slower than the baseline by more than the noise of one measurement.
 
-Candidates: channels_last for the denoiser and the decoder; with `compile` set, also
-torch.compile of the denoiser (inductor, oneDNN/AMX kernels; "max-autotune" also tries
+Candidates, each stage (denoiser, decoder) on its own: first the runtimes (torch,
+OpenVINO, OpenVINO with int8 weights); then, only where torch won, channels_last and,
+with `compile` set, torch.compile of the denoiser (inductor; "max-autotune" also tries
 inductor's C++ GEMM templates). The result is cached in `<tuning_dir>/tuning.json`
-under a key naming the CPU (model name, kind, threads), torch's version, the model, the
-dtype and the size, so it is measured once per machine, model and shape. Inductor's
-compiled kernels are cached in `<tuning_dir>/inductor` across restarts.
+under a key naming the CPU (model name, oneDNN ISA level, threads), torch's version, the
+model, the dtype and the size, so it is measured once per machine, model and shape; a
+file lock beside it lets one process measure at a time. Inductor's compiled kernels are
+cached in `<tuning_dir>/inductor` across restarts.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from typing import Any
 
 import torch
 
-from pixmill.engines.diffusion.cpu import cpu_kind, cpu_name
+from pixmill.engines.diffusion.cpu import cpu_capabilities
+from pixmill.engines.diffusion.openvino_export import ExportError
 
 logger = logging.getLogger(__name__)
 
@@ -84,25 +87,32 @@ class Choice:
         return f"denoiser {denoiser}, decoder {decoder}"
 
 
-def runtimes(option: str, device: str | None) -> tuple[str, ...]:
-    """The runtimes the `runtime` option asks for, torch first (several: measure them)."""
-    from pixmill.engines.diffusion import openvino_runtime
+def runtimes(option: str, device: str | None, int8: bool | str = "auto") -> tuple[str, ...]:
+    """The runtimes the `runtime` option asks for, torch first (several: measure them).
+
+    "openvino-int8" is OpenVINO with NNCF's int8 weight compression: a candidate beside
+    "openvino" when `int8` is "auto" (the default) and NNCF is installed, the only
+    OpenVINO candidate with `int8` True, never with False."""
+    from pixmill.engines.diffusion import openvino_export, openvino_runtime
     from pixmill.engines.diffusion.errors import MissingExtraError
 
+    if int8 not in (True, False, "auto"):
+        raise ValueError(f"Unknown int8 option {int8!r}; use auto, true or false")
     on_cpu = device == "cpu" or (device is None and not torch.cuda.is_available())
     if option == "torch" or (option == "auto" and not (on_cpu and openvino_runtime.available())):
         return ("torch",)
-    if option == "auto":
-        return ("torch", "openvino")
-    if option == "openvino":
-        if not on_cpu:
-            raise ValueError("runtime 'openvino' runs on the CPU; use device 'cpu' with it")
-        if not openvino_runtime.available():
-            raise MissingExtraError(
-                "runtime 'openvino' needs its extra: pip install 'pixmill[openvino]'"
-            )
-        return ("openvino",)
-    raise ValueError(f"Unknown runtime option {option!r}; use auto, torch or openvino")
+    if option not in ("auto", "openvino"):
+        raise ValueError(f"Unknown runtime option {option!r}; use auto, torch or openvino")
+    if not on_cpu:
+        raise ValueError("runtime 'openvino' runs on the CPU; use device 'cpu' with it")
+    extra = "its extra: pip install 'pixmill[openvino]'"
+    if not openvino_runtime.available():
+        raise MissingExtraError(f"runtime 'openvino' needs {extra}")
+    if int8 is True and not openvino_export.int8_available():
+        raise MissingExtraError(f"int8 needs NNCF, in {extra}")
+    with_int8 = int8 is True or (int8 == "auto" and openvino_export.int8_available())
+    openvino = ("openvino",) * (int8 is not True) + ("openvino-int8",) * with_int8
+    return (("torch",) if option == "auto" else ()) + openvino
 
 
 def default_tuning_dir() -> Path:
@@ -115,7 +125,8 @@ def machine_key(device: torch.device) -> str:
     if device.type == "cuda":
         where = torch.cuda.get_device_name(device)
     else:
-        where = f"{cpu_name() or 'cpu'} ({cpu_kind()}), {torch.get_num_threads()} threads"
+        caps = cpu_capabilities()
+        where = f"{caps.name or 'cpu'} ({caps.isa}), {torch.get_num_threads()} threads"
     return f"{where}, torch {torch.__version__}"
 
 
@@ -138,6 +149,7 @@ class Tuner:
         run_denoiser: Callable[[], Any],
         run_decoder: Callable[[Any], Any],
         openvino_dir: Path | None = None,
+        progress: Callable[[str], None] | None = None,
     ):
         self.pipeline = pipeline
         self.openvino_dir = openvino_dir
@@ -145,6 +157,16 @@ class Tuner:
         self.key = key
         self._run_denoiser = run_denoiser
         self._run_decoder = run_decoder
+        self._progress = progress or (lambda _: None)
+        self._measured = 0
+
+    def cached(self) -> Choice | None:
+        """The choice measured before on this machine, applied; None when there is none."""
+        cached = self._cached()
+        if cached is not None:
+            cached.source = "cached"
+            apply(self.pipeline, cached, self.openvino_dir)
+        return cached
 
     def choose(
         self,
@@ -155,58 +177,78 @@ class Tuner:
     ) -> Choice:
         """`layouts`: candidates, the baseline first; `compile_modes`: those to try, if any;
         `runtimes`: as `runtimes()` gives them: "torch" first and others to try, or the
-        one asked for, used as it is (openvino needs `openvino_dir`)."""
-        cached = self._cached()
-        if cached is not None:
-            cached.source = "cached"
-            apply(self.pipeline, cached, self.openvino_dir)
-            return cached
+        one asked for, used as it is (openvino needs `openvino_dir`).
+
+        The runtimes are measured first, each against torch's baseline path: where another
+        runtime wins a stage, torch's layouts and compilation no longer matter for it and
+        are not measured (each full-size candidate costs seconds to a minute)."""
+        from filelock import FileLock, Timeout
+
+        # One measurement per machine at a time: two at once would each be slower (and
+        # wrong), and together could exceed the memory a full-size model leaves.
+        self.cache_file.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(self.cache_file.with_suffix(".lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            self._progress("waiting for another process measuring this machine")
+            lock.acquire()
+        try:
+            cached = self.cached()  # that other process may have measured this very key
+            return cached if cached is not None else self._measure(layouts, compile_modes, runtimes)
+        finally:
+            lock.release()
+
+    def _measure(
+        self, layouts: tuple[str, ...], compile_modes: tuple[str, ...], runtimes: tuple[str, ...]
+    ) -> Choice:
         choice = Choice(source="measured")
+        twins = "openvino-int8" in runtimes  # one export writes both IRs
+        folder = self.openvino_dir
         denoiser, decoder = _denoiser(self.pipeline), getattr(self.pipeline, "vae", None)
-        candidates = layouts
-        # 1. Layouts of the denoiser (through a 1-step pipeline call, so it is generic).
-        if getattr(self.pipeline, "unet", None) is not None:
-            choice.denoiser_layout = self._fastest(
-                "denoiser", candidates, lambda layout: _set_layout(denoiser, layout),
-                self._run_denoiser, choice.seconds,
-            )  # fmt: skip
-        latents = self._run_denoiser()
-        # 2. Layouts of the decoder, on those latents.
-        if decoder is not None:
-            choice.decoder_layout = self._fastest(
-                "decoder", candidates, lambda layout: _set_layout(decoder, layout),
-                lambda: self._run_decoder(latents), choice.seconds,
-            )  # fmt: skip
-        # 3. torch.compile of the denoiser, on its chosen layout.
-        if compile_modes:
-            eager = denoiser
-            modes = ("eager", *compile_modes)
-
-            def use(mode: str) -> None:
-                _set_denoiser(self.pipeline, eager if mode == "eager" else _compiled(eager, mode))
-
-            best = self._fastest("compile", modes, use, self._run_denoiser, choice.seconds)
-            choice.compile = None if best == "eager" else best
-        # 4. Another runtime for each, against the best torch path found above (one
-        # runtime asked for: it is used as it is).
+        # 1. The denoiser's runtime; then, if torch runs it, its layout and compilation
+        # (through a 1-step pipeline call, so it is generic).
         if runtimes != ("torch",):
             choice.denoiser_runtime = self._fastest(
                 "denoiser runtime", runtimes,
-                lambda runtime: _set_denoiser_runtime(self.pipeline, runtime, self.openvino_dir),
+                lambda runtime: _set_denoiser_runtime(self.pipeline, runtime, folder, twins),
                 self._run_denoiser, choice.seconds,
             )  # fmt: skip
-        if runtimes != ("torch",) and decoder is not None:
+        if choice.denoiser_runtime == "torch":
+            if getattr(self.pipeline, "unet", None) is not None:
+                choice.denoiser_layout = self._fastest(
+                    "denoiser", layouts, lambda layout: _set_layout(denoiser, layout),
+                    self._run_denoiser, choice.seconds,
+                )  # fmt: skip
+            if compile_modes:
+                eager = denoiser
+                modes = ("eager", *compile_modes)
+
+                def use(mode: str) -> None:
+                    module = eager if mode == "eager" else _compiled(eager, mode)
+                    _set_denoiser(self.pipeline, module)
+
+                best = self._fastest("compile", modes, use, self._run_denoiser, choice.seconds)
+                choice.compile = None if best == "eager" else best
+        # 2. The decoder's runtime, then its layout if torch runs it, on those latents.
+        if decoder is not None:
             latents = self._run_denoiser()
-            choice.decoder_runtime = self._fastest(
-                "decoder runtime", runtimes,
-                lambda runtime: _set_decoder_runtime(decoder, runtime, self.openvino_dir),
-                lambda: self._run_decoder(latents), choice.seconds,
-            )  # fmt: skip
+            if runtimes != ("torch",):
+                choice.decoder_runtime = self._fastest(
+                    "decoder runtime", runtimes,
+                    lambda runtime: _set_decoder_runtime(decoder, runtime, folder, twins),
+                    lambda: self._run_decoder(latents), choice.seconds,
+                )  # fmt: skip
+            if choice.decoder_runtime == "torch":
+                choice.decoder_layout = self._fastest(
+                    "decoder", layouts, lambda layout: _set_layout(decoder, layout),
+                    lambda: self._run_decoder(latents), choice.seconds,
+                )  # fmt: skip
         self._store(choice)
         return choice
 
-    @staticmethod
     def _fastest(
+        self,
         what: str,
         candidates: tuple[str, ...],
         use: Callable[[str], None],
@@ -214,32 +256,46 @@ class Tuner:
         seconds: dict[str, float],
     ) -> str:
         """The first candidate is the baseline; another wins only by MARGIN. The winner is
-        left in use."""
+        left in use. A candidate whose export fails is left out (logged); one already
+        slower than the best by half after its first timed run is not run again."""
         if len(candidates) == 1:
             use(candidates[0])
             return candidates[0]
+        measured: list[str] = []
         for candidate in candidates:
-            use(candidate)
-            started = time.perf_counter()
-            run()  # warm-up: oneDNN primitives, compilation
+            self._measured += 1
+            self._progress(f"measuring {what} {candidate} (candidate {self._measured})")
+            try:
+                use(candidate)
+                started = time.perf_counter()
+                run()  # warm-up: oneDNN primitives, compilation, an export
+            except ExportError as exc:
+                logger.warning("diffusion tuning: %s %s left out: %s", what, candidate, exc)
+                continue
             seconds[f"{what} {candidate} first"] = time.perf_counter() - started
-            times = []
+            best = min((seconds[f"{what} {c}"] for c in measured), default=float("inf"))
+            times: list[float] = []
             for _ in range(REPEATS):
                 started = time.perf_counter()
                 run()
                 times.append(time.perf_counter() - started)
+                if times[0] > 1.5 * best:
+                    break  # a second run cannot make it the fastest
             seconds[f"{what} {candidate}"] = min(times)
+            measured.append(candidate)
+        if candidates[0] not in measured:
+            raise RuntimeError(f"the baseline {what} {candidates[0]} could not run")
         baseline = seconds[f"{what} {candidates[0]}"]
-        best = min(candidates, key=lambda c: seconds[f"{what} {c}"])
-        if seconds[f"{what} {best}"] > baseline * (1 - MARGIN):
-            best = candidates[0]
-        use(best)
+        best_name = min(measured, key=lambda c: seconds[f"{what} {c}"])
+        if seconds[f"{what} {best_name}"] > baseline * (1 - MARGIN):
+            best_name = candidates[0]
+        use(best_name)
         logger.info(
             "diffusion tuning: %s %s (%s)",
-            what, best,
-            ", ".join(f"{c} {seconds[f'{what} {c}']:.3f} s" for c in candidates),
+            what, best_name,
+            ", ".join(f"{c} {seconds[f'{what} {c}']:.3f} s" for c in measured),
         )  # fmt: skip
-        return best
+        return best_name
 
     def _cached(self) -> Choice | None:
         entry = _read(self.cache_file).get(self.key)
@@ -270,27 +326,33 @@ def apply(pipeline: Any, choice: Choice, openvino_dir: Path | None = None) -> No
     _set_denoiser_runtime(pipeline, choice.denoiser_runtime, openvino_dir)
 
 
-def _set_denoiser_runtime(pipeline: Any, runtime: str, openvino_dir: Path | None) -> None:
+def _set_denoiser_runtime(
+    pipeline: Any, runtime: str, openvino_dir: Path | None, twins: bool = False
+) -> None:
     from pixmill.engines.diffusion.openvino_runtime import OpenVINODenoiser
 
     current = _denoiser(pipeline)
     torch_module = current.inner if isinstance(current, OpenVINODenoiser) else current
-    if runtime == "openvino":
+    if runtime.startswith("openvino"):
         if openvino_dir is None:
             raise ValueError("the openvino runtime needs a directory for its exports")
-        if not isinstance(current, OpenVINODenoiser):  # keep its compiled models
-            _set_denoiser(pipeline, OpenVINODenoiser(torch_module, openvino_dir))
+        int8 = runtime == "openvino-int8"
+        if not (isinstance(current, OpenVINODenoiser) and current.int8 == int8):
+            stand_in = OpenVINODenoiser(torch_module, openvino_dir, int8=int8, twins=twins)
+            _set_denoiser(pipeline, stand_in)
     else:
         _set_denoiser(pipeline, torch_module)
 
 
-def _set_decoder_runtime(vae: Any, runtime: str, openvino_dir: Path | None) -> None:
+def _set_decoder_runtime(
+    vae: Any, runtime: str, openvino_dir: Path | None, twins: bool = False
+) -> None:
     from pixmill.engines.diffusion import openvino_runtime
 
-    if runtime == "openvino":
+    if runtime.startswith("openvino"):
         if openvino_dir is None:
             raise ValueError("the openvino runtime needs a directory for its exports")
-        openvino_runtime.use_openvino_decoder(vae, openvino_dir)
+        openvino_runtime.use_openvino_decoder(vae, openvino_dir, int8=runtime == "openvino-int8")
     else:
         openvino_runtime.use_torch_decoder(vae)
 

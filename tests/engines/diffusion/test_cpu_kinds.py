@@ -1,0 +1,169 @@
+"""Other CPU kinds: capabilities as a function of flags and caps, candidates that exist, int8
+within the tolerance, a failed export that leaves nothing, a server that answers while the
+first measurement runs."""
+
+from __future__ import annotations
+
+import base64
+import io
+import shutil
+import sys
+import time
+
+import httpx
+import pytest
+import torch
+from filelock import FileLock
+from PIL import Image
+from tests.conftest import make_settings, running_server
+
+from pixmill.engines.diffusion import DiffusionEngine, tuning
+from pixmill.engines.diffusion.cpu import cpu_capabilities, pick_dtype
+from pixmill.engines.diffusion.errors import MissingExtraError
+
+from .conftest import NATIVE_SIDE, make_spec
+from .tolerance import assert_close
+
+AVX2 = {"sse4_1", "avx", "avx2", "fma"}
+AVX512_BF16 = AVX2 | {"avx512f", "avx512bw", "avx512_vnni", "avx512_bf16"}
+AMX = AVX512_BF16 | {"amx_bf16", "amx_tile", "amx_int8"}
+
+
+def build(model_dir, **options):
+    return DiffusionEngine(
+        str(model_dir), family="sd-turbo", native_side=NATIVE_SIDE, device="cpu", **options
+    )
+
+
+@pytest.mark.parametrize(
+    ("flags", "environ", "kind", "native"),
+    [
+        (AVX2, {}, "AVX2", ("float32",)),
+        (AVX512_BF16, {}, "AVX-512 BF16", ("float32", "bfloat16")),
+        (AMX, {}, "AMX", ("float32", "bfloat16")),
+        (AMX, {"ONEDNN_MAX_CPU_ISA": "AVX2"}, "AVX2", ("float32",)),
+        (AMX, {"ATEN_CPU_CAPABILITY": "avx2"}, "AVX2", ("float32",)),
+        (AMX, {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_BF16"}, "AVX-512 BF16", ("float32", "bfloat16")),
+        (AVX2, {"ONEDNN_MAX_CPU_ISA": "ALL"}, "AVX2", ("float32",)),
+        (set(), {}, "other", ("float32",)),
+    ],
+)
+def test_capabilities_follow_the_flags_and_the_caps(flags, environ, kind, native):
+    caps = cpu_capabilities(flags, environ)
+    assert (caps.kind, caps.native_dtypes) == (kind, native)
+
+
+def test_an_avx2_cpu_runs_fp32_by_default(tiny_model_dir, tmp_path, monkeypatch):
+    """Emulated by capping oneDNN, as the bench does: no dtype the CPU lacks is chosen."""
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    assert pick_dtype(torch.device("cpu"), None) == torch.float32
+    engine = build(tiny_model_dir, runtime="torch", channels_last=False, tuning_dir=str(tmp_path))
+    assert engine.wait_ready()
+    assert engine.dtype == torch.float32
+    assert engine.info["dtype"] == "float32"
+    (image,) = engine.generate(make_spec(seed=3))
+    assert image.image.size == (256, 256)
+
+
+def test_only_installed_runtimes_are_candidates(monkeypatch):
+    pytest.importorskip("openvino")
+    pytest.importorskip("nncf")
+    assert tuning.runtimes("auto", "cpu") == ("torch", "openvino", "openvino-int8")
+    assert tuning.runtimes("auto", "cpu", int8=False) == ("torch", "openvino")
+    assert tuning.runtimes("openvino", "cpu", int8=True) == ("openvino-int8",)
+    monkeypatch.setitem(sys.modules, "nncf", None)  # NNCF not installed
+    assert tuning.runtimes("auto", "cpu") == ("torch", "openvino")
+    with pytest.raises(MissingExtraError, match="NNCF"):
+        tuning.runtimes("auto", "cpu", int8=True)
+    monkeypatch.setitem(sys.modules, "openvino", None)  # nor OpenVINO
+    assert tuning.runtimes("auto", "cpu") == ("torch",)
+    with pytest.raises(ValueError, match="int8"):
+        tuning.runtimes("auto", "cpu", int8="maybe")
+
+
+@pytest.mark.timeout(900)  # two exports, each a child process, on a shared 2-core CPU
+def test_int8_images_stay_within_the_tolerance_of_fp32(tiny_model_dir, tmp_path):
+    pytest.importorskip("openvino")
+    pytest.importorskip("nncf")
+    reference = build(tiny_model_dir, dtype="float32", runtime="torch", channels_last=False)
+    int8 = build(
+        tiny_model_dir, dtype="float32", runtime="openvino", int8=True, channels_last=False,
+        tuning_dir=str(tmp_path),
+    )  # fmt: skip
+    assert int8.info["path"] == "denoiser openvino-int8, decoder openvino-int8"
+    for seed in (3, 4):  # the tolerance of every path (measured: mean 0.3 levels, max 3)
+        (image,) = int8.generate(make_spec(seed=seed))
+        assert_close(image.image, reference.generate(make_spec(seed=seed))[0].image)
+    (export,) = tmp_path.glob("openvino/*")
+    # The int8 IR is compressed from the full one, which is kept beside it.
+    names = {"denoiser-plain", "denoiser-plain-int8", "decoder", "decoder-int8"}
+    assert {p.name for p in export.glob("*.xml")} == {f"{name}.xml" for name in names}
+
+
+@pytest.mark.timeout(900)
+def test_a_failed_export_leaves_nothing_and_torch_runs(tiny_model_dir, tmp_path):
+    """The export's child reloads the modules from their folder: break the weights there
+    after the engine loaded them, and the OpenVINO candidates fail in the child."""
+    pytest.importorskip("openvino")
+    model = shutil.copytree(tiny_model_dir, tmp_path / "model")
+    (tmp_path / "tuning").mkdir()
+    with FileLock(tmp_path / "tuning" / "tuning.lock"):  # the measurement waits for this
+        engine = build(model, dtype="float32", int8=False, tuning_dir=str(tmp_path / "tuning"))
+        for weights in model.glob("*/*.safetensors"):
+            weights.unlink()  # a new file: the engine's weights stay mapped from the old one
+            weights.write_bytes(b"not a safetensors file")
+    assert engine.wait_ready()
+    assert (engine.choice.denoiser_runtime, engine.choice.decoder_runtime) == ("torch", "torch")
+    assert "denoiser runtime openvino" not in engine.info["path_seconds"]
+    leftovers = [p for p in (tmp_path / "tuning" / "openvino").rglob("*") if p.is_file()]
+    assert leftovers == []
+    assert not list((tmp_path / "tuning" / "openvino").rglob(".export-*"))
+    (image,) = engine.generate(make_spec(seed=3))
+    eager = build(tiny_model_dir, dtype="float32", runtime="torch", channels_last=False)
+    assert_close(image.image, eager.generate(make_spec(seed=3))[0].image)
+
+
+@pytest.mark.timeout(900)
+def test_the_server_answers_while_the_first_measurement_runs(tiny_model_dir, tmp_path, client_for):
+    """Another process holds the machine's measurement: the engine waits for it, the server
+    answers, and /readyz says what the model is waiting for."""
+    tuning_dir = tmp_path / "tuning"
+    tuning_dir.mkdir()
+    options = {
+        "model": str(tiny_model_dir), "family": "sd-turbo", "native_side": NATIVE_SIDE,
+        "device": "cpu", "runtime": "torch", "tuning_dir": str(tuning_dir),
+    }  # fmt: skip
+    settings = make_settings(data_dir=tmp_path / "data", engine="diffusion", engine_options=options)
+    other = FileLock(tuning_dir / "tuning.lock")
+    other.acquire()
+    try:
+        with running_server(settings) as (url, _):
+            client = client_for(url)
+            waiting = _wait_for(client, lambda checks: "waiting" in str(checks))
+            assert waiting.status_code == 503
+            assert waiting.headers["Retry-After"]
+            models = {k: v for k, v in waiting.json()["checks"].items() if k.startswith("model ")}
+            assert models and all("another process" in value for value in models.values())
+            assert client.get("/healthz").status_code == 200
+            other.release()
+            ready = _wait_for(client, lambda checks: not any(k.startswith("model") for k in checks))
+            assert ready.status_code == 200
+            body = {"prompt": "a lighthouse", "size": "256x256", "seed": 5, "quality": "low"}
+            response = client.post("/v1/images/generations", json=body)
+            assert response.status_code == 200, response.text
+            image = Image.open(io.BytesIO(base64.b64decode(response.json()["data"][0]["b64_json"])))
+            assert image.size == (256, 256)
+    finally:
+        if other.is_locked:
+            other.release()
+
+
+def _wait_for(client: httpx.Client, wanted, seconds: float = 600) -> httpx.Response:
+    """Poll /readyz until its checks are as wanted (the measurement moves on its own)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        response = client.get("/readyz")
+        if wanted(response.json()["checks"]):
+            return response
+        assert time.monotonic() < deadline, response.json()
+        time.sleep(0.2)
