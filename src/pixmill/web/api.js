@@ -3,7 +3,11 @@
 
 /** An API answer that was not 2xx, with what a person needs to understand it. */
 export class ApiError extends Error {
-  constructor(status, message, { param = null, retryAfter = null, resetAt = null, shouldRetry = null } = {}) {
+  constructor(
+    status,
+    message,
+    { param = null, retryAfter = null, resetAt = null, shouldRetry = null } = {},
+  ) {
     super(message);
     this.status = status;
     this.param = param;

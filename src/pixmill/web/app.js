@@ -83,7 +83,6 @@ async function loadModels() {
     el("option", {
       value: model.id,
       text: model.alias_for ? `${model.id} → ${model.alias_for}` : model.id,
-      "data-alias-for": model.alias_for ?? null,
     });
   select.replaceChildren(
     el("optgroup", { label: "Models" }, ...named.map(option)),
@@ -154,7 +153,8 @@ function snippetBox(prefix, languages, call) {
   let language = "curl";
   const update = () => {
     const { model, params } = call();
-    $(`${prefix}snippet-code`).textContent = languages[language](location.origin, model || "gpt-image-1", params);
+    const code = languages[language](location.origin, model || "gpt-image-1", params);
+    $(`${prefix}snippet-code`).textContent = code;
   };
   tablist($(`${prefix}snippet-tab-curl`).parentElement, (tab) => {
     language = tab.dataset.lang;

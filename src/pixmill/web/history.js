@@ -44,7 +44,7 @@ export class History {
     open.hidden = true;
     const item = el(
       "li",
-      { class: `job-row status-${String(row.status).toLowerCase()}${row.edit ? " edit" : ""}` },
+      { class: `job-row status-${String(row.status).toLowerCase()}` },
       thumb,
       el(
         "div",
