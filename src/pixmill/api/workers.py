@@ -10,11 +10,13 @@ workers restarting must not take API replicas out of a load balancer.
 from __future__ import annotations
 
 import time
+import weakref
 from typing import TYPE_CHECKING
 
 import anyio
 import anyio.to_thread
 
+from pixmill.accounts.db import Database
 from pixmill.errors import ServiceUnavailable
 from pixmill.jobs.liveness import live_queues
 from pixmill.request import ImageRequest
@@ -25,7 +27,10 @@ if TYPE_CHECKING:  # generation calls this module
 NO_WORKER_RETRY_AFTER = 15
 """Seconds a refused caller is told to wait: about what a worker takes to (re)start."""
 LOOK_EVERY = 1.0
-"""Seconds between looks at the heartbeats while a call waits for a worker."""
+"""Seconds between looks at the heartbeats while a call waits for a worker, and how long
+a look that found a queue served stands for the calls after it (a look is a query: not
+one per call)."""
+_looked: weakref.WeakKeyDictionary[Database, tuple[float, set[str]]] = weakref.WeakKeyDictionary()
 
 
 async def queues_without_workers(state: AppState) -> list[str]:
@@ -43,6 +48,9 @@ async def require_live_worker(state: AppState, request: ImageRequest) -> None:
     queue = scheduler.queues[catalog.get(request.model).name].name
     if queue in {served.name for served in scheduler.served_queues()}:
         return  # this process works the queue itself: nothing to ask
+    looked = _looked.get(state.accounts.db)
+    if looked is not None and time.monotonic() - looked[0] < LOOK_EVERY and queue in looked[1]:
+        return
     deadline = time.monotonic() + state.settings.no_worker_wait_seconds
     while queue not in await _live(state):
         left = deadline - time.monotonic()
@@ -58,4 +66,6 @@ async def require_live_worker(state: AppState, request: ImageRequest) -> None:
 
 async def _live(state: AppState) -> set[str]:
     db, dead_after = state.accounts.db, state.settings.worker_dead_after_seconds
-    return await anyio.to_thread.run_sync(live_queues, db, dead_after)
+    live = await anyio.to_thread.run_sync(live_queues, db, dead_after)
+    _looked[db] = (time.monotonic(), live)
+    return live
