@@ -285,6 +285,9 @@ class Brief:
     cutout: str | None = None
     """Whether an edit cuts its main picture's subject out: "cutout" (a soft shadow),
     "sticker" (a white die-cut edge too), or None (the photo as it is)."""
+    marked: str = ""
+    """`lowered` with each quoted string left as the mark \"q\": a noun just before a
+    quote is its label ("the note \"Back soon\""), never a picture."""
 
     def has(self, *words: str) -> bool:
         return any(w in self.words for w in words)
@@ -380,9 +383,10 @@ def parse(prompt: str) -> Brief:
     prompt = prompt if isinstance(prompt, str) else str(prompt)
     prompt = prompt.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     spans = _find_quotes(prompt)
-    unquoted = prompt
+    unquoted = marked = prompt
     for start, end, _ in reversed(spans):
         unquoted = unquoted[:start] + " " + unquoted[end + 1 :]
+        marked = marked[:start] + ' "q" ' + marked[end + 1 :]
     lowered = clean_text(unquoted).lower()
     words = frozenset(_WORD_RE.findall(lowered)) | frozenset(re.findall(r"[a-z]+", lowered))
 
@@ -416,4 +420,5 @@ def parse(prompt: str) -> Brief:
         genre = "poster" if quotes else "scene"
     arrangement = _named(ARRANGEMENTS, lowered, words) or ARRANGEMENT_GENRES.get(genre, "grid")
     cutout = _named(CUTOUTS, lowered, words)
-    return Brief(prompt, quotes, genre, words, lowered, arrangement, cutout)
+    marked = clean_text(marked).lower()
+    return Brief(prompt, quotes, genre, words, lowered, arrangement, cutout, marked)

@@ -134,11 +134,13 @@ def with_alpha(c: Color, alpha: float) -> Color:
 
 
 def named_colors(brief: Brief) -> list[Color]:
-    """Named colours in prompt order."""
+    """The prompt's colour words in order, read by their grammar: "orange and purple
+    colours" and "a red car" name colours, "three oranges" and "a forest" do not."""
+    from pixmill.engines.design import prompt  # the parser reads this module's names
+
     found = []
-    for word in brief.lowered.replace("-", " ").split():
-        word = word.strip(".,;:!?()'\"")
-        if word in NAMED and NAMED[word] not in found:
+    for word in prompt.parse(brief.marked or brief.lowered).colours:
+        if NAMED[word] not in found:
             found.append(NAMED[word])
     return found
 
@@ -253,6 +255,10 @@ def make_palette(brief: Brief, rng: random.Random, style: str | None = None) -> 
     bg = hsl(base_hue, sat * (0.55 if bg_light > 0.85 else 0.9), bg_light)
     if named and not dark and 0.25 < bg_light < 0.85:
         bg = named[0]
+    if named and to_hsl(named[0])[2] < 0.18:  # "black and gold": a black ground
+        bg, bg_light, dark = named[0], to_hsl(named[0])[2], True
+    elif named and to_hsl(named[0])[2] > 0.88:  # "white and red", "cream"
+        bg, bg_light, dark = named[0], to_hsl(named[0])[2], False
     asked = background_color(brief)
     if asked is not None:  # "a cream background": the background is cream
         bg = asked

@@ -9,15 +9,14 @@ above. Colour words recolour a subject's dominant fills; a silhouette is one ink
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
+from pixmill.engines.design import prompt
 from pixmill.engines.design.brief import Brief
 from pixmill.engines.design.layouts.base import Frame
 from pixmill.engines.design.palette import NAMED, mix
 from pixmill.engines.design.scene import Box, Ellipse, Shape, Vector
 from pixmill.engines.design.subjects import library, matching, people
-from pixmill.engines.design.subjects.matching import DUAL
 
 SKY = frozenset(
     {
@@ -53,7 +52,7 @@ def _match_text(text: str) -> matching.Match:
 
 def subjects_of(brief: Brief) -> matching.Match:
     """What the prompt names; a design with no subject outside its quotes reads its quotes."""
-    found = _match_text(brief.lowered)
+    found = _match_text(brief.marked or brief.lowered)
     if not found.subjects and brief.is_design and brief.quotes:
         found = _match_text(" ".join(q.text for q in brief.quotes).lower())
     return found
@@ -98,15 +97,7 @@ _SHORT_HAIR = frozenset(
 def free_colours(brief: Brief) -> list[tuple[int, int, int]]:
     """The prompt's colour words that qualify no subject ("purple and orange", not the
     "red" of "a red car"): they colour the scene, not a thing in it."""
-    found = subjects_of(brief)
-    taken = {s.color for s in found.subjects if s.color}
-    words = set(re.findall(r"[a-z]+", brief.lowered))
-    subject_words = {w for s in found.subjects for w in s.word.split()}
-    return [
-        NAMED[w]
-        for w in words
-        if w in NAMED and NAMED[w] not in taken and w not in subject_words and w not in DUAL
-    ]
+    return [NAMED[w] for w in prompt.parse(brief.marked or brief.lowered).free_colours]
 
 
 def sky_bodies(frame: Frame) -> bool:

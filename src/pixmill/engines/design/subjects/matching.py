@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from pixmill.engines.design import prompt
 from pixmill.engines.design.brief import ROLE_WORDS
 from pixmill.engines.design.palette import NAMED
 from pixmill.engines.design.subjects import library
@@ -155,7 +156,7 @@ def _is_colour_use(words: list[str], i: int) -> bool:
 def match(text: str, *, limit: int = 4) -> Match:
     """The subjects a prompt's (unquoted, lowercased) text names, in order."""
     text = text.lower()
-    words = _WORDS.findall(GENRE_PHRASES.sub(" ", text).replace("'s", ""))
+    words, blocked = _words(text)
     out = Match(
         top_view=bool(re.search(r"top view|from above|overhead|flat ?lay|bird's-eye", text)),
         silhouette="silhouette" in words,
@@ -164,6 +165,9 @@ def match(text: str, *, limit: int = 4) -> Match:
     i = 0
     while i < len(words) and len(out.subjects) < limit:
         word = words[i]
+        if i in blocked:
+            i += 1
+            continue
         after_subject = bool(used) and max(used) == i - 1
         if word in PEOPLE and after_subject:
             # "robot barista", "cat chef": the subject has the job; the job adds its prop
@@ -183,7 +187,7 @@ def match(text: str, *, limit: int = 4) -> Match:
             continue
         found = None
         for n in (3, 2, 1):
-            if i + n > len(words):
+            if i + n > len(words) or blocked.intersection(range(i, i + n)):
                 continue
             phrase = " ".join(words[i : i + n])
             if words[i] in NAMED and (n > 1 or word not in DUAL or _is_colour_use(words, i)):
@@ -205,6 +209,26 @@ def match(text: str, *, limit: int = 4) -> Match:
     _relate(out, words)
     _hold(out, words)
     return out
+
+
+def _words(text: str) -> tuple[list[str], set[int]]:
+    """The prompt's words, and the indices of those that name no thing to draw by
+    their grammar: directions, palette colours, text labels, parts, verbs, moods..."""
+    parsed = prompt.parse(GENRE_PHRASES.sub(" , ", text))
+    words: list[str] = []
+    blocked: set[int] = set()
+    stopped = parsed.blocked()
+    for k, token in enumerate(parsed.tokens):
+        if token.tag == "PART" or (not token.lower[:1].isalpha() and token.tag != "QUOTE"):
+            if token.tag == "PUNCT":
+                blocked.add(len(words))
+                words.append(",")
+            continue
+        for piece in _WORDS.findall(token.lower) or [token.lower]:
+            if k in stopped or token.tag == "QUOTE":
+                blocked.add(len(words))
+            words.append(piece)
+    return words, blocked
 
 
 def _colour_before(words: list[str], i: int) -> tuple[int, int, int] | None:

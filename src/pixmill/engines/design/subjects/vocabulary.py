@@ -166,7 +166,6 @@ SYNONYMS: dict[str, str] = {
     "baker": "bread",
     "accountant": "abacus",
     "lights": "light bulb",
-    "lamp": "light bulb",
     "water": "droplet",
     "watering": "droplet",
     "sapling": "seedling",
@@ -369,7 +368,7 @@ STOP = frozenset(
     "watercolor watercolour sketch pixel neon vintage flat isometric painterly retro "
     "ocean sea lake coast beach forest woods park garden field meadow city street road "
     "kitchen counter room space sky cliff table desert landscape countryside town "
-    "kawaii cute style painting drawing bottle jar can package packaging box".split()
+    "kawaii cute style painting drawing bottle jar can package packaging box lamp".split()
 )
 OLD = ("old", "elderly", "aged", "grandfather", "grandmother", "grandpa", "grandma", "senior")
 CHILD = ("child", "kid", "kids", "girl", "boy", "baby", "toddler", "little")
