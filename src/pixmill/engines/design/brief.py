@@ -11,9 +11,10 @@ Roles come from the words just before a quote ("called", "headlines", "tagline",
 "date"...); a quote with only punctuation or "and" between it and the previous one
 keeps the previous role. The first quote without a hint is the title.
 
-Mastheads and titles: trailing sentence punctuation inside the quotes (``.``,
-``,``, ``;``, ``:``) is dropped, so ``called "Urban Pulse."`` sets "Urban Pulse":
-the period ends the prompt's sentence, not the name. ``!``, ``?``, an ellipsis
+Mastheads and titles (the first title, of at most three words): trailing sentence
+punctuation inside the quotes (``.``, ``,``, ``;``, ``:``) is dropped, so
+``called "Urban Pulse."`` sets "Urban Pulse": the period ends the prompt's sentence,
+not the name; every other quote keeps its punctuation. ``!``, ``?``, an ellipsis
 and the period of an abbreviation ("Brew & Co.", "J.R.R.") are kept.
 """
 
@@ -402,7 +403,9 @@ def parse(prompt: str) -> Brief:
         if hint is None:
             hint = "title" if not any(q.role == "title" for q in quotes) else "headline"
         text = clean_text(raw)
-        if hint == "title":
+        first_title = hint == "title" and not any(q.role == "title" for q in quotes)
+        if first_title and len(text.split()) <= 3:
+            # a masthead's name, not a sentence: "This weekend only." keeps its stop
             text = _strip_sentence_end(text)
         previous_end, previous_role = end + 1, hint
         if not text or text in seen:

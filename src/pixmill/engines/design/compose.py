@@ -12,6 +12,7 @@ import numpy as np
 
 from pixmill.engines.design import render, typeset
 from pixmill.engines.design.brief import Brief
+from pixmill.engines.design.checklist import checklist
 from pixmill.engines.design.contrast import ContrastSolver, luminance_map, plate_rect, recolor
 from pixmill.engines.design.layouts import choose_layout
 from pixmill.engines.design.layouts.base import Composition, Frame
@@ -39,6 +40,8 @@ class Design:
     variant: int
     motifs: frozenset[str] = frozenset()
     """The engine's own named art pieces it uses (retro_sun, figure, skyline...)."""
+    checklist: tuple[dict[str, str], ...] = ()
+    """What the prompt asked and whether the scene shows it (`checklist.py`)."""
 
     @property
     def credits(self) -> tuple[str, ...]:
@@ -129,7 +132,9 @@ def compose(
             len(missing),
             shown,
         )
-    return Design(scene, missing, brief.genre, variant, frozenset(frame.motifs))
+    motifs = frozenset(frame.motifs)
+    asked = tuple(checklist(brief, scene, motifs | frame.shown))
+    return Design(scene, missing, brief.genre, variant, motifs, asked)
 
 
 def _texture(frame: Frame):

@@ -604,6 +604,8 @@ def _assign(tokens: list[Token], phrases: list[Phrase]) -> None:
             and phrases[p.attach].role == "person"
         ):
             p.role = "part"
+        elif p.relation == "wearing" and p.attach is not None:
+            p.role = "part"  # "a dog wearing sunglasses": worn, not beside
         elif p.words[-1] in SEASONS or p.head in SEASONS:
             p.role = "season"
         elif p.words[-1] in TIMES or p.head in TIMES:

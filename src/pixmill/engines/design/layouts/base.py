@@ -30,6 +30,9 @@ class Frame:
     """Which layout variant of the genre; chosen from the seed."""
     motifs: set[str] = field(default_factory=set)
     """The engine's own named art pieces this picture uses (checked for variety)."""
+    shown: set[str] = field(default_factory=set)
+    """What the scene shows of the prompt's setting ("time:night", "weather:snow",
+    "setting:interior"), for the checklist."""
 
     @property
     def aspect(self) -> float:

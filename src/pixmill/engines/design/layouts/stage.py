@@ -46,15 +46,15 @@ SKY = frozenset(
 
 
 @lru_cache(maxsize=256)
-def _match_text(text: str) -> matching.Match:
-    return matching.match(text)
+def _match_text(text: str, strict: bool = False) -> matching.Match:
+    return matching.match(text, strict=strict)
 
 
 def subjects_of(brief: Brief) -> matching.Match:
     """What the prompt names; a design with no subject outside its quotes reads its quotes."""
     found = _match_text(brief.marked or brief.lowered)
     if not found.subjects and brief.is_design and brief.quotes:
-        found = _match_text(" ".join(q.text for q in brief.quotes).lower())
+        found = _match_text(" ".join(q.text for q in brief.quotes).lower(), True)
     return found
 
 
@@ -168,9 +168,11 @@ def draw(frame: Frame, box: Box, ground: float, scale: float = 1.0) -> list[Shap
         if subject.code is None:
             tall = min(size * 1.5, (ground - box.y) * 0.86)
             feet = ground
-            if n == 1 and not sky_things:  # a portrait: framed from the knees
-                tall = box.h * 1.45
-                feet = box.y + box.h * 0.12 + tall
+            if n == 1 and not sky_things:  # a portrait: framed from the knees, whole across
+                tall = box.h * 1.2
+                feet = box.y + box.h * 0.1 + tall
+                half = tall * 0.3
+                cx = min(max(cx, box.x + half), box.right - half)
             art += _person(frame, subject, found.person, cx, feet, tall)
             for prop in props:  # held at the hands
                 hold = tall * 0.26
@@ -185,7 +187,8 @@ def draw(frame: Frame, box: Box, ground: float, scale: float = 1.0) -> list[Shap
             continue
         art += _shadow(frame, cx, ground, s)
         if subject.count > 1:
-            for k, dx in enumerate((-0.32, 0.32, 0.0)):
+            spots = (-0.32, 0.32, 0.0) if subject.count != 2 else (-0.24, 0.24)
+            for k, dx in enumerate(spots):
                 sub = s * (0.7 if k < 2 else 0.8)
                 lift = 0.0 if library.category(subject.code) != "plant" else sub * 0.05 * k
                 art.append(vector(frame, subject, cx + dx * s, ground - lift, sub, flip ^ (k == 1)))

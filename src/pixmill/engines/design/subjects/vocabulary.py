@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 SYNONYMS: dict[str, str] = {
+    "fire truck": "fire engine",
+    "firetruck": "fire engine",
     # food and drink
     "ramen": "steaming bowl",
     "noodles": "steaming bowl",
