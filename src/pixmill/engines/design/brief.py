@@ -71,7 +71,10 @@ GENRES: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("logo", ("wordmark", "logotype", "logo", "monogram")),
-    ("sticker", ("sticker", "app icon", "icon", "badge", "emblem", "patch")),
+    (
+        "sticker",
+        ("sticker", "app icon", "icon", "badge", "emblem", "embroidered patch", "iron-on patch"),
+    ),
     (
         "label",
         (

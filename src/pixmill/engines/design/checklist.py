@@ -38,7 +38,9 @@ def checklist(brief: Brief, scene: Scene, motifs: frozenset[str]) -> list[Entry]
     drawn_codes = {v.code for v in vectors(scene.art) + vectors(scene.background)}
     found = stage.subjects_of(brief).subjects
     for phrase in parsed.things:
-        if phrase.role == "person":
+        if f"element:{phrase.text}" in motifs or f"element:{phrase.head}" in motifs:
+            status = "drawn"  # a named design element: a QR code, a chart
+        elif phrase.role == "person":
             status = "drawn" if "figure" in motifs else "not drawn"
         else:
             words = set(phrase.words)

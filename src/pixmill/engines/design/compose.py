@@ -14,7 +14,7 @@ from pixmill.engines.design import render, typeset
 from pixmill.engines.design.brief import Brief
 from pixmill.engines.design.checklist import checklist
 from pixmill.engines.design.contrast import ContrastSolver, luminance_map, plate_rect, recolor
-from pixmill.engines.design.layouts import choose_layout
+from pixmill.engines.design.layouts import choose_layout, elements
 from pixmill.engines.design.layouts.base import Composition, Frame
 from pixmill.engines.design.layouts.visuals import abstract
 from pixmill.engines.design.palette import make_palette, with_alpha
@@ -99,6 +99,7 @@ def compose(
     frame = Frame(brief, palette, width, height, rng, DETAIL.get(quality, 1), variant)
     layout = choose_layout(brief.genre)
     composition: Composition = layout(frame)
+    elements.finish(frame, composition)
     scene = Scene(width, height, composition.background, composition.art)
     # 2. fit each slot's text to its box
     missing: set[str] = set()

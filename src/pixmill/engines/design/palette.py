@@ -250,6 +250,9 @@ def make_palette(brief: Brief, rng: random.Random, style: str | None = None) -> 
             sat = 0.0 if mood in ("balanced", "monochrome", "minimalist") else sat
         if len(named) > 1:
             accent_hue = to_hsl(named[1])[0]
+        if base_sat < 0.12 and len(named) > 1 and to_hsl(named[1])[1] >= 0.12:
+            # "black and gold": the illustration's hues come from the gold
+            base_hue, sat = to_hsl(named[1])[0], max(sat, 0.5)
     if mood == "monochrome":
         accent_hue, sat = base_hue, min(sat, 0.15)
     bg = hsl(base_hue, sat * (0.55 if bg_light > 0.85 else 0.9), bg_light)
@@ -274,7 +277,7 @@ def make_palette(brief: Brief, rng: random.Random, style: str | None = None) -> 
     ink = light_c if contrast(light_c, bg) >= contrast(dark_c, bg) else dark_c
     hues = tuple(
         hsl(
-            base_hue + k * 0.13 + rng.uniform(-0.03, 0.03),
+            base_hue + k * (0.035 if named else 0.13) + rng.uniform(-0.03, 0.03),
             sat * rng.uniform(0.7, 1.0),
             rng.uniform(light - 0.12, light + 0.12),
         )

@@ -43,6 +43,7 @@ MULTI_PREP = {
     ("close", "to"): "close to",
     ("in", "the", "middle", "of"): "in the middle of",
 }
+MULTI_NOUN = {("northern", "lights"): "northern lights", ("southern", "lights"): "southern lights"}
 NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12,
@@ -79,7 +80,8 @@ TIMES = {
     "noon": "day", "midday": "day", "afternoon": "day", "daytime": "day", "day": "day",
     "dusk": "dusk", "sunset": "dusk", "twilight": "dusk", "evening": "dusk",
     "night": "night", "midnight": "night", "nighttime": "night", "starry": "night",
-    "moonlit": "night", "nocturnal": "night",
+    "moonlit": "night", "nocturnal": "night", "aurora": "night",
+    "northern lights": "night", "southern lights": "night",
 }  # fmt: skip
 INDOORS = frozenset(
     "indoors indoor inside room kitchen bedroom bathroom office library studio cafe "
@@ -353,9 +355,10 @@ def _merge_multi(tokens: list[Token]) -> list[Token]:
     i = 0
     lowers = [t.lower for t in tokens]
     while i < len(tokens):
-        for seq, name in MULTI_PREP.items():
+        for seq, name in (*MULTI_PREP.items(), *MULTI_NOUN.items()):
             if tuple(lowers[i : i + len(seq)]) == seq:
-                out.append(Token(name, name, "ADP", name))
+                tag = "ADP" if seq in MULTI_PREP else "NOUN"
+                out.append(Token(name, name, tag, name))
                 i += len(seq)
                 break
         else:
@@ -421,7 +424,7 @@ def _choose(word, c, prev, nxt, nxt_word, tokens, i) -> str:
         if "NOUN" in c and after_np_start:
             return "NOUN"
         return "VERB"
-    if "ADJ" in c and ("NOUN" in nxt) and after_np_start and "ADP" not in nxt:
+    if "ADJ" in c and ("NOUN" in nxt or "ADJ" in nxt) and after_np_start and "ADP" not in nxt:
         return "ADJ"
     if "NOUN" in c and after_np_start:
         return "NOUN"

@@ -282,6 +282,8 @@ def weather(frame: Frame, box: Box, ground_top: float) -> tuple[list[Shape], lis
     behind: list[Shape] = []
     kind = parsed.weather
     season = parsed.season
+    if "setting:interior" in frame.shown or "setting:kitchen" in frame.shown:
+        return behind, out  # no snow falls in the living room
     if kind in ("snow",) or season == "winter":
         # a snow blanket along the ground, then flakes
         behind.append(Rect(box.x, ground_top, box.w, short * 0.035, (248, 250, 255)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import NamedTuple
 
 from pixmill.engines.design import prompt
@@ -127,6 +128,8 @@ def _resolve(phrase: str, strict: bool = False) -> str | None:
     if phrase in STOP or phrase in ROLE_WORDS:
         return None
     for candidate in (phrase, singular(phrase)):
+        if candidate in STOP:  # "lights" is no light bulb
+            continue
         if candidate in SYNONYMS:
             return library.lookup(SYNONYMS[candidate])
         code = library.index().get(candidate)
@@ -196,6 +199,11 @@ def match(text: str, *, limit: int = 4, strict: bool = False) -> Match:
             if words[i] in NAMED and (n > 1 or word not in DUAL or _is_colour_use(words, i)):
                 continue
             if n == 1 and i in read.modifies and _resolve(words[read.modifies[i]], True):
+                kind = _resolve(word)  # "pine tree": the modifier names a kind of the head
+                head = read.modifies[i]
+                if kind and singular(words[head]) in (library.name_of(kind) or ""):
+                    found = (" ".join(words[i : head + 1]), kind, head - i + 1)
+                    break
                 continue
             code = _resolve(phrase, strict or (n == 1 and i in loose))
             if code:
@@ -329,6 +337,9 @@ def _person(words: list[str]) -> Person:
     person.old = any(w in OLD for w in words)
     person.child = not person.old and any(w in CHILD for w in words)
     person.beard = any(w in ("bearded", "beard", "fisherman", "viking") for w in words)
+    greying = ("grey", "gray", "white", "silver")
+    if any(w in greying and nxt in ("beard", "hair", "haired") for w, nxt in pairwise(words)):
+        person.old = True  # "a man with a grey beard": grey hair, not a grey man
     for w in words:
         if w in EXPRESSIONS:
             person.expression = EXPRESSIONS[w]
