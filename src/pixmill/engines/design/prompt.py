@@ -4,7 +4,7 @@ A rule-based tagger and chunker over `lemminflect`'s English lexicon (MIT licenc
 word -> possible parts of speech table it ships). Closed classes (determiners,
 prepositions, conjunctions, pronouns, numbers) are listed here; open-class words take
 their candidate tags from lemminflect and are settled by their neighbours. No model is
-downloaded; the lexicon loads on first use (~60 MB, under a second).
+downloaded; the lexicon loads on first use (35 MB, 0.3 s of CPU).
 
 `parse(prompt)` gives a `Parsed`: the tokens with their tags and roles (colour,
 direction/layout, quantity, genre, mood, season, weather, time of day, setting, style),
@@ -293,10 +293,8 @@ def _candidates(word: str) -> dict[str, str]:
         out["ADP"] = word
     lemmas = _lexicon().getAllLemmas(word)
     for tag in ("NOUN", "PROPN", "ADJ", "VERB", "ADV"):
-        if tag in lemmas:
-            out["NOUN" if tag == "PROPN" else tag] = out.get("NOUN", lemmas[tag][0])
-            if tag != "PROPN":
-                out[tag] = lemmas[tag][0]
+        if tag in lemmas:  # a proper noun tags as a noun
+            out.setdefault("NOUN" if tag == "PROPN" else tag, lemmas[tag][0])
     if word in NAMED or word in SHADES:
         out.setdefault("ADJ", word)
     if not out:
@@ -392,7 +390,17 @@ def _tag(tokens: list[Token]) -> None:
         prev = tag
 
 
-def _choose(word, c, prev, nxt, nxt_word, tokens, i) -> str:
+def _choose(
+    word: str,
+    c: dict[str, str],
+    prev: str,
+    nxt: dict[str, str],
+    nxt_word: str,
+    tokens: list[Token],
+    i: int,
+) -> str:
+    """One tag among a word's candidates `c`, from the tag before it and the next
+    word's candidates: a left-to-right pass, no backtracking."""
     if len(c) == 1:
         return next(iter(c))
     after_np_start = prev in ("DET", "NUM", "ADJ", "PART", "ADP", "START", "CCONJ", "PUNCT")
@@ -411,7 +419,7 @@ def _choose(word, c, prev, nxt, nxt_word, tokens, i) -> str:
             return "VERB"
         return "ADP"
     if word in DIRECTIONS:
-        if prev in ("DET", "ADP") and ("NOUN" in nxt or nxt_word in DIRECTIONS) is False:
+        if prev in ("DET", "ADP") and not ("NOUN" in nxt or nxt_word in DIRECTIONS):
             return "NOUN"
         if "ADJ" in c and ("NOUN" in nxt):
             return "ADJ"

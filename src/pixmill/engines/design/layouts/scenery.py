@@ -133,6 +133,9 @@ _ROAD = frozenset(
 )
 
 
+_FREE_TIMES = ("day", "day", "sunset", "day", "day", "sunset")
+
+
 def detect(frame: Frame) -> tuple[str, str | None, list[str]]:
     """(time of day, setting, subject words) from the prompt's words and subjects."""
     brief = frame.brief
@@ -146,7 +149,8 @@ def detect(frame: Frame) -> tuple[str, str | None, list[str]]:
     elif brief.has("sunset", "dusk", "evening", "golden", "sunrise", "dawn", "twilight"):
         time = "sunset"
     else:
-        time = "night" if frame.palette.is_dark else "day"
+        # no time asked: the seed picks the light, so n images differ in palette too
+        time = "night" if frame.palette.is_dark else _FREE_TIMES[frame.variant % 6]
     setting = next((name for name, words in SETTINGS.items() if brief.has(*words)), None)
     if brief.has("moon", "lunar") and (names & _SPACE or setting == "space"):
         setting = "moon"
@@ -203,7 +207,9 @@ def picture(
     rng, detail = frame.rng, frame.detail
     bg: list[Shape] = []
     art: list[Shape] = []
-    horizon = box.y + box.h * (0.62 if setting not in ("interior", "space") else 0.7)
+    # the seed moves the camera: a low, middle or high horizon
+    eye = (0.62, 0.56, 0.68)[frame.variant % 3]
+    horizon = box.y + box.h * (eye if setting not in ("interior", "space") else 0.7)
     top, bottom = _sky(time, frame)
     bg.append(city.sky(box.x, box.y, box.w, box.h, top, bottom, detail))
     short = min(box.w, box.h)
