@@ -39,6 +39,7 @@ def main() -> None:
     args = parser.parse_args()
     engine = DesignEngine()
     held = shown = 0
+    missed: list[str] = []
     tiles: list[Image.Image] = []
     for k, row in enumerate(load()):
         text = row["prompt"]
@@ -52,6 +53,8 @@ def main() -> None:
             if code and library.name_of(code[0]):
                 held += 1
                 shown += code[0] in drawn
+                if code[0] not in drawn:
+                    missed.append(f"{k:02d} {subject}")
         image = picture.image.convert("RGBA")
         flat = Image.new("RGB", image.size, (235, 235, 235))
         flat.paste(image, mask=image.getchannel("A"))
@@ -74,7 +77,7 @@ def main() -> None:
         for i, tile in enumerate(group):
             sheet.paste(tile, ((i % cols) * w, (i // cols) * h))
         sheet.save(out / f"prompt-set-{sheet_no + 1}.jpg", quality=80, optimize=True)
-    print(f"subject proxy: {shown}/{held} = {shown / max(1, held):.2f}")
+    print(f"subject proxy: {shown}/{held} = {shown / max(1, held):.2f}; missed: {missed}")
 
 
 if __name__ == "__main__":

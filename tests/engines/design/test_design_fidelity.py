@@ -75,3 +75,19 @@ def test_painted_styles_keep_edges_and_add_strokes():
         assert out[:, 20:80].std(axis=(0, 1)).mean() > 2.0  # texture within a flat field
         edge = np.abs(np.diff(out.mean(axis=2), axis=1))[:, 90:110].max(axis=1)
         assert np.median(edge) > 40  # the boundary stays a step, not a ramp
+
+
+def test_a_certificate_sets_the_recipient_large_and_the_formula_small(engine, make_spec):
+    text = (
+        'a certificate "Certificate of Completion" "This certifies that" "Tom Becker" '
+        '"completed the Python course"'
+    )
+    for seed in range(3):
+        sizes = {
+            b.source: _size(b) for b in engine.design(make_spec(text, 768, 512, seed=seed)).blocks
+        }
+        assert sizes["Tom Becker"] > 2 * sizes["This certifies that"]
+        assert sizes["Tom Becker"] > sizes["completed the Python course"]
+    award = 'a certificate of achievement awarded to "Priya Natarajan" for "Outstanding Research"'
+    blocks = {b.source: b for b in engine.design(make_spec(award, 768, 512)).blocks}
+    assert _size(blocks["Priya Natarajan"]) > _size(blocks["Outstanding Research"])

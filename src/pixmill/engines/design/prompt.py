@@ -266,6 +266,12 @@ def _lexicon():
     return lemminflect
 
 
+def known(word: str) -> bool:
+    """Whether the English lexicon holds the word (names like "Natarajan" it does not)."""
+    word = word.lower().strip(".,")
+    return word in DET | PREP | CCONJ or bool(_lexicon().getAllLemmas(word))
+
+
 def genre_words() -> frozenset[str]:
     global _GENRE_WORDS
     if _GENRE_WORDS is None:

@@ -12,6 +12,7 @@ import re
 
 SYNONYMS: dict[str, str] = {
     "fire truck": "fire engine",
+    "pumpkin": "jack-o-lantern",
     "firetruck": "fire engine",
     # food and drink
     "ramen": "steaming bowl",
