@@ -109,7 +109,7 @@ def layout(frame: Frame) -> Composition:
     if variant == 2 and genre_art.subjects(frame, occasions=False):
         variant = frame.variant % 2  # a named subject gets a picture, not abstract shapes
     if variant >= 3 and not frame.landscape:
-        return _flat(frame, variant - 3)
+        return flat_poster(frame, variant - 3)
     variant = min(variant, 2)
     align = "center" if frame.variant % 2 else "left"
     comp = Composition()
@@ -191,7 +191,7 @@ def layout(frame: Frame) -> Composition:
     return comp
 
 
-def _flat(frame: Frame, style: int) -> Composition:
+def flat_poster(frame: Frame, style: int) -> Composition:
     """Flat colour posters in the prompt's palette, the subject as a graphic element:
     0, the subject in an accent disc under a large title, details below a rule;
     1, a colour block holding the subject over a text field set flush left;
@@ -231,9 +231,8 @@ def _flat(frame: Frame, style: int) -> Composition:
         block = mix(pal.accent, pal.bg, 0.15)
         comp.background.append(Rect(0, 0, w, block_h, block))
         comp.background.append(Ellipse(w * 0.78, block_h * 0.3, w * 0.2, w * 0.2, pal.accent2))
-        if found:
-            size = Box(m, m, w - 2 * m, block_h - m * 0.9)
-            comp.art += genre_art.vignette(frame, size)
+        if found:  # inset, so no subject is cut at the edge
+            comp.art += genre_art.vignette(frame, Box(w * 0.1, m, w * 0.8, block_h - m * 1.2))
         else:
             comp.add_picture(abstract_picture(frame, Box(0, 0, w, block_h)))
         comp.background.append(Rect(m, block_h + m * 0.7, w * 0.12, max(2.0, m * 0.08), accent))

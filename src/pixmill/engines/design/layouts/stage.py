@@ -158,6 +158,7 @@ def draw(frame: Frame, box: Box, ground: float, scale: float = 1.0) -> list[Shap
     if n == 0:
         return art
     size = short * {1: 0.62, 2: 0.46, 3: 0.36}.get(n, 0.3) * VARIANT_SCALES[frame.variant % 3]
+    size = min(size, (ground - box.y) * 0.8)  # never cut at the top of the box
     flip = rng.random() < 0.5
     centres = _spread(box, n, rng, frame.variant)
     if n == 1:  # a lone subject stays whole inside the box

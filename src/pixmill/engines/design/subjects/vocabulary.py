@@ -13,6 +13,8 @@ import re
 SYNONYMS: dict[str, str] = {
     "fire truck": "fire engine",
     "pumpkin": "jack-o-lantern",
+    "sneaker": "running shoe",
+    "trainer": "running shoe",
     "firetruck": "fire engine",
     # food and drink
     "ramen": "steaming bowl",
