@@ -20,7 +20,9 @@ import re
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
+from pixmill.engines.design.brief import GENRES
 from pixmill.engines.design.palette import NAMED
+from pixmill.engines.design.subjects.vocabulary import PEOPLE
 
 DET = frozenset(
     "a an the this that these those my your our their his her its some any each every "
@@ -140,7 +142,6 @@ RELATIONS = {
     "sleeping": "on", "asleep": "on", "leaning": "beside", "against": "beside",
     "flying": "over", "floating": "over", "swimming": "in",
 }  # fmt: skip
-_GENRE_WORDS: frozenset[str] | None = None
 _OBJECT_GENRES = frozenset(
     # genre words that are as often things in a scene ("a woman reading a book")
     "book novel bottle jar box can package packaging patch chart steps lanyard ad "
@@ -162,7 +163,7 @@ class Token:
     lemma: str
     roles: frozenset[str] = frozenset()
     """colour, shade, direction, quantity, genre, mood, season, weather, time, indoors,
-    outdoors, setting, style, frame, part, text, palette."""
+    outdoors, setting, style, frame, part, clothing, text, palette."""
 
 
 @dataclass
@@ -196,6 +197,8 @@ class Phrase:
 
 @dataclass
 class Parsed:
+    """A prompt read: its tokens, noun phrases, quotes, and the setting words found."""
+
     prompt: str
     tokens: list[Token]
     phrases: list[Phrase]
@@ -272,14 +275,11 @@ def known(word: str) -> bool:
     return word in DET | PREP | CCONJ or bool(_lexicon().getAllLemmas(word))
 
 
+@cache
 def genre_words() -> frozenset[str]:
-    global _GENRE_WORDS
-    if _GENRE_WORDS is None:
-        from pixmill.engines.design.brief import GENRES
-
-        words = frozenset(w for _, names in GENRES for n in names for w in n.split())
-        _GENRE_WORDS = words - _OBJECT_GENRES
-    return _GENRE_WORDS
+    """The words of the genre names (brief.GENRES), less those that are things too."""
+    words = frozenset(w for _, names in GENRES for n in names for w in n.split())
+    return words - _OBJECT_GENRES
 
 
 def _candidates(word: str) -> dict[str, str]:
@@ -578,7 +578,6 @@ def _phrase(tokens: list[Token], start: int, end: int, nouns: list[int]) -> Phra
 
 def _assign(tokens: list[Token], phrases: list[Phrase]) -> None:
     """Each phrase's role and relation to the one before it."""
-    from pixmill.engines.design.subjects.vocabulary import PEOPLE
 
     for k, p in enumerate(phrases):
         head_roles = _head_roles(tokens, p)

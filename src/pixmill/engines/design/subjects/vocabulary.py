@@ -147,7 +147,6 @@ SYNONYMS: dict[str, str] = {
     "yacht": "sailboat",
     "phone": "mobile phone",
     "smartphone": "mobile phone",
-    "app": "mobile phone",
     "computer": "laptop",
     "pc": "desktop computer",
     "camera": "camera",
@@ -373,7 +372,7 @@ STOP = frozenset(
     "watercolor watercolour sketch pixel neon vintage flat isometric painterly retro "
     "ocean sea lake coast beach forest woods park garden field meadow city street road "
     "kitchen counter room space sky cliff table desert landscape countryside town "
-    "kawaii cute style painting drawing bottle jar can package packaging box lamp".split()
+    "kawaii cute style painting drawing bottle jar can package packaging box lamp app apps".split()
 )
 OLD = ("old", "elderly", "aged", "grandfather", "grandmother", "grandpa", "grandma", "senior")
 CHILD = ("child", "kid", "kids", "girl", "boy", "baby", "toddler", "little")
