@@ -174,23 +174,29 @@ def _vintage(rgb, short, rng):
 
 def _painterly(rgb, short, rng):
     """Oil paint: dabs of colour pulled along brush strokes whose direction changes
-    from patch to patch, bristle marks, and light catching the ridges of the paint."""
+    from patch to patch, bristle marks, and light catching the ridges of the paint.
+    The stroke fields are made at half size and enlarged (they are soft), so the cost
+    stays under the PNG encode of the picture."""
     h, w = rgb.shape[:2]
+    h2, w2, half = max(2, h // 2), max(2, w // 2), short / 2
     angles = rng.uniform(0, np.pi, 3)
-    marks = [_streaks((h, w), rng, short / 160, short / 22, a) for a in angles]
-    patch = _field((h, w), rng, short / 9)
-    pick = np.digitize(patch, (-0.25, 0.25))  # which stroke direction each patch takes
+    marks = [_streaks((h2, w2), rng, half / 160, half / 22, a) for a in angles]
+    pick = np.digitize(_field((h2, w2), rng, half / 9), (-0.25, 0.25))  # a direction a patch
     bristle = np.choose(pick, marks)
-    reach = short / 110
-    dir_x = np.choose(pick, [np.full((h, w), np.cos(a), np.float32) for a in angles])
-    dir_y = np.choose(pick, [np.full((h, w), np.sin(a), np.float32) for a in angles])
-    pull = (bristle + _field((h, w), rng, short / 30)) * reach
-    yy, xx = np.mgrid[0:h, 0:w]
-    sy = np.clip(yy + (dir_y * pull).astype(np.int32), 0, h - 1)
-    sx = np.clip(xx + (dir_x * pull).astype(np.int32), 0, w - 1)
-    paint = rgb[sy, sx]
-    luma = _luma(paint)[..., None]
-    paint = luma + (paint - luma) * 1.15
+    pull = (bristle + _field((h2, w2), rng, half / 30)) * (short / 110)
+    cos, sin = np.cos(angles).astype(np.float32), np.sin(angles).astype(np.float32)
+    dx, dy = _up(cos[pick] * pull, (h, w)), _up(sin[pick] * pull, (h, w))
     gy, gx = np.gradient(bristle)
-    ridge = (gx - gy)[..., None] * short * 0.12  # light from the upper left on the ridges
-    return paint + np.clip(ridge, -18, 18) + bristle[..., None] * 5
+    ridge = _up(np.clip((gx - gy) * half * 0.24, -18, 18) + bristle * 5, (h, w))
+    yy, xx = np.mgrid[0:h, 0:w]
+    paint = rgb[
+        np.clip(yy + dy.astype(np.int32), 0, h - 1), np.clip(xx + dx.astype(np.int32), 0, w - 1)
+    ]
+    luma = _luma(paint)[..., None]
+    return luma + (paint - luma) * 1.15 + ridge[..., None]
+
+
+def _up(field: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A soft field enlarged to `shape` (bilinear)."""
+    image = Image.fromarray(field.astype(np.float32), "F").resize(shape[::-1], Image.BILINEAR)
+    return np.asarray(image, dtype=np.float32)
