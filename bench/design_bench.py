@@ -46,6 +46,7 @@ GENRES: dict[str, str] = {
     "scene": "a landscape with mountains and a lake at sunset",
     "subjects": "an astronaut riding a horse on the moon",
     "styled": "a watercolour painting of a fox in a forest",
+    "painterly": "an oil painting of sunflowers in a blue vase",
     "certificate": 'a certificate "Certificate of Excellence" awarded to "Priya Raman"',
     "badge": 'a conference badge "DevSummit 2026" "Sam Ortiz" "Speaker"',
     "recipe": 'a recipe card "Lemon Pasta" "200 g spaghetti" "1 lemon" "2 tbsp butter"',

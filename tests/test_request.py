@@ -44,6 +44,10 @@ def test_auto_size_follows_the_prompt(prompt, size):
         ("a logo for a coffee shop", "transparent"),
         ("a rocket on a transparent background", "transparent"),
         ("a fox in the woods", "opaque"),
+        ('a name badge for a conference "Maria Lopez"', "opaque"),
+        ("an app icon for a weather app", "opaque"),
+        ("a poster with the logo on the left", "opaque"),
+        ("an esports logo with a wolf", "transparent"),
     ],
 )
 def test_auto_background_follows_the_prompt(prompt, background):

@@ -285,6 +285,17 @@ _LANDSCAPE_WORDS = frozenset(
 )
 _TRANSPARENT_WORDS = frozenset("sticker logo icon emblem wordmark badge cutout clipart".split())
 _TRANSPARENT_PHRASES = ("transparent background", "no background", "background-free")
+# Genres that are printed or shown on a full ground even when a transparent word appears:
+# a name badge is a card on a lanyard, an app icon a full-bleed square, a poster with
+# "the logo on the left" is a poster.
+_OPAQUE_PHRASES = (
+    "name badge", "conference badge", "event badge", "id badge", "name tag", "app icon",
+    "speaker badge", "visitor badge", "staff badge",
+)  # fmt: skip
+_OPAQUE_WORDS = frozenset(
+    "poster flyer flier card cover banner menu certificate invitation thumbnail magazine "
+    "screenshot infographic header label lanyard".split()
+)
 _WORD_RE = re.compile(r"[a-z]+")
 
 
@@ -305,11 +316,17 @@ def auto_size(prompt: str) -> tuple[int, int]:
 
 
 def auto_background(prompt: str) -> Literal["opaque", "transparent"]:
-    """Transparent when the prompt asks for a cut-out kind of picture."""
+    """Transparent when the prompt asks for a cut-out kind of picture (a sticker, a logo,
+    an icon) and names no genre printed on a ground (a badge, an app icon, a poster)."""
     lowered = prompt.lower()
     if any(phrase in lowered for phrase in _TRANSPARENT_PHRASES):
         return "transparent"
-    return "transparent" if _words(prompt) & _TRANSPARENT_WORDS else "opaque"
+    if any(phrase in lowered for phrase in _OPAQUE_PHRASES):
+        return "opaque"
+    words = _words(prompt)
+    if words & _OPAQUE_WORDS:
+        return "opaque"
+    return "transparent" if words & _TRANSPARENT_WORDS else "opaque"
 
 
 @dataclass(frozen=True)

@@ -466,6 +466,8 @@ def encode_one(
         provenance["credits"] = list(picture.credits)
     if picture.layout:
         provenance["layout"] = picture.layout
+    if picture.checklist:
+        provenance["checklist"] = [dict(entry) for entry in picture.checklist]
     data = encode(
         image,
         spec.output_format,

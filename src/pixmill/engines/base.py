@@ -105,6 +105,9 @@ class GeneratedImage:
     layout: str | None = None
     """How an edit laid its pictures out ("grid", "collage", "tiles", "mask" on the design
     engine); it goes in the picture's metadata."""
+    checklist: tuple[dict[str, str], ...] = ()
+    """What the prompt asked and whether the picture shows it (the design engine's
+    elements, colours, setting and texts); it goes in the picture's metadata."""
 
 
 @runtime_checkable

@@ -34,7 +34,7 @@ MATCHES: list[tuple[str, list[str]]] = [
     ("a sea turtle", ["turtle"]),
     ("a lemur in a tree", ["monkey", "deciduous tree"]),
     ("a swordfish", ["tropical fish"]),
-    ("a firetruck", ["delivery truck"]),
+    ("a firetruck", ["fire engine"]),
     ("puppies and kittens", ["dog", "cat"]),
     ("a blue whale under the ocean", ["whale"]),
     ("a woman reading a book", ["person", "open book"]),

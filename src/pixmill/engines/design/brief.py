@@ -11,9 +11,10 @@ Roles come from the words just before a quote ("called", "headlines", "tagline",
 "date"...); a quote with only punctuation or "and" between it and the previous one
 keeps the previous role. The first quote without a hint is the title.
 
-Mastheads and titles: trailing sentence punctuation inside the quotes (``.``,
-``,``, ``;``, ``:``) is dropped, so ``called "Urban Pulse."`` sets "Urban Pulse":
-the period ends the prompt's sentence, not the name. ``!``, ``?``, an ellipsis
+Mastheads and titles (the first title, of at most three words): trailing sentence
+punctuation inside the quotes (``.``, ``,``, ``;``, ``:``) is dropped, so
+``called "Urban Pulse."`` sets "Urban Pulse": the period ends the prompt's sentence,
+not the name; every other quote keeps its punctuation. ``!``, ``?``, an ellipsis
 and the period of an abbreviation ("Brew & Co.", "J.R.R.") are kept.
 """
 
@@ -70,7 +71,10 @@ GENRES: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("logo", ("wordmark", "logotype", "logo", "monogram")),
-    ("sticker", ("sticker", "app icon", "icon", "badge", "emblem", "patch")),
+    (
+        "sticker",
+        ("sticker", "app icon", "icon", "badge", "emblem", "embroidered patch", "iron-on patch"),
+    ),
     (
         "label",
         (
@@ -285,6 +289,9 @@ class Brief:
     cutout: str | None = None
     """Whether an edit cuts its main picture's subject out: "cutout" (a soft shadow),
     "sticker" (a white die-cut edge too), or None (the photo as it is)."""
+    marked: str = ""
+    """`lowered` with each quoted string left as the mark \"q\": a noun just before a
+    quote is its label ("the note \"Back soon\""), never a picture."""
 
     def has(self, *words: str) -> bool:
         return any(w in self.words for w in words)
@@ -380,9 +387,10 @@ def parse(prompt: str) -> Brief:
     prompt = prompt if isinstance(prompt, str) else str(prompt)
     prompt = prompt.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     spans = _find_quotes(prompt)
-    unquoted = prompt
+    unquoted = marked = prompt
     for start, end, _ in reversed(spans):
         unquoted = unquoted[:start] + " " + unquoted[end + 1 :]
+        marked = marked[:start] + ' "q" ' + marked[end + 1 :]
     lowered = clean_text(unquoted).lower()
     words = frozenset(_WORD_RE.findall(lowered)) | frozenset(re.findall(r"[a-z]+", lowered))
 
@@ -398,7 +406,9 @@ def parse(prompt: str) -> Brief:
         if hint is None:
             hint = "title" if not any(q.role == "title" for q in quotes) else "headline"
         text = clean_text(raw)
-        if hint == "title":
+        first_title = hint == "title" and not any(q.role == "title" for q in quotes)
+        if first_title and len(text.split()) <= 3:
+            # a masthead's name, not a sentence: "This weekend only." keeps its stop
             text = _strip_sentence_end(text)
         previous_end, previous_role = end + 1, hint
         if not text or text in seen:
@@ -416,4 +426,5 @@ def parse(prompt: str) -> Brief:
         genre = "poster" if quotes else "scene"
     arrangement = _named(ARRANGEMENTS, lowered, words) or ARRANGEMENT_GENRES.get(genre, "grid")
     cutout = _named(CUTOUTS, lowered, words)
-    return Brief(prompt, quotes, genre, words, lowered, arrangement, cutout)
+    marked = clean_text(marked).lower()
+    return Brief(prompt, quotes, genre, words, lowered, arrangement, cutout, marked)

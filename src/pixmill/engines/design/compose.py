@@ -12,8 +12,9 @@ import numpy as np
 
 from pixmill.engines.design import render, typeset
 from pixmill.engines.design.brief import Brief
+from pixmill.engines.design.checklist import checklist
 from pixmill.engines.design.contrast import ContrastSolver, luminance_map, plate_rect, recolor
-from pixmill.engines.design.layouts import choose_layout
+from pixmill.engines.design.layouts import choose_layout, elements
 from pixmill.engines.design.layouts.base import Composition, Frame
 from pixmill.engines.design.layouts.visuals import abstract
 from pixmill.engines.design.palette import make_palette, with_alpha
@@ -39,6 +40,8 @@ class Design:
     variant: int
     motifs: frozenset[str] = frozenset()
     """The engine's own named art pieces it uses (retro_sun, figure, skyline...)."""
+    checklist: tuple[dict[str, str], ...] = ()
+    """What the prompt asked and whether the scene shows it (`checklist.py`)."""
 
     @property
     def credits(self) -> tuple[str, ...]:
@@ -96,6 +99,7 @@ def compose(
     frame = Frame(brief, palette, width, height, rng, DETAIL.get(quality, 1), variant)
     layout = choose_layout(brief.genre)
     composition: Composition = layout(frame)
+    elements.finish(frame, composition)
     scene = Scene(width, height, composition.background, composition.art)
     # 2. fit each slot's text to its box
     missing: set[str] = set()
@@ -129,7 +133,9 @@ def compose(
             len(missing),
             shown,
         )
-    return Design(scene, missing, brief.genre, variant, frozenset(frame.motifs))
+    motifs = frozenset(frame.motifs)
+    asked = tuple(checklist(brief, scene, motifs | frame.shown))
+    return Design(scene, missing, brief.genre, variant, motifs, asked)
 
 
 def _texture(frame: Frame):

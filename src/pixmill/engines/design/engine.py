@@ -117,7 +117,11 @@ class DesignEngine:
             svg = None
             if spec.output_format == "svg":
                 svg = render.to_svg(design.scene, transparent=transparent, credits=credits)
-            images.append(GeneratedImage(image=image, svg=svg, seed=seed, credits=credits))
+            images.append(
+                GeneratedImage(
+                    image=image, svg=svg, seed=seed, credits=credits, checklist=design.checklist
+                )
+            )
             if "text" in stages and progress is not None:
                 progress(index, spec.n, PartialImage(index, image.copy()))
             if progress is not None:  # between images: a Cancelled raised here stops the work

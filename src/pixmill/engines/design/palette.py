@@ -134,11 +134,13 @@ def with_alpha(c: Color, alpha: float) -> Color:
 
 
 def named_colors(brief: Brief) -> list[Color]:
-    """Named colours in prompt order."""
+    """The prompt's colour words in order, read by their grammar: "orange and purple
+    colours" and "a red car" name colours, "three oranges" and "a forest" do not."""
+    from pixmill.engines.design import prompt  # the parser reads this module's names
+
     found = []
-    for word in brief.lowered.replace("-", " ").split():
-        word = word.strip(".,;:!?()'\"")
-        if word in NAMED and NAMED[word] not in found:
+    for word in prompt.parse(brief.marked or brief.lowered).colours:
+        if NAMED[word] not in found:
             found.append(NAMED[word])
     return found
 
@@ -248,11 +250,18 @@ def make_palette(brief: Brief, rng: random.Random, style: str | None = None) -> 
             sat = 0.0 if mood in ("balanced", "monochrome", "minimalist") else sat
         if len(named) > 1:
             accent_hue = to_hsl(named[1])[0]
+        if base_sat < 0.12 and len(named) > 1 and to_hsl(named[1])[1] >= 0.12:
+            # "black and gold": the illustration's hues come from the gold
+            base_hue, sat = to_hsl(named[1])[0], max(sat, 0.5)
     if mood == "monochrome":
         accent_hue, sat = base_hue, min(sat, 0.15)
     bg = hsl(base_hue, sat * (0.55 if bg_light > 0.85 else 0.9), bg_light)
     if named and not dark and 0.25 < bg_light < 0.85:
         bg = named[0]
+    if named and to_hsl(named[0])[2] < 0.18:  # "black and gold": a black ground
+        bg, bg_light, dark = named[0], to_hsl(named[0])[2], True
+    elif named and to_hsl(named[0])[2] > 0.88:  # "white and red", "cream"
+        bg, bg_light, dark = named[0], to_hsl(named[0])[2], False
     asked = background_color(brief)
     if asked is not None:  # "a cream background": the background is cream
         bg = asked
@@ -268,7 +277,7 @@ def make_palette(brief: Brief, rng: random.Random, style: str | None = None) -> 
     ink = light_c if contrast(light_c, bg) >= contrast(dark_c, bg) else dark_c
     hues = tuple(
         hsl(
-            base_hue + k * 0.13 + rng.uniform(-0.03, 0.03),
+            base_hue + k * (0.035 if named else 0.13) + rng.uniform(-0.03, 0.03),
             sat * rng.uniform(0.7, 1.0),
             rng.uniform(light - 0.12, light + 0.12),
         )

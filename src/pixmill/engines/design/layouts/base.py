@@ -30,6 +30,9 @@ class Frame:
     """Which layout variant of the genre; chosen from the seed."""
     motifs: set[str] = field(default_factory=set)
     """The engine's own named art pieces this picture uses (checked for variety)."""
+    shown: set[str] = field(default_factory=set)
+    """What the scene shows of the prompt's setting ("time:night", "weather:snow",
+    "setting:interior"), for the checklist."""
 
     @property
     def aspect(self) -> float:
@@ -169,6 +172,7 @@ def simple_paragraphs(
 
 
 _OFFER = re.compile(r"\d+\s*%\s*off\b|\bsale\b|\bbuy one\b|\bfree\b|^\d+\s*%$", re.I)
+_DISCOUNT = re.compile(r"\d+\s*%|\bbuy one\b|\bhalf price\b|\bfree\b", re.I)
 _SELLING = frozenset({"poster", "flyer", "banner", "social", "event", "thumbnail"})
 
 
@@ -180,9 +184,12 @@ def roles(brief: Brief) -> dict[str, list[Quote]]:
         first = brief.quotes[0]
         out[first.role] = [q for q in out[first.role] if q is not first]
         out["title"] = [first]
-    if brief.genre in _SELLING and out["title"] and not _OFFER.search(out["title"][0].text):
+    title = out["title"][0].text if out["title"] else ""
+    if brief.genre in _SELLING and title and not _DISCOUNT.search(title):
+        # "Winter Sale" names an offer, but "50% off everything" is the one to see first
+        wanted = _DISCOUNT if _OFFER.search(title) else _OFFER
         for role in ("headline", "tagline", "info"):
-            offer = next((q for q in out[role] if _OFFER.search(q.text) and len(q.text) < 24), None)
+            offer = next((q for q in out[role] if wanted.search(q.text) and len(q.text) < 24), None)
             if offer is not None:
                 out[role] = [q for q in out[role] if q is not offer]
                 out["headline"] = out["title"] + out["headline"]

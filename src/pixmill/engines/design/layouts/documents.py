@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 
+from pixmill.engines.design import prompt as lexicon
 from pixmill.engines.design.layouts import genre_art, stage
 from pixmill.engines.design.layouts.base import (
     Composition,
@@ -42,6 +44,32 @@ def _para(quotes, face, color, align="center", scale=1.0, role=None) -> list[Par
         )
         for i, q in enumerate(quotes)
     ]
+
+
+_FORMULA = re.compile(
+    r"^(?:this (?:is to )?certif|is (?:hereby )?(?:presented|awarded|granted)|presented to|"
+    r"awarded to|proudly|in recognition|for (?:outstanding|excellence|completing)|has )",
+    re.I,
+)
+
+
+def _is_personal_name(text: str) -> bool:
+    """ "Tom Becker", "Dr. Priya Natarajan": two to four capitalised words, no digits, no
+    formula word."""
+    words = text.replace(".", ". ").split()
+    if not 2 <= len(words) <= 4 or any(ch.isdigit() for ch in text) or _FORMULA.match(text):
+        return False
+    small = {"of", "the", "for", "and", "in", "to", "a", "an"}
+    return all(w[:1].isupper() for w in words) and not any(w.lower() in small for w in words)
+
+
+def _name_score(prompt: str, quote) -> int:
+    """How surely a quote is the recipient: "to"/"that" just before it, and words no
+    dictionary holds ("Natarajan"), count for; "for" before it counts against."""
+    before = prompt[: quote.position].rstrip().lower()
+    score = 2 if before.endswith((" to", " that", "recipient", "name")) else 0
+    score -= 2 if before.endswith((" for", " in")) else 0
+    return score + sum(not lexicon.known(w) for w in quote.text.split())
 
 
 def certificate(frame: Frame) -> Composition:
@@ -74,13 +102,25 @@ def certificate(frame: Frame) -> Composition:
             )
         )
     q = roles(frame.brief)
-    names = q["headline"][:1] or q["tagline"][:1]
-    rest = [x for x in q["headline"] + q["tagline"] + q["info"] + q["body"] if x not in names]
+    others = q["headline"] + q["tagline"] + q["info"] + q["body"]
+    title = q["title"]
+    named = sorted(
+        (x for x in others + title if _is_personal_name(x.text)),
+        key=lambda x: -_name_score(frame.brief.prompt, x),
+    )[:1]
+    if named and named[0] in title:
+        title = []  # 'awarded to "Priya Natarajan"': the name, not a title
+    names = named[:1] or q["headline"][:1] or q["tagline"][:1]
+    # the formula before the name ("This certifies that") leads in small; the name is
+    # the certificate's largest line after the title
+    lead = [x for x in others if x not in names and _FORMULA.match(x.text)]
+    rest = [x for x in others if x not in names and x not in lead]
     inner = outer.inset(frame.short * 0.08)
     parts = [
-        Part(_para(q["title"], "serif-black", ink, scale=1.0, role="title"), 1.4, 0.6),
-        Part(_para(names, "serif-italic", mix(pal.accent, ink, 0.3), role="headline"), 1.1, 0.6),
-        Part(_para(rest, "serif", ink), 0.9, 0.3),
+        Part(_para(title, "serif-black", ink, scale=1.0, role="title"), 1.3, 0.6),
+        Part(_para(lead, "serif-italic", ink), 0.5, 0.4, size_cap=frame.short * 0.045),
+        Part(_para(names, "serif-italic", mix(pal.accent, ink, 0.3), role="headline"), 1.3, 0.75),
+        Part(_para(rest, "serif", ink), 0.8, 0.3, size_cap=frame.short * 0.045),
     ]
     comp.slots += stack(Box(inner.x, inner.y, inner.w, inner.h * 0.68), parts, m * 0.2)
     sig_y = inner.y + inner.h * 0.9

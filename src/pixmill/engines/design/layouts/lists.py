@@ -9,6 +9,8 @@ Label: a badge on the pack front with the product name, details beneath.
 
 from __future__ import annotations
 
+import re
+
 from pixmill.engines.design.brief import Quote
 from pixmill.engines.design.layouts import genre_art
 from pixmill.engines.design.layouts.base import (
@@ -77,8 +79,28 @@ def _rows(
             if i < n - 1:  # the steps joined by a line
                 art.append(Line(box.x + r, cy, box.x + r, cy + row_h, marker, max(1.0, r * 0.12)))
             art.append(Ellipse(box.x + r, cy, r, r, marker))
-            symbol = genre_art.icon(frame, item.text, box.x + r, cy, r * 1.25)
-            if symbol is not None:
+            symbol = (
+                None
+                if _numbered(frame)
+                else genre_art.icon(frame, item.text, box.x + r, cy, r * 1.25)
+            )
+            if _numbered(frame):  # "numbered steps": the step's number in its marker
+                number = str(i + 1)
+                slots.append(
+                    Slot(
+                        Box(box.x + r * 0.3, cy - r * 0.75, r * 1.4, r * 1.5),
+                        [
+                            Paragraph(
+                                number, TextStyle(face, 1.0, 1.0, "center"), "number", rule, number
+                            )
+                        ],
+                        max_size=r * 1.2,
+                        min_size=6.0,
+                        valign="center",
+                    )
+                )
+                frame.shown.add("element:numbered steps")
+            elif symbol is not None:
                 art.append(Ellipse(box.x + r, cy, r * 0.86, r * 0.86, (250, 250, 250)))
                 art.append(symbol)
             else:
@@ -162,7 +184,10 @@ def infographic(frame: Frame) -> Composition:
     )
     items = _items(frame)
     body = Box(m, title_h + m * 2, w - 2 * m, h - title_h - m * 3)
-    if frame.variant % 2 and items:  # variant 1: a grid of cards
+    if items and frame.brief.has("chart", "graph", "bars", "histogram"):
+        comp.art += _chart(frame, comp, body, items, text, light)
+        return comp
+    if frame.variant % 2 and items and not _numbered(frame):  # variant 1: a grid of cards
         cols = 2 if len(items) > 2 and w >= h * 0.6 else 1
         rows = (len(items) + cols - 1) // cols
         gap = m * 0.4
@@ -202,6 +227,49 @@ def infographic(frame: Frame) -> Composition:
         comp.slots += slots
         comp.art += art
     return comp
+
+
+def _numbered(frame: Frame) -> bool:
+    return frame.brief.has("numbered", "steps", "step", "step-by-step")
+
+
+def _chart(frame: Frame, comp: Composition, body: Box, items: list[Quote], face, ink) -> list:
+    """A bar chart: a bar per item, its label under it; heights from the numbers the
+    items carry ("Q1 40"), else a rising series."""
+    pal = frame.palette
+    n = len(items)
+    label_h = body.h * 0.14
+    plot = Box(body.x, body.y, body.w, body.h - label_h)
+    values = []
+    for k, item in enumerate(items):
+        digits = re.findall(r"\d+(?:\.\d+)?", item.text.replace(",", ""))
+        number = float(digits[-1]) if digits and not re.fullmatch(r"[A-Za-z]\d", item.text) else 0
+        values.append(number or 0.45 + 0.5 * (k + 1) / n + frame.rng.uniform(-0.08, 0.08))
+    top = max(values) or 1.0
+    slot_w = plot.w / n
+    bar_w = slot_w * 0.62
+    art: list = []
+    for k, (item, value) in enumerate(zip(items, values, strict=True)):
+        x = plot.x + slot_w * k + (slot_w - bar_w) / 2
+        bar_h = plot.h * 0.92 * value / top
+        colour = pal.accent if k == n - 1 else mix(pal.accent, pal.dark, 0.35)
+        art.append(Rect(x, plot.bottom - bar_h, bar_w, bar_h, colour, bar_w * 0.08))
+        comp.slots.append(
+            Slot(
+                Box(x - slot_w * 0.15, plot.bottom + label_h * 0.15, bar_w + slot_w * 0.3,
+                    label_h * 0.8),
+                [Paragraph(item.text, TextStyle(face, 1.0, 1.1, "center"), item.role, ink,
+                           item.text)],
+                max_size=min(label_h * 0.5, frame.short * 0.05),
+                min_size=6.0,
+                valign="top",
+            )
+        )  # fmt: skip
+    art.append(
+        Line(plot.x, plot.bottom, plot.right, plot.bottom, ink, max(1.5, frame.short * 0.004))
+    )
+    frame.shown.add("element:chart")
+    return art
 
 
 def quote_card(frame: Frame) -> Composition:

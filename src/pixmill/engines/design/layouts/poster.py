@@ -20,8 +20,14 @@ from pixmill.engines.design.layouts.base import (
     stack,
 )
 from pixmill.engines.design.layouts.scenery import abstract_picture, picture
-from pixmill.engines.design.palette import background_color, mix, with_alpha
-from pixmill.engines.design.scene import Box, LinearGradient, Rect
+from pixmill.engines.design.palette import (
+    background_color,
+    contrast,
+    mix,
+    named_colors,
+    with_alpha,
+)
+from pixmill.engines.design.scene import Box, Ellipse, LinearGradient, Rect
 from pixmill.engines.design.subjects import decor
 from pixmill.engines.design.typeset import Paragraph, TextStyle
 
@@ -97,9 +103,14 @@ def layout(frame: Frame) -> Composition:
     pal = frame.palette
     genre = frame.brief.genre
     display, text, label = faces(frame)
-    variant = frame.variant % 3
+    variant = frame.variant % 6
+    if named_colors(frame.brief) and variant < 3:
+        variant += 3  # the asked colours: a flat colour poster that shows them
     if variant == 2 and genre_art.subjects(frame, occasions=False):
         variant = frame.variant % 2  # a named subject gets a picture, not abstract shapes
+    if variant >= 3 and not frame.landscape:
+        return flat_poster(frame, variant - 3)
+    variant = min(variant, 2)
     align = "center" if frame.variant % 2 else "left"
     comp = Composition()
     info_plate = pal.accent if genre == "event" else None
@@ -177,4 +188,73 @@ def layout(frame: Frame) -> Composition:
     comp.add_picture(abstract_picture(frame, band))
     comp.background.append(decor.frame(inner.inset(-m * 0.4), pal.accent, max(2.0, m * 0.08)))
     comp.slots += stack(Box(m, m, w - 2 * m, h * 0.5 - m * 1.3), parts, m * 0.3)
+    return comp
+
+
+def flat_poster(frame: Frame, style: int) -> Composition:
+    """Flat colour posters in the prompt's palette, the subject as a graphic element:
+    0, the subject in an accent disc under a large title, details below a rule;
+    1, a colour block holding the subject over a text field set flush left;
+    2, a wide accent frame, the title across the top and the subject standing below."""
+    w, h, m = frame.width, frame.height, frame.margin
+    pal = frame.palette
+    display, text, label = faces(frame)
+    align = "left" if style == 1 else "center"
+    ink = pal.ink
+    accent = pal.accent if contrast(pal.accent, pal.bg) >= 2.0 else ink
+    parts = text_parts(frame, display, text, label, align, ink, accent)
+    comp = Composition()
+    comp.background.append(Rect(0, 0, w, h, pal.bg))
+    title, rest = parts[:1], parts[1:]
+    found = genre_art.subjects(frame)
+    if style == 0:
+        title_h = h * 0.22
+        comp.slots += stack(Box(m, m, w - 2 * m, title_h), title, 0)
+        r = min(w - 2 * m, h * 0.46) / 2
+        cx, cy = w / 2, m + title_h + m * 0.6 + r
+        comp.background.append(Ellipse(cx, cy, r, r, pal.accent))
+        comp.background.append(Ellipse(cx, cy, r * 0.9, r * 0.9, mix(pal.accent, pal.bg, 0.35)))
+        if found:
+            comp.art += genre_art.vignette(
+                frame, Box(cx - r * 0.8, cy - r * 0.75, r * 1.6, r * 1.5)
+            )
+        else:
+            comp.add_picture(abstract_picture(frame, Box(cx - r, cy - r, 2 * r, 2 * r)))
+        top = cy + r + m * 0.6
+        rule = max(2.0, m * 0.06)
+        comp.background.append(Rect(w / 2 - w * 0.08, top, w * 0.16, rule, accent))
+        if rest:
+            comp.slots += stack(Box(m, top + m * 0.5, w - 2 * m, h - top - 1.5 * m), rest, m * 0.3)
+        return comp
+    if style == 1:
+        block_h = h * 0.52
+        block = mix(pal.accent, pal.bg, 0.15)
+        comp.background.append(Rect(0, 0, w, block_h, block))
+        comp.background.append(Ellipse(w * 0.78, block_h * 0.3, w * 0.2, w * 0.2, pal.accent2))
+        if found:  # inset, so no subject is cut at the edge
+            comp.art += genre_art.vignette(frame, Box(w * 0.1, m, w * 0.8, block_h - m * 1.2))
+        else:
+            comp.add_picture(abstract_picture(frame, Box(0, 0, w, block_h)))
+        comp.background.append(Rect(m, block_h + m * 0.7, w * 0.12, max(2.0, m * 0.08), accent))
+        field = Box(m, block_h + m * 1.1, w - 2 * m, h - block_h - m * 2.1)
+        comp.slots += stack(field, parts, m * 0.3)
+        return comp
+    border = max(4.0, m * 0.35)
+    comp.background.append(decor.frame(Box(m * 0.5, m * 0.5, w - m, h - m), pal.accent, border))
+    inner = Box(m * 1.4, m * 1.4, w - 2.8 * m, h - 2.8 * m)
+    title_h = inner.h * 0.3
+    comp.slots += stack(Box(inner.x, inner.y, inner.w, title_h), title, 0)
+    foot_h = inner.h * (0.2 if rest else 0.0)
+    pic = Box(inner.x, inner.y + title_h + m * 0.3, inner.w, inner.h - title_h - foot_h - m * 0.6)
+    if found:
+        comp.background.append(
+            Rect(
+                pic.x, pic.bottom - pic.h * 0.12, pic.w, pic.h * 0.12, mix(pal.accent, pal.bg, 0.6)
+            )
+        )
+        comp.art += genre_art.vignette(frame, Box(pic.x, pic.y, pic.w, pic.h * 0.94))
+    else:
+        comp.add_picture(abstract_picture(frame, pic))
+    if rest:
+        comp.slots += stack(Box(inner.x, inner.bottom - foot_h, inner.w, foot_h), rest, m * 0.3)
     return comp

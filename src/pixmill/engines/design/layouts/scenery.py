@@ -10,13 +10,15 @@ genre) and as the picture area of designs.
 
 from __future__ import annotations
 
+import random
 import re
 
+from pixmill.engines.design import prompt
 from pixmill.engines.design.layouts import places, stage
 from pixmill.engines.design.layouts.abstract import abstract_picture
 from pixmill.engines.design.layouts.base import Composition, Frame
 from pixmill.engines.design.palette import mix, with_alpha
-from pixmill.engines.design.scene import Box, Group, LinearGradient, Rect, Shape
+from pixmill.engines.design.scene import Box, Ellipse, Group, Line, LinearGradient, Rect, Shape
 from pixmill.engines.design.subjects import city, decor, library, nature, things
 
 SETTINGS = {
@@ -131,17 +133,24 @@ _ROAD = frozenset(
 )
 
 
+_FREE_TIMES = ("day", "day", "sunset", "day", "day", "sunset")
+
+
 def detect(frame: Frame) -> tuple[str, str | None, list[str]]:
     """(time of day, setting, subject words) from the prompt's words and subjects."""
     brief = frame.brief
     found = stage.subjects_of(brief)
     names = {library.name_of(c) for c in found.codes}
-    if brief.has("night", "midnight", "stars", "starry", "neon", "nighttime", "moon", "moonlit"):
+    asked = prompt.parse(brief.marked or brief.lowered)
+    if asked.time is not None:  # the prompt's own time of day
+        time = {"dawn": "sunset", "dusk": "sunset", "night": "night"}.get(asked.time, "day")
+    elif brief.has("night", "midnight", "stars", "starry", "neon", "nighttime", "moon", "moonlit"):
         time = "night"
     elif brief.has("sunset", "dusk", "evening", "golden", "sunrise", "dawn", "twilight"):
         time = "sunset"
     else:
-        time = "night" if frame.palette.is_dark else "day"
+        # no time asked: the seed picks the light, so n images differ in palette too
+        time = "night" if frame.palette.is_dark else _FREE_TIMES[frame.variant % 6]
     setting = next((name for name, words in SETTINGS.items() if brief.has(*words)), None)
     if brief.has("moon", "lunar") and (names & _SPACE or setting == "space"):
         setting = "moon"
@@ -151,9 +160,11 @@ def detect(frame: Frame) -> tuple[str, str | None, list[str]]:
         setting = "underwater"
     elif brief.has("cliff", "cliffs", "clifftop"):
         setting = "cliff"
+    elif setting is None and asked.indoors:
+        setting = "interior"
     elif setting is None:
         setting = _implied(found, names)
-    if setting in ("space", "moon"):
+    if setting in ("space", "moon") and asked.time is None:
         time = "night"
     return time, setting, found.words
 
@@ -196,7 +207,9 @@ def picture(
     rng, detail = frame.rng, frame.detail
     bg: list[Shape] = []
     art: list[Shape] = []
-    horizon = box.y + box.h * (0.62 if setting not in ("interior", "space") else 0.7)
+    # the seed moves the camera: a low, middle or high horizon
+    eye = (0.62, 0.56, 0.68)[frame.variant % 3]
+    horizon = box.y + box.h * (eye if setting not in ("interior", "space") else 0.7)
     top, bottom = _sky(time, frame)
     bg.append(city.sky(box.x, box.y, box.w, box.h, top, bottom, detail))
     short = min(box.w, box.h)
@@ -237,7 +250,11 @@ def picture(
         ground_top = _setting(frame, box, setting, horizon, time, bg)
     if stand is not None:
         ground_top = box.y + box.h * stand
+    frame.shown.update({f"time:{time}", f"setting:{setting}"})
+    behind, front = weather(frame, box, ground_top)
+    bg += behind
     art += stage.draw(frame, box, ground_top, scale)
+    art += front
     if detail >= 2:
         bg.append(
             Rect(
@@ -257,6 +274,59 @@ def picture(
     if not art:  # a landscape is its own subject: only the sky is background
         return [Group(tuple(bg[:1]), clip=clip)], [Group(tuple(bg[1:]), clip=clip)]
     return [Group(tuple(bg), clip=clip)], [Group(tuple(art), clip=clip)]
+
+
+def weather(frame: Frame, box: Box, ground_top: float) -> tuple[list[Shape], list[Shape]]:
+    """The prompt's weather and season over the scene: rain streaks, snow on the ground
+    and in the air, fog banks, falling leaves or blossom. Each drawn one is named in
+    `frame.shown` ("weather:snow", "season:autumn") for the checklist. Returns (what
+    lies behind the subjects: fog banks, the snow blanket; what falls in front)."""
+    parsed = prompt.parse(frame.brief.marked or frame.brief.lowered)
+    rng = random.Random(frame.rng.random())
+    short = min(box.w, box.h)
+    out: list[Shape] = []
+    behind: list[Shape] = []
+    kind = parsed.weather
+    season = parsed.season
+    if "setting:interior" in frame.shown or "setting:kitchen" in frame.shown:
+        return behind, out  # no snow falls in the living room
+    if kind in ("snow",) or season == "winter":
+        # a snow blanket along the ground, then flakes
+        behind.append(Rect(box.x, ground_top, box.w, short * 0.035, (248, 250, 255)))
+        behind.append(Rect(box.x, ground_top + short * 0.035, box.w, box.bottom - ground_top,
+                        (236, 242, 250, 150)))  # fmt: skip
+        for _ in range(40 + 30 * frame.detail):
+            r = short * rng.uniform(0.004, 0.011)
+            out.append(Ellipse(box.x + rng.random() * box.w, box.y + rng.random() * box.h, r, r,
+                               (255, 255, 255, 225)))  # fmt: skip
+        frame.shown.add("weather:snow" if kind == "snow" else "season:winter")
+        if season == "winter":
+            frame.shown.add("season:winter")
+    if kind in ("rain", "storm"):
+        slant = short * 0.02
+        for _ in range(70 + 40 * frame.detail):
+            x, y = box.x + rng.random() * box.w, box.y + rng.random() * box.h
+            length = short * rng.uniform(0.04, 0.08)
+            out.append(Line(x, y, x - slant, y + length, (220, 230, 245, 150), short * 0.003))
+        out.insert(0, Rect(box.x, box.y, box.w, box.h, (70, 80, 100, 70)))
+        frame.shown.add(f"weather:{kind}")
+    if kind == "fog":
+        for k in range(3):
+            y = ground_top - short * (0.05 + 0.12 * k)
+            behind.append(Rect(box.x, y, box.w, short * 0.1, (235, 238, 242, 95)))
+        behind.append(Rect(box.x, box.y, box.w, box.h, (230, 233, 238, 60)))
+        frame.shown.add("weather:fog")
+    if season in ("autumn", "spring"):
+        tints = ((214, 108, 40), (196, 70, 36), (232, 164, 52)) if season == "autumn" else (
+            (250, 190, 210), (255, 220, 230), (245, 160, 190))  # fmt: skip
+        for _ in range(18 + 10 * frame.detail):
+            r = short * rng.uniform(0.007, 0.014)
+            out.append(Ellipse(box.x + rng.random() * box.w, box.y + rng.random() * box.h,
+                               r * 1.5, r, rng.choice(tints)))  # fmt: skip
+        frame.shown.add(f"season:{season}")
+    if season == "summer":
+        frame.shown.add("season:summer")  # the bright day sky is summer's
+    return behind, out
 
 
 def _sky(time: str, frame: Frame) -> tuple[tuple, tuple]:

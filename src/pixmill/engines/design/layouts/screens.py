@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pixmill.engines.design.layouts import genre_art, stage
 from pixmill.engines.design.layouts.base import Composition, Frame, Part, faces, roles, stack
-from pixmill.engines.design.layouts.poster import text_parts
+from pixmill.engines.design.layouts.poster import flat_poster, text_parts
 from pixmill.engines.design.layouts.scenery import abstract_picture, picture
-from pixmill.engines.design.palette import mix, with_alpha
+from pixmill.engines.design.palette import mix, named_colors, with_alpha
 from pixmill.engines.design.scene import Box, LinearGradient, Rect
 from pixmill.engines.design.subjects import decor, library, matching, people
 from pixmill.engines.design.typeset import Paragraph, TextStyle
@@ -77,12 +77,15 @@ def social(frame: Frame) -> Composition:
     pal = frame.palette
     display, text, label = faces(frame)
     variant = frame.variant % 3
+    named = genre_art.subjects(frame, occasions=False)
+    if (variant == 1 and named) or (variant != 0 and named_colors(frame.brief)):
+        return flat_poster(frame, frame.variant % 3)  # the named subject or palette, flat
     comp = Composition()
     light, accent = pal.light, mix(pal.accent, (255, 255, 255), 0.35)
     parts = text_parts(frame, display, text, label, "center", light, accent)
     full = Box(0, 0, w, h)
-    if variant == 0:
-        comp.add_picture(picture(frame, full))
+    if variant == 0:  # the subjects stand above the card, never behind it
+        comp.add_picture(picture(frame, full, stand=0.47))
         card = Box(m * 1.5, h * 0.5, w - 3 * m, h * 0.5 - m * 1.5)
         comp.art.append(Rect(card.x, card.y, card.w, card.h, pal.dark, frame.short * 0.03))
         comp.slots += stack(card.inset(m * 0.7), parts, m * 0.25, valign="center")

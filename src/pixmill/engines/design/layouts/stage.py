@@ -9,15 +9,14 @@ above. Colour words recolour a subject's dominant fills; a silhouette is one ink
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
+from pixmill.engines.design import prompt
 from pixmill.engines.design.brief import Brief
 from pixmill.engines.design.layouts.base import Frame
 from pixmill.engines.design.palette import NAMED, mix
 from pixmill.engines.design.scene import Box, Ellipse, Shape, Vector
 from pixmill.engines.design.subjects import library, matching, people
-from pixmill.engines.design.subjects.matching import DUAL
 
 SKY = frozenset(
     {
@@ -47,15 +46,15 @@ SKY = frozenset(
 
 
 @lru_cache(maxsize=256)
-def _match_text(text: str) -> matching.Match:
-    return matching.match(text)
+def _match_text(text: str, strict: bool = False) -> matching.Match:
+    return matching.match(text, strict=strict)
 
 
 def subjects_of(brief: Brief) -> matching.Match:
     """What the prompt names; a design with no subject outside its quotes reads its quotes."""
-    found = _match_text(brief.lowered)
+    found = _match_text(brief.marked or brief.lowered)
     if not found.subjects and brief.is_design and brief.quotes:
-        found = _match_text(" ".join(q.text for q in brief.quotes).lower())
+        found = _match_text(" ".join(q.text for q in brief.quotes).lower(), True)
     return found
 
 
@@ -98,15 +97,7 @@ _SHORT_HAIR = frozenset(
 def free_colours(brief: Brief) -> list[tuple[int, int, int]]:
     """The prompt's colour words that qualify no subject ("purple and orange", not the
     "red" of "a red car"): they colour the scene, not a thing in it."""
-    found = subjects_of(brief)
-    taken = {s.color for s in found.subjects if s.color}
-    words = set(re.findall(r"[a-z]+", brief.lowered))
-    subject_words = {w for s in found.subjects for w in s.word.split()}
-    return [
-        NAMED[w]
-        for w in words
-        if w in NAMED and NAMED[w] not in taken and w not in subject_words and w not in DUAL
-    ]
+    return [NAMED[w] for w in prompt.parse(brief.marked or brief.lowered).free_colours]
 
 
 def sky_bodies(frame: Frame) -> bool:
@@ -167,6 +158,7 @@ def draw(frame: Frame, box: Box, ground: float, scale: float = 1.0) -> list[Shap
     if n == 0:
         return art
     size = short * {1: 0.62, 2: 0.46, 3: 0.36}.get(n, 0.3) * VARIANT_SCALES[frame.variant % 3]
+    size = min(size, (ground - box.y) * 0.8)  # never cut at the top of the box
     flip = rng.random() < 0.5
     centres = _spread(box, n, rng, frame.variant)
     if n == 1:  # a lone subject stays whole inside the box
@@ -177,9 +169,11 @@ def draw(frame: Frame, box: Box, ground: float, scale: float = 1.0) -> list[Shap
         if subject.code is None:
             tall = min(size * 1.5, (ground - box.y) * 0.86)
             feet = ground
-            if n == 1 and not sky_things:  # a portrait: framed from the knees
-                tall = box.h * 1.45
-                feet = box.y + box.h * 0.12 + tall
+            if n == 1 and not sky_things:  # a portrait: framed from the knees, whole across
+                tall = box.h * 1.2
+                feet = box.y + box.h * 0.1 + tall
+                half = tall * 0.3
+                cx = min(max(cx, box.x + half), box.right - half)
             art += _person(frame, subject, found.person, cx, feet, tall)
             for prop in props:  # held at the hands
                 hold = tall * 0.26
@@ -194,7 +188,8 @@ def draw(frame: Frame, box: Box, ground: float, scale: float = 1.0) -> list[Shap
             continue
         art += _shadow(frame, cx, ground, s)
         if subject.count > 1:
-            for k, dx in enumerate((-0.32, 0.32, 0.0)):
+            spots = (-0.32, 0.32, 0.0) if subject.count != 2 else (-0.24, 0.24)
+            for k, dx in enumerate(spots):
                 sub = s * (0.7 if k < 2 else 0.8)
                 lift = 0.0 if library.category(subject.code) != "plant" else sub * 0.05 * k
                 art.append(vector(frame, subject, cx + dx * s, ground - lift, sub, flip ^ (k == 1)))

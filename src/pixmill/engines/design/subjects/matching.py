@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import NamedTuple
 
+from pixmill.engines.design import prompt
 from pixmill.engines.design.brief import ROLE_WORDS
 from pixmill.engines.design.palette import NAMED
 from pixmill.engines.design.subjects import library
@@ -119,18 +122,21 @@ def singular(word: str) -> str:
     return word
 
 
-def _resolve(phrase: str) -> str | None:
-    """The code a phrase names, or None."""
+def _resolve(phrase: str, strict: bool = False) -> str | None:
+    """The code a phrase names, or None; `strict` takes synonyms and exact names only
+    (for words read from quotes, where "Ball" is no rice ball)."""
     if phrase in STOP or phrase in ROLE_WORDS:
         return None
     for candidate in (phrase, singular(phrase)):
+        if candidate in STOP:  # "lights" is no light bulb
+            continue
         if candidate in SYNONYMS:
             return library.lookup(SYNONYMS[candidate])
         code = library.index().get(candidate)
         if code:
             return code
     one = singular(phrase)
-    if " " in phrase or one in STOP or one in ROLE_WORDS:
+    if strict or " " in phrase or one in STOP or one in ROLE_WORDS:
         return None
     for suffix, name in CATEGORY_SUFFIXES:
         if one.endswith(suffix) and len(one) > len(suffix) + 2:
@@ -152,10 +158,11 @@ def _is_colour_use(words: list[str], i: int) -> bool:
     return bool(nxt) and nxt not in ("and", "or", "with", "on", "in", "at")
 
 
-def match(text: str, *, limit: int = 4) -> Match:
+def match(text: str, *, limit: int = 4, strict: bool = False) -> Match:
     """The subjects a prompt's (unquoted, lowercased) text names, in order."""
     text = text.lower()
-    words = _WORDS.findall(GENRE_PHRASES.sub(" ", text).replace("'s", ""))
+    read = _words(text)
+    words, blocked, counts, loose = read.words, read.blocked, read.counts, read.loose
     out = Match(
         top_view=bool(re.search(r"top view|from above|overhead|flat ?lay|bird's-eye", text)),
         silhouette="silhouette" in words,
@@ -164,15 +171,16 @@ def match(text: str, *, limit: int = 4) -> Match:
     i = 0
     while i < len(words) and len(out.subjects) < limit:
         word = words[i]
+        lone = i not in blocked  # a blocked word may still open a phrase ("hot air balloon")
         after_subject = bool(used) and max(used) == i - 1
-        if word in PEOPLE and after_subject:
+        if lone and word in PEOPLE and after_subject:
             # "robot barista", "cat chef": the subject has the job; the job adds its prop
             prop = PEOPLE_PROPS.get(word)
             if prop:
                 out.subjects.append(Subject(prop, library.lookup(prop), role="prop"))
             i += 1
             continue
-        if word in PEOPLE:
+        if lone and word in PEOPLE:
             out.person = out.person or _person(words)
             prop = PEOPLE_PROPS.get(word)
             if not any(s.code is None for s in out.subjects):
@@ -183,12 +191,21 @@ def match(text: str, *, limit: int = 4) -> Match:
             continue
         found = None
         for n in (3, 2, 1):
-            if i + n > len(words):
+            if i + n > len(words) or (n == 1 and not lone) or (i + n - 1) in blocked:
+                continue  # a phrase may start on a modifier ("hot air balloon"), not end on one
+            if "," in words[i : i + n]:
                 continue
             phrase = " ".join(words[i : i + n])
             if words[i] in NAMED and (n > 1 or word not in DUAL or _is_colour_use(words, i)):
                 continue
-            code = _resolve(phrase)
+            if n == 1 and i in read.modifies and _resolve(words[read.modifies[i]], True):
+                kind = _resolve(word)  # "pine tree": the modifier names a kind of the head
+                head = read.modifies[i]
+                if kind and singular(words[head]) in (library.name_of(kind) or ""):
+                    found = (" ".join(words[i : head + 1]), kind, head - i + 1)
+                    break
+                continue
+            code = _resolve(phrase, strict or (n == 1 and i in loose))
             if code:
                 found = (phrase, code, n)
                 break
@@ -199,11 +216,60 @@ def match(text: str, *, limit: int = 4) -> Match:
         if code not in {s.code for s in out.subjects}:
             last = words[i + n - 1]
             plural = n == 1 and singular(last) != last and last not in _UNCOUNTED
-            out.subjects.append(Subject(phrase, code, _colour_before(words, i), 3 if plural else 1))
+            count = counts.get(i + n - 1) or (3 if plural else 1)
+            out.subjects.append(Subject(phrase, code, _colour_before(words, i), min(count, 3)))
             used.update(range(i, i + n))
         i += n
     _relate(out, words)
     _hold(out, words)
+    return out
+
+
+class _Words(NamedTuple):
+    words: list[str]
+    blocked: set[int]
+    """Words that name no thing to draw by their grammar (directions, palette colours,
+    text labels, parts, verbs, moods...)."""
+    counts: dict[int, int]
+    """The count a number gives the head noun at an index ("two penguins")."""
+    loose: set[int]
+    """Heads of noun compounds: exact names only ("lily pad" is no notepad)."""
+    modifies: dict[int, int]
+    """A compound's noun modifier -> its head ("fire" -> "truck"): drawn only when the
+    head is not ("fire truck" is no flame beside a truck)."""
+
+
+def _words(text: str) -> _Words:
+    """The prompt's words, read by the parser."""
+    parsed = prompt.parse(GENRE_PHRASES.sub(" , ", text))
+    out = _Words([], set(), {}, set(), {})
+    stopped = parsed.blocked()
+    heads = {p.end - 1 - len(p.frames): p.count for p in parsed.phrases if p.count > 1}
+    compound_of: dict[int, int] = {}
+    for p in parsed.phrases:
+        head = p.end - 1 - len(p.frames)
+        if len(p.words) > 1 and p.role in ("thing", "person"):
+            for k in range(head - len(p.words) + 1, head):
+                compound_of[k] = head
+    at: dict[int, int] = {}
+    for k, token in enumerate(parsed.tokens):
+        if token.tag == "PART" or (not token.lower[:1].isalpha() and token.tag != "QUOTE"):
+            if token.tag == "PUNCT":
+                out.blocked.add(len(out.words))
+                out.words.append(",")
+            continue
+        for piece in _WORDS.findall(token.lower) or [token.lower]:
+            i = at[k] = len(out.words)
+            if k in stopped or token.tag == "QUOTE":
+                out.blocked.add(i)
+            if k in heads:
+                out.counts[i] = heads[k]
+            if k in compound_of.values():
+                out.loose.add(i)
+            out.words.append(piece)
+    for k, head in compound_of.items():
+        if k in at and head in at:
+            out.modifies[at[k]] = at[head]
     return out
 
 
@@ -271,6 +337,9 @@ def _person(words: list[str]) -> Person:
     person.old = any(w in OLD for w in words)
     person.child = not person.old and any(w in CHILD for w in words)
     person.beard = any(w in ("bearded", "beard", "fisherman", "viking") for w in words)
+    greying = ("grey", "gray", "white", "silver")
+    if any(w in greying and nxt in ("beard", "hair", "haired") for w, nxt in pairwise(words)):
+        person.old = True  # "a man with a grey beard": grey hair, not a grey man
     for w in words:
         if w in EXPRESSIONS:
             person.expression = EXPRESSIONS[w]

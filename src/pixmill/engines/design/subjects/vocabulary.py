@@ -11,6 +11,11 @@ from __future__ import annotations
 import re
 
 SYNONYMS: dict[str, str] = {
+    "fire truck": "fire engine",
+    "pumpkin": "jack-o-lantern",
+    "sneaker": "running shoe",
+    "trainer": "running shoe",
+    "firetruck": "fire engine",
     # food and drink
     "ramen": "steaming bowl",
     "noodles": "steaming bowl",
@@ -142,7 +147,6 @@ SYNONYMS: dict[str, str] = {
     "yacht": "sailboat",
     "phone": "mobile phone",
     "smartphone": "mobile phone",
-    "app": "mobile phone",
     "computer": "laptop",
     "pc": "desktop computer",
     "camera": "camera",
@@ -166,7 +170,6 @@ SYNONYMS: dict[str, str] = {
     "baker": "bread",
     "accountant": "abacus",
     "lights": "light bulb",
-    "lamp": "light bulb",
     "water": "droplet",
     "watering": "droplet",
     "sapling": "seedling",
@@ -369,7 +372,7 @@ STOP = frozenset(
     "watercolor watercolour sketch pixel neon vintage flat isometric painterly retro "
     "ocean sea lake coast beach forest woods park garden field meadow city street road "
     "kitchen counter room space sky cliff table desert landscape countryside town "
-    "kawaii cute style painting drawing bottle jar can package packaging box".split()
+    "kawaii cute style painting drawing bottle jar can package packaging box lamp app apps".split()
 )
 OLD = ("old", "elderly", "aged", "grandfather", "grandmother", "grandpa", "grandma", "senior")
 CHILD = ("child", "kid", "kids", "girl", "boy", "baby", "toddler", "little")
