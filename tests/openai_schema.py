@@ -23,8 +23,8 @@ _EXTRA_PROPERTIES: dict[str, dict[str, Any]] = {
         "alias_for": {"type": "string"},
         "capabilities": {
             "type": "object",
-            "properties": {"edit": {"type": "boolean"}},
-            "required": ["edit"],
+            "properties": {"edit": {"type": "boolean"}, "variation": {"type": "boolean"}},
+            "required": ["edit", "variation"],
             "additionalProperties": False,
         },
     },

@@ -31,8 +31,9 @@ async def healthz() -> dict[str, str]:
         "otherwise. Redis is checked only with `PIXMILL_RATE_LIMIT_FAIL_CLOSED`: under "
         "the default, requests pass unchecked while it is away, so it is not needed. "
         "The result store's bucket is checked when results are kept in one. "
-        "`missing_parts` lists parts of the base install this server lacks, with the "
-        "features that answer 503 `missing_part` for it; they do not fail readiness."
+        "`missing_parts`, present when some are, lists parts of the base install this "
+        "server lacks, with the features that answer 503 `missing_part` for them; they do "
+        "not fail readiness."
     ),
     responses={503: {"description": "A dependency is away.", "headers": {"Retry-After": {
         "schema": {"type": "string"}}}}},
@@ -58,9 +59,12 @@ async def readyz(request: Request) -> JSONResponse:
         except ServiceUnavailable:
             checks["rate_limits"] = "unavailable"
     ready = all(value == "ok" for value in checks.values())
+    body: dict[str, object] = {"status": "ok" if ready else "unavailable", "checks": checks}
     missing = [describe(part) for part in missing_parts()]
+    if missing:
+        body["missing_parts"] = missing
     return JSONResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks, "missing_parts": missing},
+        body,
         status_code=200 if ready else 503,
         headers={} if ready else {"Retry-After": str(READY_RETRY_AFTER)},
     )
