@@ -40,8 +40,9 @@ async def healthz() -> dict[str, str]:
         "`queues_without_workers` lists the job queues no live worker serves (by "
         "heartbeat): calls for their models wait for one (sync) or queue (async), so "
         "they do not make the replica unready."
-        " `missing_parts` lists parts of the base install this server lacks, with the "
-        "features that answer 503 `missing_part` for it; they do not fail readiness."
+        " `missing_parts`, present when some are, lists parts of the base install this "
+        "server lacks, with the features that answer 503 `missing_part` for them; they do "
+        "not fail readiness."
     ),
     responses={503: {"description": "A dependency is away.", "headers": {"Retry-After": {
         "schema": {"type": "string"}}}}},
@@ -77,7 +78,9 @@ async def readyz(request: Request) -> JSONResponse:
         # Listed, not failed: workers restarting must not take API replicas out of a
         # load balancer (async calls still queue for them).
         body["queues_without_workers"] = await queues_without_workers(state)
-    body["missing_parts"] = [describe(part) for part in missing_parts()]
+    missing = [describe(part) for part in missing_parts()]
+    if missing:
+        body["missing_parts"] = missing
     return JSONResponse(
         body,
         status_code=200 if ready else 503,

@@ -67,10 +67,11 @@ def test_refusals(engine):
         engine.check_spec(replace(SPEC, output_format="svg"))
     assert caught.value.param == "output_format"
     checked = decode_mask(mask(400, 300, (0, 0, 9, 9)), limits=LIMITS, first=IMAGE)
-    with pytest.raises(InvalidRequest) as caught:
-        engine.check_spec(replace(SPEC, mask=checked))
-    assert caught.value.param == "size"
-    engine.check_spec(replace(SPEC, mask=checked, width=400, height=300))
+    engine.check_spec(replace(SPEC, mask=checked, prompt="a sign"))  # another size: scaled
+    quoted = replace(SPEC, mask=checked, prompt='a sign saying "Grand Opening"')
+    with pytest.raises(InvalidRequest) as caught:  # too small a box for the text
+        engine.check_spec(replace(quoted, width=400, height=300))
+    assert caught.value.param == "mask"
 
 
 def test_a_mask_with_nothing_to_change_gives_the_input_back(engine):
