@@ -129,20 +129,38 @@ def set_text(design: Image.Image, text: str) -> Image.Image:
     if setting is None:  # refused by check() before the job; a box that shrank since
         return design
     font = _font(setting.size)
-    grey = design.convert("L")
-    light = ImageStat.Stat(grey).mean[0] > 140
-    ink, edge = ((20, 20, 24, 255), (255, 255, 255, 255)) if light else (
-        (255, 255, 255, 255), (20, 20, 24, 255))  # fmt: skip
+    text = "\n".join(setting.lines)
+    spacing = round(setting.size * (LEADING - 1))
+    centre = (design.width / 2, design.height / 2)
     out = design.copy()
     draw = ImageDraw.Draw(out)
+    area = draw.multiline_textbbox(
+        centre, text, font=font, anchor="mm", align="center", spacing=spacing
+    )
+    # Judged by the pixels under the text, not the whole box: a busy ground
+    # there gets a plate, so the letters never merge with a shape behind them.
+    under = ImageStat.Stat(design.convert("L").crop(area))
+    light = under.mean[0] > 140
+    ink, edge = ((20, 20, 24, 255), (255, 255, 255, 255)) if light else (
+        (255, 255, 255, 255), (20, 20, 24, 255))  # fmt: skip
+    if under.stddev[0] > 40:
+        pad = round(setting.size * 0.25)
+        plate = Image.new("RGBA", out.size, (0, 0, 0, 0))
+        ImageDraw.Draw(plate).rounded_rectangle(
+            (area[0] - pad, area[1] - pad, area[2] + pad, area[3] + pad),
+            radius=pad,
+            fill=(*edge[:3], 224),
+        )
+        out = Image.alpha_composite(out, plate)
+        draw = ImageDraw.Draw(out)
     draw.multiline_text(
-        (design.width / 2, design.height / 2),
-        "\n".join(setting.lines),
+        centre,
+        text,
         font=font,
         fill=ink,
         anchor="mm",
         align="center",
-        spacing=round(setting.size * (LEADING - 1)),
+        spacing=spacing,
         stroke_width=max(1, round(setting.size * 0.05)),
         stroke_fill=edge,
     )
