@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import select
 import threading
 import time
 
@@ -135,10 +136,19 @@ class NotifyListener:
                     connection.execute(f"LISTEN {CHANNEL}")
                     # A look now: a submit may have come while this was not listening.
                     self.waker.wake()
+                    # libpq directly, waiting in select() (psycopg's notifies() generator
+                    # slowed every other thread of the process here, measured).
+                    pgconn = connection.pgconn
                     while not self._stop.is_set():
-                        for notice in connection.notifies(timeout=1.0):
-                            if notice.payload == self.schema:
-                                self.waker.wake()
+                        readable, _, _ = select.select([pgconn.socket], [], [], 1.0)
+                        if not readable:
+                            continue
+                        pgconn.consume_input()
+                        woken = False
+                        while (notice := pgconn.notifies()) is not None:
+                            woken |= notice.extra.decode() == self.schema
+                        if woken:
+                            self.waker.wake()
             except Exception as exc:
                 log.warning("job notifications lost (%s); polling until they are back", exc)
                 self._stop.wait(5)
