@@ -153,6 +153,9 @@ def test_serve_shows_a_starter_key_on_an_empty_database_only(
 
     served: list[object] = []
     monkeypatch.setattr(uvicorn, "run", lambda asgi_app, **_: served.append(asgi_app))
+    # serve ends its process once uvicorn returns (a drain may leave a parked thread):
+    # here that process is the test's own.
+    monkeypatch.setattr("pixmill.jobs.assembly.exit_now", lambda: None)
     first = sqlite_pixmill("serve", "--port", "8123").stderr
     [line] = [line for line in first.splitlines() if "starter key" in line]
     secret = line.split()[-1]

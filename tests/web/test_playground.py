@@ -580,7 +580,7 @@ def test_an_edit_with_a_painted_mask(page, served, tmp_path):
     fill(page, n="3", quality="high", seed="21")  # the Generate tab's: not the edit's
     assert page.is_enabled("#edit-submit")
     mask = painted_mask(page, tmp_path)
-    page.fill("#edit-prompt", 'Add the words "Hello there"')
+    page.fill("#edit-prompt", "Add a bright red star")  # no quoted text: the painted stroke is thin
     page.fill("#edit-n", "1")
     page.select_option("#edit-quality", "low")
     page.wait_for_function(
