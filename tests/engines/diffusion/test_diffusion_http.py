@@ -66,9 +66,12 @@ def test_the_request_model_picks_a_configured_model(diffusion_server, client_for
 
 
 def test_the_measured_path_is_kept_in_the_servers_data_directory(
-    diffusion_server, data_dir, tiny_model_dir
+    diffusion_server, client_for, data_dir, tiny_model_dir
 ):
     """Under the server's data directory, not ./data (both models share one measurement:
     the same weights at the same size)."""
+    # The measurement runs in the background from start-up; a call waits for it.
+    body = {"prompt": "a lighthouse at dusk", "size": "256x256", "quality": "low"}
+    assert client_for(diffusion_server).post(OPENAI, json=body).status_code == 200
     table = json.loads((data_dir / "diffusion" / "tuning.json").read_text())
     assert [str(tiny_model_dir) in key for key in table] == [True]

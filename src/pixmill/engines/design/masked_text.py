@@ -27,6 +27,10 @@ MIN_CAP_PX = 12
 MARGIN = 0.08
 """Room left on each side of the box, as a share of its side."""
 LEADING = 1.2
+PLATE_CONTRAST = 150
+"""Ground this close to the ink's lightness (0-255) would swallow the letters..."""
+PLATE_SHARE = 0.02
+"""...once it is more than this share of the ground under the text: then a plate."""
 _UNIT = 100
 
 
@@ -137,13 +141,15 @@ def set_text(design: Image.Image, text: str) -> Image.Image:
     area = draw.multiline_textbbox(
         centre, text, font=font, anchor="mm", align="center", spacing=spacing
     )
-    # Judged by the pixels under the text, not the whole box: a busy ground
-    # there gets a plate, so the letters never merge with a shape behind them.
-    under = ImageStat.Stat(design.convert("L").crop(area))
-    light = under.mean[0] > 140
+    # Judged by the pixels under the text, not the whole box: where any of them is
+    # near the ink's own lightness, a plate goes behind the letters, so they never
+    # merge with a shape behind them.
+    under = design.convert("L").crop(area)
+    light = ImageStat.Stat(under).mean[0] > 140
     ink, edge = ((20, 20, 24, 255), (255, 255, 255, 255)) if light else (
         (255, 255, 255, 255), (20, 20, 24, 255))  # fmt: skip
-    if under.stddev[0] > 40:
+    close = under.point(lambda value: 255 if abs(value - ink[0]) < PLATE_CONTRAST else 0)
+    if ImageStat.Stat(close).mean[0] / 255 > PLATE_SHARE:
         pad = round(setting.size * 0.25)
         plate = Image.new("RGBA", out.size, (0, 0, 0, 0))
         ImageDraw.Draw(plate).rounded_rectangle(
