@@ -127,6 +127,38 @@ def test_cancel_a_running_job_stops_it_at_its_next_step_and_releases(client, eng
     assert after == pytest.approx(before)
 
 
+class SilentEngine(FakeEngine):
+    """Renders without a progress report: a cancel is seen only once the images exist."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+
+    def generate(self, spec, progress=None):
+        self.started.set()
+        if not self.gate.wait(60):
+            raise RuntimeError("the test never opened the gate")
+        return super().generate(spec)
+
+
+def test_a_job_cancelled_while_its_engine_finishes_is_cancelled_and_free(job_settings):
+    """DELETE answered CANCELLED: the images the engine made meanwhile are not charged."""
+    engine = SilentEngine()
+    with (
+        running_server(job_settings, {"design": engine}) as (url, _),
+        httpx.Client(base_url=url, timeout=60, headers={"x-api-key": API_KEY}) as client,
+    ):
+        before = float(client.get("/v1/get-user-credits").json()["credits"])
+        request_id = client.post("/v2/gpt-image-1", json=BODY).json()["request_id"]
+        assert engine.started.wait(30)
+        assert client.delete(f"/v2/requests/{request_id}").json()["status"] == "CANCELLED"
+        engine.gate.set()
+        wait_for(client, request_id, {"CANCELLED", "COMPLETED"})
+        assert client.get(f"/v2/requests/{request_id}").json()["status"] == "CANCELLED"
+        after = float(client.get("/v1/get-user-credits").json()["credits"])
+        assert after == pytest.approx(before)
+
+
 def test_cancel_a_finished_job_is_409_and_changes_nothing(client, engine):
     engine.gate.set()
     request_id = client.post("/v2/gpt-image-1", json=BODY).json()["request_id"]

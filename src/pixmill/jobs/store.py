@@ -346,8 +346,12 @@ class JobStore:
             self.blobs.delete(result_key(job_id, index) for index in stale)
 
     def complete(self, job_id: str, result: dict[str, Any]) -> bool:
-        """Mark the job COMPLETED with its result; False if it had already ended."""
-        return self._end(job_id, FINAL, status=COMPLETED, result=result, progress=1.0)
+        """Mark the job COMPLETED with its result; False if it had already ended, or a
+        cancel was asked for meanwhile (DELETE answered CANCELLED: it must not be charged)."""
+        return self._end(
+            job_id, FINAL, JobRecord.cancel_requested.is_(False),
+            status=COMPLETED, result=result, progress=1.0,
+        )  # fmt: skip
 
     def make_ready(self, job_id: str, result: dict[str, Any]) -> bool:
         """A sync or streamed job is rendered: keep its result for the hand-off."""
@@ -418,15 +422,16 @@ class JobStore:
         not_queued = frozenset({PROCESSING, *FINAL})
         return self._end(job_id, not_queued, status=FAILED, error=error)
 
-    def _end(self, job_id: str, unless: frozenset[str], **values: Any) -> bool:
-        """End the job with these values unless its status is one of `unless`; whether it
-        moved. Results are kept `retention` from now."""
+    def _end(self, job_id: str, unless: frozenset[str], *also: Any, **values: Any) -> bool:
+        """End the job with these values unless its status is one of `unless` (or a
+        condition in `also` fails); whether it moved. Results are kept `retention` from
+        now."""
         now = utcnow()
         with self.db.begin() as connection:
             return bool(
                 connection.execute(
                     update(JobRecord)
-                    .where(JobRecord.id == job_id, JobRecord.status.not_in(unless))
+                    .where(JobRecord.id == job_id, JobRecord.status.not_in(unless), *also)
                     .values(**values, finished_at=now, expires_at=now + self.retention)
                 ).rowcount
             )

@@ -290,10 +290,17 @@ class JobRunner:
                     self.store.drop_inputs(job_id)
                 events.emit({"type": "completed", "status": COMPLETED})
                 return COMPLETED
-            if held is not None:
-                accounts.ledger.settle(held[0], charge)
+            # COMPLETED first, then the charge: a cancel asked for meanwhile keeps the job
+            # from completing, and it is released below. A step run again after a crash
+            # finds it COMPLETED and settles (settling is idempotent).
             moved = self.store.complete(job_id, outcome)
-        else:
+            current = self.store.get(job_id)
+            if current is not None and current.status == COMPLETED:
+                if held is not None:
+                    accounts.ledger.settle(held[0], charge)
+            else:
+                status, outcome = CANCELLED, {"status": CANCELLED}
+        if status != COMPLETED:
             if held is not None:
                 accounts.ledger.release(held[0])
             moved = self.store.finish(job_id, status, outcome.get("error"))
