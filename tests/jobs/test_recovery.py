@@ -23,7 +23,9 @@ pytestmark = pytest.mark.slow
 
 KEY = "pm-recovery-test-key"
 BODY = {"prompt": "a slow picture", "size": "256x256", "quality": "low"}
-SLEEPY = {"engine": "sleepy", "engine_options": '{"seconds": 5}', "account_share": "1"}
+# The tests poll each job's status several times a second: no status-poll limit.
+SLEEPY = {"engine": "sleepy", "engine_options": '{"seconds": 5}', "account_share": "1",
+          "status_polls_per_minute": "0"}  # fmt: skip
 
 
 def submit(url: str, n: int) -> list[str]:
