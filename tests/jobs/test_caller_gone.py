@@ -1,6 +1,6 @@
 """A sync call whose process is killed mid-job is never charged: its job, finished by a
-worker (or by the restarted process), is released, and its usage record says 499
-caller_gone. A retry with the same Idempotency-Key collects it, charged once."""
+worker or dead with its process (a local run), is released, and its usage record says
+499 caller_gone. A retry with the same Idempotency-Key collects it, charged once."""
 
 from __future__ import annotations
 
@@ -78,7 +78,8 @@ def test_kill_9_of_serve_during_a_sync_call_on_sqlite_charges_nothing(tmp_path):
         call_in_background(first.url)
         [(job_id,)] = wait_for_rows(database, PROCESSING)
         first.kill()
-    # Restarted, the process recovers the job and runs it again; nobody takes it.
+    # The job ran here without a workflow: it died with the process, and the restarted
+    # one releases it once the old process's heartbeat is old enough.
     second = serve(tmp_path / "second.log", data_dir=str(data), **GONE)
     with running(second):
         check_released(database, job_id)

@@ -89,15 +89,27 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on error."""
+    def transaction(self, *, durable: bool = True) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error.
+        `durable=False`: see `begin`."""
         with database_errors(), self._sessions() as session, session.begin():
+            if not durable:
+                _defer_flush(session.connection())
             yield session
 
     @contextmanager
-    def begin(self) -> Iterator[Connection]:
-        """A Core connection in one transaction, for the hot paths that need no ORM."""
+    def begin(self, *, durable: bool = True) -> Iterator[Connection]:
+        """A Core connection in one transaction, for the hot paths that need no ORM.
+
+        `durable=False` lets PostgreSQL answer the commit before its record is on disk
+        (`synchronous_commit` off, for this transaction alone). Only for writes that a
+        later durable commit always follows before anyone relies on them: that commit
+        flushes the log up to itself, these included; a database crash before it loses
+        them both, never one without the other. It spares the call a disk flush, ~7 ms.
+        SQLite in WAL mode already commits so."""
         with database_errors(), self.engine.begin() as connection:
+            if not durable:
+                _defer_flush(connection)
             yield connection
 
     @contextmanager
@@ -201,6 +213,11 @@ def _sqlite_connect(connection: Any, _record: Any) -> None:
     connection.execute("PRAGMA busy_timeout=30000")
     use_wal(connection)
     connection.execute("PRAGMA foreign_keys=ON")
+
+
+def _defer_flush(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
 
 
 def _sqlite_begin(connection: Any) -> None:

@@ -12,7 +12,7 @@ sweep racing a live job, changes nothing the second time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
@@ -30,6 +30,8 @@ class Hold:
     account_id: str
     request_id: str
     amount_micro: int
+    balance_micro: int | None = field(default=None, compare=False)
+    """The account's balance just after the hold was taken, when this is that hold."""
 
 
 class Ledger:
@@ -44,64 +46,79 @@ class Ledger:
             return grant(connection, account_id, amount_micro, note)
 
     def reserve(self, account_id: str, request_id: str, amount_micro: int) -> Hold:
-        """Hold amount_micro for the request, or raise InsufficientCredits."""
-        with self.db.begin() as connection:
-            taken = _move(
-                connection,
-                account_id,
-                -amount_micro,
-                [("reserve", -amount_micro)],
-                request_id=request_id,
-                at_least=amount_micro,
+        """Hold amount_micro for the request, or raise InsufficientCredits.
+
+        Its commit does not wait for the disk (Database.begin): what makes the hold
+        count, the job engine's enqueue or the settle or release that ends it, is a
+        durable commit, and it flushes this one first. Other calls see the hold at once
+        all the same."""
+        with self.db.begin(durable=False) as connection:
+            return self.reserve_in(connection, account_id, request_id, amount_micro)
+
+    def reserve_in(
+        self, connection: Connection, account_id: str, request_id: str, amount_micro: int
+    ) -> Hold:
+        """`reserve`, in the caller's transaction."""
+        taken = _move(
+            connection,
+            account_id,
+            -amount_micro,
+            [("reserve", -amount_micro)],
+            request_id=request_id,
+            at_least=amount_micro,
+        )
+        if taken is None:
+            balance = connection.scalar(
+                select(Account.balance_micro).where(Account.id == account_id)
             )
-            if taken is None:
-                balance = connection.scalar(
-                    select(Account.balance_micro).where(Account.id == account_id)
-                )
-                raise InsufficientCredits(
-                    "You exceeded your current quota: this request can cost up to "
-                    f"{format_credits(amount_micro)} credits and the account has "
-                    f"{format_credits(balance or 0)}."
-                )
-            connection.execute(
-                _NEW_HOLD,
-                {
-                    "request": request_id,
-                    "account_": account_id,
-                    "amount": amount_micro,
-                    "now": utcnow(),
-                },
+            raise InsufficientCredits(
+                "You exceeded your current quota: this request can cost up to "
+                f"{format_credits(amount_micro)} credits and the account has "
+                f"{format_credits(balance or 0)}."
             )
-        return Hold(account_id, request_id, amount_micro)
+        connection.execute(
+            _NEW_HOLD,
+            {
+                "request": request_id,
+                "account_": account_id,
+                "amount": amount_micro,
+                "now": utcnow(),
+            },
+        )
+        return Hold(account_id, request_id, amount_micro, balance_micro=taken)
 
     def settle(self, hold: Hold, charge_micro: int) -> int:
         """Release the hold and charge what was delivered (at most the hold), in one step;
         the new balance. A hold already settled or released is left as it is."""
+        with self.db.begin() as connection:
+            return self.settle_in(connection, hold, charge_micro)
+
+    def settle_in(self, connection: Connection, hold: Hold, charge_micro: int) -> int:
+        """`settle`, in the caller's transaction."""
         if not 0 <= charge_micro <= hold.amount_micro:
             raise ValueError(f"charge {charge_micro} outside the hold of {hold.amount_micro}")
         rows = [("release", hold.amount_micro)]
         if charge_micro:
             rows.append(("charge", -charge_micro))
-        with self.db.begin() as connection:
-            closed = connection.execute(
-                _CLOSE_HOLD,
-                {
-                    "request": hold.request_id,
-                    "new_state": "settled" if charge_micro else "released",
-                    "charged": charge_micro,
-                    "now": utcnow(),
-                },
-            ).rowcount
-            if not closed:
-                balance = connection.scalar(_BALANCE, {"account": hold.account_id})
-            else:
-                balance = _move(
-                    connection,
-                    hold.account_id,
-                    hold.amount_micro - charge_micro,
-                    rows,
-                    request_id=hold.request_id,
-                )
+        closed = connection.execute(
+            _CLOSE_HOLD,
+            {
+                "request": hold.request_id,
+                "new_state": "settled" if charge_micro else "released",
+                "charged": charge_micro,
+                "now": utcnow(),
+            },
+        ).rowcount
+        if not closed:
+            balance = connection.scalar(_BALANCE, {"account": hold.account_id})
+        else:
+            balance = _move(
+                connection,
+                hold.account_id,
+                hold.amount_micro - charge_micro,
+                rows,
+                request_id=hold.request_id,
+            )
         assert balance is not None, "a hold's account cannot vanish"
         return balance
 

@@ -7,6 +7,7 @@ import queue
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from time import sleep
 from typing import Any
 
 from sqlalchemy import Date, case, cast, func, insert, select
@@ -120,9 +121,10 @@ class UsageWriter:
     thread (at shutdown). The ledger, not these records, is what credits are counted from.
     """
 
-    def __init__(self, usage: UsageLog, *, batch: int = 500):
+    def __init__(self, usage: UsageLog, *, batch: int = 500, linger: float = 0.05):
         self.usage = usage
         self.batch = batch
+        self.linger = linger
         self._queue: queue.Queue[CallUsage | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="usage-writer", daemon=True)
         self._thread.start()
@@ -140,6 +142,9 @@ class UsageWriter:
     def _run(self) -> None:
         while True:
             batch = [self._queue.get()]
+            if batch[0] is not None:
+                # The answer that submitted this record is on its way out: let it go first.
+                sleep(self.linger)
             while len(batch) < self.batch:
                 try:
                     batch.append(self._queue.get_nowait())

@@ -38,6 +38,7 @@ from pixmill.api.public_url import job_base
 from pixmill.api.ratelimit import rate_limit_headers, rate_limited
 from pixmill.api.workers import require_live_worker
 from pixmill.errors import ApiError, InvalidRequest, NotFound
+from pixmill.jobs.local import LocalRun
 from pixmill.jobs.results import error_of, result_of
 from pixmill.jobs.scheduler import Scheduler, Submission
 from pixmill.jobs.store import COMPLETED, Job
@@ -109,6 +110,7 @@ class Call:
         self.request: ImageRequest | None = None
         self.limits: RateLimitState | None = None
         self.job: Job | None = None
+        self.local: LocalRun | None = None
         self.status = 500
         self.delivered = 0
 
@@ -170,6 +172,7 @@ class Call:
         except Exception as exc:
             raise await self.failed(exc, refused=True) from None
         self.job = submission.job
+        self.local = submission.local
         self.request_id = submission.job.id
         self.http.state.request_id = self.request_id
         return submission
@@ -203,7 +206,11 @@ class Call:
 
     async def accounting_headers(self) -> dict[str, str]:
         assert self.key is not None
-        headers = await remaining_credits(self.http, self.key)
+        if self.local is not None and self.local.balance_micro is not None:
+            # As the run left it: no need to read it again.
+            headers = {"x-remaining-credits": format_credits(self.local.balance_micro)}
+        else:
+            headers = await remaining_credits(self.http, self.key)
         if self.limits is not None:
             headers.update(rate_limit_headers(self.dialect, self.limits))
         return headers
@@ -214,7 +221,9 @@ class Call:
         scheduler = self.state.scheduler
         job_id = submission.job.id
         try:
-            job = await cancel_on_disconnect(self.http, lambda: scheduler.wait(job_id))
+            job = await cancel_on_disconnect(
+                self.http, lambda: scheduler.wait(job_id, submission.local)
+            )
         except ClientDisconnected:
             if not submission.replayed:
                 with anyio.CancelScope(shield=True):
@@ -243,7 +252,10 @@ class Call:
         self.job = job  # final: its expiry is known
         if job.status != COMPLETED:
             raise error_of(job)
-        images = await anyio.to_thread.run_sync(scheduler.store.images, job.id)
+        if self.local is not None and self.local.images is not None:
+            images = self.local.images  # as stored, without reading them back
+        else:
+            images = await anyio.to_thread.run_sync(scheduler.store.images, job.id)
         return result_of(job, images)
 
     async def answer(self, result: ImageResult, response: Response, replayed: bool) -> Response:

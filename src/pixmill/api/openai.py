@@ -153,7 +153,7 @@ async def _stream(call: Call, submission: Submission, kind: str) -> AsyncIterato
         "output_format": "png" if spec["output_format"] == "svg" else spec["output_format"],
     }
     try:
-        async for _, event in scheduler.follow(job.id):
+        async for _, event in scheduler.follow(job.id, run=submission.local):
             if event.get("type") == "partial_image":
                 yield _event(
                     f"{kind}.partial_image",
@@ -164,7 +164,9 @@ async def _stream(call: Call, submission: Submission, kind: str) -> AsyncIterato
                         "partial_image_index": event["partial_image_index"],
                     },
                 )
-        final = await anyio.to_thread.run_sync(scheduler.store.get, job.id)
+        final = submission.local.final if submission.local is not None else None
+        if final is None:
+            final = await anyio.to_thread.run_sync(scheduler.store.get, job.id)
         if final is None:
             raise ApiError("The request's result is no longer kept.")
         result = await call.outcome(final)

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pixmill.accounts.db import Database
@@ -66,12 +66,20 @@ class DatabaseBlobStore:
     def put(self, blobs: Mapping[str, bytes]) -> None:
         if not blobs:
             return
+        # A job's next durable commit (the job engine's, or the settle) follows every put
+        # before its bytes are read as a result: see Database.begin.
+        with self.db.begin(durable=False) as connection:
+            self.put_in(connection, blobs)
+
+    def put_in(self, connection: Connection, blobs: Mapping[str, bytes]) -> None:
+        """Put, within the caller's transaction on this database."""
+        if not blobs:
+            return
         statement = self._insert(Blob)
         statement = statement.on_conflict_do_update(
             index_elements=[Blob.key], set_={"data": statement.excluded.data}
         )
-        with self.db.begin() as connection:
-            connection.execute(statement, [{"key": k, "data": v} for k, v in blobs.items()])
+        connection.execute(statement, [{"key": k, "data": v} for k, v in blobs.items()])
 
     def get(self, keys: Sequence[str]) -> dict[str, bytes]:
         if not keys:

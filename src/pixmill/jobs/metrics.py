@@ -59,7 +59,8 @@ def observe_jobs(metrics: Any, scheduler: Any) -> None:
 
     def observe(job: Job, outcome: dict[str, Any]) -> None:
         ended.labels(job.model, outcome["status"]).inc()
-        latest = scheduler.store.get(job.id) or job
+        # A job ends as its runner read it after its start: started_at is known.
+        latest = job if job.started_at is not None else (scheduler.store.get(job.id) or job)
         if latest.started_at is not None:
             waited.labels(job.model).observe((latest.started_at - job.created_at).total_seconds())
             ran.labels(job.model).observe((utcnow() - latest.started_at).total_seconds())

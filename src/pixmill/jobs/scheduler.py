@@ -33,9 +33,10 @@ from pixmill.accounts.store import AccountStore
 from pixmill.accounts.tables import utcnow
 from pixmill.accounts.usage_log import CallUsage, UsageWriter
 from pixmill.catalog import ModelCatalog
-from pixmill.errors import ApiError, Conflict, NotFound, ServiceUnavailable
+from pixmill.errors import ApiError, Conflict, EngineError, NotFound, ServiceUnavailable
 from pixmill.jobs import events
 from pixmill.jobs.blobs import open_blob_store
+from pixmill.jobs.local import LocalRun, LocalRuns, slots_taken
 from pixmill.jobs.runtime import JobRuntime, QueueConfig, default_executor_id
 from pixmill.jobs.store import CANCELLED, FAILED, FINAL, QUEUED, Job, JobStore
 from pixmill.jobs.sweeper import Sweeper
@@ -60,6 +61,8 @@ class Submission:
     job: Job
     replayed: bool = False
     """True when an Idempotency-Key returned an earlier request's job."""
+    local: LocalRun | None = None
+    """The run, when the call runs in this process without the job engine (jobs.local)."""
 
 
 class Scheduler:
@@ -83,6 +86,7 @@ class Scheduler:
             blobs=open_blob_store(settings, accounts.db),
         )
         self.runner = JobRunner(self)
+        self.local = LocalRuns()
         self.webhooks: Any = None
         self.observers: list[Any] = []
         """Called as observer(job, outcome) when a job ends in this process (metrics)."""
@@ -171,14 +175,18 @@ class Scheduler:
                     self.store.adopt(earlier.id, self.caller_id)
                 return Submission(earlier, replayed=True)
         try:
-            job = self._submit(key, request, form, webhook_url, base_url)
+            # A retry with the same Idempotency-Key may collect a result whose first
+            # caller is gone: that needs the job engine's durable workflow.
+            submission = self._submit(
+                key, request, form, webhook_url, base_url, durable=idempotency_key is not None
+            )
         except BaseException:
             if idempotency_key is not None:
                 self.accounts.idempotency.abandon(key.id, idempotency_key)
             raise
         if idempotency_key is not None:
-            self.accounts.idempotency.attach(key.id, idempotency_key, job.id)
-        return Submission(job)
+            self.accounts.idempotency.attach(key.id, idempotency_key, submission.job.id)
+        return submission
 
     def _claim(self, key: KeyInfo, idempotency_key: str, fingerprint: str) -> Job | None:
         for _ in range(3):
@@ -199,42 +207,51 @@ class Scheduler:
         form: str,
         webhook_url: str | None,
         base_url: str | None,
-    ) -> Job:
+        *,
+        durable: bool,
+    ) -> Submission:
         entry, spec = self.service.prepare(request)
         queue = self.queues[entry.name]
-        if self.store.queued(queue.name) >= self.settings.max_queued_jobs:
+        waiting = self.store.queued(queue.name)
+        if waiting >= self.settings.max_queued_jobs:
             raise ServiceUnavailable(
                 f"The queue for model '{entry.name}' is full; try again in a minute.",
                 retry_after=30,
             )
+        local = (
+            not durable
+            and form != "async"
+            and webhook_url is None
+            and waiting == 0
+            and self._serves_with_a_free_slot(queue)
+        )
         job_id = new_job_id()
         price = self.accounts.prices.call_price(spec, spec.n)
+        fields: dict[str, Any] = {
+            "job_id": job_id,
+            "account_id": key.account_id,
+            "key_id": key.id,
+            "model": request.model,
+            "queue": queue.name,
+            "form": form,
+            "request": request_to_dict(request),
+            "spec": spec_to_dict(spec),
+            "webhook_url": webhook_url,
+            "base_url": base_url,
+            "caller": None if form == "async" else self.caller_id,
+        }
+        if local:
+            # The hold and the job in one transaction; an edit's images stay in memory.
+            with self.store.db.begin(durable=False) as connection:
+                hold = self.accounts.ledger.reserve_in(connection, key.account_id, job_id, price)
+                job = self.store.create_in(connection, **fields, running=True)
+            run = LocalRun(job, spec, hold=hold)
+            self.local.start(run, self._run_local, on_end=lambda: self._slot_freed(queue.name))
+            return Submission(job, local=run)
         self.accounts.ledger.reserve(key.account_id, job_id, price)
         try:
-            self.store.create(
-                job_id=job_id,
-                account_id=key.account_id,
-                key_id=key.id,
-                model=request.model,
-                queue=queue.name,
-                form=form,
-                request=request_to_dict(request),
-                spec=spec_to_dict(spec),
-                webhook_url=webhook_url,
-                base_url=base_url,
-                caller=None if form == "async" else self.caller_id,
-                inputs=spec.inputs,
-                mask=spec.mask,
-            )
-            self.share_slots(queue.name)
-            options: EnqueueOptions = {
-                "workflow_name": JOB_WORKFLOW,
-                "queue_name": queue.name,
-                "workflow_id": job_id,
-                "queue_partition_key": key.account_id,
-            }
-            DBOS.enqueue_workflow_with_options(options, self.settings.jobs_namespace, job_id)
-            self._wake_workers()
+            job = self.store.create(**fields, inputs=spec.inputs, mask=spec.mask)
+            self._enqueue(queue, job_id, key.account_id)
         except BaseException:
             # Not queued: give the hold back now rather than leave it to the sweep.
             hold = self.accounts.ledger.hold(job_id)
@@ -242,9 +259,38 @@ class Scheduler:
                 self.accounts.ledger.release(hold[0])
             self.store.finish(job_id, FAILED)
             raise
-        job = self.store.get(job_id)
-        assert job is not None
-        return job
+        return Submission(job)
+
+    def _serves_with_a_free_slot(self, queue: QueueConfig) -> bool:
+        """Whether a call may start in this process now, without the queue: this process
+        serves the queue and has a slot free (the caller checked that nobody waits)."""
+        return (
+            self._runtime is not None
+            and queue in self.served_queues()
+            and slots_taken(queue.name) < queue.worker_concurrency
+        )
+
+    def _enqueue(self, queue: QueueConfig, job_id: str, account_id: str) -> None:
+        self.share_slots(queue.name)
+        options: EnqueueOptions = {
+            "workflow_name": JOB_WORKFLOW,
+            "queue_name": queue.name,
+            "workflow_id": job_id,
+            "queue_partition_key": account_id,
+        }
+        DBOS.enqueue_workflow_with_options(options, self.settings.jobs_namespace, job_id)
+        self._wake_workers()
+
+    def _run_local(self, run: LocalRun) -> None:
+        outcome = self.runner.render(run.id, run)
+        try:
+            self.runner.finish_local(run, outcome)
+        finally:
+            if run.final is None:
+                # Not settled (the database went away): its caller hears of a failure now,
+                # and this process's sweep releases the hold (release_jobs_of_gone_callers).
+                error = EngineError("The server had an error while finishing your request.")
+                run.emit({"type": "failed", "status": FAILED, "error": error_dict(error)})
 
     def share_slots(self, queue_name: str) -> None:
         """Work-conserving fairness, on starts only: while one account alone has jobs
@@ -263,6 +309,12 @@ class Scheduler:
             if cap > queue.account_concurrency:
                 self._wake_workers()  # jobs the lower cap held back may start now
 
+    def _slot_freed(self, queue_name: str) -> None:
+        """A local run freed its slot: a job queued meanwhile may start in it. (Waking
+        the queue threads costs a look at every queue: only when one waits.)"""
+        if self._runtime is not None and self.store.queued(queue_name):
+            self._runtime.waker.wake()
+
     def _wake_workers(self) -> None:
         """Have a worker look at the queues now rather than at its next poll."""
         runtime = self._runtime
@@ -280,8 +332,21 @@ class Scheduler:
             raise NotFound(f"No request '{_short(job_id)}'.", param="request_id")
         return job
 
-    async def follow(self, job_id: str, *, offset: int = 0) -> AsyncIterator[tuple[int, dict]]:
-        """The job's events from `offset` on, ending with its final event."""
+    async def follow(
+        self, job_id: str, *, offset: int = 0, run: LocalRun | None = None
+    ) -> AsyncIterator[tuple[int, dict]]:
+        """The job's events from `offset` on, ending with its final event. A local run's
+        caller passes its run: its events stay readable after it ends."""
+        run = run or self.local.get(job_id)
+        if run is not None:
+            async for item in run.read(offset):
+                yield item
+            return
+        if not await anyio.to_thread.run_sync(self._queued_durably, job_id):
+            # A local run of another process (or one that just ended here): its row.
+            async for item in self._follow_row(job_id):
+                yield item
+            return
         following = offset
         while True:
             try:
@@ -300,11 +365,33 @@ class Scheduler:
                 if job is None or job.final:
                     break
         job = await anyio.to_thread.run_sync(self.store.get, job_id)
-        status = job.status if job is not None else CANCELLED
-        yield -1, {"type": status.lower(), "status": status}
+        yield -1, _final_event(job)
 
-    async def wait(self, job_id: str) -> Job:
+    def _queued_durably(self, job_id: str) -> bool:
+        """Whether the job went through the job engine, which keeps its events."""
+        return DBOS.get_workflow_status(job_id) is not None
+
+    async def _follow_row(self, job_id: str) -> AsyncIterator[tuple[int, dict]]:
+        """A job's progress and end as its row shows them (no event positions)."""
+        shown = None
+        while True:
+            job = await anyio.to_thread.run_sync(self.store.get, job_id)
+            if job is None or job.final:
+                yield -1, _final_event(job)
+                return
+            if job.progress != shown:
+                shown = job.progress
+                yield -1, {"type": "progress", "progress": round(job.progress, 4)}
+            await anyio.sleep(STREAM_POLL)
+
+    async def wait(self, job_id: str, run: LocalRun | None = None) -> Job:
         """Wait for the job to end; its final state."""
+        if run is not None:
+            async for _, event in run.read():
+                if event.get("type") in events.FINAL_TYPES and run.final is None:
+                    raise EngineError("The server had an error while finishing your request.")
+            assert run.final is not None
+            return run.final
         async for _ in self.follow(job_id):
             pass
         job = await anyio.to_thread.run_sync(self.store.get, job_id)
@@ -328,18 +415,22 @@ class Scheduler:
     def drop_ready(self, job: Job) -> None:
         """Nobody will take this ready job (its caller's process is gone, or the caller
         hung up): release its hold; the usage record says 499 caller_gone."""
-        error = error_dict(
-            ApiError(
-                "The caller was gone when the result was ready; nothing was charged.",
-                status=499,
-                code="caller_gone",
-            )
-        )
+        error = _caller_gone("The caller was gone when the result was ready")
         if self.store.drop_ready(job.id, error):
-            held = self.accounts.ledger.hold(job.id)
-            if held is not None:
-                self.accounts.ledger.release(held[0])
-            self.job_ended(job, {"status": FAILED, "error": error})
+            self._release(job, error)
+
+    def drop_local(self, job: Job) -> None:
+        """A local run that will never end (its process is gone, or it could not
+        settle): FAILED and released, as a ready job nobody takes."""
+        error = _caller_gone("The request's process stopped before it finished")
+        if self.store.finish(job.id, FAILED, error):
+            self._release(job, error)
+
+    def _release(self, job: Job, error: dict[str, Any]) -> None:
+        held = self.accounts.ledger.hold(job.id)
+        if held is not None:
+            self.accounts.ledger.release(held[0])
+        self.job_ended(job, {"status": FAILED, "error": error})
 
     def cancel(self, job_id: str, account_id: str) -> Job:
         """Cancel a job of the account: 409 once it has ended."""
@@ -354,6 +445,9 @@ class Scheduler:
             self.drop_ready(job)
             return self.get(job_id, account_id)
         status = self.store.request_cancel(job_id)
+        run = self.local.get(job_id)
+        if run is not None:
+            run.cancelled.set()
         if status == CANCELLED and job.status == QUEUED:
             # It never started: it never will, and its hold goes back now.
             DBOS.cancel_workflow(job_id)
@@ -481,6 +575,19 @@ def _queue_configs(catalog: ModelCatalog, settings: Settings) -> dict[str, Queue
             )
         queues[entry.name] = config
     return queues
+
+
+def _final_event(job: Job | None) -> dict[str, Any]:
+    """The last event of a job whose own was not read: its end as its row shows it."""
+    status = job.status if job is not None else CANCELLED
+    event: dict[str, Any] = {"type": status.lower(), "status": status}
+    if job is not None and job.status == FAILED and job.error:
+        event["error"] = job.error
+    return event
+
+
+def _caller_gone(what: str) -> dict[str, Any]:
+    return error_dict(ApiError(f"{what}; nothing was charged.", status=499, code="caller_gone"))
 
 
 def _latency_ms(job: Job) -> int:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from pixmill.accounts.db import Database
 from pixmill.accounts.tables import utcnow
@@ -80,6 +80,9 @@ class Job:
         return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
 
 
+_JOB_COLUMNS = [getattr(JobRecord, name) for name in Job.__dataclass_fields__]
+
+
 @dataclass(frozen=True)
 class StoredImage:
     index: int
@@ -97,6 +100,10 @@ class ResultGone(NotFound):
 
     def __init__(self) -> None:
         super().__init__("The request's result has expired.", param="request_id")
+
+
+def _result_blobs(job_id: str, images: Sequence[StoredImage]) -> dict[str, bytes]:
+    return {result_key(job_id, image.index): image.data for image in images}
 
 
 def job_prefix(job_id: str) -> str:
@@ -126,8 +133,43 @@ class JobStore:
         self.account_cap_bytes = account_cap_bytes
         self.blobs: BlobStore = blobs if blobs is not None else DatabaseBlobStore(db)
 
-    def create(
+    def create(self, **job: Any) -> Job:
+        """Store a new job (see `create_in` for its fields); an edit's images and mask are
+        described in `job_inputs`, and their bytes go to the result store once the
+        job's row is there. The job engine's enqueue, a durable commit, follows."""
+        inputs: Sequence[InputImage] = job.pop("inputs", ())
+        mask: InputImage | None = job.pop("mask", None)
+        roles = [("image", image) for image in inputs]
+        roles += [("mask", mask)] if mask is not None else []
+        with self.db.begin(durable=False) as connection:
+            created = self.create_in(connection, **job)
+            if roles:
+                connection.execute(
+                    insert(JobInput),
+                    [
+                        {
+                            "job_id": created.id,
+                            "index": index,
+                            "role": role,
+                            "format": image.format,
+                            "width": image.width,
+                            "height": image.height,
+                            "has_alpha": image.has_alpha,
+                            "param": image.param,
+                        }
+                        for index, (role, image) in enumerate(roles)
+                    ],
+                )
+        # A failure here leaves a job that is never queued: the submit ends it FAILED,
+        # and its purge deletes whatever was stored.
+        self.blobs.put(
+            {input_key(created.id, index): image.data for index, (_, image) in enumerate(roles)}
+        )
+        return created
+
+    def create_in(
         self,
+        connection: Connection,
         *,
         job_id: str,
         account_id: str,
@@ -140,53 +182,33 @@ class JobStore:
         webhook_url: str | None,
         base_url: str | None,
         caller: str | None = None,
-        inputs: Sequence[InputImage] = (),
-        mask: InputImage | None = None,
-    ) -> None:
-        """Store a new job; an edit's images and mask are described in `job_inputs`, and
-        their bytes go to the result store once the job's row is there."""
-        roles = [("image", image) for image in inputs]
-        roles += [("mask", mask)] if mask is not None else []
-        with self.db.transaction() as session:
-            session.add(
-                JobRecord(
-                    id=job_id,
-                    account_id=account_id,
-                    key_id=key_id,
-                    model=model,
-                    queue=queue,
-                    form=form,
-                    status=QUEUED,
-                    request=request,
-                    spec=spec,
-                    progress=0.0,
-                    cancel_requested=False,
-                    result_bytes=0,
-                    webhook_url=webhook_url,
-                    base_url=base_url,
-                    caller=caller,
-                )
+        running: bool = False,
+    ) -> Job:
+        """A new job's row, in the caller's transaction: QUEUED, or PROCESSING when it
+        starts at once (`running`)."""
+        row = connection.execute(
+            insert(JobRecord)
+            .values(
+                id=job_id,
+                account_id=account_id,
+                key_id=key_id,
+                model=model,
+                queue=queue,
+                form=form,
+                status=PROCESSING if running else QUEUED,
+                started_at=utcnow() if running else None,
+                request=request,
+                spec=spec,
+                progress=0.0,
+                cancel_requested=False,
+                result_bytes=0,
+                webhook_url=webhook_url,
+                base_url=base_url,
+                caller=caller,
             )
-            if roles:
-                session.flush()  # the job row first: its inputs refer to it
-                session.add_all(
-                    JobInput(
-                        job_id=job_id,
-                        index=index,
-                        role=role,
-                        format=image.format,
-                        width=image.width,
-                        height=image.height,
-                        has_alpha=image.has_alpha,
-                        param=image.param,
-                    )
-                    for index, (role, image) in enumerate(roles)
-                )
-        # A failure here leaves a job that is never queued: the submit ends it FAILED,
-        # and its purge deletes whatever was stored.
-        self.blobs.put(
-            {input_key(job_id, index): image.data for index, (_, image) in enumerate(roles)}
-        )
+            .returning(*_JOB_COLUMNS)
+        ).one()
+        return Job(**row._mapping)
 
     def get(self, job_id: str, account_id: str | None = None) -> Job | None:
         """The job; with `account_id`, only when that account owns it."""
@@ -263,7 +285,7 @@ class JobStore:
 
     def set_progress(self, job_id: str, progress: float) -> bool:
         """Record progress; True when a cancel was asked for meanwhile."""
-        with self.db.begin() as connection:
+        with self.db.begin(durable=False) as connection:
             connection.execute(
                 update(JobRecord).where(JobRecord.id == job_id).values(progress=progress)
             )
@@ -303,53 +325,86 @@ class JobStore:
         """Store a job's images (again, after a crash), within the account's size cap.
 
         The keys are the job's id and each image's index: a step that runs again writes
-        over what it wrote before, and the job's bytes are counted once."""
-        size = sum(len(image.data) for image in images)
-        with self.db.read() as connection:
-            row = connection.execute(
-                select(JobRecord.account_id).where(JobRecord.id == job_id)
-            ).first()
-            if row is None:
-                return
-            stored = connection.scalar(
-                select(func.coalesce(func.sum(JobRecord.result_bytes), 0)).where(
-                    JobRecord.account_id == row.account_id, JobRecord.id != job_id
-                )
-            )
-        if int(stored or 0) + size > self.account_cap_bytes:
-            raise ResultTooLarge
-        self.blobs.put({result_key(job_id, image.index): image.data for image in images})
-        with self.db.begin() as connection:
-            before = set(
-                connection.scalars(select(JobImage.index).where(JobImage.job_id == job_id))
-            )
-            connection.execute(delete(JobImage).where(JobImage.job_id == job_id))
-            if images:
-                connection.execute(
-                    JobImage.__table__.insert(),
-                    [
-                        {
-                            "job_id": job_id,
-                            "index": image.index,
-                            "media_type": image.media_type,
-                            "seed": image.seed,
-                        }
-                        for image in images
-                    ],
-                )
-            connection.execute(
-                update(JobRecord).where(JobRecord.id == job_id).values(result_bytes=size)
-            )
+        over what it wrote before, and the job's bytes are counted once. In the database
+        store, the bytes and their rows go in one transaction; in a bucket, the bytes go
+        first."""
+        if not self.blobs_in_database:
+            with self.db.read() as connection:
+                if not self._room_for(connection, job_id, images):
+                    return
+            self.blobs.put(_result_blobs(job_id, images))
+        with self.db.begin(durable=False) as connection:
+            stale = self.save_images_in(connection, job_id, images)
         # An earlier run that delivered more images left some the rows no longer name.
-        stale = before - {image.index for image in images}
         if stale:
             self.blobs.delete(result_key(job_id, index) for index in stale)
 
-    def complete(self, job_id: str, result: dict[str, Any]) -> bool:
-        """Mark the job COMPLETED with its result; False if it had already ended, or a
-        cancel was asked for meanwhile (DELETE answered CANCELLED: it must not be charged)."""
-        return self._end(
-            job_id, FINAL, JobRecord.cancel_requested.is_(False),
+    @property
+    def blobs_in_database(self) -> bool:
+        """Whether images' bytes live in this database, so a transaction can hold them."""
+        return isinstance(self.blobs, DatabaseBlobStore) and self.blobs.db is self.db
+
+    def save_images_in(
+        self, connection: Connection, job_id: str, images: Sequence[StoredImage]
+    ) -> set[int]:
+        """`save_images`' rows (and bytes, in the database store) in the caller's
+        transaction; the indices of earlier images whose bytes are now stale."""
+        if self.blobs_in_database:
+            if not self._room_for(connection, job_id, images):
+                return set()
+            self.blobs.put_in(connection, _result_blobs(job_id, images))
+        before = set(connection.scalars(select(JobImage.index).where(JobImage.job_id == job_id)))
+        if before:
+            connection.execute(delete(JobImage).where(JobImage.job_id == job_id))
+        if images:
+            connection.execute(
+                insert(JobImage),
+                [
+                    {
+                        "job_id": job_id,
+                        "index": image.index,
+                        "media_type": image.media_type,
+                        "seed": image.seed,
+                    }
+                    for image in images
+                ],
+            )
+        connection.execute(
+            update(JobRecord)
+            .where(JobRecord.id == job_id)
+            .values(result_bytes=sum(len(image.data) for image in images))
+        )
+        return before - {image.index for image in images}
+
+    def _room_for(self, connection: Connection, job_id: str, images: Sequence[StoredImage]) -> bool:
+        """Whether the job exists; ResultTooLarge when its images would pass its
+        account's cap (what its other jobs store counts)."""
+        size = sum(len(image.data) for image in images)
+        row = connection.execute(select(JobRecord.account_id).where(JobRecord.id == job_id)).first()
+        if row is None:
+            return False
+        stored = connection.scalar(
+            select(func.coalesce(func.sum(JobRecord.result_bytes), 0)).where(
+                JobRecord.account_id == row.account_id, JobRecord.id != job_id
+            )
+        )
+        if int(stored or 0) + size > self.account_cap_bytes:
+            raise ResultTooLarge
+        return True
+
+    def complete(self, job_id: str, result: dict[str, Any]) -> Job | None:
+        """Mark the job COMPLETED with its result, and answer it; None if it had already
+        ended, or a cancel was asked for meanwhile (DELETE answered CANCELLED: it must not
+        be charged). The settle that follows is the durable commit (Database.begin)."""
+        with self.db.begin(durable=False) as connection:
+            return self.complete_in(connection, job_id, result)
+
+    def complete_in(
+        self, connection: Connection, job_id: str, result: dict[str, Any]
+    ) -> Job | None:
+        """`complete`, in the caller's transaction."""
+        return self._end_in(
+            connection, job_id, FINAL, JobRecord.cancel_requested.is_(False),
             status=COMPLETED, result=result, progress=1.0,
         )  # fmt: skip
 
@@ -402,39 +457,63 @@ class JobStore:
             )
 
     def orphaned(self, live_callers: set[str]) -> list[Job]:
-        """Ready jobs whose caller's process is not among the live ones."""
+        """Running sync and streamed jobs (ready or not) whose caller's process is not
+        among the live ones."""
         with self.db.transaction() as session:
             rows = session.scalars(
                 select(JobRecord).where(
-                    JobRecord.status == PROCESSING,
-                    JobRecord.result.is_not(None),
-                    JobRecord.caller.is_not(None),
+                    JobRecord.status == PROCESSING, JobRecord.caller.is_not(None)
                 )
             )
             return [Job.of(row) for row in rows if row.caller not in live_callers]
 
+    def running_for(self, caller: str, older_than: datetime) -> list[Job]:
+        """Running sync and streamed jobs of one caller's process, started before
+        `older_than`."""
+        with self.db.transaction() as session:
+            rows = session.scalars(
+                select(JobRecord).where(
+                    JobRecord.status == PROCESSING,
+                    JobRecord.caller == caller,
+                    JobRecord.created_at < older_than,
+                )
+            )
+            return [Job.of(row) for row in rows]
+
     def finish(self, job_id: str, status: str, error: dict[str, Any] | None = None) -> bool:
         """Mark a job FAILED or CANCELLED unless it already ended."""
-        return self._end(job_id, FINAL, status=status, error=error)
+        return self._end(job_id, FINAL, status=status, error=error) is not None
+
+    def finish_in(
+        self, connection: Connection, job_id: str, status: str, error: dict[str, Any] | None
+    ) -> Job | None:
+        """`finish` in the caller's transaction; the ended job, or None."""
+        return self._end_in(connection, job_id, FINAL, status=status, error=error)
 
     def give_up_queued(self, job_id: str, error: dict[str, Any]) -> bool:
         """QUEUED -> FAILED: it waited too long; False if it started or ended meanwhile."""
         not_queued = frozenset({PROCESSING, *FINAL})
-        return self._end(job_id, not_queued, status=FAILED, error=error)
+        return self._end(job_id, not_queued, status=FAILED, error=error) is not None
 
-    def _end(self, job_id: str, unless: frozenset[str], *also: Any, **values: Any) -> bool:
-        """End the job with these values unless its status is one of `unless` (or a
-        condition in `also` fails); whether it moved. Results are kept `retention` from
-        now."""
-        now = utcnow()
+    def _end(self, job_id: str, unless: frozenset[str], **values: Any) -> Job | None:
         with self.db.begin() as connection:
-            return bool(
-                connection.execute(
-                    update(JobRecord)
-                    .where(JobRecord.id == job_id, JobRecord.status.not_in(unless), *also)
-                    .values(**values, finished_at=now, expires_at=now + self.retention)
-                ).rowcount
-            )
+            return self._end_in(connection, job_id, unless, **values)
+
+    def _end_in(
+        self, connection: Connection, job_id: str, unless: frozenset[str], *also: Any,
+        **values: Any,
+    ) -> Job | None:  # fmt: skip
+        """End the job with these values unless its status is one of `unless` (or a
+        condition in `also` fails); the ended job, or None if it did not move. Results
+        are kept `retention` from now."""
+        now = utcnow()
+        row = connection.execute(
+            update(JobRecord)
+            .where(JobRecord.id == job_id, JobRecord.status.not_in(unless), *also)
+            .values(**values, finished_at=now, expires_at=now + self.retention)
+            .returning(*_JOB_COLUMNS)
+        ).first()
+        return Job(**row._mapping) if row is not None else None
 
     def images(self, job_id: str) -> list[StoredImage]:
         """A completed job's images; ResultGone (404) when their bytes are no longer

@@ -26,7 +26,7 @@ from sqlalchemy import delete, select, update
 
 from pixmill.accounts.tables import utcnow
 from pixmill.errors import EngineError, ServiceUnavailable
-from pixmill.jobs.store import FAILED, QUEUED
+from pixmill.jobs.store import FAILED, PROCESSING, QUEUED
 from pixmill.jobs.tables import CallerRecord, WorkerRecord
 from pixmill.jobs.worker import error_dict
 
@@ -126,9 +126,10 @@ class Sweeper:
                 )
 
     def release_jobs_of_gone_callers(self) -> None:
-        """A sync or streamed job rendered for a process that is gone (killed, or silent
-        for `worker_dead_after_seconds`, 15 s at least) is never charged: nobody can
-        send its result."""
+        """A sync or streamed job for a process that is gone (killed, or silent for
+        `worker_dead_after_seconds`, 15 s at least) is never charged: nobody can send
+        its result. That covers a job rendered and left ready, and a local run
+        (jobs.local) that died with its process, or that this process could not settle."""
         scheduler = self.scheduler
         # Three missed heartbeats at least: a late sweep must not pass for a dead process.
         silent = max(scheduler.settings.worker_dead_after_seconds, 3 * self.interval)
@@ -137,8 +138,23 @@ class Sweeper:
             connection.execute(delete(CallerRecord).where(CallerRecord.seen_at < horizon))
             live = set(connection.scalars(select(CallerRecord.id)))
         for job in scheduler.store.orphaned(live):
-            scheduler.drop_ready(job)
+            if job.ready:
+                scheduler.drop_ready(job)
+            elif DBOS.get_workflow_status(job.id) is None:
+                scheduler.drop_local(job)
+            else:
+                continue  # still rendering in a worker: dropped once it is ready
             log.info("released %s: its caller's process is gone", job.id)
+        # This process's own local runs that no longer run (they could not settle); a
+        # submit still under way is younger than the grace.
+        for job in scheduler.store.running_for(scheduler.caller_id, utcnow() - HOLD_GRACE):
+            if (
+                not job.ready
+                and scheduler.local.get(job.id) is None
+                and DBOS.get_workflow_status(job.id) is None
+            ):
+                scheduler.drop_local(job)
+                log.info("released %s: it could not be settled", job.id)
 
     def live_workers(self) -> int:
         horizon = utcnow() - timedelta(seconds=self.scheduler.settings.worker_dead_after_seconds)
@@ -202,6 +218,8 @@ class Sweeper:
                 status = DBOS.get_workflow_status(job.id)
                 if status is not None and status.status not in DEAD_WORKFLOW_STATES:
                     continue  # queued, running or recoverable: the job settles it
+                if status is None and job.status == PROCESSING and job.caller is not None:
+                    continue  # a local run: settled by it, or released with its caller
                 error = EngineError("The job could not be finished; nothing was charged.")
                 if store.finish(job.id, FAILED, error_dict(error)):
                     scheduler.job_ended(job, {"status": FAILED, "error": error_dict(error)})

@@ -26,6 +26,7 @@ from dbos import DBOS
 
 from pixmill.errors import ApiError, Cancelled, EngineError, ModerationBlocked, PayloadTooLarge
 from pixmill.jobs import events
+from pixmill.jobs.local import ROW_PROGRESS_EVERY, LocalRun
 from pixmill.jobs.store import CANCELLED, COMPLETED, FAILED, ResultTooLarge, StoredImage
 from pixmill.request import RenderSpec
 from pixmill.usage import input_params
@@ -160,12 +161,22 @@ class Progress:
     """The progress callback a job's engine calls: throttled events, cancel checks, and
     partial images encoded in the job's own format, signed as the finished ones are."""
 
-    def __init__(self, runner: JobRunner, job_id: str, spec: RenderSpec, engine: str):
+    def __init__(
+        self,
+        runner: JobRunner,
+        job_id: str,
+        spec: RenderSpec,
+        engine: str,
+        run: LocalRun | None = None,
+    ):
         self.runner = runner
         self.job_id = job_id
         self.spec = spec
         self.engine = engine
+        self.run = run
+        self.emit = run.emit if run is not None else events.emit
         self._last = 0.0
+        self._row_written = time.monotonic()
         self._partials: dict[int, int] = {}
         self._lock = threading.Lock()
 
@@ -173,6 +184,7 @@ class Progress:
         park_if_handed_back()
         fraction = min(1.0, done / total) if total else 0.0
         now = time.monotonic()
+        write_row = True
         with self._lock:
             if partial is not None:
                 # Partials are few and heavy: each is followed by a cancel check, so that
@@ -181,7 +193,18 @@ class Progress:
             elif now - self._last < PROGRESS_EVERY and fraction < 1.0:
                 return
             self._last = now
-        events.emit({"type": "progress", "progress": round(fraction, 4)})
+            if self.run is not None:
+                # A local run's readers here have its events at once; the row, read by
+                # other processes, hears of its progress less often.
+                write_row = now - self._row_written >= ROW_PROGRESS_EVERY
+                if write_row:
+                    self._row_written = now
+        self.emit({"type": "progress", "progress": round(fraction, 4)})
+        if self.run is not None:
+            if self.run.cancelled.is_set():
+                raise Cancelled("The job was cancelled.")
+            if not write_row:
+                return
         if self.runner.store.set_progress(self.job_id, fraction):
             raise Cancelled("The job was cancelled.")
 
@@ -194,7 +217,7 @@ class Progress:
 
         service = self.runner.context.service
         data, fmt = encode_partial(partial.image, self.spec, self.engine, service.credentials)
-        events.emit(
+        self.emit(
             {
                 "type": "partial_image",
                 "index": partial.index,
@@ -213,38 +236,40 @@ class JobRunner:
         self.context = context
         self.store = context.store
 
-    def render(self, job_id: str) -> dict[str, Any]:
+    def render(self, job_id: str, run: LocalRun | None = None) -> dict[str, Any]:
+        """Make the job's images and store them: the outcome `finish` settles. A local
+        run comes with its job and spec; a queued job is read and started here."""
         from pixmill.service import build_result
 
-        job = self.store.get(job_id)
-        if job is None or not self.store.start(job_id):
-            return {"status": CANCELLED}
-        self.context.share_slots(job.queue)
-        events.emit({"type": "status", "status": "PROCESSING"})
-        spec = spec_from_dict(job.spec)
+        emit = run.emit if run is not None else events.emit
+        if run is None:
+            job = self.store.get(job_id)
+            if job is None or not self.store.start(job_id):
+                return {"status": CANCELLED}
+            self.context.share_slots(job.queue)
+        emit({"type": "status", "status": "PROCESSING"})
         started = time.perf_counter()
         try:
-            spec = with_inputs(spec, self.store, job_id, job.spec)
+            if run is not None:
+                spec = run.spec
+            else:
+                spec = with_inputs(spec_from_dict(job.spec), self.store, job_id, job.spec)
             entry = self.context.service.catalog.get(spec.model)
             made = self.context.service.make_images(
-                entry.engine, spec, Progress(self, job_id, spec, entry.engine.name)
+                entry.engine, spec, Progress(self, job_id, spec, entry.engine.name, run)
             )
-            self.store.save_images(
-                job_id,
-                [
-                    StoredImage(index, image.media_type, image.seed, image.data)
-                    for index, image in enumerate(made.images)
-                ],
-            )
+            stored = [
+                StoredImage(index, image.media_type, image.seed, image.data)
+                for index, image in enumerate(made.images)
+            ]
+            if run is None or not self.store.blobs_in_database:
+                self.store.save_images(job_id, stored)
+            if run is not None:
+                run.images = stored  # finish_local stores them with the settle
         except Cancelled:
             return {"status": CANCELLED}
         except ResultTooLarge:
-            error = PayloadTooLarge(
-                "The account's stored results are over their size limit: fetch or wait for "
-                "earlier results to expire, or ask for fewer or smaller images.",
-                code="result_storage_full",
-            )
-            return {"status": FAILED, "error": error_dict(error)}
+            return {"status": FAILED, "error": _storage_full()}
         except ApiError as exc:
             return {"status": FAILED, "error": error_dict(exc)}
         except Exception:
@@ -269,6 +294,9 @@ class JobRunner:
         }
 
     def finish(self, job_id: str, outcome: dict[str, Any]) -> str:
+        """Settle the hold for what was delivered, or release it; end the job; leave its
+        usage record and its final event. A sync or streamed job is left ready for its
+        caller's process instead (`Scheduler.hand_off`)."""
         job = self.store.get(job_id)
         if job is None:
             return FAILED
@@ -293,7 +321,7 @@ class JobRunner:
             # COMPLETED first, then the charge: a cancel asked for meanwhile keeps the job
             # from completing, and it is released below. A step run again after a crash
             # finds it COMPLETED and settles (settling is idempotent).
-            moved = self.store.complete(job_id, outcome)
+            moved = self.store.complete(job_id, outcome) is not None
             current = self.store.get(job_id)
             if current is not None and current.status == COMPLETED:
                 if held is not None:
@@ -310,8 +338,56 @@ class JobRunner:
             self.store.drop_inputs(job_id)
         final = self.store.get(job_id)
         status = final.status if final is not None else status
-        event: dict[str, Any] = {"type": status.lower(), "status": status}
-        if status == FAILED and final is not None and final.error:
-            event["error"] = final.error
-        events.emit(event)
+        events.emit(_final_event(final, status))
         return status
+
+    def finish_local(self, run: LocalRun, outcome: dict[str, Any]) -> None:
+        """`finish` for a local run, whose caller is here: it settles at once. Its images,
+        its end and its settle are one transaction, whose commit is the run's one wait
+        for the disk (with images in a bucket, `render` stored them)."""
+        job, store, accounts = run.job, self.store, self.context.accounts
+        assert run.hold is not None
+        status, final, balance = outcome["status"], None, None
+        if status == COMPLETED:
+            charge = accounts.prices.call_price(run.spec, outcome["delivered"])
+            outcome = {**outcome, "cost_micro": charge}
+            try:
+                with store.db.begin() as connection:
+                    final = store.complete_in(connection, job.id, outcome)
+                    if final is not None:
+                        if store.blobs_in_database:
+                            store.save_images_in(connection, job.id, run.images or [])
+                        balance = accounts.ledger.settle_in(connection, run.hold, charge)
+            except ResultTooLarge:
+                status, outcome = FAILED, {"status": FAILED, "error": _storage_full()}
+            else:
+                if final is None:  # a cancel came first
+                    status, outcome = CANCELLED, {"status": CANCELLED}
+        if status != COMPLETED:
+            with store.db.begin() as connection:
+                balance = accounts.ledger.settle_in(connection, run.hold, 0)
+                final = store.finish_in(connection, job.id, status, outcome.get("error"))
+        if final is not None:
+            self.context.job_ended(job, outcome)
+        else:
+            final = store.get(job.id)  # ended meanwhile by another party (a sweep)
+        run.final, run.balance_micro = final, balance
+        run.emit(_final_event(final, status))
+
+
+def _final_event(final: Any, status: str) -> dict[str, Any]:
+    status = final.status if final is not None else status
+    event: dict[str, Any] = {"type": status.lower(), "status": status}
+    if status == FAILED and final is not None and final.error:
+        event["error"] = final.error
+    return event
+
+
+def _storage_full() -> dict[str, Any]:
+    return error_dict(
+        PayloadTooLarge(
+            "The account's stored results are over their size limit: fetch or wait for "
+            "earlier results to expire, or ask for fewer or smaller images.",
+            code="result_storage_full",
+        )
+    )
