@@ -97,7 +97,7 @@ def test_sync_calls_take_turns_with_another_accounts_call(tmp_path):
         # A slot frees: the greedy account is over its share while another waits.
         engine.gate("large 0").set()
         engine.wait_running({"large 1", "small"})
-        assert engine.order == ["large 0", "large 1", "small"]
+        assert set(engine.order[:2]) == {"large 0", "large 1"} and engine.order[2] == "small"
         for name in ("large 1", "large 2", "large 3", "small"):
             engine.gate(name).set()
         for thread in threads:

@@ -174,6 +174,8 @@ def test_the_purge_deletes_the_objects_and_retries_what_it_could_not(tmp_path, s
         request_id = client.post("/v2/gpt-image-1", json=BODY).json()["request_id"]
         wait_for(client, request_id, {"COMPLETED"})
         assert len(job_keys(s3_url, bucket, request_id)) == 1
+        # The server's own sweep, every 5 s, would race the purges this test runs.
+        state_of(server).scheduler.sweeper.stop_sweeping()
         store = state_of(server).scheduler.store
         with store.db.begin() as connection:
             connection.execute(

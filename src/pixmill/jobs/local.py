@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from dbos._core import ActiveWorkflowEntry
 from dbos._dbos import _get_dbos_instance
 
 from pixmill.accounts.ledger import Hold
@@ -33,6 +34,10 @@ from pixmill.jobs.store import Job, StoredImage
 from pixmill.request import RenderSpec
 
 log = logging.getLogger(__name__)
+
+Slot = ActiveWorkflowEntry
+_CLAIMS = threading.Lock()
+"""One claim at a time in this process, whichever app makes it."""
 
 ROW_PROGRESS_EVERY = 0.5
 """Seconds between a local run's progress writes to its job row (and its looks for a
@@ -112,17 +117,27 @@ class LocalRuns:
         with self._lock:
             return len(self._runs)
 
-    def start(
-        self, run: LocalRun, work: Callable[[LocalRun], None], on_end: Callable[[], None]
-    ) -> None:
-        """Run `work(run)` in a thread of its own, holding one slot of its queue.
+    def claim(self, job_id: str, queue: str, account_id: str, slots: int) -> Slot | None:
+        """One of the queue's `slots` in this process for the job, if one is free.
 
         The slot is an entry in DBOS's registry of running workflows, which its queue
         threads count against a worker's concurrency and an account's share (DBOS 3.4
-        has no public way to count work it does not run; docs/architecture.md)."""
-        slot = _get_dbos_instance()._active_workflows_set.add(
-            run.id, run.job.queue, run.job.account_id
-        )
+        has no public way to count work it does not run; docs/architecture.md). The
+        look and the taking are one step, so two calls never take the last slot."""
+        active = _get_dbos_instance()._active_workflows_set
+        with _CLAIMS:
+            if active.count_for_queue(queue) >= slots:
+                return None
+            return active.add(job_id, queue, account_id)
+
+    def start(
+        self,
+        run: LocalRun,
+        slot: Slot,
+        work: Callable[[LocalRun], None],
+        on_end: Callable[[], None],
+    ) -> None:
+        """Run `work(run)` in a thread of its own, in the slot claimed for it."""
         with self._lock:
             self._runs[run.id] = run
 
@@ -164,8 +179,3 @@ class _Threads:
             self._work.get()()
             with self._lock:
                 self._idle += 1
-
-
-def slots_taken(queue_name: str) -> int:
-    """Jobs of the queue running in this process: queued ones and local runs alike."""
-    return _get_dbos_instance()._active_workflows_set.count_for_queue(queue_name)

@@ -36,7 +36,7 @@ from pixmill.catalog import ModelCatalog
 from pixmill.errors import ApiError, Conflict, EngineError, NotFound, ServiceUnavailable
 from pixmill.jobs import events
 from pixmill.jobs.blobs import open_blob_store
-from pixmill.jobs.local import LocalRun, LocalRuns, slots_taken
+from pixmill.jobs.local import LocalRun, LocalRuns, Slot
 from pixmill.jobs.runtime import JobRuntime, QueueConfig, default_executor_id
 from pixmill.jobs.store import CANCELLED, FAILED, FINAL, QUEUED, Job, JobStore
 from pixmill.jobs.sweeper import Sweeper
@@ -218,14 +218,10 @@ class Scheduler:
                 f"The queue for model '{entry.name}' is full; try again in a minute.",
                 retry_after=30,
             )
-        local = (
-            not durable
-            and form != "async"
-            and webhook_url is None
-            and waiting == 0
-            and self._serves_with_a_free_slot(queue)
-        )
         job_id = new_job_id()
+        slot = None
+        if not durable and form != "async" and webhook_url is None and waiting == 0:
+            slot = self._claim_slot(queue, job_id, key.account_id)
         price = self.accounts.prices.call_price(spec, spec.n)
         fields: dict[str, Any] = {
             "job_id": job_id,
@@ -240,13 +236,21 @@ class Scheduler:
             "base_url": base_url,
             "caller": None if form == "async" else self.caller_id,
         }
-        if local:
-            # The hold and the job in one transaction; an edit's images stay in memory.
-            with self.store.db.begin(durable=False) as connection:
-                hold = self.accounts.ledger.reserve_in(connection, key.account_id, job_id, price)
-                job = self.store.create_in(connection, **fields, running=True)
+        if slot is not None:
+            try:
+                # The hold and the job in one transaction; an edit's images stay in memory.
+                with self.store.db.begin(durable=False) as connection:
+                    hold = self.accounts.ledger.reserve_in(
+                        connection, key.account_id, job_id, price
+                    )
+                    job = self.store.create_in(connection, **fields, running=True)
+            except BaseException:
+                slot.release()
+                raise
             run = LocalRun(job, spec, hold=hold)
-            self.local.start(run, self._run_local, on_end=lambda: self._slot_freed(queue.name))
+            self.local.start(
+                run, slot, self._run_local, on_end=lambda: self._slot_freed(queue.name)
+            )
             return Submission(job, local=run)
         self.accounts.ledger.reserve(key.account_id, job_id, price)
         try:
@@ -261,14 +265,12 @@ class Scheduler:
             raise
         return Submission(job)
 
-    def _serves_with_a_free_slot(self, queue: QueueConfig) -> bool:
-        """Whether a call may start in this process now, without the queue: this process
-        serves the queue and has a slot free (the caller checked that nobody waits)."""
-        return (
-            self._runtime is not None
-            and queue in self.served_queues()
-            and slots_taken(queue.name) < queue.worker_concurrency
-        )
+    def _claim_slot(self, queue: QueueConfig, job_id: str, account_id: str) -> Slot | None:
+        """A slot to start a call in at once, without the queue: when this process serves
+        the queue and has one free (the caller checked that nobody waits)."""
+        if self._runtime is None or queue not in self.served_queues():
+            return None
+        return self.local.claim(job_id, queue.name, account_id, queue.worker_concurrency)
 
     def _enqueue(self, queue: QueueConfig, job_id: str, account_id: str) -> None:
         self.share_slots(queue.name)

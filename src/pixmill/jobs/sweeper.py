@@ -51,12 +51,16 @@ class Sweeper:
         self._thread = threading.Thread(target=self._run, name="job-sweeper", daemon=True)
         self._thread.start()
 
-    def stop(self, *, handing_back: bool) -> None:
-        """Stop sweeping; `handing_back` marks this worker dead at once, so others take
-        whatever it could not finish without waiting for its heartbeat to age."""
+    def stop_sweeping(self) -> None:
+        """End the periodic sweep (this process's heartbeats with it)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+
+    def stop(self, *, handing_back: bool) -> None:
+        """Stop sweeping; `handing_back` marks this worker dead at once, so others take
+        whatever it could not finish without waiting for its heartbeat to age."""
+        self.stop_sweeping()
         with self.scheduler.accounts.db.begin() as connection:
             connection.execute(
                 delete(CallerRecord).where(CallerRecord.id == self.scheduler.caller_id)
