@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from pixmill.engines.design.brief import Brief, Quote
-from pixmill.engines.design.palette import Palette
+from pixmill.engines.design.palette import Palette, contrast, luminance, mix
 from pixmill.engines.design.scene import Box, Color, Shape
 from pixmill.engines.design.typeset import Paragraph, TextStyle
 
@@ -33,6 +33,8 @@ class Frame:
     shown: set[str] = field(default_factory=set)
     """What the scene shows of the prompt's setting ("time:night", "weather:snow",
     "setting:interior"), for the checklist."""
+    form: int = 0
+    """Which form of its layout function the chosen named layout is (see `LAYOUTS`)."""
 
     @property
     def aspect(self) -> float:
@@ -312,3 +314,28 @@ def all_quotes_in(quotes: dict[str, list[Quote]], *groups: str) -> list[Quote]:
     for group in groups:
         out += quotes.get(group, [])
     return out
+
+
+def ink_on(frame: Frame, ground: Color) -> Color:
+    """The palette's dark or light, whichever reads better on `ground`."""
+    pal = frame.palette
+    return pal.dark if contrast(pal.dark, ground) >= contrast(pal.light, ground) else pal.light
+
+
+def part_role(part: Part) -> str:
+    """The role of a `text_parts` part: title, headline, info or body."""
+    return part.paragraphs[0].role if part.paragraphs else ""
+
+
+def pick_parts(parts: list[Part], *wanted: str) -> list[Part]:
+    return [p for p in parts if part_role(p) in wanted]
+
+
+def readable(ground: Color, ink: Color, ratio: float = 4.8) -> Color:
+    """`ground` darkened (or lightened, for a dark ink) until `ink` reads on it."""
+    target = (0, 0, 0) if luminance(ink) > 0.4 else (255, 255, 255)
+    for step in range(11):
+        colour = mix(ground, target, step * 0.08)
+        if contrast(ink, colour) >= ratio:
+            return colour
+    return target

@@ -20,7 +20,7 @@ def business_card(frame: Frame) -> Composition:
     w, h, m = frame.width, frame.height, frame.margin
     pal = frame.palette
     display, text, label = faces(frame)
-    variant = frame.variant % 3
+    variant = frame.form % 3
     comp = Composition()
     paper = mix(pal.light, (255, 255, 255), 0.5)
     comp.background.append(Rect(0, 0, w, h, paper))

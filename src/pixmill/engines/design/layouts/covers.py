@@ -21,7 +21,7 @@ def book(frame: Frame) -> Composition:
     display, text, label = faces(frame)
     if display in ("display-black", "sans-black"):
         display = "serif-black" if frame.variant % 2 else display
-    variant = frame.variant % 3
+    variant = frame.form % 3
     comp = Composition()
     ground = mix(pal.dark, pal.accent2, 0.25)
     comp.background.append(Rect(0, 0, w, h, ground))
@@ -55,7 +55,7 @@ def album(frame: Frame) -> Composition:
     w, h, m = frame.width, frame.height, frame.margin
     pal = frame.palette
     display, text, label = faces(frame)
-    variant = frame.variant % 3
+    variant = frame.form % 3
     comp = Composition()
     light, accent = pal.light, mix(pal.accent, (255, 255, 255), 0.4)
     parts = text_parts(frame, display, text, label, "left", light, accent)

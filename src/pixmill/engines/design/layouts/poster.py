@@ -103,13 +103,13 @@ def layout(frame: Frame) -> Composition:
     pal = frame.palette
     genre = frame.brief.genre
     display, text, label = faces(frame)
-    variant = frame.variant % 6
+    variant = frame.form % 6
     if named_colors(frame.brief) and variant < 3:
         variant += 3  # the asked colours: a flat colour poster that shows them
     if variant == 2 and genre_art.subjects(frame, occasions=False):
-        variant = frame.variant % 2  # a named subject gets a picture, not abstract shapes
-    if variant >= 3 and not frame.landscape:
-        return flat_poster(frame, variant - 3)
+        variant = frame.form % 2  # a named subject gets a picture, not abstract shapes
+    if variant >= 3:
+        return flat_wide(frame, variant - 3) if frame.landscape else flat_poster(frame, variant - 3)
     variant = min(variant, 2)
     align = "center" if frame.variant % 2 else "left"
     comp = Composition()
@@ -127,8 +127,8 @@ def layout(frame: Frame) -> Composition:
     if frame.landscape:
         side = w * 0.46
         pic = Box(side + m * 0.5, m, w - side - 1.5 * m, h - 2 * m) if variant != 1 else full
-        if variant == 2:
-            layers = abstract_picture(frame, full)
+        if variant == 2:  # shapes beside the type, never under it
+            layers = abstract_picture(frame, pic, corner=m * 0.4)
         else:
             layers = picture(frame, pic, corner=m * 0.4 if variant == 0 else 0.0)
         comp.background.append(Rect(0, 0, w, h, ground if variant == 0 else pal.bg))
@@ -257,4 +257,38 @@ def flat_poster(frame: Frame, style: int) -> Composition:
         comp.add_picture(abstract_picture(frame, pic))
     if rest:
         comp.slots += stack(Box(inner.x, inner.bottom - foot_h, inner.w, foot_h), rest, m * 0.3)
+    return comp
+
+
+def flat_wide(frame: Frame, style: int) -> Composition:
+    """The flat colour posters in a wide frame: the subject (else shapes) in a colour
+    module on the left (a disc, a block, a framed panel), the type flush left beside it."""
+    w, h, m = frame.width, frame.height, frame.margin
+    pal = frame.palette
+    display, text, label = faces(frame)
+    ink = pal.ink
+    accent = pal.accent if contrast(pal.accent, pal.bg) >= 2.0 else ink
+    parts = text_parts(frame, display, text, label, "left", ink, accent)
+    comp = Composition()
+    comp.background.append(Rect(0, 0, w, h, pal.bg))
+    module = Box(m, m, w * 0.44, h - 2 * m)
+    if style == 0:
+        r = min(module.w, module.h) / 2
+        cx, cy = module.x + module.w / 2, module.y + module.h / 2
+        comp.background.append(Ellipse(cx, cy, r, r, pal.accent))
+        inner = Box(cx - r * 0.75, cy - r * 0.75, r * 1.5, r * 1.4)
+    elif style == 1:
+        module = Box(0, 0, w * 0.46, h)
+        comp.background.append(Rect(0, 0, module.w, h, mix(pal.accent, pal.bg, 0.15)))
+        inner = module.inset(m)
+    else:
+        comp.background.append(decor.frame(module, pal.accent, max(4.0, m * 0.3)))
+        inner = module.inset(m * 0.8)
+    art = genre_art.vignette(frame, inner)
+    if art:
+        comp.art += art
+    else:
+        comp.add_picture(abstract_picture(frame, inner))
+    x = module.right + m
+    comp.slots += stack(Box(x, m, w - x - m, h - 2 * m), parts, m * 0.4, valign="center")
     return comp
