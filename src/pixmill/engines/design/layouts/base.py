@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from pixmill.engines.design.brief import Brief, Quote
-from pixmill.engines.design.palette import Palette, contrast, luminance, mix
+from pixmill.engines.design.palette import Palette, contrast, luminance, mix, named_colors
 from pixmill.engines.design.scene import Box, Color, Shape
 from pixmill.engines.design.typeset import Paragraph, TextStyle
 
@@ -329,6 +329,14 @@ def part_role(part: Part) -> str:
 
 def pick_parts(parts: list[Part], *wanted: str) -> list[Part]:
     return [p for p in parts if part_role(p) in wanted]
+
+
+def band_colours(frame: Frame, colour: Color) -> tuple[Color, Color]:
+    """(ground, ink) for type on a colour band: the band darkened until light type reads
+    on it; an asked colour is kept as it is, with the ink that reads best on it."""
+    if named_colors(frame.brief):
+        return colour, ink_on(frame, colour)
+    return readable(colour, frame.palette.light), frame.palette.light
 
 
 def readable(ground: Color, ink: Color, ratio: float = 4.8) -> Color:

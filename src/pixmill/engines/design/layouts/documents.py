@@ -20,8 +20,8 @@ from pixmill.engines.design.layouts.base import (
     Composition,
     Frame,
     Part,
+    band_colours,
     faces,
-    readable,
     roles,
     simple_paragraphs,
     stack,
@@ -217,13 +217,14 @@ def badge(frame: Frame) -> Composition:
         Rect(w * 0.44, card.y - h * 0.02, w * 0.12, h * 0.05, (150, 150, 160), h * 0.01)
     )
     band = Box(card.x, card.y + card.h * 0.08, card.w, card.h * 0.22)
-    comp.art.append(Rect(band.x, band.y, band.w, band.h, readable(pal.accent, pal.light)))
+    band_ground, band_ink = band_colours(frame, pal.accent)
+    comp.art.append(Rect(band.x, band.y, band.w, band.h, band_ground))
     q = roles(frame.brief)
     others = q["headline"] + q["tagline"] + q["info"] + q["body"]
     name, role = others[:1], others[1:]
     comp.slots += stack(
         band.inset(card.w * 0.08, band.h * 0.12),
-        [Part(_para(q["title"], display, pal.light, role="title"), 1, 0.8)],
+        [Part(_para(q["title"], display, band_ink, role="title"), 1, 0.8)],
         0,
         valign="center",
     )

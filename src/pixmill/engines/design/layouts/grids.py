@@ -21,10 +21,10 @@ from pixmill.engines.design.layouts.base import (
     Composition,
     Frame,
     Part,
+    band_colours,
     faces,
     ink_on,
     pick_parts,
-    readable,
     stack,
 )
 from pixmill.engines.design.layouts.poster import text_parts
@@ -120,18 +120,22 @@ def typographic(frame: Frame) -> Composition:
     comp = Composition()
     comp.background.append(Rect(0, 0, w, h, ground))
     r = frame.short * 0.34  # a quiet disc behind the title: the sheet's one shape
-    comp.background.append(Ellipse(w - r * 0.55, r * 0.75, r, r, mix(ground, ink, 0.12)))
+    comp.art.append(Ellipse(w - r * 0.85, r * 0.95, r, r, mix(ground, ink, 0.12)))
     title = pick_parts(parts, "title")
     for part in title:
         part.size_cap = frame.short * 0.45
         part.paragraphs[0].style = _lines(part, 4)
     rest = [p for p in parts if p not in title]
     split = 0.64 if rest else 0.86
+    if named_colors(frame.brief):  # the asked second colour along the foot
+        comp.background.append(Rect(0, h - m * 0.5, w, m * 0.5, pal.accent))
     comp.slots += stack(Box(m, m, w - 2 * m, h * split - m), title, 0)
     if not rest:
         return comp
     rule_y = h * split + m * 0.2
-    comp.background.append(Rect(m, rule_y, w - 2 * m, max(3.0, frame.short * 0.014), ink))
+    shown = named_colors(frame.brief) or contrast(pal.accent, ground) >= 2.0
+    rule = pal.accent if shown else ink  # the asked second colour, shown in the rule
+    comp.background.append(Rect(m, rule_y, w - 2 * m, max(3.0, frame.short * 0.014), rule))
     low = Box(m, rule_y + m * 0.7, w - 2 * m, h - rule_y - m * 1.7)
     gutter = m * 0.5
     cw = (low.w - gutter * (len(rest) - 1)) / len(rest)
@@ -231,7 +235,7 @@ def banner_centered(frame: Frame) -> Composition:
     comp = Composition()
     comp.background.append(Rect(0, 0, w, h, LinearGradient((0, 0), (0, h), (top, bottom))))
     parts = text_parts(frame, display, text, label, "center", ink, mix(pal.accent, ink, 0.3))
-    button = readable(pal.accent, pal.light)
+    button, button_ink = band_colours(frame, pal.accent)
     calls = [
         p for part in parts for p in part.paragraphs if p.role != "title" and _CTA.match(p.text)
     ]
@@ -240,7 +244,7 @@ def banner_centered(frame: Frame) -> Composition:
             part.paragraphs = [p for p in part.paragraphs if p not in calls]
         parts = [p for p in parts if p.paragraphs]
         for p in calls:
-            p.color = pal.light
+            p.color = button_ink
             p.style = replace(p.style, gap_before=0.0)
         parts.append(
             Part(
@@ -283,5 +287,6 @@ def banner_centered(frame: Frame) -> Composition:
             min(right.w, right.h) * 0.035,
         )
     )
+    comp.background.append(Rect(0, h - frame.short * 0.02, w, frame.short * 0.02, pal.accent))
     comp.slots += stack(text_box, parts, m * 0.3, valign="center")
     return comp

@@ -13,6 +13,7 @@ from pixmill.engines.design.layouts.base import (
     Composition,
     Frame,
     Part,
+    band_colours,
     faces,
     ink_on,
     readable,
@@ -98,13 +99,12 @@ def glyph(frame: Frame) -> Composition:
     pal = frame.palette
     display, _, _ = faces(frame)
     sq = _square(frame)
-    base = readable(_ground(frame), pal.light)  # the name is set light on it
+    base, ink = band_colours(frame, _ground(frame))  # the name reads on it
     top, bottom = mix(base, (255, 255, 255), 0.1), mix(base, pal.accent2, 0.2)
-    top, bottom = readable(top, pal.light), readable(bottom, pal.light)
+    top, bottom = readable(top, ink), readable(bottom, ink)
     comp = Composition()
     comp.background.append(Rect(0, 0, w, h, LinearGradient((0, 0), (w, h), (top, bottom))))
     comp.art += _glyph(frame, sq.x + sq.w / 2, sq.y + sq.h * 0.42, sq.w * 0.46)
-    ink = pal.light
     name = Box(sq.x + sq.w * 0.12, sq.y + sq.h * 0.72, sq.w * 0.76, sq.h * 0.18)
     comp.slots += stack(name, _name_parts(frame, display, ink, sq.w * 0.11), sq.w * 0.01)
     return comp

@@ -17,9 +17,9 @@ from pixmill.engines.design.layouts.base import (
     Composition,
     Frame,
     Part,
+    band_colours,
     faces,
     ink_on,
-    readable,
     roles,
     simple_paragraphs,
     stack,
@@ -33,7 +33,7 @@ from pixmill.engines.design.layouts.documents import (
 )
 from pixmill.engines.design.layouts.marks import emblem
 from pixmill.engines.design.layouts.poster import text_parts
-from pixmill.engines.design.palette import mix
+from pixmill.engines.design.palette import mix, named_colors
 from pixmill.engines.design.scene import Box, Line, Path, Rect
 
 
@@ -97,9 +97,7 @@ def invitation_arch(frame: Frame) -> Composition:
     arch = Box((w - aw) / 2, m * 1.2, aw, h - 2.4 * m)
     comp.background.append(Path(_arch(arch), panel))
     inset = arch.inset(frame.short * 0.018)
-    comp.background.append(
-        Path(_arch(inset), None, mix(pal.accent, ink, 0.3), max(1.0, frame.short * 0.003))
-    )
+    comp.background.append(Path(_arch(inset), None, pal.accent, max(1.0, frame.short * 0.003)))
     foot = Box(arch.x + arch.w * 0.12, arch.bottom - arch.h * 0.24, arch.w * 0.76, arch.h * 0.2)
     art = genre_art.vignette(frame, foot)
     comp.art += art
@@ -116,7 +114,7 @@ def certificate_modern(frame: Frame) -> Composition:
     pal = frame.palette
     paper = mix(pal.light, (255, 255, 255), 0.75)
     ink = mix(pal.dark, (20, 20, 30), 0.5)
-    band = mix(pal.accent, pal.dark, 0.35)
+    band = pal.accent if named_colors(frame.brief) else mix(pal.accent, pal.dark, 0.35)
     comp = Composition()
     comp.background.append(Rect(0, 0, w, h, paper))
     short = frame.short
@@ -189,7 +187,7 @@ def badge_header(frame: Frame) -> Composition:
     role = [x for x in extra if len(x.text) <= 18][-1:]  # "Speaker", "Staff": the foot band
     extra = [x for x in extra if x not in role]
     head = h * 0.24
-    header = readable(pal.accent, pal.light)
+    header, head_ink = band_colours(frame, pal.accent)
     comp.background.append(Rect(0, 0, w, head, header))
     hole_w = w * 0.16
     comp.background.append(
@@ -202,7 +200,6 @@ def badge_header(frame: Frame) -> Composition:
             head * 0.045,
         )
     )
-    head_ink = pal.light
     comp.slots += stack(
         Box(m, head * 0.3, w - 2 * m, head * 0.62),
         [Part(_para(q["title"], display, head_ink, role="title"), 1, 0.8)],

@@ -17,10 +17,10 @@ from pixmill.engines.design.layouts.base import (
     Composition,
     Frame,
     Slot,
+    band_colours,
     faces,
     ink_on,
     pick_parts,
-    readable,
     stack,
 )
 from pixmill.engines.design.layouts.lists import _items, _title_part
@@ -126,11 +126,11 @@ def timeline(frame: Frame) -> Composition:
     comp = Composition()
     comp.background.append(Rect(0, 0, w, h, ground))
     title_h = h * 0.2
-    header = readable(pal.accent, pal.light)
+    header, header_ink = band_colours(frame, pal.accent)
     comp.background.append(Rect(0, 0, w, title_h + m, header))
     comp.slots += stack(
         Box(m, m * 0.6, w - 2 * m, title_h),
-        _title_part(frame, display, pal.light),
+        _title_part(frame, display, header_ink),
         0,
     )
     items = _items(frame)
