@@ -352,7 +352,8 @@ def _settle(prep: _Prepared, lines: list, max_units: float) -> list:
                 hi, best = mid, trial
             else:
                 lo = mid
-        return best
+        if _words_in(best[-1]) >= 2 or _words_in(lines[-1]) < 2:
+            lines = best  # balanced, or no worse than the greedy breaks
     if _words_in(lines[-1]) >= 2:
         return lines
     for k in range(1, 12):  # step the measure in until the last word has company

@@ -383,6 +383,8 @@ def label(frame: Frame) -> Composition:
             title_box = Box(cx - r * 0.62, cy - r * 0.3, r * 1.24, r * 0.75)
         comp.slots += stack(title_box, title, 0, valign="center")
     if rest:
+        for part in rest:  # the details stay below the name's size, set in the badge
+            part.size_cap = min(part.size_cap or short, short * 0.04)
         comp.background.append(Rect(0, h * 0.8, w, h * 0.2, pal.dark))
         comp.slots += stack(
             Box(m, h * 0.8 + m * 0.4, w - 2 * m, h * 0.2 - m * 0.8), rest, m * 0.2, valign="center"

@@ -62,6 +62,8 @@ def text_parts(
                     kicker_color=accent,
                     align=align,
                     gap=0.45,
+                    # the named title, displaced by an offer, still leads the rest
+                    lead_scale=1.35 if subs[0].role == "title" and len(subs) > 1 else 1.0,
                 ),
                 1.2 + 0.3 * min(len(subs), 4),
                 0.4,
