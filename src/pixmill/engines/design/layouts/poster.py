@@ -107,7 +107,14 @@ def layout(frame: Frame) -> Composition:
     display, text, label = faces(frame)
     variant = frame.form % 6
     if named_colors(frame.brief) and variant < 3:
-        variant += 3  # the asked colours: a flat colour poster that shows them
+        # the asked colours: a flat colour poster or a type-led grid that shows them
+        from pixmill.engines.design.layouts import grids  # grids sets type as posters do
+
+        if variant == 1:
+            return grids.swiss(frame)
+        if variant == 2:
+            return grids.typographic(frame)
+        variant = 4
     if variant == 2 and genre_art.subjects(frame, occasions=False):
         variant = frame.form % 2  # a named subject gets a picture, not abstract shapes
     if variant >= 3:
