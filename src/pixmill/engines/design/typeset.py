@@ -29,7 +29,7 @@ class TextStyle:
     """Space above the paragraph, in units of the base size (ignored for the first)."""
     stacked: bool = False
     """Display type stacked word over word: two capitalised words may break ("Blue /
-    Hour"), where otherwise they are kept together as a personal name."""
+    Hour"), where in other text they are kept together as a personal name."""
 
 
 @dataclass
@@ -87,7 +87,7 @@ def _glued(text: str, *, name_glue: bool = True) -> list[str]:
     a currency sign and its amount, a phone number's digit groups, a title or an
     initial and the name after it."""
     words = text.split()
-    if name_glue and _is_name(words):
+    if _is_name(words, plain=name_glue):
         return [" ".join(words)]
     out: list[str] = []
     for word in words:
@@ -98,14 +98,15 @@ def _glued(text: str, *, name_glue: bool = True) -> list[str]:
     return out
 
 
-def _is_name(words: list[str]) -> bool:
+def _is_name(words: list[str], *, plain: bool = True) -> bool:
     """A personal name: "Dr. Elena Vasquez", "Priya Raman" (two or three capitalised
     words, the first maybe a title); a break inside it would split the name."""
     if not 2 <= len(words) <= 3 or sum(len(w) for w in words) > 24:
         return False
     if words[0].lower() in _TITLES:
         return True
-    return len(words) == 2 and all(re.fullmatch(r"[A-Z][a-zà-ÿ'’-]+|[A-Z]\.", w) for w in words)
+    capitalised = all(re.fullmatch(r"[A-Z][a-zà-ÿ'’-]+|[A-Z]\.", w) for w in words)
+    return plain and len(words) == 2 and capitalised
 
 
 def _joins(left: str, right: str) -> bool:
@@ -162,7 +163,10 @@ def plain_quotes(text: str) -> str:
 def _prepare(paragraph: Paragraph, missing: set[str]) -> _Prepared | None:
     face = paragraph.style.face
     words = []
-    for raw in _glued(curly(paragraph.text), name_glue=not paragraph.style.stacked):
+    # a title's two capitalised words ("Blue Hour", "Wildflower Honey") may break;
+    # a name with an honorific ("Dr. Elena Vasquez") never does
+    plain = paragraph.role != "title" and not paragraph.style.stacked
+    for raw in _glued(curly(paragraph.text), name_glue=plain):
         runs, lost = fonts.split_spans(face, raw)
         missing |= lost
         chars = [(f, ch, _char_width(f, ch)) for f, text in runs for ch in text]

@@ -60,7 +60,10 @@ LAYOUTS: dict[str, tuple[Named, ...]] = {
     "poster": _POSTERS,
     "flyer": (*_POSTERS[3:], Named("flyer-columns", grids.flyer_columns), *_POSTERS[:3]),
     "event": (Named("event-date", grids.event_date), *_POSTERS),
-    "book": _forms(covers.book, "book-panel", "book-bleed", "book-type"),
+    "book": (
+        *_forms(covers.book, "book-panel", "book-bleed", "book-type"),
+        Named("book-author", covers.book_author),
+    ),
     "album": _forms(covers.album, "album-bleed", "album-band", "album-foot"),
     "banner": (
         *_forms(screens.banner, "banner-left", "banner-right", "banner-overlay"),

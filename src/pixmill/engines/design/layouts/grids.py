@@ -249,8 +249,8 @@ def banner_centered(frame: Frame) -> Composition:
         parts.append(
             Part(
                 calls[:1],
-                0.8,
-                0.45,
+                1.2,
+                0.55,
                 size_cap=frame.short * 0.06,
                 plate=button,
                 plate_radius=frame.short * 0.03,
