@@ -166,7 +166,7 @@ def layout(frame: Frame) -> Composition:
         rest = parts[1:]
         title_h = h * 0.24
         pic_top = m + title_h + m * 0.5
-        foot_h = h * (0.2 if rest else 0.0)
+        foot_h = h * (0.17 + 0.04 * len(rest) if rest else 0.0)  # room for each detail
         pic = Box(m, pic_top, w - 2 * m, h - pic_top - m - foot_h - (m * 0.5 if rest else 0))
         comp.add_picture(picture(frame, pic, corner=m * 0.3))
         comp.slots += stack(Box(m, m, w - 2 * m, title_h), title_parts, 0)
@@ -219,7 +219,7 @@ def flat_poster(frame: Frame, style: int) -> Composition:
     if style == 0:
         title_h = h * 0.22
         comp.slots += stack(Box(m, m, w - 2 * m, title_h), title, 0)
-        r = min(w - 2 * m, h * 0.46) / 2
+        r = min(w - 2 * m, h * (0.5 - 0.04 * len(rest))) / 2  # the details keep their room
         cx, cy = w / 2, m + title_h + m * 0.6 + r
         comp.background.append(Ellipse(cx, cy, r, r, pal.accent))
         comp.background.append(Ellipse(cx, cy, r * 0.9, r * 0.9, mix(pal.accent, pal.bg, 0.35)))
@@ -253,7 +253,7 @@ def flat_poster(frame: Frame, style: int) -> Composition:
     inner = Box(m * 1.4, m * 1.4, w - 2.8 * m, h - 2.8 * m)
     title_h = inner.h * 0.3
     comp.slots += stack(Box(inner.x, inner.y, inner.w, title_h), title, 0)
-    foot_h = inner.h * (0.2 if rest else 0.0)
+    foot_h = inner.h * (0.17 + 0.04 * len(rest) if rest else 0.0)
     pic = Box(inner.x, inner.y + title_h + m * 0.3, inner.w, inner.h - title_h - foot_h - m * 0.6)
     if found:
         comp.background.append(
