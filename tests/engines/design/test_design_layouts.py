@@ -205,3 +205,21 @@ def test_badges_and_app_icons_are_opaque_full_bleed_not_stickers(engine, make_sp
         if genre == "icon":  # full bleed: the icon's colour reaches every edge, no white rim
             for edge in (pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]):
                 assert edge[..., :3].min(axis=1).mean() < 235
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        'a cafe menu with the items "Espresso" "Latte" "Croissant"',
+        'an infographic listing the steps "Plan" "Build" "Ship"',
+        'a recipe card with the ingredients "200 g spaghetti" "1 lemon"',
+    ],
+)
+def test_list_items_never_become_the_headline(engine, make_spec, prompt):
+    genre = parse(prompt).genre
+    for seed in range(len(LAYOUTS[genre])):
+        design = engine.design(make_spec(prompt, 512, 768, seed=seed))
+        quoted = [b for b in design.blocks if b.role != "number"]
+        assert quoted and all(b.role != "title" for b in quoted), design.layout
+        sizes = {round(max(line.size for line in b.lines)) for b in quoted}
+        assert len(sizes) == 1, (design.layout, sizes)  # one size: items of one list

@@ -184,6 +184,9 @@ _ROLE_HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "points",
             "dishes",
             "list",
+            "steps",
+            "tips",
+            "ingredients",
         ),
     ),
     (

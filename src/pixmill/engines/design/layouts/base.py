@@ -175,6 +175,8 @@ def simple_paragraphs(
 
 _OFFER = re.compile(r"\d+\s*%\s*off\b|\bsale\b|\bbuy one\b|\bfree\b|^\d+\s*%$", re.I)
 _DISCOUNT = re.compile(r"\d+\s*%|\bbuy one\b|\bhalf price\b|\bfree\b", re.I)
+_LISTS = frozenset({"menu", "infographic", "recipe"})
+_LISTED = re.compile(r"\b(items?|list|dishes|bullets?|points|steps|ingredients)\b[^\"“]*$", re.I)
 _SELLING = frozenset({"poster", "flyer", "banner", "social", "event", "thumbnail"})
 
 
@@ -182,7 +184,9 @@ def roles(brief: Brief) -> dict[str, list[Quote]]:
     """Quotes by role, with a title guaranteed when there is any quote. On selling
     genres an offer ("70% OFF") is the title, and the named title its headline."""
     out = {role: brief.by_role(role) for role in ("title", "headline", "tagline", "info", "body")}
-    if not out["title"] and brief.quotes:
+    first_listed = brief.quotes and _LISTED.search(brief.prompt[: brief.quotes[0].position])
+    if not out["title"] and brief.quotes and not (brief.genre in _LISTS and first_listed):
+        # a list's items ('a menu with the items "Espresso" "Latte"') never become its title
         first = brief.quotes[0]
         out[first.role] = [q for q in out[first.role] if q is not first]
         out["title"] = [first]
