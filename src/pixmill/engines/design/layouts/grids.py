@@ -71,7 +71,7 @@ def swiss(frame: Frame) -> Composition:
     rule = max(2.0, frame.short * 0.006)
     if frame.landscape:
         module = Box(m + col * 3.3, m, col * 2.7, h - 2 * m)
-        title_box = Box(m, m, col * 3.1, h * 0.5 - m * 0.5)
+        title_box = Box(m, m, col * 3.1, h * 0.5 - m)  # clear of the rule below
         low = Box(m, h * 0.5 + m * 0.8, col * 3.1, h * 0.5 - m * 1.8)
         comp.background.append(Rect(m, h * 0.5 + m * 0.3, col * 3.1, rule, ink))
     else:

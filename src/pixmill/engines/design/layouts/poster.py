@@ -15,6 +15,8 @@ from pixmill.engines.design.layouts.base import (
     Part,
     faces,
     headline_paragraphs,
+    ink_on,
+    readable,
     roles,
     simple_paragraphs,
     stack,
@@ -27,7 +29,7 @@ from pixmill.engines.design.palette import (
     named_colors,
     with_alpha,
 )
-from pixmill.engines.design.scene import Box, Ellipse, LinearGradient, Rect
+from pixmill.engines.design.scene import Box, Color, Ellipse, Group, LinearGradient, Rect
 from pixmill.engines.design.subjects import decor
 from pixmill.engines.design.typeset import Paragraph, TextStyle
 
@@ -209,11 +211,11 @@ def flat_poster(frame: Frame, style: int) -> Composition:
     pal = frame.palette
     display, text, label = faces(frame)
     align = "left" if style == 1 else "center"
-    ink = pal.ink
-    accent = pal.accent if contrast(pal.accent, pal.bg) >= 2.0 else ink
+    ground, ink = flat_ground(frame)
+    accent = pal.accent if contrast(pal.accent, ground) >= 2.0 else ink
     parts = text_parts(frame, display, text, label, align, ink, accent)
     comp = Composition()
-    comp.background.append(Rect(0, 0, w, h, pal.bg))
+    comp.background.append(Rect(0, 0, w, h, ground))
     title, rest = parts[:1], parts[1:]
     found = genre_art.subjects(frame)
     if style == 0:
@@ -228,7 +230,7 @@ def flat_poster(frame: Frame, style: int) -> Composition:
                 frame, Box(cx - r * 0.8, cy - r * 0.75, r * 1.6, r * 1.5)
             )
         else:
-            comp.add_picture(abstract_picture(frame, Box(cx - r, cy - r, 2 * r, 2 * r)))
+            comp.art.append(disc_picture(frame, cx, cy, r * 0.9))
         top = cy + r + m * 0.6
         rule = max(2.0, m * 0.06)
         comp.background.append(Rect(w / 2 - w * 0.08, top, w * 0.16, rule, accent))
@@ -275,11 +277,11 @@ def flat_wide(frame: Frame, style: int) -> Composition:
     w, h, m = frame.width, frame.height, frame.margin
     pal = frame.palette
     display, text, label = faces(frame)
-    ink = pal.ink
-    accent = pal.accent if contrast(pal.accent, pal.bg) >= 2.0 else ink
+    ground, ink = flat_ground(frame)
+    accent = pal.accent if contrast(pal.accent, ground) >= 2.0 else ink
     parts = text_parts(frame, display, text, label, "left", ink, accent)
     comp = Composition()
-    comp.background.append(Rect(0, 0, w, h, pal.bg))
+    comp.background.append(Rect(0, 0, w, h, ground))
     module = Box(m, m, w * 0.44, h - 2 * m)
     if style == 0:
         r = min(module.w, module.h) / 2
@@ -296,8 +298,27 @@ def flat_wide(frame: Frame, style: int) -> Composition:
     art = genre_art.vignette(frame, inner)
     if art:
         comp.art += art
+    elif style == 0:
+        comp.art.append(disc_picture(frame, cx, cy, r * 0.9))
     else:
         comp.add_picture(abstract_picture(frame, inner))
     x = module.right + m
     comp.slots += stack(Box(x, m, w - x - m, h - 2 * m), parts, m * 0.4, valign="center")
     return comp
+
+
+def flat_ground(frame: Frame) -> tuple[Color, Color]:
+    """(ground, ink) of a flat colour poster: the palette's ground, lightened or darkened
+    until its ink reads at 4.5:1 unless the prompt asked for that colour."""
+    ground = frame.palette.bg
+    ink = ink_on(frame, ground)
+    if contrast(ink, ground) < 4.6 and not named_colors(frame.brief):
+        ground = readable(ground, ink)
+    return ground, ink
+
+
+def disc_picture(frame: Frame, cx: float, cy: float, r: float) -> Group:
+    """An abstract picture cut to a disc (a square picture in a round frame looks pasted)."""
+    box = Box(cx - r, cy - r, 2 * r, 2 * r)
+    background, art = abstract_picture(frame, box)
+    return Group(tuple(background + art), clip=(box.x, box.y, box.w, box.h, r))
