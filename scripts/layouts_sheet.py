@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "engines" / "design"))
 
 from design_prompts import make_spec  # noqa: E402
-from test_design_layouts import PROMPTS  # noqa: E402
+from test_design_layouts import PLAIN_POSTER, PROMPTS  # noqa: E402
 
 from pixmill.engines.design import DesignEngine  # noqa: E402
 from pixmill.engines.design.layouts import LAYOUTS  # noqa: E402
@@ -45,6 +45,8 @@ def main() -> None:
                 continue
             seen.add(named.name)
             spec = make_spec(PROMPTS[genre], width, height, seed=seed, quality="medium")
+            if engine.design(spec).layout != named.name:  # it gave way to the subject
+                spec = make_spec(PLAIN_POSTER, width, height, seed=seed, quality="medium")
             image = engine.generate(spec)[0].image.convert("RGB")
             image.thumbnail((TILE, TILE * height // width))
             tiles.append((named.name, image))

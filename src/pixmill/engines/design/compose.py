@@ -138,7 +138,7 @@ def compose(
         )
     motifs = frozenset(frame.motifs)
     asked = tuple(checklist(brief, scene, motifs | frame.shown))
-    return Design(scene, missing, brief.genre, variant, motifs, asked, named.name)
+    return Design(scene, missing, brief.genre, variant, motifs, asked, frame.drawn or named.name)
 
 
 def _texture(frame: Frame):

@@ -35,6 +35,9 @@ class Frame:
     "setting:interior"), for the checklist."""
     form: int = 0
     """Which form of its layout function the chosen named layout is (see `LAYOUTS`)."""
+    drawn: str = ""
+    """The named layout drawn instead, where the chosen one gives way (a poster in asked
+    colours takes a flat or grid poster; a named subject gets a picture, not shapes)."""
 
     @property
     def aspect(self) -> float:

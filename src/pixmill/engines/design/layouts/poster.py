@@ -113,12 +113,15 @@ def layout(frame: Frame) -> Composition:
         from pixmill.engines.design.layouts import grids  # grids sets type as posters do
 
         if variant == 1:
+            frame.drawn = "poster-swiss"
             return grids.swiss(frame)
         if variant == 2:
+            frame.drawn = "poster-type"
             return grids.typographic(frame)
-        variant = 4
+        frame.drawn, variant = "poster-block", 4
     if variant == 2 and genre_art.subjects(frame, occasions=False):
         variant = frame.form % 2  # a named subject gets a picture, not abstract shapes
+        frame.drawn = ("poster-framed", "poster-bleed")[variant]
     if variant >= 3:
         return flat_wide(frame, variant - 3) if frame.landscape else flat_poster(frame, variant - 3)
     variant = min(variant, 2)
