@@ -201,7 +201,7 @@ def layout(frame: Frame) -> Composition:
     band = Box(0, h * 0.5, w, h * 0.5)
     comp.add_picture(abstract_picture(frame, band))
     comp.background.append(decor.frame(inner.inset(-m * 0.4), pal.accent, max(2.0, m * 0.08)))
-    comp.slots += stack(Box(m, m, w - 2 * m, h * 0.5 - m * 1.3), parts, m * 0.3)
+    comp.slots += stack(Box(m, m, w - 2 * m, h * 0.5 - m * 1.3), parts, m * 0.3, valign="center")
     return comp
 
 
