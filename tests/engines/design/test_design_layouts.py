@@ -47,7 +47,7 @@ PROMPTS: dict[str, str] = {
 }
 PLAIN_POSTER = 'a poster "Grand Opening" tagline "All are welcome" date "Saturday 10 AM"'
 """No subject and no colour named: every poster layout draws as itself."""
-SIZES = [(1024, 1536), (1024, 1024), (1536, 1024)]
+SIZES = [(1024, 1536), (1024, 1024), (1536, 1024), (256, 768), (1024, 256)]
 CASES = [
     (genre, index, named.name)
     for genre, entries in LAYOUTS.items()

@@ -233,7 +233,7 @@ def badge(frame: Frame) -> Composition:
         body,
         [
             Part(_para(name, display, pal.dark, role="headline"), 1.4, 0.7),
-            Part(_para(role, text, mix(pal.accent, pal.dark, 0.4)), 1, 0.5),
+            Part(_para(role, text, mix(pal.accent, pal.dark, 0.4)), 1, 0.5, size_cap=card.w * 0.07),
         ],
         m * 0.1,
     )

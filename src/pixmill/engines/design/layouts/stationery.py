@@ -207,12 +207,20 @@ def badge_header(frame: Frame) -> Composition:
         valign="center",
     )
     foot = h * (0.16 if role else 0.0)
+    short = frame.short
     if role:
         colour = pal.dark
         comp.background.append(Rect(0, h - foot, w, foot, colour))
         comp.slots += stack(
             Box(m, h - foot + foot * 0.18, w - 2 * m, foot * 0.64),
-            [Part(_para(role, "display-bold", ink_on(frame, colour)), 1, 0.8)],
+            [
+                Part(
+                    _para(role, "display-bold", ink_on(frame, colour)),
+                    1,
+                    0.8,
+                    size_cap=short * 0.09,
+                )
+            ],
             0,
             valign="center",
         )
