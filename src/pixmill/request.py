@@ -290,7 +290,8 @@ _TRANSPARENT_PHRASES = ("transparent background", "no background", "background-f
 # "the logo on the left" is a poster.
 _OPAQUE_PHRASES = (
     "name badge", "conference badge", "event badge", "id badge", "name tag", "app icon",
-    "speaker badge", "visitor badge", "staff badge",
+    "speaker badge", "visitor badge", "staff badge", "attendee badge", "application icon",
+    "launcher icon",
 )  # fmt: skip
 _OPAQUE_WORDS = frozenset(
     "poster flyer flier card cover banner menu certificate invitation thumbnail magazine "

@@ -31,7 +31,21 @@ GENRES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("certificate", ("certificate", "diploma")),
     (
         "badge",
-        ("conference badge", "name badge", "event badge", "name tag", "lanyard", "id badge"),
+        (
+            "conference name badge",
+            "conference name tag",
+            "event name badge",
+            "conference badge",
+            "name badge",
+            "event badge",
+            "speaker badge",
+            "attendee badge",
+            "visitor badge",
+            "staff badge",
+            "name tag",
+            "lanyard",
+            "id badge",
+        ),
     ),
     ("recipe", ("recipe card", "recipe")),
     ("screenshot", ("app store screenshot", "app screenshot", "screenshot", "app store")),
@@ -71,10 +85,8 @@ GENRES: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("logo", ("wordmark", "logotype", "logo", "monogram")),
-    (
-        "sticker",
-        ("sticker", "app icon", "icon", "badge", "emblem", "embroidered patch", "iron-on patch"),
-    ),
+    ("icon", ("app icon", "application icon", "ios icon", "android icon", "launcher icon")),
+    ("sticker", ("sticker", "icon", "badge", "emblem", "embroidered patch", "iron-on patch")),
     (
         "label",
         (
@@ -172,6 +184,9 @@ _ROLE_HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "points",
             "dishes",
             "list",
+            "steps",
+            "tips",
+            "ingredients",
         ),
     ),
     (

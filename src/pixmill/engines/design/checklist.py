@@ -27,6 +27,7 @@ from pixmill.engines.design.scene import (
     Vector,
     vectors,
 )
+from pixmill.engines.design.typeset import plain_quotes
 
 Entry = dict[str, str]
 _NEAR = 70.0  # RGB distance at which a fill shows a colour word
@@ -69,9 +70,9 @@ def checklist(brief: Brief, scene: Scene, motifs: frozenset[str]) -> list[Entry]
         out.append({"kind": "setting", "item": "indoors", "status": status})
     for mood in parsed.moods:
         out.append({"kind": "mood", "item": mood, "status": "drawn"})  # it sets the palette
-    set_text = " ".join(block.text for block in scene.blocks)
+    set_text = plain_quotes(" ".join(block.text for block in scene.blocks))
     for quote in brief.quotes:
-        status = "drawn" if quote.text in set_text else "not drawn"
+        status = "drawn" if plain_quotes(quote.text) in set_text else "not drawn"
         out.append({"kind": "text", "item": quote.text, "role": quote.role, "status": status})
     return out
 

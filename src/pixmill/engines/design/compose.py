@@ -42,6 +42,8 @@ class Design:
     """The engine's own named art pieces it uses (retro_sun, figure, skyline...)."""
     checklist: tuple[dict[str, str], ...] = ()
     """What the prompt asked and whether the scene shows it (`checklist.py`)."""
+    layout: str = ""
+    """The named layout drawn (`layouts.LAYOUTS`)."""
 
     @property
     def credits(self) -> tuple[str, ...]:
@@ -97,8 +99,9 @@ def compose(
     variant = seed % VARIANTS  # consecutive seeds (the n images of a request) differ
     palette = make_palette(brief, rng, style)
     frame = Frame(brief, palette, width, height, rng, DETAIL.get(quality, 1), variant)
-    layout = choose_layout(brief.genre)
-    composition: Composition = layout(frame)
+    named = choose_layout(brief.genre, seed)
+    frame.form = named.form
+    composition: Composition = named.draw(frame)
     elements.finish(frame, composition)
     scene = Scene(width, height, composition.background, composition.art)
     # 2. fit each slot's text to its box
@@ -135,7 +138,7 @@ def compose(
         )
     motifs = frozenset(frame.motifs)
     asked = tuple(checklist(brief, scene, motifs | frame.shown))
-    return Design(scene, missing, brief.genre, variant, motifs, asked)
+    return Design(scene, missing, brief.genre, variant, motifs, asked, frame.drawn or named.name)
 
 
 def _texture(frame: Frame):

@@ -9,7 +9,7 @@ gets smaller. A word wider than the box is broken between characters.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pixmill.engines.design import fonts
 from pixmill.engines.design.scene import Box, Color, Span, TextBlock, TextLine
@@ -27,6 +27,9 @@ class TextStyle:
     """0: any number of lines."""
     gap_before: float = 0.0
     """Space above the paragraph, in units of the base size (ignored for the first)."""
+    stacked: bool = False
+    """Display type stacked word over word: two capitalised words may break ("Blue /
+    Hour"), where in other text they are kept together as a personal name."""
 
 
 @dataclass
@@ -78,13 +81,13 @@ _TITLES = frozenset(
 )
 
 
-def _glued(text: str) -> list[str]:
+def _glued(text: str, *, name_glue: bool = True) -> list[str]:
     """Words, with those a break must never split joined by a space: a number and its
     unit ("4 pm", "500 g", "70% OFF"), a day and its month, "&" and the word after it,
     a currency sign and its amount, a phone number's digit groups, a title or an
     initial and the name after it."""
     words = text.split()
-    if _is_name(words):
+    if _is_name(words, plain=name_glue):
         return [" ".join(words)]
     out: list[str] = []
     for word in words:
@@ -95,14 +98,15 @@ def _glued(text: str) -> list[str]:
     return out
 
 
-def _is_name(words: list[str]) -> bool:
+def _is_name(words: list[str], *, plain: bool = True) -> bool:
     """A personal name: "Dr. Elena Vasquez", "Priya Raman" (two or three capitalised
     words, the first maybe a title); a break inside it would split the name."""
     if not 2 <= len(words) <= 3 or sum(len(w) for w in words) > 24:
         return False
     if words[0].lower() in _TITLES:
         return True
-    return len(words) == 2 and all(re.fullmatch(r"[A-Z][a-zà-ÿ'’-]+|[A-Z]\.", w) for w in words)
+    capitalised = all(re.fullmatch(r"[A-Z][a-zà-ÿ'’-]+|[A-Z]\.", w) for w in words)
+    return plain and len(words) == 2 and capitalised
 
 
 def _joins(left: str, right: str) -> bool:
@@ -119,10 +123,50 @@ def _joins(left: str, right: str) -> bool:
     return low_last.rstrip(",") in _MONTHS and bool(day)
 
 
+_OPENS_AFTER = frozenset(" \t([{\u2014\u2013/-")
+
+
+def curly(text: str) -> str:
+    """Straight quotes and apostrophes as typographic ones: "it's" -> "it’s",
+    '"Go"' -> '“Go”'. The only characters that change are the quote glyphs."""
+    out = []
+    for i, char in enumerate(text):
+        before = text[i - 1] if i else " "
+        if char == '"':
+            out.append("“" if before in _OPENS_AFTER else "”")
+        elif char == "'":
+            after = text[i + 1] if i + 1 < len(text) else " "
+            # an opening quote needs a closing one at a word's end: "'Tis" is an elision
+            opening = before in _OPENS_AFTER and after.isalpha() and _closes(text, i + 1)
+            out.append("‘" if opening else "’")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _closes(text: str, start: int) -> bool:
+    for j in range(start, len(text)):
+        at_end = j + 1 == len(text) or not text[j + 1].isalpha()
+        if text[j] == "'" and text[j - 1].isalpha() and at_end:
+            return True
+    return False
+
+
+_PLAIN = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+
+
+def plain_quotes(text: str) -> str:
+    """The text with typographic quotes as straight ones: what "exact" compares."""
+    return text.translate(_PLAIN)
+
+
 def _prepare(paragraph: Paragraph, missing: set[str]) -> _Prepared | None:
     face = paragraph.style.face
     words = []
-    for raw in _glued(paragraph.text):
+    # a title's two capitalised words ("Blue Hour", "Wildflower Honey") may break;
+    # a name with an honorific ("Dr. Elena Vasquez") never does
+    plain = paragraph.role != "title" and not paragraph.style.stacked
+    for raw in _glued(curly(paragraph.text), name_glue=plain):
         runs, lost = fonts.split_spans(face, raw)
         missing |= lost
         chars = [(f, ch, _char_width(f, ch)) for f, text in runs for ch in text]
@@ -216,9 +260,7 @@ def _without_line_limits(preps: list[_Prepared]) -> list[_Prepared]:
     out = []
     for prep in preps:
         p = prep.paragraph
-        style = TextStyle(
-            p.style.face, p.style.scale, p.style.leading, p.style.align, 0, p.style.gap_before
-        )
+        style = replace(p.style, max_lines=0)
         para = Paragraph(p.text, style, p.role, p.color, p.source)
         out.append(_Prepared(para, prep.words, prep.space, prep.ascent, prep.descent))
     return out
@@ -252,6 +294,10 @@ def fit(
     if found is None:  # a box too small for one character: set it at a hair's size
         found = (0.05, _layout(preps, 0.05, Box(box.x, box.y, 1e9, 1e9), True))
     base, (all_lines, total) = found
+    all_lines = [
+        _settle(prep, lines, box.w / (base * prep.paragraph.style.scale))
+        for prep, lines in zip(preps, all_lines, strict=True)
+    ]
     y = box.y + {"top": 0.0, "center": (box.h - total) / 2, "bottom": box.h - total}.get(
         valign, 0.0
     )
@@ -285,6 +331,42 @@ def fit(
         blocks.append(TextBlock(par.source or par.text, par.role, set_lines, block_box, par.color))
         y += height
     return blocks
+
+
+_DISPLAY_ROLES = frozenset({"title", "headline", "tagline", "masthead"})
+
+
+def _words_in(line: list[tuple[str, str, float]]) -> int:
+    return 1 + sum(1 for c in line if c[1] == " " and c[0] == "")
+
+
+def _settle(prep: _Prepared, lines: list, max_units: float) -> list:
+    """Re-break a paragraph on as many lines, never with a lone last word (a widow):
+    display lines are balanced (the narrowest measure that keeps the line count), body
+    text only narrowed until its last line holds two words."""
+    if len(lines) < 2 or any(line and line[-1] is _BREAK for line in lines):
+        return lines
+    widest = min(max_units, max(sum(c[2] for c in line) for line in lines))
+    if prep.paragraph.role in _DISPLAY_ROLES:
+        lo, hi, best = widest * 0.4, widest, lines
+        for _ in range(10):
+            mid = (lo + hi) / 2
+            trial = _wrap(prep, mid, False)
+            if trial is not None and len(trial) == len(lines):
+                hi, best = mid, trial
+            else:
+                lo = mid
+        if _words_in(best[-1]) >= 2 or _words_in(lines[-1]) < 2:
+            lines = best  # balanced, or no worse than the greedy breaks
+    if _words_in(lines[-1]) >= 2:
+        return lines
+    for k in range(1, 12):  # step the measure in until the last word has company
+        trial = _wrap(prep, widest * (1 - 0.04 * k), False)
+        if trial is None or len(trial) != len(lines):
+            break
+        if _words_in(trial[-1]) >= 2:
+            return trial
+    return lines
 
 
 def _spans(chars: list[tuple[str, str, float]], size: float) -> list[Span]:

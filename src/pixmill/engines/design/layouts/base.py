@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from pixmill.engines.design.brief import Brief, Quote
-from pixmill.engines.design.palette import Palette
+from pixmill.engines.design.palette import Palette, contrast, luminance, mix, named_colors
 from pixmill.engines.design.scene import Box, Color, Shape
 from pixmill.engines.design.typeset import Paragraph, TextStyle
 
@@ -33,6 +33,11 @@ class Frame:
     shown: set[str] = field(default_factory=set)
     """What the scene shows of the prompt's setting ("time:night", "weather:snow",
     "setting:interior"), for the checklist."""
+    form: int = 0
+    """Which form of its layout function the chosen named layout is (see `LAYOUTS`)."""
+    drawn: str = ""
+    """The named layout drawn instead, where the chosen one gives way (a poster in asked
+    colours takes a flat or grid poster; a named subject gets a picture, not shapes)."""
 
     @property
     def aspect(self) -> float:
@@ -173,6 +178,8 @@ def simple_paragraphs(
 
 _OFFER = re.compile(r"\d+\s*%\s*off\b|\bsale\b|\bbuy one\b|\bfree\b|^\d+\s*%$", re.I)
 _DISCOUNT = re.compile(r"\d+\s*%|\bbuy one\b|\bhalf price\b|\bfree\b", re.I)
+_LISTS = frozenset({"menu", "infographic", "recipe"})
+_LISTED = re.compile(r"\b(items?|list|dishes|bullets?|points|steps|ingredients)\b[^\"“]*$", re.I)
 _SELLING = frozenset({"poster", "flyer", "banner", "social", "event", "thumbnail"})
 
 
@@ -180,7 +187,9 @@ def roles(brief: Brief) -> dict[str, list[Quote]]:
     """Quotes by role, with a title guaranteed when there is any quote. On selling
     genres an offer ("70% OFF") is the title, and the named title its headline."""
     out = {role: brief.by_role(role) for role in ("title", "headline", "tagline", "info", "body")}
-    if not out["title"] and brief.quotes:
+    first_listed = brief.quotes and _LISTED.search(brief.prompt[: brief.quotes[0].position])
+    if not out["title"] and brief.quotes and not (brief.genre in _LISTS and first_listed):
+        # a list's items ('a menu with the items "Espresso" "Latte"') never become its title
         first = brief.quotes[0]
         out[first.role] = [q for q in out[first.role] if q is not first]
         out["title"] = [first]
@@ -312,3 +321,36 @@ def all_quotes_in(quotes: dict[str, list[Quote]], *groups: str) -> list[Quote]:
     for group in groups:
         out += quotes.get(group, [])
     return out
+
+
+def ink_on(frame: Frame, ground: Color) -> Color:
+    """The palette's dark or light, whichever reads better on `ground`."""
+    pal = frame.palette
+    return pal.dark if contrast(pal.dark, ground) >= contrast(pal.light, ground) else pal.light
+
+
+def part_role(part: Part) -> str:
+    """The role of a `text_parts` part: title, headline, info or body."""
+    return part.paragraphs[0].role if part.paragraphs else ""
+
+
+def pick_parts(parts: list[Part], *wanted: str) -> list[Part]:
+    return [p for p in parts if part_role(p) in wanted]
+
+
+def band_colours(frame: Frame, colour: Color) -> tuple[Color, Color]:
+    """(ground, ink) for type on a colour band: the band darkened until light type reads
+    on it; an asked colour is kept as it is, with the ink that reads best on it."""
+    if named_colors(frame.brief):
+        return colour, ink_on(frame, colour)
+    return readable(colour, frame.palette.light), frame.palette.light
+
+
+def readable(ground: Color, ink: Color, ratio: float = 4.8) -> Color:
+    """`ground` darkened (or lightened, for a dark ink) until `ink` reads on it."""
+    target = (0, 0, 0) if luminance(ink) > 0.4 else (255, 255, 255)
+    for step in range(11):
+        colour = mix(ground, target, step * 0.08)
+        if contrast(ink, colour) >= ratio:
+            return colour
+    return target

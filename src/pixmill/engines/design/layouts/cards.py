@@ -20,7 +20,7 @@ def business_card(frame: Frame) -> Composition:
     w, h, m = frame.width, frame.height, frame.margin
     pal = frame.palette
     display, text, label = faces(frame)
-    variant = frame.variant % 3
+    variant = frame.form % 3
     comp = Composition()
     paper = mix(pal.light, (255, 255, 255), 0.5)
     comp.background.append(Rect(0, 0, w, h, paper))
@@ -44,6 +44,8 @@ def business_card(frame: Frame) -> Composition:
         top = m * 1.2
     comp.art += emblem(frame, w - m * 1.2 - short * 0.12, top + short * 0.12, short * 0.11)
     col = Box(m * 1.5, top, w - 3 * m - short * 0.3, h - top - m * 1.2)
+    if frame.portrait and len(parts) >= 2:  # a tall card sets its details at the foot
+        parts[-1].valign = "bottom"
     comp.slots += stack(col, parts, m * 0.3)
     return comp
 

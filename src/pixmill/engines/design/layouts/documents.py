@@ -20,6 +20,7 @@ from pixmill.engines.design.layouts.base import (
     Composition,
     Frame,
     Part,
+    band_colours,
     faces,
     roles,
     simple_paragraphs,
@@ -72,6 +73,27 @@ def _name_score(prompt: str, quote) -> int:
     return score + sum(not lexicon.known(w) for w in quote.text.split())
 
 
+def certificate_roles(frame: Frame) -> tuple[list, list, list, list]:
+    """(title, formula before the name, the recipient's name, the rest) of a certificate.
+
+    The formula before the name ("This certifies that") is set small; one after it
+    ("for outstanding work") reads on below the name with the rest."""
+    q = roles(frame.brief)
+    others = q["headline"] + q["tagline"] + q["info"] + q["body"]
+    title = q["title"]
+    named = sorted(
+        (x for x in others + title if _is_personal_name(x.text)),
+        key=lambda x: -_name_score(frame.brief.prompt, x),
+    )[:1]
+    if named and named[0] in title:
+        title = []  # 'awarded to "Priya Natarajan"': the name, not a title
+    names = named[:1] or q["headline"][:1] or q["tagline"][:1]
+    at = names[0].position if names else 10**9
+    lead = [x for x in others if x not in names and _FORMULA.match(x.text) and x.position < at]
+    rest = sorted((x for x in others if x not in names and x not in lead), key=lambda x: x.position)
+    return title, lead, names, rest
+
+
 def certificate(frame: Frame) -> Composition:
     w, h, m = frame.width, frame.height, frame.margin
     pal = frame.palette
@@ -101,20 +123,7 @@ def certificate(frame: Frame) -> Composition:
                 GOLD,
             )
         )
-    q = roles(frame.brief)
-    others = q["headline"] + q["tagline"] + q["info"] + q["body"]
-    title = q["title"]
-    named = sorted(
-        (x for x in others + title if _is_personal_name(x.text)),
-        key=lambda x: -_name_score(frame.brief.prompt, x),
-    )[:1]
-    if named and named[0] in title:
-        title = []  # 'awarded to "Priya Natarajan"': the name, not a title
-    names = named[:1] or q["headline"][:1] or q["tagline"][:1]
-    # the formula before the name ("This certifies that") leads in small; the name is
-    # the certificate's largest line after the title
-    lead = [x for x in others if x not in names and _FORMULA.match(x.text)]
-    rest = [x for x in others if x not in names and x not in lead]
+    title, lead, names, rest = certificate_roles(frame)
     inner = outer.inset(frame.short * 0.08)
     parts = [
         Part(_para(title, "serif-black", ink, scale=1.0, role="title"), 1.3, 0.6),
@@ -208,13 +217,14 @@ def badge(frame: Frame) -> Composition:
         Rect(w * 0.44, card.y - h * 0.02, w * 0.12, h * 0.05, (150, 150, 160), h * 0.01)
     )
     band = Box(card.x, card.y + card.h * 0.08, card.w, card.h * 0.22)
-    comp.art.append(Rect(band.x, band.y, band.w, band.h, pal.accent))
+    band_ground, band_ink = band_colours(frame, pal.accent)
+    comp.art.append(Rect(band.x, band.y, band.w, band.h, band_ground))
     q = roles(frame.brief)
     others = q["headline"] + q["tagline"] + q["info"] + q["body"]
     name, role = others[:1], others[1:]
     comp.slots += stack(
         band.inset(card.w * 0.08, band.h * 0.12),
-        [Part(_para(q["title"], display, pal.light, role="title"), 1, 0.8)],
+        [Part(_para(q["title"], display, band_ink, role="title"), 1, 0.8)],
         0,
         valign="center",
     )
@@ -223,11 +233,11 @@ def badge(frame: Frame) -> Composition:
         body,
         [
             Part(_para(name, display, pal.dark, role="headline"), 1.4, 0.7),
-            Part(_para(role, text, mix(pal.accent, pal.dark, 0.4)), 1, 0.5),
+            Part(_para(role, text, mix(pal.accent, pal.dark, 0.4)), 1, 0.5, size_cap=card.w * 0.07),
         ],
         m * 0.1,
     )
-    size = card.w * 0.3
+    size = min(card.w * 0.3, card.h * 0.28)
     comp.art += qr_block(
         frame,
         card.x + card.w / 2 - size / 2,

@@ -140,7 +140,7 @@ def menu(frame: Frame) -> Composition:
     inner = Box(m, m, w - 2 * m, h - 2 * m)
     comp.background.append(decor.frame(inner, mix(pal.accent, ink, 0.3), frame.short * 0.004))
     title_h = inner.h * 0.2
-    align = "left" if frame.variant % 2 else "center"  # variant 1: a left-aligned menu
+    align = "left" if frame.form % 2 else "center"  # variant 1: a left-aligned menu
     if align == "left":
         comp.background.append(
             Rect(inner.x + m * 0.4, inner.y + m, frame.short * 0.012, inner.h - 2 * m, pal.accent)
@@ -187,7 +187,7 @@ def infographic(frame: Frame) -> Composition:
     if items and frame.brief.has("chart", "graph", "bars", "histogram"):
         comp.art += _chart(frame, comp, body, items, text, light)
         return comp
-    if frame.variant % 2 and items and not _numbered(frame):  # variant 1: a grid of cards
+    if frame.form % 2 and items and not _numbered(frame):  # variant 1: a grid of cards
         cols = 2 if len(items) > 2 and w >= h * 0.6 else 1
         rows = (len(items) + cols - 1) // cols
         gap = m * 0.4
@@ -276,7 +276,7 @@ def quote_card(frame: Frame) -> Composition:
     w, h, m = frame.width, frame.height, frame.margin
     pal = frame.palette
     comp = Composition()
-    variant = frame.variant % 3
+    variant = frame.form % 3
     ink = pal.light
     if variant == 0:  # the abstract picture under a dark veil
         bg, _ = abstract_picture(frame, Box(0, 0, w, h))
@@ -343,7 +343,7 @@ def label(frame: Frame) -> Composition:
     w, h, m = frame.width, frame.height, frame.margin
     pal = frame.palette
     display, text, label_face = faces(frame)
-    variant = frame.variant % 3
+    variant = frame.form % 3
     comp = Composition()
     ground = pal.bg2 if variant != 2 else mix(pal.accent2, pal.dark, 0.3)
     comp.background.append(Rect(0, 0, w, h, ground))
@@ -383,6 +383,8 @@ def label(frame: Frame) -> Composition:
             title_box = Box(cx - r * 0.62, cy - r * 0.3, r * 1.24, r * 0.75)
         comp.slots += stack(title_box, title, 0, valign="center")
     if rest:
+        for part in rest:  # the details stay below the name's size, set in the badge
+            part.size_cap = min(part.size_cap or short, short * 0.04)
         comp.background.append(Rect(0, h * 0.8, w, h * 0.2, pal.dark))
         comp.slots += stack(
             Box(m, h * 0.8 + m * 0.4, w - 2 * m, h * 0.2 - m * 0.8), rest, m * 0.2, valign="center"

@@ -59,7 +59,7 @@ def layout(frame: Frame) -> Composition:
         visual_box = Box(0, 0, w, h)
         subject_x = 0.7
         column = Box(m, m + mast_h + h * 0.04, w * 0.48 - m, 0)
-    band = frame.variant % 2 == 1 and len(headlines) >= 3
+    band = frame.form % 2 == 1 and len(headlines) >= 3
     band_h = h * (0.12 if frame.portrait else 0.16) if band else 0.0
     bottom = h - m - band_h - (m * 0.4 if band else 0)
     column = Box(column.x, column.y, column.w, max(10.0, bottom - column.y))

@@ -72,7 +72,7 @@ def logo(frame: Frame) -> Composition:
     pal = frame.palette
     display, text, label = faces(frame)
     ink = pal.dark if contrast(pal.dark, pal.bg) >= contrast(pal.light, pal.bg) else pal.light
-    variant = frame.variant % 3
+    variant = frame.form % 3
     if variant == 2 and genre_art.subjects(frame, occasions=False):
         variant = 0  # a named subject is the mark: no wordmark-only variant
     comp = Composition()
@@ -130,7 +130,7 @@ def sticker(frame: Frame) -> Composition:
     r = short / 2 - m
     cx, cy = w / 2, h / 2
     border = short * 0.035
-    square = frame.variant % 2 == 1  # variant 1: a rounded-square die cut
+    square = frame.form % 2 == 1  # variant 1: a rounded-square die cut
     corner = r * 0.35 if square else r
     if frame.detail >= 2:  # a soft drop shadow
         comp.art.append(

@@ -15,6 +15,8 @@ from pixmill.engines.design.layouts.base import (
     Part,
     faces,
     headline_paragraphs,
+    ink_on,
+    readable,
     roles,
     simple_paragraphs,
     stack,
@@ -27,7 +29,7 @@ from pixmill.engines.design.palette import (
     named_colors,
     with_alpha,
 )
-from pixmill.engines.design.scene import Box, Ellipse, LinearGradient, Rect
+from pixmill.engines.design.scene import Box, Color, Ellipse, Group, LinearGradient, Rect
 from pixmill.engines.design.subjects import decor
 from pixmill.engines.design.typeset import Paragraph, TextStyle
 
@@ -62,6 +64,8 @@ def text_parts(
                     kicker_color=accent,
                     align=align,
                     gap=0.45,
+                    # the named title, displaced by an offer, still leads the rest
+                    lead_scale=1.35 if subs[0].role == "title" and len(subs) > 1 else 1.0,
                 ),
                 1.2 + 0.3 * min(len(subs), 4),
                 0.4,
@@ -103,13 +107,23 @@ def layout(frame: Frame) -> Composition:
     pal = frame.palette
     genre = frame.brief.genre
     display, text, label = faces(frame)
-    variant = frame.variant % 6
+    variant = frame.form % 6
     if named_colors(frame.brief) and variant < 3:
-        variant += 3  # the asked colours: a flat colour poster that shows them
+        # the asked colours: a flat colour poster or a type-led grid that shows them
+        from pixmill.engines.design.layouts import grids  # grids sets type as posters do
+
+        if variant == 1:
+            frame.drawn = "poster-swiss"
+            return grids.swiss(frame)
+        if variant == 2:
+            frame.drawn = "poster-type"
+            return grids.typographic(frame)
+        frame.drawn, variant = "poster-block", 4
     if variant == 2 and genre_art.subjects(frame, occasions=False):
-        variant = frame.variant % 2  # a named subject gets a picture, not abstract shapes
-    if variant >= 3 and not frame.landscape:
-        return flat_poster(frame, variant - 3)
+        variant = frame.form % 2  # a named subject gets a picture, not abstract shapes
+        frame.drawn = ("poster-framed", "poster-bleed")[variant]
+    if variant >= 3:
+        return flat_wide(frame, variant - 3) if frame.landscape else flat_poster(frame, variant - 3)
     variant = min(variant, 2)
     align = "center" if frame.variant % 2 else "left"
     comp = Composition()
@@ -127,8 +141,8 @@ def layout(frame: Frame) -> Composition:
     if frame.landscape:
         side = w * 0.46
         pic = Box(side + m * 0.5, m, w - side - 1.5 * m, h - 2 * m) if variant != 1 else full
-        if variant == 2:
-            layers = abstract_picture(frame, full)
+        if variant == 2:  # shapes beside the type, never under it
+            layers = abstract_picture(frame, pic, corner=m * 0.4)
         else:
             layers = picture(frame, pic, corner=m * 0.4 if variant == 0 else 0.0)
         comp.background.append(Rect(0, 0, w, h, ground if variant == 0 else pal.bg))
@@ -157,7 +171,7 @@ def layout(frame: Frame) -> Composition:
         rest = parts[1:]
         title_h = h * 0.24
         pic_top = m + title_h + m * 0.5
-        foot_h = h * (0.2 if rest else 0.0)
+        foot_h = h * (0.17 + 0.04 * len(rest) if rest else 0.0)  # room for each detail
         pic = Box(m, pic_top, w - 2 * m, h - pic_top - m - foot_h - (m * 0.5 if rest else 0))
         comp.add_picture(picture(frame, pic, corner=m * 0.3))
         comp.slots += stack(Box(m, m, w - 2 * m, title_h), title_parts, 0)
@@ -187,7 +201,7 @@ def layout(frame: Frame) -> Composition:
     band = Box(0, h * 0.5, w, h * 0.5)
     comp.add_picture(abstract_picture(frame, band))
     comp.background.append(decor.frame(inner.inset(-m * 0.4), pal.accent, max(2.0, m * 0.08)))
-    comp.slots += stack(Box(m, m, w - 2 * m, h * 0.5 - m * 1.3), parts, m * 0.3)
+    comp.slots += stack(Box(m, m, w - 2 * m, h * 0.5 - m * 1.3), parts, m * 0.3, valign="center")
     return comp
 
 
@@ -200,17 +214,17 @@ def flat_poster(frame: Frame, style: int) -> Composition:
     pal = frame.palette
     display, text, label = faces(frame)
     align = "left" if style == 1 else "center"
-    ink = pal.ink
-    accent = pal.accent if contrast(pal.accent, pal.bg) >= 2.0 else ink
+    ground, ink = flat_ground(frame)
+    accent = pal.accent if contrast(pal.accent, ground) >= 2.0 else ink
     parts = text_parts(frame, display, text, label, align, ink, accent)
     comp = Composition()
-    comp.background.append(Rect(0, 0, w, h, pal.bg))
+    comp.background.append(Rect(0, 0, w, h, ground))
     title, rest = parts[:1], parts[1:]
     found = genre_art.subjects(frame)
     if style == 0:
         title_h = h * 0.22
         comp.slots += stack(Box(m, m, w - 2 * m, title_h), title, 0)
-        r = min(w - 2 * m, h * 0.46) / 2
+        r = min(w - 2 * m, h * (0.5 - 0.04 * len(rest))) / 2  # the details keep their room
         cx, cy = w / 2, m + title_h + m * 0.6 + r
         comp.background.append(Ellipse(cx, cy, r, r, pal.accent))
         comp.background.append(Ellipse(cx, cy, r * 0.9, r * 0.9, mix(pal.accent, pal.bg, 0.35)))
@@ -219,7 +233,7 @@ def flat_poster(frame: Frame, style: int) -> Composition:
                 frame, Box(cx - r * 0.8, cy - r * 0.75, r * 1.6, r * 1.5)
             )
         else:
-            comp.add_picture(abstract_picture(frame, Box(cx - r, cy - r, 2 * r, 2 * r)))
+            comp.art.append(disc_picture(frame, cx, cy, r * 0.9))
         top = cy + r + m * 0.6
         rule = max(2.0, m * 0.06)
         comp.background.append(Rect(w / 2 - w * 0.08, top, w * 0.16, rule, accent))
@@ -244,7 +258,7 @@ def flat_poster(frame: Frame, style: int) -> Composition:
     inner = Box(m * 1.4, m * 1.4, w - 2.8 * m, h - 2.8 * m)
     title_h = inner.h * 0.3
     comp.slots += stack(Box(inner.x, inner.y, inner.w, title_h), title, 0)
-    foot_h = inner.h * (0.2 if rest else 0.0)
+    foot_h = inner.h * (0.17 + 0.04 * len(rest) if rest else 0.0)
     pic = Box(inner.x, inner.y + title_h + m * 0.3, inner.w, inner.h - title_h - foot_h - m * 0.6)
     if found:
         comp.background.append(
@@ -258,3 +272,56 @@ def flat_poster(frame: Frame, style: int) -> Composition:
     if rest:
         comp.slots += stack(Box(inner.x, inner.bottom - foot_h, inner.w, foot_h), rest, m * 0.3)
     return comp
+
+
+def flat_wide(frame: Frame, style: int) -> Composition:
+    """The flat colour posters in a wide frame: the subject (else shapes) in a colour
+    module on the left (a disc, a block, a framed panel), the type flush left beside it."""
+    w, h, m = frame.width, frame.height, frame.margin
+    pal = frame.palette
+    display, text, label = faces(frame)
+    ground, ink = flat_ground(frame)
+    accent = pal.accent if contrast(pal.accent, ground) >= 2.0 else ink
+    parts = text_parts(frame, display, text, label, "left", ink, accent)
+    comp = Composition()
+    comp.background.append(Rect(0, 0, w, h, ground))
+    module = Box(m, m, w * 0.44, h - 2 * m)
+    if style == 0:
+        r = min(module.w, module.h) / 2
+        cx, cy = module.x + module.w / 2, module.y + module.h / 2
+        comp.background.append(Ellipse(cx, cy, r, r, pal.accent))
+        inner = Box(cx - r * 0.75, cy - r * 0.75, r * 1.5, r * 1.4)
+    elif style == 1:
+        module = Box(0, 0, w * 0.46, h)
+        comp.background.append(Rect(0, 0, module.w, h, mix(pal.accent, pal.bg, 0.15)))
+        inner = module.inset(m)
+    else:
+        comp.background.append(decor.frame(module, pal.accent, max(4.0, m * 0.3)))
+        inner = module.inset(m * 0.8)
+    art = genre_art.vignette(frame, inner)
+    if art:
+        comp.art += art
+    elif style == 0:
+        comp.art.append(disc_picture(frame, cx, cy, r * 0.9))
+    else:
+        comp.add_picture(abstract_picture(frame, inner))
+    x = module.right + m
+    comp.slots += stack(Box(x, m, w - x - m, h - 2 * m), parts, m * 0.4, valign="center")
+    return comp
+
+
+def flat_ground(frame: Frame) -> tuple[Color, Color]:
+    """(ground, ink) of a flat colour poster: the palette's ground, lightened or darkened
+    until its ink reads at 4.5:1 unless the prompt asked for that colour."""
+    ground = frame.palette.bg
+    ink = ink_on(frame, ground)
+    if contrast(ink, ground) < 4.6 and not named_colors(frame.brief):
+        ground = readable(ground, ink)
+    return ground, ink
+
+
+def disc_picture(frame: Frame, cx: float, cy: float, r: float) -> Group:
+    """An abstract picture cut to a disc (a square picture in a round frame looks pasted)."""
+    box = Box(cx - r, cy - r, 2 * r, 2 * r)
+    background, art = abstract_picture(frame, box)
+    return Group(tuple(background + art), clip=(box.x, box.y, box.w, box.h, r))

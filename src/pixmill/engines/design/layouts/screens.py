@@ -22,7 +22,7 @@ def banner(frame: Frame) -> Composition:
     w, h, m = frame.width, frame.height, frame.margin
     pal = frame.palette
     display, text, label = faces(frame)
-    variant = frame.variant % 3
+    variant = frame.form % 3
     comp = Composition()
     comp.background.append(Rect(0, 0, w, h, pal.dark))
     light, accent = pal.light, mix(pal.accent, (255, 255, 255), 0.35)
@@ -76,10 +76,10 @@ def social(frame: Frame) -> Composition:
     w, h, m = frame.width, frame.height, frame.margin
     pal = frame.palette
     display, text, label = faces(frame)
-    variant = frame.variant % 3
+    variant = frame.form % 3
     named = genre_art.subjects(frame, occasions=False)
     if (variant == 1 and named) or (variant != 0 and named_colors(frame.brief)):
-        return flat_poster(frame, frame.variant % 3)  # the named subject or palette, flat
+        return flat_poster(frame, frame.form % 3)  # the named subject or palette, flat
     comp = Composition()
     light, accent = pal.light, mix(pal.accent, (255, 255, 255), 0.35)
     parts = text_parts(frame, display, text, label, "center", light, accent)
@@ -140,7 +140,7 @@ def thumbnail(frame: Frame) -> Composition:
     if named:  # the video's subject, big beside the title
         size = min(h - top, w * 0.5) * 0.9
         comp.art.append(stage.vector(frame, named[0], subject_x, h * 0.95, size))
-    elif frame.variant % 2:  # a big reaction face, the thumbnail's classic
+    elif frame.form % 2:  # a big reaction face, the thumbnail's classic
         face = library.lookup(rng.choice(REACTIONS))
         size = min(h * 0.8, w * 0.42)
         subject = matching.Subject("face", face)
