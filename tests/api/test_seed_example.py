@@ -16,7 +16,7 @@ from pixmill.engines.design.typeset import plain_quotes
 from tests.conftest import API_KEY, SEED_REQUEST
 
 SEED_DIGEST = "95f5955f5509532be377348c1ec21c7c5dd9ae2ef3479b4a5318854fad2180d3"
-MASTHEAD = "Urban Pulse"
+MASTHEAD = "Urban Pulse."
 HEADLINES = (
     "10 Hidden Cafés You'll Love in NYC",
     "Minimalist Apartments: Small Spaces, Big Ideas",

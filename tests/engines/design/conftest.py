@@ -20,7 +20,7 @@ SEED_PROMPT = (
     "front of a city scene"
 )
 SEED_QUOTES = (
-    "Urban Pulse",
+    "Urban Pulse.",
     "10 Hidden Cafés You'll Love in NYC",
     "Minimalist Apartments: Small Spaces, Big Ideas",
     "Exclusive Interview: Behind the Scenes with Indie Band Echo District",

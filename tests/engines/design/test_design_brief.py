@@ -22,9 +22,9 @@ def test_empty_and_duplicate_quotes_are_dropped():
     assert [q.text for q in brief.quotes] == ["A"]
 
 
-def test_title_keeps_exclamation_and_drops_period():
+def test_a_title_keeps_its_punctuation():
     assert parse('a logo called "Yahoo!"').quotes[0].text == "Yahoo!"
-    assert parse('a cover called "Urban Pulse."').quotes[0].text == "Urban Pulse"
+    assert parse('a cover called "Urban Pulse."').quotes[0].text == "Urban Pulse."
 
 
 def test_roles_from_hints():

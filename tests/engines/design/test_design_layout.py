@@ -65,7 +65,7 @@ def test_seed_cover_sets_every_quote_exactly(engine, make_spec, seed_prompt, see
             assert plain_quotes(texts[quote]) == quote
             assert texts[quote] == curly(quote)
         masthead = [b for b in design.blocks if b.role == "title"]
-        assert [b.text for b in masthead] == ["Urban Pulse"]
+        assert [b.text for b in masthead] == ["Urban Pulse."]
 
 
 def _set_text(design) -> dict[str, str]:

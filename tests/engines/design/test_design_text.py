@@ -85,13 +85,13 @@ def test_set_lines_keep_numbers_with_units_and_names_whole(engine, make_spec, pr
                     assert not (before.endswith("+1 555") or before.endswith("Elena")), texts
 
 
-def test_quote_punctuation_stays_inside_quotes_titles_drop_it(engine, make_spec):
+def test_quote_punctuation_stays_titles_included(engine, make_spec):
     design = engine.design(
         make_spec('a quote card "Stay hungry, stay foolish." "Steve Jobs"', 512, 512)
     )
     assert "Stay hungry, stay foolish." in {b.source for b in design.blocks}
     design = engine.design(make_spec('a magazine cover called "Urban Pulse."', 512, 768))
-    assert "Urban Pulse" in {b.source for b in design.blocks}
+    assert "Urban Pulse." in {b.source for b in design.blocks}
 
 
 TRANSPARENT_PROMPTS = [

@@ -11,11 +11,8 @@ Roles come from the words just before a quote ("called", "headlines", "tagline",
 "date"...); a quote with only punctuation or "and" between it and the previous one
 keeps the previous role. The first quote without a hint is the title.
 
-Mastheads and titles (the first title, of at most three words): trailing sentence
-punctuation inside the quotes (``.``, ``,``, ``;``, ``:``) is dropped, so
-``called "Urban Pulse."`` sets "Urban Pulse": the period ends the prompt's sentence,
-not the name; every other quote keeps its punctuation. ``!``, ``?``, an ellipsis
-and the period of an abbreviation ("Brew & Co.", "J.R.R.") are kept.
+Every quote is set exactly, its punctuation included: ``called "Urban Pulse."``
+sets "Urban Pulse.", as asked.
 """
 
 from __future__ import annotations
@@ -338,24 +335,6 @@ def _find_quotes(prompt: str) -> list[tuple[int, int, str]]:
     return found
 
 
-_ABBREVIATIONS = frozenset(
-    "co inc ltd llc corp bros st dr mr mrs ms jr sr vs etc no dept est ave univ intl".split()
-)
-
-
-def _strip_sentence_end(text: str) -> str:
-    """Drop a trailing . , ; or : that ends the prompt's sentence, not the name:
-    "Urban Pulse." -> "Urban Pulse", but "Brew & Co." and "J.R.R." keep theirs."""
-    if text.endswith("..."):
-        return text
-    stripped = text.rstrip(".,;:").rstrip()
-    if text.endswith("."):
-        last = re.split(r"[\s&]+", text[:-1])[-1].lower() if text[:-1] else ""
-        if last in _ABBREVIATIONS or "." in last:
-            return text
-    return stripped or text
-
-
 def _hint(context: str) -> str | None:
     words = _WORD_RE.findall(context.lower())[-6:]
     for word in reversed(words):
@@ -420,11 +399,8 @@ def parse(prompt: str) -> Brief:
             hint = previous_role
         if hint is None:
             hint = "title" if not any(q.role == "title" for q in quotes) else "headline"
+        # Exact, its punctuation included: "Urban Pulse." keeps its full stop.
         text = clean_text(raw)
-        first_title = hint == "title" and not any(q.role == "title" for q in quotes)
-        if first_title and len(text.split()) <= 3:
-            # a masthead's name, not a sentence: "This weekend only." keeps its stop
-            text = _strip_sentence_end(text)
         previous_end, previous_role = end + 1, hint
         if not text or text in seen:
             continue
