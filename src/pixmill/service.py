@@ -486,9 +486,12 @@ def encode_partial(
     spec: RenderSpec,
     engine: str,
     credentials: ContentCredentials | None = None,
+    *,
+    drawn: bool = False,
 ) -> tuple[bytes, RasterFormat]:
     """A partial image in the request's format (png for svg), with the same XMP and
-    Content Credentials as the finished picture: it is an image pixmill made too."""
+    Content Credentials as the finished picture: it is an image pixmill made too.
+    `drawn`: a vector engine's flat colour, encoded as its finished pictures are."""
     fmt: RasterFormat = "png" if spec.output_format == "svg" else spec.output_format
     if image.size != (spec.width, spec.height):
         image = image.resize((spec.width, spec.height))
@@ -502,6 +505,7 @@ def encode_partial(
         credentials=credentials,
         agent=SoftwareAgent(engine=engine, model=spec.model),
         ingredients=edit_ingredients(spec),
+        drawn=drawn,
     )
     return data, fmt
 

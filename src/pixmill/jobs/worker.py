@@ -166,13 +166,15 @@ class Progress:
         runner: JobRunner,
         job_id: str,
         spec: RenderSpec,
-        engine: str,
+        engine: Any,
         run: LocalRun | None = None,
     ):
         self.runner = runner
         self.job_id = job_id
         self.spec = spec
         self.engine = engine
+        """The job's engine: its name signs the partials, its capabilities pick the PNG
+        filter (flat colour for a vector engine, as the finished picture)."""
         self.run = run
         self.emit = run.emit if run is not None else events.emit
         self._last = 0.0
@@ -216,7 +218,13 @@ class Progress:
         from pixmill.service import encode_partial
 
         service = self.runner.context.service
-        data, fmt = encode_partial(partial.image, self.spec, self.engine, service.credentials)
+        data, fmt = encode_partial(
+            partial.image,
+            self.spec,
+            self.engine.name,
+            service.credentials,
+            drawn=self.engine.capabilities.vector,
+        )
         self.emit(
             {
                 "type": "partial_image",
@@ -256,7 +264,7 @@ class JobRunner:
                 spec = with_inputs(spec_from_dict(job.spec), self.store, job_id, job.spec)
             entry = self.context.service.catalog.get(spec.model)
             made = self.context.service.make_images(
-                entry.engine, spec, Progress(self, job_id, spec, entry.engine.name, run)
+                entry.engine, spec, Progress(self, job_id, spec, entry.engine, run)
             )
             stored = [
                 StoredImage(index, image.media_type, image.seed, image.data)
