@@ -20,6 +20,7 @@ from PIL import Image
 
 from pixmill.catalog import ModelCatalog, ModelEntry
 from pixmill.engines import (
+    ArtComponent,
     Engine,
     GeneratedImage,
     PartialImage,
@@ -58,6 +59,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+ART_TITLE = "art"
+"""The title of a composed design's art (another model's picture), as an ingredient."""
 UPSTREAM_TITLE = "upstream image"
 """The title of a gateway provider's signed picture, as an ingredient."""
 INLINE_PROMPT_CHARS = 250
@@ -132,6 +135,11 @@ class ImageService:
         # Upstream engines wait on the network: they get their own, larger bound, so a
         # slow provider never holds the render slots local engines need.
         self._upstream_limiter = anyio.CapacityLimiter(max_concurrent_upstream)
+        for entry in catalog.entries():
+            # A composed design moderates its art prompt and art as the pipeline does.
+            bind = getattr(entry.engine, "bind_moderation", None)
+            if bind is not None:
+                bind(moderation.prompts, moderation.images)
 
     @classmethod
     def from_settings(
@@ -440,6 +448,8 @@ def encode_one(
     media_type = MEDIA_TYPES[spec.output_format]
     agent = SoftwareAgent(engine=engine, model=spec.model)
     ingredients = edit_ingredients(spec)
+    if picture.art is not None and credentials is not None:
+        ingredients += (art_ingredient(picture.art, credentials),)
     original = signed_original(picture) if credentials is not None else None
     if picture.encoded is not None and picture.media_type == media_type:
         # Already what the client asked for (an upstream made it in this format and
@@ -468,6 +478,8 @@ def encode_one(
         provenance["layout"] = picture.layout
     if picture.checklist:
         provenance["checklist"] = [dict(entry) for entry in picture.checklist]
+    if picture.art_prompt is not None:
+        provenance["art_prompt"] = picture.art_prompt
     data = encode(
         image,
         spec.output_format,
@@ -504,6 +516,25 @@ def encode_partial(
         ingredients=edit_ingredients(spec),
     )
     return data, fmt
+
+
+def art_ingredient(art: ArtComponent, credentials: ContentCredentials) -> Ingredient:
+    """A composed design's art as an ingredient, signed as its model's own picture would be
+    (created by that engine and model: trainedAlgorithmicMedia); an upstream's picture
+    that carries its own Content Credentials keeps them instead."""
+    encoded, media_type = art.encoded, art.media_type
+    if encoded is not None and media_type is not None and has_manifest(encoded, media_type):
+        return Ingredient(encoded, media_type, ART_TITLE, "componentOf", True)
+    image = art.image if art.image.mode in ("RGB", "RGBA") else art.image.convert("RGBA")
+    data = encode(
+        opaque_as_rgb(image),
+        "png",
+        provenance={"generator": "pixmill", "ai_generated": True, "model": art.model},
+        credentials=credentials,
+        agent=SoftwareAgent(engine=art.engine, model=art.model),
+        drawn=art.drawn,
+    )
+    return Ingredient(data, MEDIA_TYPES["png"], ART_TITLE, "componentOf", True)
 
 
 def signed_original(picture: GeneratedImage) -> Ingredient | None:
