@@ -26,12 +26,12 @@ from typing import cast
 import numpy as np
 from PIL import Image
 
-from pixmill.engines.design import render, typeset
+from pixmill.engines.design import prompt, render, typeset
 from pixmill.engines.design.brief import Brief
 from pixmill.engines.design.contrast import TARGET, luminance_map, plate_rect, recolor
 from pixmill.engines.design.edits import Subject, cover_crop
 from pixmill.engines.design.layouts.base import Frame, faces, roles
-from pixmill.engines.design.palette import contrast, luminance, named_colors
+from pixmill.engines.design.palette import NAMED, contrast, luminance
 from pixmill.engines.design.scene import Box, Color, Rect, Scene, TextBlock
 from pixmill.engines.design.typeset import Paragraph, TextStyle
 
@@ -48,7 +48,7 @@ SCRIM_STEPS = (0.35, 0.5, 0.65, 0.8, 0.9)
 """The scrim strengths tried, weakest first."""
 OUTLINE_MIN_SHARE = 0.05
 """Type at least this large (a share of the short side) may be outlined."""
-COVER_LIMIT = 0.2
+COVER_LIMIT = 0.12
 """Text with more than this share of its cells on the subject gets a band of its own."""
 LIGHT_ZONE = 0.55
 """A zone lighter than this (mean relative luminance) gets a light scrim and dark text;
@@ -284,6 +284,13 @@ def quiet_zone(
 # What colours
 
 
+def prompt_colours(brief: Brief) -> list[Color]:
+    """The colours the prompt names for the picture as a whole ("in yellow", "orange and
+    purple tones"), not those of a thing in it ("an orange spacesuit": the art's)."""
+    parsed = prompt.parse(brief.marked or brief.lowered)
+    return list(dict.fromkeys(NAMED[word] for word in parsed.free_colours if word in NAMED))
+
+
 def inks_of(picture: Image.Image, brief: Brief) -> Inks:
     """The picture's lightest and darkest colours as inks (white and near-black where
     they are not light or dark enough), and an accent: the first colour the prompt
@@ -295,7 +302,7 @@ def inks_of(picture: Image.Image, brief: Brief) -> Inks:
     dark = min(colours, key=luminance)
     light = light if luminance(light) > 0.75 else WHITE
     dark = dark if luminance(dark) < 0.02 else BLACK
-    named = named_colors(brief)
+    named = prompt_colours(brief)
     if named:
         return Inks(light, dark, named[0], True)
 

@@ -21,8 +21,11 @@ DROPPED_ROLES = frozenset({"text", "layout"})
 _FUNCTION_TAGS = frozenset({"DET", "ADP", "CCONJ", "PART", "AUX", "PRON", "PUNCT"})
 _LETTERING_WORDS = (
     TEXT_NOUNS
-    | QUOTE_INTRO
-    | frozenset("text lettering typography font fonts letters type typeface says".split())
+    | (QUOTE_INTRO - {"with"})
+    | frozenset(
+        "text lettering typography font fonts letters type typeface says info information "
+        "details".split()
+    )
 )
 _GENRE_ONLY_MODIFIERS = frozenset({"big", "bold", "simple", "clean", "modern", "large"})
 
