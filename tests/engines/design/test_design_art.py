@@ -9,10 +9,14 @@ from PIL import Image, ImageDraw
 
 from pixmill.accounts.pricing import PriceTable
 from pixmill.catalog import ModelCatalog
-from pixmill.engines.design import brief
+from pixmill.engines.design import DesignEngine, brief
+from pixmill.engines.design.art import ArtModel, ComposedEngine
 from pixmill.engines.design.art_layout import lay_out
 from pixmill.engines.design.art_prompt import NO_LETTERING, art_prompt
 from pixmill.engines.design.contrast import luminance_map
+from pixmill.errors import ModerationBlocked
+from pixmill.moderation import ImageModerator, PromptModerator
+from pixmill.request import RenderSpec
 from pixmill.settings import ModelConfig
 
 
@@ -142,3 +146,44 @@ def test_the_text_goes_where_the_picture_is_quiet_and_reads():
     # both extremes of the band only where the text is
     band = luminance_map(out[: 768 // 3])
     assert band.max() - band.min() > 0.6
+
+
+def _over_design() -> ComposedEngine:
+    """A composed model whose art model is the design engine itself (no weights)."""
+    return ComposedEngine(ArtModel("design", "design", DesignEngine()))
+
+
+def _spec(prompt: str) -> RenderSpec:
+    return RenderSpec(
+        prompt=prompt, model="poster", n=1, width=512, height=512, quality="low",
+        background="opaque", output_format="png", output_compression=100, seed=3,
+    )  # fmt: skip
+
+
+def test_the_art_prompt_is_moderated():
+    composed = _over_design()
+    # An operator's rule that only the art prompt can match: it always asks for no lettering.
+    rules = {"rules": [{"id": "x", "category": "hate", "weight": 3, "terms": ["no lettering"]}]}
+    prompts = PromptModerator(extra_rules=rules)
+    composed.bind_moderation(prompts, ImageModerator())
+    prompt = 'a poster of a lighthouse, title "NORTH LIGHT"'
+    assert not prompts.check(prompt).blocked
+    with pytest.raises(ModerationBlocked) as blocked:
+        composed.generate(_spec(prompt))
+    assert blocked.value.stage == "input" and "art model" in str(blocked.value)
+
+
+def test_the_art_is_moderated_before_the_layout():
+    composed = _over_design()
+    composed.bind_moderation(PromptModerator(), ImageModerator(0.0, 0.0))  # blocks any image
+    with pytest.raises(ModerationBlocked) as blocked:
+        composed.generate(_spec('a poster of a lighthouse, title "NORTH LIGHT"'))
+    assert blocked.value.stage == "output" and "art model's picture" in str(blocked.value)
+
+
+def test_a_design_model_as_art_gives_a_picture_with_its_text():
+    [made] = _over_design().generate(_spec('a poster of a lighthouse, title "NORTH LIGHT"'))
+    assert made.image.size == (512, 512)
+    assert made.art is not None and made.art.model == "design" and made.art.drawn
+    assert made.art_prompt == art_prompt('a poster of a lighthouse, title "NORTH LIGHT"')
+    assert made.layout is not None and made.layout.startswith("art:")

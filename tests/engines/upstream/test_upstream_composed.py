@@ -9,6 +9,7 @@ the design's metadata, Content Credentials, price and errors say.
 from __future__ import annotations
 
 import base64
+import difflib
 import io
 import json
 import os
@@ -16,18 +17,23 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 from starlette.responses import JSONResponse, Response
-from tests.conftest import make_settings, running_server
-from tests.content_credentials import actions, read_back, xmp_source_type
+from tests.conftest import API_KEY, make_settings, running_server
+from tests.content_credentials import actions, xmp_source_type
+from tests.content_credentials import read_back as read_credentials
 from tests.engines.upstream.conftest import gateway_models
 from tests.engines.upstream.fake_upstreams import FakeUpstream, openai_error
 
+from pixmill.accounts.pricing import PriceTable
+from pixmill.accounts.store import AccountStore
 from pixmill.imaging.c2pa_signing import LOCAL_DIR
 from pixmill.imaging.provenance import (
     COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA,
@@ -92,20 +98,35 @@ def known_answer(body: dict[str, Any]) -> Response:
     )
 
 
-def ocr(image: Image.Image, folder: Path) -> str:
-    path = folder / "design.png"
-    image.convert("L").save(path)
-    outputs = []
-    for psm in ("11", "3"):
-        done = subprocess.run(
-            [str(TESSERACT), str(path), "stdout", "--psm", psm],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**os.environ, "OMP_THREAD_LIMIT": "1"},
-        )
-        outputs.append(done.stdout)
-    return "\n".join(outputs)
+def ocr(image: Image.Image, folder: Path) -> set[str]:
+    """The words Tesseract reads off the picture: grey and inverted, at full and half
+    size, in sparse and block modes (each reading misses a letter now and then)."""
+    grey = image.convert("L")
+    words: set[str] = set()
+    for name, page in (("grey", grey), ("inverted", ImageOps.invert(grey))):
+        for scale in (1, 2):
+            path = folder / f"{name}-{scale}.png"
+            page.resize((page.width // scale, page.height // scale), Image.LANCZOS).save(path)
+            for psm in ("11", "3"):
+                done = subprocess.run(
+                    [str(TESSERACT), str(path), "stdout", "--psm", psm],
+                    capture_output=True,
+                    text=True,
+                    timeout=120,
+                    env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+                )
+                words.update(w.strip(".,:;!?\"'") for w in done.stdout.split())
+    return words
+
+
+def read_back(word: str, words: set[str]) -> bool:
+    """Read exactly, or, for a word of six letters or more, with one letter lost or
+    misread (Tesseract drops a round capital next to a gradient: "pening")."""
+    if word in words:
+        return True
+    return len(word) >= 6 and any(
+        difflib.SequenceMatcher(None, word, seen).ratio() >= 0.9 for seen in words
+    )
 
 
 def rows_from(picture: np.ndarray, source: np.ndarray) -> float:
@@ -140,14 +161,14 @@ def test_exact_text_over_the_upstreams_picture(composed, openai_upstream, client
     # the text reads back, and the picture's pixels are the upstream's
     text = ocr(image, tmp_path)
     for word in QUOTED:
-        assert word in text, (word, text)
+        assert read_back(word, text), (word, sorted(text))
     art = np.asarray(known_picture(1024, 1536))
     assert rows_from(np.asarray(image.convert("RGB")), art) > 0.4
 
     # the metadata records the art prompt; the credentials name the art as an ingredient
     assert json.loads(image.info["Description"])["art_prompt"] == sent
     anchor = (data_dir / LOCAL_DIR / "ca.pem").read_bytes()
-    state, manifest, store = read_back(data, "image/png", anchor)
+    state, manifest, store = read_credentials(data, "image/png", anchor)
     assert state == "Trusted"
     [created] = [a for a in actions(manifest) if a["action"] == "c2pa.created"]
     assert created["digitalSourceType"] == COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA
@@ -204,3 +225,24 @@ def test_an_edit_edits_the_image_with_the_art_model_then_lays_out_again(
     assert call.path.endswith("/images/edits")
     assert "LAST CALL" not in call.body["prompt"] and "dusk" in call.body["prompt"]
     assert [f.field for f in call.files] in (["image"], ["image[]"])
+
+
+def test_the_usage_record_holds_the_art_prompt_and_the_charge_both_prices(
+    openai_upstream, segmind_upstream, tmp_path
+):
+    models = gateway_models(openai_upstream, segmind_upstream)
+    models["poster"] = {"engine": "design", "options": {"art": "gpt-image-1"}}
+    settings = make_settings(data_dir=tmp_path, models=models)
+    body = {"model": "poster", "prompt": PROMPT, "size": "1024x1024", "quality": "low"}
+    with running_server(settings) as (url, _):
+        answer = httpx.post(
+            url + "/v1/images/generations", json=body, headers={"x-api-key": API_KEY}, timeout=600
+        )
+    assert answer.status_code == 200, answer.text
+    store = AccountStore.open(settings)
+    record = store.usage.get(answer.headers["x-request-id"])
+    store.db.dispose()
+    [call] = openai_upstream.calls
+    assert record.params["art_prompt"] == call.body["prompt"]
+    one = PriceTable().per_image("gpt-image-1", "low", 1024, 1024)
+    assert record.cost_micro == 2 * one == round(Decimal(answer.headers["x-cost"]) * 10**6)
