@@ -7,7 +7,7 @@ for 1024x1024 at quality low (1 step). For each prompt, in this process:
 - `art`: the art model's generate() for the art prompt, as the composed engine calls it;
 - `layout`: what the composed engine adds for that art: the saliency model, the quiet
   zone, type setting, legibility and drawing (`art.design_over`), of which `saliency`
-  is the saliency model's share;
+  is the saliency model's share (at 160x160, `engines/design/saliency.py`);
 - `saliency before`: the design edit's saliency crop as it was (`edits.find_subject`
   on the full-size picture), for comparison.
 
@@ -50,8 +50,8 @@ def main() -> None:
     import torch
 
     from diffusion_cpu import build_models
-    from pixmill.engines.design import brief, edits
-    from pixmill.engines.design.art import ArtModel, ComposedEngine, _thumbnail, design_over
+    from pixmill.engines.design import brief, edits, saliency
+    from pixmill.engines.design.art import ArtModel, ComposedEngine, design_over
     from pixmill.engines.diffusion import DiffusionEngine
     from pixmill.request import RenderSpec
 
@@ -62,7 +62,6 @@ def main() -> None:
         str(pipeline_dir), family="sd-turbo", device="cpu", runtime="torch", tuning_dir=tuning
     )
     composed = ComposedEngine(ArtModel("sd-turbo", "diffusion", engine))
-    net = edits.remover().load()
     size = args.size
 
     def spec(prompt: str, seed: int) -> RenderSpec:
@@ -80,7 +79,7 @@ def main() -> None:
         design_over(art, brief.parse(prompt), size, size, seed)
         layout_s = time.perf_counter() - started
         started = time.perf_counter()
-        net.predict(_thumbnail(art))
+        saliency.predict(art)
         saliency_s = time.perf_counter() - started
         started = time.perf_counter()
         edits.find_subject(art)
@@ -113,8 +112,8 @@ def main() -> None:
     )
     print(
         "  'layout': saliency + quiet zone + type + legibility + drawing, on the art made;\n"
-        "  'saliency': the saliency model on the art reduced by whole factors toward its\n"
-        "  320x320 input; 'before': the design edit's saliency crop on the full-size art."
+        "  'saliency': its saliency model at 160x160 (engines/design/saliency.py);\n"
+        "  'before': the design edit's saliency crop (the model at 320x320) on the same art."
     )
 
 

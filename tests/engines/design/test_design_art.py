@@ -9,9 +9,9 @@ from PIL import Image, ImageDraw
 
 from pixmill.accounts.pricing import PriceTable
 from pixmill.catalog import ModelCatalog
-from pixmill.engines.design import DesignEngine, brief
+from pixmill.engines.design import DesignEngine, brief, edits, saliency
 from pixmill.engines.design.art import ArtModel, ComposedEngine
-from pixmill.engines.design.art_layout import lay_out
+from pixmill.engines.design.art_layout import lay_out, subject_of
 from pixmill.engines.design.art_prompt import NO_LETTERING, art_prompt
 from pixmill.engines.design.contrast import luminance_map
 from pixmill.errors import ModerationBlocked
@@ -187,3 +187,12 @@ def test_a_design_model_as_art_gives_a_picture_with_its_text():
     assert made.art is not None and made.art.model == "design" and made.art.drawn
     assert made.art_prompt == art_prompt('a poster of a lighthouse, title "NORTH LIGHT"')
     assert made.layout is not None and made.layout.startswith("art:")
+
+
+def test_the_low_resolution_saliency_finds_the_subject_the_full_one_finds():
+    picture = known_picture(640, 480)
+    low = saliency.predict(picture)
+    assert low.shape == (saliency.SIZE, saliency.SIZE)
+    fast, full = subject_of(low), subject_of(edits.remover().load().predict(picture))
+    assert np.allclose(fast.centre, full.centre, atol=0.08)
+    assert fast.box[1] > 0.4 and full.box[1] > 0.4  # both below the calm sky

@@ -45,7 +45,7 @@ from pixmill.engines.base import (
     UpstreamReport,
 )
 from pixmill.engines.design import brief as brief_module
-from pixmill.engines.design import edits, fonts
+from pixmill.engines.design import fonts, saliency
 from pixmill.engines.design.art_layout import lay_out
 from pixmill.engines.design.art_prompt import art_prompt
 from pixmill.errors import ModerationBlocked
@@ -218,18 +218,9 @@ class ComposedEngine:
 
 
 def design_over(art: Image.Image, brief: Any, width: int, height: int, seed: int) -> Any:
-    """One design: the art's subject found (the saliency model, at its 320x320 input),
-    then the text laid over it (`art_layout.lay_out`)."""
-    saliency = edits.remover().load().predict(_thumbnail(art))
-    return lay_out(art, saliency, brief, width, height, seed % 6)
-
-
-def _thumbnail(art: Image.Image) -> Image.Image:
-    """The art reduced to about the saliency model's input size: the model sees 320x320
-    whatever it is given, and a reduction by whole factors costs a fraction of a resample
-    from full size."""
-    factor = max(1, min(art.width, art.height) // 640)
-    return art.convert("RGB").reduce(factor) if factor > 1 else art.convert("RGB")
+    """One design: the art's subject found (the saliency model at low resolution,
+    `saliency`), then the text laid over it (`art_layout.lay_out`)."""
+    return lay_out(art, saliency.predict(art), brief, width, height, seed % 6)
 
 
 def _cost_only(report: UpstreamReport | None) -> UpstreamReport | None:
