@@ -29,12 +29,13 @@ from pathlib import Path
 
 import anyio
 import uvicorn
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from pixmill.engines.design import fonts
 from pixmill.request import ImageRequest
 from pixmill.service import ImageService
 from pixmill.settings import Settings
@@ -252,14 +253,16 @@ def before_after(before: Image.Image, after: Image.Image, prompt: str) -> Image.
     width = sum(p.width for p in pictures) + gap * 3
     canvas = Image.new("RGB", (width, height + caption + gap), "white")
     draw = ImageDraw.Draw(canvas)
+    label_font = ImageFont.truetype(str(fonts.face_path("sans-medium")), 18)
+    prompt_font = ImageFont.truetype(str(fonts.face_path("sans")), 15)
     x = gap
     for label, picture in zip(
         ("the art model's picture", "the composed design"), pictures, strict=True
     ):
         canvas.paste(picture, (x, gap))
-        draw.text((x, height + gap + 8), label, fill=(30, 30, 30))
+        draw.text((x, height + gap + 6), label, fill=(30, 30, 30), font=label_font)
         x += picture.width + gap
-    draw.text((gap, height + gap + 32), prompt[:110], fill=(90, 90, 90))
+    draw.text((gap, height + gap + 36), prompt[:120], fill=(90, 90, 90), font=prompt_font)
     return canvas
 
 

@@ -23,12 +23,12 @@ from pixmill.engines import (
     ArtComponent,
     Engine,
     GeneratedImage,
-    PartialImage,
     ProgressCallback,
     UpstreamReport,
 )
+from pixmill.engines.calls import render, within
 from pixmill.engines.reports import delivered_usage, reported_spec, upstream_cost
-from pixmill.errors import ApiError, EngineError, InvalidRequest, ModerationBlocked
+from pixmill.errors import EngineError, InvalidRequest, ModerationBlocked
 from pixmill.imaging.background import BackgroundRemover
 from pixmill.imaging.c2pa_signing import ContentCredentials, has_manifest
 from pixmill.imaging.encode import (
@@ -269,7 +269,7 @@ class ImageService:
         withheld: str | None = None
         for start in range(0, spec.n, batch):
             part = replace(spec, n=min(batch, spec.n - start), seed=spec.image_seed(start))
-            generated = render(engine, part, _within(progress, start, part.n, spec.n))
+            generated = render(engine, part, within(progress, start, part.n, spec.n))
             reports.update({id(p.report): p.report for p in generated if p.report})
             if spec.background == "transparent" and not engine.capabilities.native_alpha:
                 area = editable_area(spec.mask) if spec.mask is not None else None
@@ -388,46 +388,6 @@ def check_supported(spec: RenderSpec, entry: ModelEntry, *, seed_given: bool = F
         check_spec(spec)  # the engine's own rules first: they name what it makes
     if not capabilities.any_size:
         check_size_step(spec.width, spec.height, entry.name)
-
-
-def render(
-    engine: Engine, spec: RenderSpec, progress: ProgressCallback | None
-) -> list[GeneratedImage]:
-    batch = max(1, engine.capabilities.max_n)
-    images: list[GeneratedImage] = []
-    try:
-        for start in range(0, spec.n, batch):
-            part = replace(spec, n=min(batch, spec.n - start), seed=spec.image_seed(start))
-            images.extend(engine.generate(part, _within(progress, start, part.n, spec.n)))
-    except ApiError:
-        raise  # Cancelled among them: nothing more to make
-    except Exception as exc:
-        log.exception("engine %s failed", engine.name)
-        raise EngineError(f"The '{engine.name}' engine failed to render the image.") from exc
-    if len(images) != spec.n:
-        raise EngineError(f"The '{engine.name}' engine returned {len(images)} of {spec.n} images.")
-    for picture in images:
-        if picture.image.size != (spec.width, spec.height):
-            raise EngineError(
-                f"The '{engine.name}' engine returned {picture.image.size} "
-                f"instead of {spec.width}x{spec.height}."
-            )
-    return images
-
-
-def _within(
-    progress: ProgressCallback | None, start: int, count: int, n: int
-) -> ProgressCallback | None:
-    """Report one engine call's progress as progress of the whole request of n images."""
-    if progress is None or (start == 0 and count == n):
-        return progress
-
-    def report(done: int, total: int, partial: PartialImage | None = None) -> None:
-        if partial is not None:
-            partial = PartialImage(start + partial.index, partial.image)
-        progress(start * total + count * done, n * total, partial)
-
-    return report
 
 
 def encode_one(

@@ -44,6 +44,7 @@ from pixmill.engines.base import (
     ProgressCallback,
     UpstreamReport,
 )
+from pixmill.engines.calls import render  # the pipeline's own call: the same errors
 from pixmill.engines.design import brief as brief_module
 from pixmill.engines.design import fonts, saliency
 from pixmill.engines.design.art_layout import lay_out
@@ -130,8 +131,6 @@ class ComposedEngine:
     def generate(
         self, spec: RenderSpec, progress: ProgressCallback | None = None
     ) -> list[GeneratedImage]:
-        from pixmill.service import render  # the pipeline's own call: the same errors
-
         wanted = spec.partial_images if progress is not None else 0
         part = self.art_spec(spec, max(0, wanted - 1))
         self._moderate_prompt(part.prompt, spec.moderation)
