@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pixmill.engines import Engine, build_engine
+from pixmill.engines.art_models import art_targets, build_order
 from pixmill.errors import InvalidRequest
 from pixmill.settings import ModelConfig
 
@@ -38,14 +39,27 @@ class ModelCatalog:
         """When this catalogue was built: the `created` of every model /v1/models lists."""
         ready = dict(engines or {})
         built: dict[str, Engine] = {}
-        self._entries: dict[str, ModelEntry] = {}
-        for name, config in table.items():
+        made: dict[str, ModelEntry] = {}
+        # A design model with an `art` option is built after the model it names (art.py).
+        configs = {name: (config.engine, config.options) for name, config in table.items()}
+        targets = art_targets(configs, aliases or {})
+        for name in build_order(list(table), targets):
+            config = table[name]
             key = config.engine + json.dumps(config.options, sort_keys=True, default=str)
             if key not in built:
-                built[key] = ready.get(config.engine) or build_engine(
-                    config.engine, **config.options
-                )
-            self._entries[name] = ModelEntry(name, config.engine, built[key])
+                if name in targets:
+                    from pixmill.engines.design.art import ArtModel, ComposedEngine
+
+                    art = made[targets[name]]
+                    built[key] = ComposedEngine(
+                        ArtModel(art.name, art.engine_name, art.engine), **config.options
+                    )
+                else:
+                    built[key] = ready.get(config.engine) or build_engine(
+                        config.engine, **config.options
+                    )
+            made[name] = ModelEntry(name, config.engine, built[key])
+        self._entries: dict[str, ModelEntry] = {name: made[name] for name in table}
         self._aliases: dict[str, str] = {}
         for alias, target in (aliases or {}).items():
             if alias in self._entries:

@@ -7,8 +7,9 @@ from pathlib import Path
 import onnxruntime as ort
 
 
-def build_session(model_path: Path, *, threads: int | None = None) -> ort.InferenceSession:
-    """A CPU (or CUDA, when onnxruntime-gpu is installed) session for one .onnx file."""
+def build_session(model_path: Path | bytes, *, threads: int | None = None) -> ort.InferenceSession:
+    """A CPU (or CUDA, when onnxruntime-gpu is installed) session for one .onnx file (or
+    a model's bytes)."""
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     if threads is not None:
@@ -19,4 +20,5 @@ def build_session(model_path: Path, *, threads: int | None = None) -> ort.Infere
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     available = ort.get_available_providers()
     providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]
-    return ort.InferenceSession(str(model_path), sess_options=options, providers=providers)
+    model = model_path if isinstance(model_path, bytes) else str(model_path)
+    return ort.InferenceSession(model, sess_options=options, providers=providers)

@@ -20,14 +20,15 @@ from PIL import Image
 
 from pixmill.catalog import ModelCatalog, ModelEntry
 from pixmill.engines import (
+    ArtComponent,
     Engine,
     GeneratedImage,
-    PartialImage,
     ProgressCallback,
     UpstreamReport,
 )
+from pixmill.engines.calls import render, within
 from pixmill.engines.reports import delivered_usage, reported_spec, upstream_cost
-from pixmill.errors import ApiError, EngineError, InvalidRequest, ModerationBlocked
+from pixmill.errors import EngineError, InvalidRequest, ModerationBlocked
 from pixmill.imaging.background import BackgroundRemover
 from pixmill.imaging.c2pa_signing import ContentCredentials, has_manifest
 from pixmill.imaging.encode import (
@@ -58,6 +59,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+ART_TITLE = "art"
+"""The title of a composed design's art (another model's picture), as an ingredient."""
 UPSTREAM_TITLE = "upstream image"
 """The title of a gateway provider's signed picture, as an ingredient."""
 INLINE_PROMPT_CHARS = 250
@@ -132,6 +135,11 @@ class ImageService:
         # Upstream engines wait on the network: they get their own, larger bound, so a
         # slow provider never holds the render slots local engines need.
         self._upstream_limiter = anyio.CapacityLimiter(max_concurrent_upstream)
+        for entry in catalog.entries():
+            # A composed design moderates its art prompt and art as the pipeline does.
+            bind = getattr(entry.engine, "bind_moderation", None)
+            if bind is not None:
+                bind(moderation.prompts, moderation.images)
 
     @classmethod
     def from_settings(
@@ -261,7 +269,7 @@ class ImageService:
         withheld: str | None = None
         for start in range(0, spec.n, batch):
             part = replace(spec, n=min(batch, spec.n - start), seed=spec.image_seed(start))
-            generated = render(engine, part, _within(progress, start, part.n, spec.n))
+            generated = render(engine, part, within(progress, start, part.n, spec.n))
             reports.update({id(p.report): p.report for p in generated if p.report})
             if spec.background == "transparent" and not engine.capabilities.native_alpha:
                 area = editable_area(spec.mask) if spec.mask is not None else None
@@ -382,46 +390,6 @@ def check_supported(spec: RenderSpec, entry: ModelEntry, *, seed_given: bool = F
         check_size_step(spec.width, spec.height, entry.name)
 
 
-def render(
-    engine: Engine, spec: RenderSpec, progress: ProgressCallback | None
-) -> list[GeneratedImage]:
-    batch = max(1, engine.capabilities.max_n)
-    images: list[GeneratedImage] = []
-    try:
-        for start in range(0, spec.n, batch):
-            part = replace(spec, n=min(batch, spec.n - start), seed=spec.image_seed(start))
-            images.extend(engine.generate(part, _within(progress, start, part.n, spec.n)))
-    except ApiError:
-        raise  # Cancelled among them: nothing more to make
-    except Exception as exc:
-        log.exception("engine %s failed", engine.name)
-        raise EngineError(f"The '{engine.name}' engine failed to render the image.") from exc
-    if len(images) != spec.n:
-        raise EngineError(f"The '{engine.name}' engine returned {len(images)} of {spec.n} images.")
-    for picture in images:
-        if picture.image.size != (spec.width, spec.height):
-            raise EngineError(
-                f"The '{engine.name}' engine returned {picture.image.size} "
-                f"instead of {spec.width}x{spec.height}."
-            )
-    return images
-
-
-def _within(
-    progress: ProgressCallback | None, start: int, count: int, n: int
-) -> ProgressCallback | None:
-    """Report one engine call's progress as progress of the whole request of n images."""
-    if progress is None or (start == 0 and count == n):
-        return progress
-
-    def report(done: int, total: int, partial: PartialImage | None = None) -> None:
-        if partial is not None:
-            partial = PartialImage(start + partial.index, partial.image)
-        progress(start * total + count * done, n * total, partial)
-
-    return report
-
-
 def encode_one(
     picture: GeneratedImage,
     spec: RenderSpec,
@@ -440,6 +408,8 @@ def encode_one(
     media_type = MEDIA_TYPES[spec.output_format]
     agent = SoftwareAgent(engine=engine, model=spec.model)
     ingredients = edit_ingredients(spec)
+    if picture.art is not None and credentials is not None:
+        ingredients += (art_ingredient(picture.art, credentials),)
     original = signed_original(picture) if credentials is not None else None
     if picture.encoded is not None and picture.media_type == media_type:
         # Already what the client asked for (an upstream made it in this format and
@@ -468,6 +438,8 @@ def encode_one(
         provenance["layout"] = picture.layout
     if picture.checklist:
         provenance["checklist"] = [dict(entry) for entry in picture.checklist]
+    if picture.art_prompt is not None:
+        provenance["art_prompt"] = picture.art_prompt
     data = encode(
         image,
         spec.output_format,
@@ -508,6 +480,25 @@ def encode_partial(
         drawn=drawn,
     )
     return data, fmt
+
+
+def art_ingredient(art: ArtComponent, credentials: ContentCredentials) -> Ingredient:
+    """A composed design's art as an ingredient, signed as its model's own picture would be
+    (created by that engine and model: trainedAlgorithmicMedia); an upstream's picture
+    that carries its own Content Credentials keeps them instead."""
+    encoded, media_type = art.encoded, art.media_type
+    if encoded is not None and media_type is not None and has_manifest(encoded, media_type):
+        return Ingredient(encoded, media_type, ART_TITLE, "componentOf", True)
+    image = art.image if art.image.mode in ("RGB", "RGBA") else art.image.convert("RGBA")
+    data = encode(
+        opaque_as_rgb(image),
+        "png",
+        provenance={"generator": "pixmill", "ai_generated": True, "model": art.model},
+        credentials=credentials,
+        agent=SoftwareAgent(engine=art.engine, model=art.model),
+        drawn=art.drawn,
+    )
+    return Ingredient(data, MEDIA_TYPES["png"], ART_TITLE, "componentOf", True)
 
 
 def signed_original(picture: GeneratedImage) -> Ingredient | None:

@@ -315,6 +315,14 @@ class Settings(BaseSettings):
         """Whether a setting named the data directory (else datadir.py's default)."""
         return "data_dir" in self.model_fields_set
 
+    def art_table(self) -> dict[str, str]:
+        """Composed design model -> the configured model drawing its art (issue 25)."""
+        from pixmill.engines.art_models import art_targets
+
+        table = self.model_table()
+        configs = {name: (config.engine, config.options) for name, config in table.items()}
+        return art_targets(configs, self.alias_table())
+
     def alias_table(self) -> dict[str, str]:
         """Alias -> configured model name, without the names that are models themselves."""
         models = self.model_table()

@@ -45,8 +45,14 @@ def default_table() -> Table:
 
 
 class PriceTable:
-    def __init__(self, overrides: Mapping[str, Mapping[str, Mapping[str, object]]] | None = None):
-        """`overrides`: model -> quality -> size -> credits (numbers or decimal strings).
+    def __init__(
+        self,
+        overrides: Mapping[str, Mapping[str, Mapping[str, object]]] | None = None,
+        art: Mapping[str, str] | None = None,
+    ):
+        """`overrides`: model -> quality -> size -> credits (numbers or decimal strings);
+        `art`: composed design model -> the model drawing its art (issue 25), whose price
+        for the same quality and size is added to the design's own.
 
         A model's listed qualities replace GPT-Image-1's, the others keep them; a "*"
         quality replaces them all. A model "*" prices every model not listed. Each quality
@@ -77,6 +83,7 @@ class PriceTable:
                 if ANY not in sizes and "1024x1024" not in sizes:
                     raise ValueError(f"prices.{model}.{quality}: needs a '*' or '1024x1024' price")
         self._table = table
+        self._art = dict(art or {})
 
     @staticmethod
     def _input_price(model: str, entry: Mapping[str, object]) -> int:
@@ -93,12 +100,35 @@ class PriceTable:
 
     def listing(self, model: str) -> dict[ConcreteQuality, dict[str, int]]:
         """A model's per-image prices in micro-credits, quality -> size -> price. A size
-        not listed costs the "*" price, else the "1024x1024" price scaled by area."""
+        not listed costs the "*" price, else the "1024x1024" price scaled by area. A
+        composed model's prices are its own plus its art model's, at the sizes either lists."""
         qualities = self._table.get(model) or self._table[ANY]
-        return {
+        own = {
             quality: dict(qualities.get(quality) or qualities[ANY])
             for quality in CONCRETE_QUALITIES
         }
+        if model not in self._art:
+            return own
+        art = self.listing(self._art[model])
+        listed: dict[ConcreteQuality, dict[str, int]] = {}
+        for quality in CONCRETE_QUALITIES:
+            sizes = set(own[quality]) | set(art[quality])
+            if not (ANY in own[quality] and ANY in art[quality]):
+                sizes.discard(ANY)  # a flat price on one side: priced at the other's sizes
+                sizes.add("1024x1024")
+            listed[quality] = {
+                size: self._sized(own[quality], size) + self._sized(art[quality], size)
+                for size in sizes
+            }
+        return listed
+
+    @staticmethod
+    def _sized(sizes: Mapping[str, int], size: str) -> int:
+        exact = sizes.get(size, sizes.get(ANY))
+        if exact is not None:
+            return exact
+        width, height = (int(side) for side in size.split("x"))
+        return max(1, round(sizes["1024x1024"] * width * height / (1024 * 1024)))
 
     def input_per_million(self, model: str) -> int:
         """Micro-credits per million input image tokens."""
@@ -118,12 +148,12 @@ class PriceTable:
         return output + self.input_price(spec.model, inputs_tokens(spec.inputs))
 
     def per_image(self, model: str, quality: ConcreteQuality, width: int, height: int) -> int:
+        """Micro-credits for one image; a composed model's adds its art model's."""
         qualities = self._table.get(model) or self._table[ANY]
         sizes = qualities.get(quality) or qualities[ANY]
-        exact = sizes.get(f"{width}x{height}", sizes.get(ANY))
-        if exact is not None:
-            return exact
-        return max(1, round(sizes["1024x1024"] * width * height / (1024 * 1024)))
+        own = self._sized(sizes, f"{width}x{height}")
+        art = self._art.get(model)
+        return own + (self.per_image(art, quality, width, height) if art is not None else 0)
 
     def price(self, model: str, quality: ConcreteQuality, width: int, height: int, n: int) -> int:
         """Micro-credits for n images."""

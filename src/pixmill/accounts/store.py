@@ -32,5 +32,5 @@ class AccountStore:
             ledger=Ledger(db),
             usage=UsageLog(db),
             idempotency=IdempotencyStore(db),
-            prices=PriceTable(settings.prices),
+            prices=PriceTable(settings.prices, settings.art_table()),
         )

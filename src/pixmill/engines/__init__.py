@@ -11,6 +11,7 @@ import importlib
 from typing import Any
 
 from pixmill.engines.base import (
+    ArtComponent,
     Engine,
     EngineCapabilities,
     GeneratedImage,
@@ -20,6 +21,7 @@ from pixmill.engines.base import (
 )
 
 __all__ = [
+    "ArtComponent",
     "Engine",
     "EngineCapabilities",
     "GeneratedImage",

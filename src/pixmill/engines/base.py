@@ -88,6 +88,22 @@ class UpstreamReport:
     """What the call cost the operator at the provider, in micro-credits."""
 
 
+@dataclass(frozen=True)
+class ArtComponent:
+    """The picture another model made for a composed design (issue 25): an ingredient of
+    the design's Content Credentials, signed as that model's own output would be."""
+
+    image: Image.Image
+    engine: str
+    model: str
+    encoded: bytes | None = None
+    """As the art model's engine got it (gateway mode), else None."""
+    media_type: str | None = None
+    drawn: bool = False
+    """The art model draws vectors (a design model): its PNG is flat colour."""
+    credits: tuple[str, ...] = ()
+
+
 @dataclass
 class GeneratedImage:
     """One picture: always the raster (RGBA, exact size); the SVG when asked and vector."""
@@ -108,6 +124,10 @@ class GeneratedImage:
     checklist: tuple[dict[str, str], ...] = ()
     """What the prompt asked and whether the picture shows it (the design engine's
     elements, colours, setting and texts); it goes in the picture's metadata."""
+    art: ArtComponent | None = None
+    """A composed design's art, made by another model; an ingredient of the picture."""
+    art_prompt: str | None = None
+    """The prompt a composed design sent its art model; it goes in the picture's metadata."""
 
 
 @runtime_checkable

@@ -63,6 +63,9 @@ class Ingredient:
     """The request parameter it came from ("image", "image[1]", "mask"): never a file
     name, which is the caller's string."""
     relationship: Relationship
+    composited: bool = False
+    """The picture is a composite made with this ingredient (a composed design's art):
+    its source type is then compositeWithTrainedAlgorithmicMedia."""
 
 
 def edit_ingredients(spec: RenderSpec) -> tuple[Ingredient, ...]:
@@ -86,8 +89,9 @@ def is_edit(ingredients: Sequence[Ingredient]) -> bool:
 
 
 def digital_source_type(ingredients: Sequence[Ingredient]) -> str:
-    """IPTC's term for the picture: composite for an edit, trained media otherwise."""
-    if is_edit(ingredients):
+    """IPTC's term for the picture: composite for an edit or a composed design, trained
+    media otherwise."""
+    if is_edit(ingredients) or any(ingredient.composited for ingredient in ingredients):
         return COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA
     return TRAINED_ALGORITHMIC_MEDIA
 

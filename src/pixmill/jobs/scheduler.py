@@ -33,6 +33,7 @@ from pixmill.accounts.store import AccountStore
 from pixmill.accounts.tables import utcnow
 from pixmill.accounts.usage_log import CallUsage, UsageWriter
 from pixmill.catalog import ModelCatalog
+from pixmill.engines.art_models import art_prompt_of
 from pixmill.errors import ApiError, Conflict, EngineError, NotFound, ServiceUnavailable
 from pixmill.jobs import events
 from pixmill.jobs.blobs import open_blob_store
@@ -484,6 +485,9 @@ class Scheduler:
         params["prompt_chars"] = len(job.request.get("prompt", ""))
         params["form"] = job.form
         params.update(spec.get("edit") or {})
+        art = art_prompt_of(self.service.catalog, spec.get("model"), job.request.get("prompt", ""))
+        if art is not None:
+            params["art_prompt"] = art  # what a composed design sent its art model
         withheld = outcome.get("withheld_category")
         self.usage_writer.submit(
             CallUsage(
