@@ -140,7 +140,7 @@ RELATIONS = {
     "over": "over", "above": "over", "in": "in", "inside": "in", "into": "in",
     "at": "at", "sitting": "on", "standing": "on", "perched": "on", "lying": "on",
     "sleeping": "on", "asleep": "on", "leaning": "beside", "against": "beside",
-    "flying": "over", "floating": "over", "swimming": "in",
+    "flying": "over", "floating": "over", "swimming": "in", "from": "in",
 }  # fmt: skip
 _OBJECT_GENRES = frozenset(
     # genre words that are as often things in a scene ("a woman reading a book")

@@ -160,6 +160,10 @@ def detect(frame: Frame) -> tuple[str, str | None, list[str]]:
         setting = "underwater"
     elif brief.has("cliff", "cliffs", "clifftop"):
         setting = "cliff"
+    elif brief.has("desert", "dunes", "dune", "sahara"):
+        setting = "desert"  # named ground wins over a subject's usual place (a rocket's space)
+    elif brief.has("table", "tabletop", "desk", "countertop") and setting in (None, "interior"):
+        setting = "table"  # "a bottle on a marble table": a still life on the table
     elif setting is None and asked.indoors:
         setting = "interior"
     elif setting is None:
@@ -218,7 +222,7 @@ def picture(
         bg += city.stars(
             box.x, box.y, box.w, horizon - box.y, 50 + 40 * detail, (255, 255, 255, 210), rng
         )
-    if time == "night" and not named_sky:
+    if time == "night" and not named_sky and setting != "moon":  # no moon seen from the moon
         bg += city.moon(
             box.x + box.w * rng.uniform(0.65, 0.85),
             box.y + box.h * 0.18,

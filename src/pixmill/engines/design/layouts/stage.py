@@ -9,6 +9,7 @@ above. Colour words recolour a subject's dominant fills; a silhouette is one ink
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 from pixmill.engines.design import prompt
@@ -16,7 +17,7 @@ from pixmill.engines.design.brief import Brief
 from pixmill.engines.design.layouts.base import Frame
 from pixmill.engines.design.palette import NAMED, mix
 from pixmill.engines.design.scene import Box, Ellipse, Shape, Vector
-from pixmill.engines.design.subjects import library, matching, people
+from pixmill.engines.design.subjects import library, matching, people, sizes
 
 SKY = frozenset(
     {
@@ -41,6 +42,11 @@ SKY = frozenset(
         "sun with face",
         "parachute",
         "helicopter",
+        "hot air balloon",
+        "globe showing europe-africa",
+        "globe showing americas",
+        "globe showing asia-australia",
+        "ringed planet",
     }
 )
 
@@ -135,91 +141,319 @@ def _shadow(frame: Frame, cx: float, base: float, width: float) -> list[Shape]:
     return [Ellipse(cx, base, width * 0.42, width * 0.06, (0, 0, 0, alpha))]
 
 
+@dataclass
+class _Place:
+    """Where one subject is drawn: its centre, its drawn bottom and its size (the
+    library square's side, or a drawn person's height)."""
+
+    subject: matching.Subject
+    cx: float
+    base: float
+    size: float
+    flip: bool = False
+    order: int = 0
+    """Draw order: lower first (a boat's passenger before the boat's hull)."""
+    shadow: bool = True
+    count: int = 1
+
+    @property
+    def person(self) -> bool:
+        return self.subject.code is None
+
+    def extent(self) -> tuple[float, float, float, float]:
+        """The drawn box (left, top, right, bottom) of the subject, copies included."""
+        if self.person:
+            half = self.size * 0.2
+            return self.cx - half, self.base - self.size, self.cx + half, self.base
+        assert self.subject.code is not None
+        x0, y0, x1, y1 = library.bounds(self.subject.code)
+        copy = self.size * _herd_scale(self.count)
+        width = copy * (x1 - x0) * (1 + _HERD_STEP * (self.count - 1))
+        top = self.base - (copy if self.count > 1 else self.size) * (y1 - y0)
+        return self.cx - width / 2, top - _herd_rise(self, copy), self.cx + width / 2, self.base
+
+    @property
+    def width(self) -> float:
+        left, _, right, _ = self.extent()
+        return right - left
+
+    @property
+    def top(self) -> float:
+        return self.extent()[1]
+
+
+_HERD_STEP = 0.72
+"""A herd's copies stand this fraction of one's width apart (they overlap a little)."""
+_PLACED = frozenset({"on", "in", "under", "over", "in front of", "behind"})
+"""Relations that place a subject against another; the rest stand side by side."""
+_SURFACE = {"chair": 0.45, "couch and lamp": 0.42, "bed": 0.5, "horse": 0.62, "camel": 0.6}
+"""Where a thing's top surface is, as a fraction of its drawn height up from its
+bottom (a chair's seat); others are sat on at their top."""
+_SAILS = frozenset({"sailboat", "ship", "passenger ship", "ferry", "motor boat", "speedboat"})
+_FLOATS = frozenset(
+    "hot air balloon|balloon|kite|airplane|helicopter|parachute|flying saucer|bird|dove|eagle|"
+    "bat|butterfly|dragon".split("|")
+)
+"""Things that may hang in the air when the prompt puts them over something."""
+
+
+def _herd_scale(count: int) -> float:
+    return 1.0 if count <= 1 else (0.8 if count == 2 else 0.7 if count == 3 else 0.6)
+
+
+def _herd_rise(place: _Place, copy: float) -> float:
+    return copy * 0.06 if place.count > 2 else 0.0
+
+
 def draw(frame: Frame, box: Box, ground: float, scale: float = 1.0) -> list[Shape]:
-    """The prompt's library subjects (and drawn people) composed inside `box`."""
+    """The prompt's library subjects (and drawn people) composed inside `box`: side by
+    side at their relative sizes, one on, in, under, over, in front of or behind another
+    as the prompt relates them, riders on mounts, sky things aloft; the whole group is
+    then fitted inside the box, so no subject is cut at its edge."""
     found = subjects_of(frame.brief)
     rng = frame.rng
     short = min(box.w, box.h) * scale
     mains = [s for s in found.subjects if s.role not in ("prop",)]
     props = [s for s in found.subjects if s.role == "prop" and s.code]
-    art: list[Shape] = []
     rider = next((s for s in mains if s.role == "rider"), None)
     mount = next((s for s in mains if s.role == "mount"), None)
     if found.top_view and mains and mains[0].code:
         return _top_view(frame, box, mains[0], scale)
-    ground_things = [
-        s for s in mains if s.role == "main" and (s.code is None or not _is_sky(s.code))
+    by_word = {s.word: s for s in mains if s.role == "main"}
+    dependents = [
+        s
+        for s in mains
+        if s.role == "main"
+        and s.relation in _PLACED
+        and s.to in by_word
+        and by_word[s.to].relation not in _PLACED
+        and not (by_word[s.to].code and _is_sky(by_word[s.to].code))
+        and (s.relation != "over" or _floats(s))
     ]
-    sky_things = [s for s in mains if s.role == "main" and s.code and _is_sky(s.code)]
+    placed_words = {s.word for s in dependents}
+    free = [s for s in mains if s.role == "main" and s.word not in placed_words]
+    ground_things = [s for s in free if s.code is None or not _is_sky(s.code)]
+    sky_things = [s for s in free if s.code and _is_sky(s.code)]
     slots = ground_things + ([mount] if mount else [])
-    if not slots and sky_things:  # only sky things: the first one stands as the subject
-        slots, sky_things = sky_things[:1], sky_things[1:]
-    n = len(slots)
-    if n == 0:
+    art: list[Shape] = []
+    if not slots and not sky_things:
         return art
-    size = short * {1: 0.62, 2: 0.46, 3: 0.36}.get(n, 0.3) * VARIANT_SCALES[frame.variant % 3]
-    size = min(size, (ground - box.y) * 0.8)  # never cut at the top of the box
     flip = rng.random() < 0.5
-    centres = _spread(box, n, rng, frame.variant)
-    if n == 1:  # a lone subject stays whole inside the box
-        size = min(size, box.w * 0.78, (ground - box.y) * 0.95)
-        half = min(size * 0.62, box.w / 2)
-        centres = [min(max(centres[0], box.x + half), box.right - half)]
-    for subject, cx in zip(slots, centres, strict=True):
-        if subject.code is None:
-            tall = min(size * 1.5, (ground - box.y) * 0.86)
-            feet = ground
-            if n == 1 and not sky_things:  # a portrait: framed from the knees, whole across
-                tall = box.h * 1.2
-                feet = box.y + box.h * 0.1 + tall
-                half = tall * 0.3
-                cx = min(max(cx, box.x + half), box.right - half)
-            art += _person(frame, subject, found.person, cx, feet, tall)
-            for prop in props:  # held at the hands
-                hold = tall * 0.26
-                art.append(vector(frame, prop, cx + tall * 0.1, feet - tall * 0.42, hold))
-            continue
-        s = size * (1.25 if subject is mount else 1.0)
-        if library.name_of(subject.code) in _AFLOAT and frame.brief.has(
-            "sea", "ocean", "lake", "harbor", "harbour", "bay", "river", "water"
-        ):
-            base = box.y + box.h * 0.7  # on the water, not the shore
-            art.append(vector(frame, subject, cx, base, s, flip))
-            continue
-        art += _shadow(frame, cx, ground, s)
-        if subject.count > 1:
-            spots = (-0.32, 0.32, 0.0) if subject.count != 2 else (-0.24, 0.24)
-            for k, dx in enumerate(spots):
-                sub = s * (0.7 if k < 2 else 0.8)
-                lift = 0.0 if library.category(subject.code) != "plant" else sub * 0.05 * k
-                art.append(vector(frame, subject, cx + dx * s, ground - lift, sub, flip ^ (k == 1)))
-        else:
-            art.append(vector(frame, subject, cx, ground, s, flip))
-        if props and subject is slots[0] and not any(x.code is None for x in slots):
-            # a held thing ("robot barista": a cup) stands beside the first subject
-            px = cx + s * (0.5 if not flip else -0.5)
-            art.append(vector(frame, props[0], px, ground, s * 0.4))
-        if subject is mount and rider is not None:
-            art += _rider(frame, rider, found, cx, ground, s, flip)
+    places: list[_Place] = []
+    if not slots:  # only sky things: the first floats large, the others around it
+        first, sky_things = sky_things[0], sky_things[1:]
+        room = ground - box.y
+        size = min(short * 0.56 * VARIANT_SCALES[frame.variant % 3], room * 0.72, box.w * 0.8)
+        cx = box.x + box.w * VARIANT_PLACES[frame.variant % 3]
+        if first.count > 1:  # a bunch: smaller copies side by side
+            size *= 0.75
+        place = _Place(first, cx, 0.0, size, shadow=False, count=first.count)
+        place.base = box.y + room * 0.14 + (place.base - place.top)
+        places.append(place)
+    else:
+        places = _ground(frame, box, ground, short, slots, mount, flip)
+    anchor = {p.subject.word: p for p in places}
+    for subject in dependents:
+        target = anchor.get(subject.to or "")
+        if target is not None:
+            places.append(_relate_to(subject, target, ground, short, rng))
+    _fit(places, box, ground, short)
+    for place in sorted(places, key=lambda p: p.order):
+        art += _emit(frame, place, found, props, rider, mount, ground, slots)
     for k, subject in enumerate(sky_things[:2]):
         sx = box.x + box.w * (0.78 - 0.56 * k if not flip else 0.22 + 0.56 * k)
         sy = box.y + box.h * rng.uniform(0.24, 0.34)
-        art.append(vector(frame, subject, sx, sy, short * 0.2))
+        size = short * (0.2 if not _floats(subject) else 0.26)
+        size = min(size, (ground - box.y) * 0.5)
+        sy = max(sy, box.y + size * 1.05)  # whole inside the box
+        art.append(vector(frame, subject, sx, sy, size))
     return art
 
 
-VARIANT_PLACES = (0.5, 0.34, 0.66)
+def _floats(subject: matching.Subject) -> bool:
+    return bool(subject.code) and bool(_FLOATS & set(library.names_of(subject.code or "")))
+
+
+def _ground(frame, box, ground, short, slots, mount, flip) -> list[_Place]:
+    """The subjects standing on the ground, left to right at their relative sizes."""
+    n = len(slots)
+    base = short * {1: 0.62, 2: 0.5, 3: 0.42}.get(n, 0.36) * VARIANT_SCALES[frame.variant % 3]
+    heights = [sizes.height(s.code) * s.scale for s in slots]
+    if mount is not None:  # a mount carries its rider: it sets the scale
+        top = max(heights)
+        heights = [h if s is not mount else top for h, s in zip(heights, slots, strict=True)]
+    rel = sizes.relative(heights)
+    room = ground - box.y
+    places: list[_Place] = []
+    for subject, r in zip(slots, rel, strict=True):
+        if subject.code is None:
+            portrait = n == 1 and frame.brief.has("portrait", "headshot", "bust")
+            tall = box.h * 1.2 if portrait else min(base * r * 1.45, room * 0.88)
+            place = _Place(subject, 0.0, ground, tall, shadow=not portrait)
+            if portrait:  # framed from the knees on purpose
+                place.base = box.y + box.h * 0.1 + tall
+        else:
+            size = base * r * (1.25 if subject is mount else 1.0)
+            _, y0, _, y1 = library.bounds(subject.code)
+            size = min(size, room * 0.88 / max(0.2, y1 - y0))
+            lone_flip = flip ^ (len(places) % 2 == 1)
+            place = _Place(subject, 0.0, ground, size, lone_flip, count=subject.count)
+            if library.name_of(subject.code) in _AFLOAT and frame.brief.has(
+                "sea", "ocean", "lake", "harbor", "harbour", "bay", "river", "water"
+            ):
+                place.base = box.y + box.h * 0.7  # on the water, not the shore
+                place.shadow = False
+        places.append(place)
+    if n > 1 and frame.variant % 2 == 1:  # the seed also orders the group
+        places.reverse()
+    gap = short * 0.03
+    total = sum(p.width for p in places) + gap * (n - 1)
+    if n == 1:
+        centre = box.x + box.w * VARIANT_PLACES[frame.variant % 3]
+        centre += frame.rng.uniform(-0.04, 0.04) * box.w
+    else:
+        centre = box.x + box.w * (0.5 + frame.rng.uniform(-0.05, 0.05))
+    x = centre - total / 2
+    for place in places:
+        w = place.width
+        place.cx = x + w / 2
+        x += w + gap
+    return places
+
+
+def _relate_to(subject, target: _Place, ground: float, short: float, rng) -> _Place:
+    """A subject placed against the one it relates to ("a cat on a chair")."""
+    boat = library.name_of(target.subject.code) if target.subject.code else ""
+    if subject.relation == "in" and subject.code is None and boat in _SAILS:
+        # a person in a boat: an open boat, so no sail hides them
+        target.subject = matching.Subject(target.subject.word, library.lookup("canoe"))
+    own = sizes.height(subject.code) * subject.scale
+    other = sizes.height(target.subject.code) * target.subject.scale
+    ratio = sizes.relative([other, own])
+    size = target.size * ratio[1] / ratio[0]
+    if target.person:
+        size = target.size * 0.6 * ratio[1] / ratio[0]
+    left, top, right, bottom = target.extent()
+    tw, th = right - left, bottom - top
+    place = _Place(subject, target.cx, target.base, size, target.flip, count=subject.count)
+    rel = subject.relation
+    side = 1 if rng.random() < 0.5 else -1
+    if rel == "on":
+        surface = _SURFACE.get(library.name_of(target.subject.code or ""), 1.0)
+        place.size = min(size, _fit_width(subject, tw * 0.8))
+        place.base = bottom - th * surface + place.size * 0.04
+        place.order, place.shadow = target.order + 1, False
+    elif rel == "in":
+        # a passenger in a boat: the hull hides the legs, so it is drawn first
+        place.size = min(size, tw * 0.75 if place.person else _fit_width(subject, tw * 0.6))
+        place.base = bottom - th * 0.4
+        place.order, place.shadow = target.order - 1, False
+    elif rel == "under":
+        place.size = min(size, _fit_height(subject, th * 0.55))
+        place.cx = target.cx + side * tw * 0.12
+        place.order = target.order + 1
+    elif rel == "over":
+        place.size = min(size, _fit_width(subject, tw * 0.9))
+        place.base = top - short * 0.05
+        place.cx = target.cx + side * tw * 0.18
+        place.order, place.shadow = target.order + 1, False
+    elif rel == "in front of":
+        target.base = ground - short * 0.06  # the one behind stands further back
+        place.cx = target.cx + side * tw * 0.28
+        place.order = target.order + 1
+    elif rel == "behind":
+        place.base = ground - short * 0.06
+        place.cx = target.cx + side * tw * 0.3
+        place.order = target.order - 1
+    return place
+
+
+def _fit_width(subject, width: float) -> float:
+    """The square size at which a library subject's drawing is `width` wide."""
+    if subject.code is None:
+        return width / 0.4
+    x0, _, x1, _ = library.bounds(subject.code)
+    return width / max(0.2, x1 - x0)
+
+
+def _fit_height(subject, height: float) -> float:
+    if subject.code is None:
+        return height
+    _, y0, _, y1 = library.bounds(subject.code)
+    return height / max(0.2, y1 - y0)
+
+
+def _fit(places: list[_Place], box: Box, ground: float, short: float) -> None:
+    """Scale and shift the group so every subject lies inside the box, a margin in."""
+    framed = [p for p in places if p.shadow or not p.person or p.base <= box.bottom]
+    if not framed:
+        return
+    margin = short * 0.03
+    extents = [p.extent() for p in framed if not (p.person and p.size > box.h)]
+    if not extents:
+        return
+    left = min(e[0] for e in extents)
+    top = min(e[1] for e in extents)
+    right = max(e[2] for e in extents)
+    bottom = max(e[3] for e in extents)
+    ax = (left + right) / 2
+    ay = min(bottom, box.bottom - margin)
+    factor = min(
+        1.0,
+        (box.w - 2 * margin) / max(1.0, right - left),
+        (ay - box.y - margin) / max(1.0, ay - top),
+    )
+    width = (right - left) * factor
+    centre = min(max(ax, box.x + margin + width / 2), box.right - margin - width / 2)
+    lift = max(0.0, bottom - (box.bottom - margin))
+    for p in places:
+        if p.person and p.size > box.h:
+            continue  # a knee-up portrait is framed on purpose
+        p.cx = centre + (p.cx - ax) * factor
+        p.base = ay + (p.base - lift - ay) * factor if lift else ay + (p.base - ay) * factor
+        p.size *= factor
+
+
+def _emit(frame, place: _Place, found, props, rider, mount, ground, slots) -> list[Shape]:
+    subject = place.subject
+    art: list[Shape] = []
+    if place.person:
+        art += _person(frame, subject, found.person, place.cx, place.base, place.size,
+                       place.shadow)  # fmt: skip
+        for prop in props:  # held at the hands
+            hold = place.size * 0.26
+            art.append(vector(frame, prop, place.cx + place.size * 0.1,
+                              place.base - place.size * 0.42, hold))  # fmt: skip
+        return art
+    s = place.size
+    if place.shadow:
+        art += _shadow(frame, place.cx, place.base, min(s, place.width * 1.1))
+    if place.count > 1:
+        copy = s * _herd_scale(place.count)
+        x0, _, x1, _ = library.bounds(subject.code)
+        step = copy * (x1 - x0) * _HERD_STEP
+        offsets = [(k - (place.count - 1) / 2) * step for k in range(place.count)]
+        # the middle ones stand a little further back, so every one is seen
+        order = sorted(range(place.count), key=lambda k: -abs(offsets[k]))
+        for k in reversed(order) if place.count == 2 else order:
+            back = _herd_rise(place, copy) * (1 - abs(offsets[k]) / max(1.0, max(offsets)))
+            size = copy * (0.94 if back else 1.0)
+            x = place.cx + offsets[k]
+            art.append(vector(frame, subject, x, place.base - back, size, place.flip ^ (k % 2)))
+    else:
+        art.append(vector(frame, subject, place.cx, place.base, s, place.flip))
+    if props and subject is slots[0] and not any(x.code is None for x in slots):
+        # a held thing ("robot barista": a cup) stands beside the first subject
+        px = place.cx + s * (0.5 if not place.flip else -0.5)
+        art.append(vector(frame, props[0], px, place.base, s * 0.4))
+    if subject is mount and rider is not None:
+        art += _rider(frame, rider, found, place.cx, place.base, s, place.flip)
+    return art
+
+
+VARIANT_PLACES = (0.5, 0.36, 0.64)
 """Where a lone subject stands across the box, by the frame's variant (n images differ)."""
-VARIANT_SCALES = (1.0, 0.84, 1.12)
-
-
-def _spread(box: Box, n: int, rng, variant: int = 0) -> list[float]:
-    if n <= 1:
-        place = VARIANT_PLACES[variant % 3] + rng.uniform(-0.04, 0.04)
-        return [box.x + box.w * place]
-    span = (0.62 if n == 2 else 0.72) * (1.0, 0.9, 1.08)[variant % 3]
-    start = 0.5 - span / 2
-    return [box.x + box.w * (start + span * i / (n - 1)) for i in range(n)]
+VARIANT_SCALES = (1.0, 0.86, 1.1)
 
 
 def _rider(frame, rider, found, cx, ground, mount_size, flip) -> list[Shape]:
@@ -233,7 +467,7 @@ def _rider(frame, rider, found, cx, ground, mount_size, flip) -> list[Shape]:
     return [vector(frame, rider, cx + offset, back, mount_size * 0.5)]
 
 
-def _person(frame, subject, person, cx, base, height) -> list[Shape]:
+def _person(frame, subject, person, cx, base, height, shadow: bool = True) -> list[Shape]:
     pal, rng = frame.palette, frame.rng
     person = person or matching.Person()
     jacket = person.clothes or subject.color or pal.accent
@@ -259,8 +493,8 @@ def _person(frame, subject, person, cx, base, height) -> list[Shape]:
         person.expression,
     )
     frame.motifs.add("figure")
-    shadow = _shadow(frame, cx, base, height * 0.5)
-    return shadow + people.person(cx, base - height, height, outfit, frame.detail)
+    under = _shadow(frame, cx, base, height * 0.5) if shadow else []
+    return under + people.person(cx, base - height, height, outfit, frame.detail)
 
 
 def _top_view(frame: Frame, box: Box, subject, scale: float) -> list[Shape]:
