@@ -189,6 +189,7 @@ _PLACED = frozenset({"on", "in", "under", "over", "in front of", "behind"})
 _SURFACE = {"chair": 0.45, "couch and lamp": 0.42, "bed": 0.5, "horse": 0.62, "camel": 0.6}
 """Where a thing's top surface is, as a fraction of its drawn height up from its
 bottom (a chair's seat); others are sat on at their top."""
+_LANDFORMS = frozenset({"mountain", "snow-capped mountain", "mountain cabin"})
 _SAILS = frozenset({"sailboat", "ship", "passenger ship", "ferry", "motor boat", "speedboat"})
 _FLOATS = frozenset(
     "hot air balloon|balloon|kite|airplane|helicopter|parachute|flying saucer|bird|dove|eagle|"
@@ -214,6 +215,9 @@ def draw(frame: Frame, box: Box, ground: float, scale: float = 1.0) -> list[Shap
     rng = frame.rng
     short = min(box.w, box.h) * scale
     mains = [s for s in found.subjects if s.role not in ("prop",)]
+    # mountains after the first subject are the setting's, drawn behind ("a cabin by a
+    # lake with mountains"): not a small peak standing beside the cabin
+    mains = mains[:1] + [s for s in mains[1:] if library.name_of(s.code or "") not in _LANDFORMS]
     props = [s for s in found.subjects if s.role == "prop" and s.code]
     rider = next((s for s in mains if s.role == "rider"), None)
     mount = next((s for s in mains if s.role == "mount"), None)
