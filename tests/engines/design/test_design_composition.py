@@ -11,7 +11,7 @@ import pytest
 
 from pixmill.engines.design import brief as brief_module
 from pixmill.engines.design.layouts import stage
-from pixmill.engines.design.scene import Vector, vectors
+from pixmill.engines.design.scene import Ellipse, Group, Path, Vector, vectors
 from pixmill.engines.design.subjects import library
 
 
@@ -208,3 +208,49 @@ def test_seeds_vary_pose_composition_and_palette(engine, make_spec):
     assert len({look[1] for look in looks}) >= 2  # who stands where (composition)
     assert len({look[2] for look in looks}) >= 3
     assert len({look[3] for look in looks}) >= 3  # palette and light
+
+
+def _flat(items) -> list:
+    out: list = []
+    for item in items:
+        out += _flat(item.items) if isinstance(item, Group) else [item]
+    return out
+
+
+@pytest.mark.parametrize(
+    ("prompt", "name", "lifted"),
+    [
+        ("a bird on a branch", "bird", True),
+        ("two penguins standing on an iceberg", "penguin", True),
+        ("a frog sitting on a lily pad in a pond", "frog", False),
+    ],
+)
+def test_a_support_the_library_lacks_is_drawn_under_the_subject(
+    engine, make_spec, prompt, name, lifted
+):
+    art = _flat(engine.design(make_spec(prompt, 512, 512)).scene.art)
+    mine = [k for k, item in enumerate(art) if isinstance(item, Vector)
+            and library.name_of(item.code) == name]  # fmt: skip
+    assert mine
+    first = mine[0]
+    feet = max(_drawn(art[k])[3] for k in mine)
+    middle = sum((_drawn(art[k])[0] + _drawn(art[k])[2]) / 2 for k in mine) / len(mine)
+    under = [
+        item
+        for item in art[:first]
+        if isinstance(item, (Path, Ellipse))
+        and len(item.fill) == 3  # opaque: not the soft shadow
+        and _box(item)[0] < middle < _box(item)[2]
+        and _box(item)[1] - 512 * 0.03 <= feet <= _box(item)[3] + 512 * 0.03
+    ]
+    assert under, prompt  # drawn before the subject, across its feet
+    if lifted:
+        assert feet < 512 * 0.86  # off the ground line: it stands on the support
+
+
+def _box(item) -> tuple[float, float, float, float]:
+    if isinstance(item, Ellipse):
+        return item.cx - item.rx, item.cy - item.ry, item.cx + item.rx, item.cy + item.ry
+    xs = [c[k] for c in item.commands for k in range(1, len(c), 2)]
+    ys = [c[k] for c in item.commands for k in range(2, len(c), 2)]
+    return min(xs), min(ys), max(xs), max(ys)

@@ -16,7 +16,7 @@ from pixmill.engines.design import prompt
 from pixmill.engines.design.brief import Brief
 from pixmill.engines.design.layouts.base import Frame
 from pixmill.engines.design.palette import NAMED, mix
-from pixmill.engines.design.scene import Box, Ellipse, Shape, Vector
+from pixmill.engines.design.scene import Box, Ellipse, Path, Rect, Shape, Vector
 from pixmill.engines.design.subjects import library, matching, people, sizes
 
 SKY = frozenset(
@@ -261,17 +261,98 @@ def draw(frame: Frame, box: Box, ground: float, scale: float = 1.0) -> list[Shap
         target = anchor.get(subject.to or "")
         if target is not None:
             places.append(_relate_to(subject, target, ground, short, rng))
+    supports = {p.subject.word: _support_kind(found, p.subject.word) for p in places}
+    for p in places:  # a perch lifts its subject off the ground; an ice floe stands proud
+        kind = supports[p.subject.word] or ""
+        p.base -= (ground - box.y) * {"branch": 0.26, "ice": 0.1, "pad": 0.02}.get(kind, 0)
+        p.size *= 0.72 if kind == "branch" else 1.0  # a perched bird is seen from afar
     _fit(places, box, ground, short)
     for place in sorted(places, key=lambda p: p.order):
+        kind = supports[place.subject.word]
+        if kind is not None:
+            art += _support(frame, place, kind, box)
         art += _emit(frame, place, found, props, rider, mount, ground, slots)
+    # sky things go to the side the ground group leaves free, above it where there is room
+    group = [p.extent() for p in places]
+    middle = sum((e[0] + e[2]) / 2 for e in group) / len(group) if group else box.x + box.w / 2
+    far = middle < box.x + box.w / 2
+    highest = min((e[1] for e in group), default=ground)
     for k, subject in enumerate(sky_things[:2]):
-        sx = box.x + box.w * (0.78 - 0.56 * k if not flip else 0.22 + 0.56 * k)
-        sy = box.y + box.h * rng.uniform(0.24, 0.34)
+        right = far if k == 0 else not far
+        if not group:
+            right = (k == 0) ^ flip
+        sx = box.x + box.w * (0.78 if right else 0.22)
         size = short * (0.2 if not _floats(subject) else 0.26)
         size = min(size, (ground - box.y) * 0.5)
+        sy = box.y + box.h * rng.uniform(0.24, 0.34)
+        sy = min(sy, max(box.y + size * 1.05, highest - short * 0.03))  # clear of the group
         sy = max(sy, box.y + size * 1.05)  # whole inside the box
         art.append(vector(frame, subject, sx, sy, size))
     return art
+
+
+_SUPPORTS = {
+    "branch": "branch", "bough": "branch", "twig": "branch", "limb": "branch",
+    "perch": "branch", "iceberg": "ice", "floe": "ice", "ice": "ice", "glacier": "ice",
+    "pad": "pad", "lilypad": "pad",
+}  # fmt: skip
+"""Supports the library has no picture of, drawn here under what stands on them."""
+
+
+def _support_kind(found: matching.Match, word: str) -> str | None:
+    noun = found.supports.get(word, "")
+    return _SUPPORTS.get(noun.split()[-1]) if noun else None
+
+
+def _support(frame: Frame, place: _Place, kind: str, box: Box) -> list[Shape]:
+    """A branch reaching in from the picture's edge, an ice floe or a lily pad, under
+    the subject's feet."""
+    left, _, right, y = place.extent()
+    width = right - left
+    if kind == "branch":
+        t = max(3.0, width * 0.08)
+        start = box.x if place.cx > box.x + box.w / 2 or not place.flip else box.right
+        end = place.cx + (width * 0.45 if start == box.x else -width * 0.45)
+        mid = (start + end) / 2
+        bark = mix(frame.palette.dark, (110, 72, 44), 0.7)
+        leaf = mix(frame.palette.accent2, (70, 140, 60), 0.7)
+        return [
+            Path(
+                (
+                    ("M", start, y - t * 0.7),
+                    ("Q", mid, y - t * 1.1, end, y - t * 0.2),
+                    ("L", end, y + t * 0.25),
+                    ("Q", mid, y + t * 0.9, start, y + t * 1.0),
+                    ("Z",),
+                ),
+                bark,
+            ),
+            Ellipse(end, y - t * 0.6, t * 1.5, t * 0.7, leaf),
+            Ellipse(mid, y + t * 1.0, t * 1.4, t * 0.65, mix(leaf, (0, 0, 0), 0.15)),
+        ]
+    if kind == "ice":
+        h = max(min(box.w, box.h) * 0.07, (box.bottom - y) * 0.6)
+        half = width * 0.7
+        top = (240, 248, 255)
+        return [
+            Path(
+                (
+                    ("M", place.cx - half, y),
+                    ("L", place.cx + half, y),
+                    ("L", place.cx + half * 0.86, y + h),
+                    ("L", place.cx - half * 0.8, y + h * 0.9),
+                    ("Z",),
+                ),
+                (196, 222, 240),
+            ),
+            Rect(place.cx - half, y - h * 0.08, half * 2, h * 0.2, top, h * 0.06),
+        ]
+    rx = width * 0.62
+    pad = mix(frame.palette.accent2, (70, 150, 70), 0.75)
+    return [
+        Ellipse(place.cx, y, rx, rx * 0.24, mix(pad, (0, 40, 60), 0.35)),
+        Ellipse(place.cx, y - rx * 0.03, rx * 0.96, rx * 0.2, pad),
+    ]
 
 
 def _floats(subject: matching.Subject) -> bool:

@@ -114,6 +114,9 @@ class Match:
     person: Person | None = None
     top_view: bool = False
     silhouette: bool = False
+    supports: dict[str, str] = field(default_factory=dict)
+    """What a subject stands on when the library has no picture of it: subject word ->
+    the support's noun ("owl" -> "branch", "penguins" -> "iceberg")."""
 
     @property
     def codes(self) -> list[str]:
@@ -302,6 +305,10 @@ def _place(out: Match, read: _Words, spans: dict[str, tuple[int, int]]) -> None:
         first = owner.get(p.attach)
         if first is not None and first != s.word and first not in relation:
             relation[first] = (p.relation, s.word)
+    for k, p in enumerate(phrases):
+        first = owner.get(p.attach) if p.attach is not None else None
+        if p.relation == "on" and k not in owner and first is not None:
+            out.supports.setdefault(first, " ".join(p.words))
     out.subjects = [
         replace(s, relation=relation[s.word][0], to=relation[s.word][1])
         if s.word in relation and s.role == "main"

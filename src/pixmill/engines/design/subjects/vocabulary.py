@@ -395,7 +395,7 @@ STOP = frozenset(
     "ocean sea lake coast beach forest woods park garden field meadow city street road "
     "kitchen counter room space sky cliff table desert landscape countryside town "
     "kawaii cute style painting drawing jar can package packaging box lamp app apps "
-    "window windows hole".split()
+    "window windows hole ice iceberg icebergs floe".split()
 )
 OLD = ("old", "elderly", "aged", "grandfather", "grandmother", "grandpa", "grandma", "senior")
 CHILD = ("child", "kid", "kids", "girl", "boy", "baby", "toddler", "little")
