@@ -12,7 +12,8 @@ import pytest
 from pixmill.engines.design import brief as brief_module
 from pixmill.engines.design.layouts import stage
 from pixmill.engines.design.scene import Ellipse, Group, Path, Vector, vectors
-from pixmill.engines.design.subjects import library
+from pixmill.engines.design.subjects import library, matching
+from pixmill.engines.design.subjects.vocabulary import VARIANTS
 
 
 def _drawn(v: Vector) -> tuple[float, float, float, float]:
@@ -24,9 +25,14 @@ def _art(engine, make_spec, prompt: str, size=(512, 512), seed: int = 7) -> list
     return vectors(engine.design(make_spec(prompt, *size, seed=seed)).scene.art)
 
 
+def _kind(name: str) -> set[str]:
+    """A library name and the seed's other drawings of it ("cat": also "black cat")."""
+    return {name} | set(VARIANTS.get(name, ()))
+
+
 def _one(art: list[Vector], name: str) -> tuple[int, tuple[float, float, float, float]]:
-    """(draw order, drawn box) of the only vector named `name`."""
-    found = [(k, _drawn(v)) for k, v in enumerate(art) if library.name_of(v.code) == name]
+    """(draw order, drawn box) of the only vector of kind `name`."""
+    found = [(k, _drawn(v)) for k, v in enumerate(art) if library.name_of(v.code) in _kind(name)]
     assert len(found) == 1, [library.name_of(v.code) for v in art]
     return found[0]
 
@@ -57,7 +63,7 @@ def test_the_main_subject_is_never_cut_at_the_edge(engine, make_spec, size):
         main = stage.subjects_of(brief_module.parse(prompt)).subjects[0]
         for seed in range(4):
             art = _art(engine, make_spec, prompt, size, seed)
-            mine = [v for v in art if v.code == main.code]
+            mine = [v for v in art if v.code in matching.variants(main)]
             assert mine, (prompt, seed)
             for v in mine:
                 left, top, right, bottom = _drawn(v)
@@ -230,7 +236,7 @@ def test_a_support_the_library_lacks_is_drawn_under_the_subject(
 ):
     art = _flat(engine.design(make_spec(prompt, 512, 512)).scene.art)
     mine = [k for k, item in enumerate(art) if isinstance(item, Vector)
-            and library.name_of(item.code) == name]  # fmt: skip
+            and library.name_of(item.code) in _kind(name)]  # fmt: skip
     assert mine
     first = mine[0]
     feet = max(_drawn(art[k])[3] for k in mine)
@@ -254,3 +260,33 @@ def _box(item) -> tuple[float, float, float, float]:
     xs = [c[k] for c in item.commands for k in range(1, len(c), 2)]
     ys = [c[k] for c in item.commands for k in range(2, len(c), 2)]
     return min(xs), min(ys), max(xs), max(ys)
+
+
+def test_every_variant_is_drawable():
+    for key, names in VARIANTS.items():
+        assert library.lookup(key), key
+        assert all(library.lookup(name) for name in names), key
+
+
+def test_seeds_vary_the_drawing_of_a_generic_subject(engine, make_spec):
+    for prompt in ("a car on a country road", "flowers in a meadow", "a tree on a hill"):
+        codes = set()
+        for seed in range(4):
+            design = engine.design(make_spec(prompt, 256, 256, seed=seed))
+            codes |= {v.code for v in vectors(design.scene.art)}
+            subject = next(e for e in design.checklist if e["kind"] == "subject")
+            assert subject["status"] == "drawn", (prompt, seed)  # the variant counts
+        assert len(codes) >= 2, prompt
+    # a named kind is not swapped: an oak is no pine, tulips stay tulips
+    codes = {
+        v.code
+        for seed in range(4)
+        for v in vectors(engine.design(make_spec("tulips", 256, 256, seed=seed)).scene.art)
+    }
+    assert codes == {library.lookup("tulip")}
+
+
+def test_an_agents_gear_counts_as_drawn(engine, make_spec):
+    design = engine.design(make_spec("a cyclist riding a bicycle through a park", 256, 256))
+    status = {e["item"]: e["status"] for e in design.checklist if e["kind"] == "subject"}
+    assert status.get("bicycle") == "drawn", status

@@ -27,6 +27,7 @@ from pixmill.engines.design.scene import (
     Vector,
     vectors,
 )
+from pixmill.engines.design.subjects import matching
 
 Entry = dict[str, str]
 _NEAR = 70.0  # RGB distance at which a fill shows a colour word
@@ -45,10 +46,13 @@ def checklist(brief: Brief, scene: Scene, motifs: frozenset[str]) -> list[Entry]
         else:
             words = set(phrase.words)
             subject = next((s for s in found if words & set(s.word.split())), None)
-            if subject is None or subject.code is None:
+            if phrase.head in matching.gear_of(drawn_codes):
+                status = "drawn"  # "a cyclist riding a bicycle": the cyclist's own bicycle
+            elif subject is None or subject.code is None:
                 status = "not drawable"
             else:
-                status = "drawn" if subject.code in drawn_codes else "not drawn"
+                shown = set(matching.variants(subject)) & drawn_codes
+                status = "drawn" if shown else "not drawn"
         out.append({"kind": "subject", "item": phrase.text, "status": status})
     fills = _fills(scene)
     for word in parsed.colours:

@@ -9,7 +9,7 @@ above. Colour words recolour a subject's dominant fills; a silhouette is one ink
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from pixmill.engines.design import prompt
@@ -214,11 +214,12 @@ def draw(frame: Frame, box: Box, ground: float, scale: float = 1.0) -> list[Shap
     found = subjects_of(frame.brief)
     rng = frame.rng
     short = min(box.w, box.h) * scale
-    mains = [s for s in found.subjects if s.role not in ("prop",)]
+    chosen = [_variant(frame, s) for s in found.subjects]
+    mains = [s for s in chosen if s.role not in ("prop",)]
     # mountains after the first subject are the setting's, drawn behind ("a cabin by a
     # lake with mountains"): not a small peak standing beside the cabin
     mains = mains[:1] + [s for s in mains[1:] if library.name_of(s.code or "") not in _LANDFORMS]
-    props = [s for s in found.subjects if s.role == "prop" and s.code]
+    props = [s for s in chosen if s.role == "prop" and s.code]
     rider = next((s for s in mains if s.role == "rider"), None)
     mount = next((s for s in mains if s.role == "mount"), None)
     if found.top_view and mains and mains[0].code:
@@ -353,6 +354,14 @@ def _support(frame: Frame, place: _Place, kind: str, box: Box) -> list[Shape]:
         Ellipse(place.cx, y, rx, rx * 0.24, mix(pad, (0, 40, 60), 0.35)),
         Ellipse(place.cx, y - rx * 0.03, rx * 0.96, rx * 0.2, pad),
     ]
+
+
+def _variant(frame: Frame, subject: matching.Subject) -> matching.Subject:
+    """The seed's drawing of a generic subject ("a car": side on or coming at us)."""
+    options = matching.variants(subject)
+    if len(options) < 2:
+        return subject
+    return replace(subject, code=options[frame.variant % len(options)])
 
 
 def _floats(subject: matching.Subject) -> bool:

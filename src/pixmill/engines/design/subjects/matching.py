@@ -25,12 +25,14 @@ from pixmill.engines.design.subjects.vocabulary import (
     CLOTHES,
     CONTAINERS,
     EXPRESSIONS,
+    GENERIC,
     GENRE_PHRASES,
     OLD,
     PEOPLE,
     PEOPLE_PROPS,
     STOP,
     SYNONYMS,
+    VARIANTS,
     YOUNG,
 )
 
@@ -260,6 +262,23 @@ def match(text: str, *, limit: int = 4, strict: bool = False) -> Match:
     _relate(out, words)
     _hold(out, words)
     return out
+
+
+def variants(subject: Subject) -> tuple[str, ...]:
+    """The codes a subject may be drawn as: its own, and for a generic word ("a car",
+    "flowers") the library's other drawings of that kind (`VARIANTS`)."""
+    if subject.code is None:
+        return ()
+    if subject.word.split()[-1] not in GENERIC:
+        return (subject.code,)
+    names = VARIANTS.get(library.name_of(subject.code), ())
+    codes = [library.lookup(name) for name in names]
+    return tuple(dict.fromkeys([subject.code, *(c for c in codes if c)]))
+
+
+def gear_of(codes) -> set[str]:
+    """Library names that agents among `codes` draw with them ("bicycle" for a cyclist)."""
+    return {g for c in codes for g in AGENT_GEAR.get(library.name_of(c), ())}
 
 
 def _agents(out: Match) -> None:

@@ -455,3 +455,28 @@ YOUNG = frozenset(
     "calf calves cub cubs foal foals pup pups joey young baby babies offspring".split()
 )
 """Words for an animal's young: a smaller one of the animal named before them."""
+
+VARIANTS: dict[str, tuple[str, ...]] = {
+    # a generic word's other drawings of the same thing (a pose or a kind): the seed
+    # picks one, so n images differ in the art itself. Keyed by the library name the
+    # word matched, applied only when the prompt's word is the generic one (`GENERIC`).
+    "automobile": ("automobile", "oncoming automobile"),
+    "bus": ("bus", "oncoming bus"),
+    "taxi": ("taxi", "oncoming taxi"),
+    "police car": ("police car", "oncoming police car"),
+    "cat": ("cat", "black cat"),
+    "dog": ("dog", "poodle"),
+    "house": ("house", "house with garden"),
+    "sailboat": ("sailboat", "speedboat", "canoe"),
+    "fish": ("fish", "tropical fish", "blowfish"),
+    "mountain": ("mountain", "snow-capped mountain"),
+    "tulip": ("tulip", "blossom", "hibiscus", "sunflower", "rose"),
+    "blossom": ("blossom", "tulip", "hibiscus", "sunflower", "rose"),
+    "deciduous tree": ("deciduous tree", "evergreen tree"),
+    "bird": ("bird", "dove"),
+}
+GENERIC = frozenset(
+    "car cars automobile bus buses taxi taxis cat cats dog dogs house houses boat boats fish "
+    "mountain mountains flower flowers tree trees bird birds police".split()
+)
+"""Words that name a kind, not one drawing of it ("a tree", not "an oak")."""
