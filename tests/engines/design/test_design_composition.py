@@ -11,6 +11,7 @@ import pytest
 
 from pixmill.engines.design import brief as brief_module
 from pixmill.engines.design.layouts import stage
+from pixmill.engines.design.palette import NAMED
 from pixmill.engines.design.scene import Ellipse, Group, Path, Vector, vectors
 from pixmill.engines.design.subjects import library, matching
 from pixmill.engines.design.subjects.vocabulary import VARIANTS
@@ -290,3 +291,17 @@ def test_an_agents_gear_counts_as_drawn(engine, make_spec):
     design = engine.design(make_spec("a cyclist riding a bicycle through a park", 256, 256))
     status = {e["item"]: e["status"] for e in design.checklist if e["kind"] == "subject"}
     assert status.get("bicycle") == "drawn", status
+
+
+def test_flowers_in_a_vase_stand_in_a_vase_of_the_asked_colour(engine, make_spec):
+    art = _flat(engine.design(make_spec("sunflowers in a blue vase", 512, 512)).scene.art)
+    flowers = [k for k, item in enumerate(art) if isinstance(item, Vector)
+               and library.name_of(item.code) == "sunflower"]  # fmt: skip
+    assert len(flowers) == 3
+    feet = max(_drawn(art[k])[3] for k in flowers)
+    vases = [
+        item
+        for item in art[flowers[-1] :]
+        if isinstance(item, Path) and item.fill == NAMED["blue"] and abs(_box(item)[1] - feet) < 4
+    ]
+    assert vases  # drawn over the stems, its mouth at the flowers' feet

@@ -162,8 +162,11 @@ def detect(frame: Frame) -> tuple[str, str | None, list[str]]:
         setting = "cliff"
     elif brief.has("desert", "dunes", "dune", "sahara"):
         setting = "desert"  # named ground wins over a subject's usual place (a rocket's space)
-    elif brief.has("table", "tabletop", "desk", "countertop") and setting in (None, "interior"):
-        setting = "table"  # "a bottle on a marble table": a still life on the table
+    elif brief.has("table", "tabletop", "desk", "countertop", "vase") and setting in (
+        None,
+        "interior",
+    ):
+        setting = "table"  # "a bottle on a marble table", flowers in a vase: a still life
     elif setting is None and asked.indoors:
         setting = "interior"
     elif setting is None:

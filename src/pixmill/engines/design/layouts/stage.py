@@ -15,7 +15,7 @@ from functools import lru_cache
 from pixmill.engines.design import prompt
 from pixmill.engines.design.brief import Brief
 from pixmill.engines.design.layouts.base import Frame
-from pixmill.engines.design.palette import NAMED, mix
+from pixmill.engines.design.palette import NAMED, mix, with_alpha
 from pixmill.engines.design.scene import Box, Ellipse, Path, Rect, Shape, Vector
 from pixmill.engines.design.subjects import library, matching, people, sizes
 
@@ -155,6 +155,8 @@ class _Place:
     """Draw order: lower first (a boat's passenger before the boat's hull)."""
     shadow: bool = True
     count: int = 1
+    spread: float = 1.0
+    """How far apart a herd's copies stand (a bunch in a vase: closer)."""
 
     @property
     def person(self) -> bool:
@@ -168,7 +170,7 @@ class _Place:
         assert self.subject.code is not None
         x0, y0, x1, y1 = library.bounds(self.subject.code)
         copy = self.size * _herd_scale(self.count)
-        width = copy * (x1 - x0) * (1 + _HERD_STEP * (self.count - 1))
+        width = copy * (x1 - x0) * (1 + _HERD_STEP * self.spread * (self.count - 1))
         top = self.base - (copy if self.count > 1 else self.size) * (y1 - y0)
         return self.cx - width / 2, top - _herd_rise(self, copy), self.cx + width / 2, self.base
 
@@ -266,13 +268,18 @@ def draw(frame: Frame, box: Box, ground: float, scale: float = 1.0) -> list[Shap
     for p in places:  # a perch lifts its subject off the ground; an ice floe stands proud
         kind = supports[p.subject.word] or ""
         p.base -= (ground - box.y) * {"branch": 0.26, "ice": 0.1, "pad": 0.02}.get(kind, 0)
-        p.size *= 0.72 if kind == "branch" else 1.0  # a perched bird is seen from afar
+        p.size *= {"branch": 0.72, "vase": 0.8}.get(kind, 1.0)  # a perched bird is far off
+        if kind == "vase":  # the flowers stand in a vase on the ground, bunched
+            p.base -= p.size * _VASE
+            p.shadow, p.spread = False, 0.68
     _fit(places, box, ground, short)
     for place in sorted(places, key=lambda p: p.order):
         kind = supports[place.subject.word]
-        if kind is not None:
+        if kind is not None and kind != "vase":
             art += _support(frame, place, kind, box)
         art += _emit(frame, place, found, props, rider, mount, ground, slots)
+        if kind == "vase":  # over the stems
+            art += _vase(frame, place, found.supports.get(place.subject.word, ""))
     # sky things go to the side the ground group leaves free, above it where there is room
     group = [p.extent() for p in places]
     middle = sum((e[0] + e[2]) / 2 for e in group) / len(group) if group else box.x + box.w / 2
@@ -295,7 +302,8 @@ def draw(frame: Frame, box: Box, ground: float, scale: float = 1.0) -> list[Shap
 _SUPPORTS = {
     "branch": "branch", "bough": "branch", "twig": "branch", "limb": "branch",
     "perch": "branch", "iceberg": "ice", "floe": "ice", "ice": "ice", "glacier": "ice",
-    "pad": "pad", "lilypad": "pad",
+    "pad": "pad", "lilypad": "pad", "vase": "vase", "jar": "vase", "pot": "vase",
+    "planter": "vase",
 }  # fmt: skip
 """Supports the library has no picture of, drawn here under what stands on them."""
 
@@ -303,6 +311,36 @@ _SUPPORTS = {
 def _support_kind(found: matching.Match, word: str) -> str | None:
     noun = found.supports.get(word, "")
     return _SUPPORTS.get(noun.split()[-1]) if noun else None
+
+
+_VASE = 0.5
+"""A vase's height against the size of the flowers in it."""
+
+
+def _vase(frame: Frame, place: _Place, noun: str) -> list[Shape]:
+    """A vase under a bunch of flowers, in the colour the prompt gives it."""
+    left, _, right, y = place.extent()
+    h = place.size * _VASE
+    w = min((right - left) * 0.5, h * 0.8)
+    cx = place.cx
+    colour = next((NAMED[word] for word in noun.split() if word in NAMED), None)
+    body = colour or mix(frame.palette.accent, (60, 90, 160), 0.4)
+    outline = (
+        ("M", cx - w * 0.5, y),
+        ("L", cx + w * 0.5, y),
+        ("C", cx + w * 0.4, y + h * 0.25, cx + w * 0.9, y + h * 0.45, cx + w * 0.72, y + h * 0.82),
+        ("Q", cx + w * 0.62, y + h, cx + w * 0.36, y + h),
+        ("L", cx - w * 0.36, y + h),
+        ("Q", cx - w * 0.62, y + h, cx - w * 0.72, y + h * 0.82),
+        ("C", cx - w * 0.9, y + h * 0.45, cx - w * 0.4, y + h * 0.25, cx - w * 0.5, y),
+        ("Z",),
+    )
+    return [
+        *_shadow(frame, cx, y + h, w * 1.6),
+        Path(outline, body),
+        Ellipse(cx, y, w * 0.5, w * 0.09, mix(body, (0, 0, 0), 0.35)),
+        Ellipse(cx - w * 0.38, y + h * 0.5, w * 0.07, h * 0.22, with_alpha((255, 255, 255), 0.35)),
+    ]
 
 
 def _support(frame: Frame, place: _Place, kind: str, box: Box) -> list[Shape]:
@@ -525,7 +563,7 @@ def _emit(frame, place: _Place, found, props, rider, mount, ground, slots) -> li
     if place.count > 1:
         copy = s * _herd_scale(place.count)
         x0, _, x1, _ = library.bounds(subject.code)
-        step = copy * (x1 - x0) * _HERD_STEP
+        step = copy * (x1 - x0) * _HERD_STEP * place.spread
         offsets = [(k - (place.count - 1) / 2) * step for k in range(place.count)]
         # the middle ones stand a little further back, so every one is seen
         order = sorted(range(place.count), key=lambda k: -abs(offsets[k]))

@@ -57,8 +57,13 @@ _UNCOUNTED = frozenset(
 )
 _COMPOUNDS = frozenset(
     "shop house bar beans bean cup mug maker break farm tree juice pie cake grove orchard "
-    "garden bush bouquet petals petal sauce roastery roaster tasting bottle glass".split()
+    "garden bush bouquet petals petal sauce roastery roaster tasting bottle glass reef".split()
 )
+MATERIALS = frozenset(
+    "brick bricks stone glass wood wooden metal paper marble concrete steel iron plastic "
+    "leather crystal rock clay straw wicker tin".split()
+)
+"""What a thing is made of: "a brick wall" is no brick, "a stone bridge" no rock."""
 _PLACES = re.compile(r"\b(?:watering hole|water hole|waterhole)s?\b")
 """Places named by compounds whose words would draw other things (a droplet, a hole)."""
 DUAL = frozenset(
@@ -78,6 +83,7 @@ DUAL = frozenset(
         "sand",
         "sky",
         "gold",
+        "coral",
     }
 )
 
@@ -234,6 +240,8 @@ def match(text: str, *, limit: int = 4, strict: bool = False) -> Match:
             phrase = " ".join(words[i : i + n])
             if words[i] in NAMED and (n > 1 or word not in DUAL or _is_colour_use(words, i)):
                 continue
+            if n == 1 and word in MATERIALS and i in read.modifies:
+                continue  # a material modifying its noun draws nothing by itself
             if n == 1 and i in read.modifies and _resolve(words[read.modifies[i]], True):
                 kind = _resolve(word)  # "pine tree": the modifier names a kind of the head
                 head = read.modifies[i]
@@ -326,8 +334,8 @@ def _place(out: Match, read: _Words, spans: dict[str, tuple[int, int]]) -> None:
             relation[first] = (p.relation, s.word)
     for k, p in enumerate(phrases):
         first = owner.get(p.attach) if p.attach is not None else None
-        if p.relation == "on" and k not in owner and first is not None:
-            out.supports.setdefault(first, " ".join(p.words))
+        if p.relation in ("on", "in") and k not in owner and first is not None:
+            out.supports.setdefault(first, " ".join((*p.colours, *p.words)))
     out.subjects = [
         replace(s, relation=relation[s.word][0], to=relation[s.word][1])
         if s.word in relation and s.role == "main"

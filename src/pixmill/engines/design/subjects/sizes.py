@@ -32,7 +32,8 @@ HEIGHTS: dict[str, float] = {
     "butterfly": 0.08, "honeybee": 0.03, "lady beetle": 0.02, "ant": 0.01, "spider": 0.03,
     "snake": 0.5, "lizard": 0.2, "crocodile": 0.6, "dragon": 6.0, "t-rex": 5.0,
     "sauropod": 8.0, "whale": 8.0, "spouting whale": 8.0, "dolphin": 2.0, "shark": 3.0,
-    "fish": 0.3, "tropical fish": 0.3, "octopus": 0.6, "crab": 0.2, "seal": 1.2,
+    "fish": 0.3, "tropical fish": 0.3, "blowfish": 0.3, "coral": 0.6, "octopus": 0.6,
+    "crab": 0.2, "seal": 1.2,
     # people drawn by the library
     "person biking": 1.7, "person mountain biking": 1.7, "skier": 1.8, "snowboarder": 1.7,
     "person surfing": 1.9, "person rowing boat": 1.5, "horse racing": 2.3,
