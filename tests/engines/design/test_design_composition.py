@@ -305,3 +305,17 @@ def test_flowers_in_a_vase_stand_in_a_vase_of_the_asked_colour(engine, make_spec
         if isinstance(item, Path) and item.fill == NAMED["blue"] and abs(_box(item)[1] - feet) < 4
     ]
     assert vases  # drawn over the stems, its mouth at the flowers' feet
+
+
+def test_a_held_thing_is_at_the_holders_side_at_its_scale(engine, make_spec):
+    for prompt, holder, thing in (
+        ("a monkey eating a banana", "monkey", "banana"),
+        ("a mouse holding a sword", "mouse", "dagger"),
+    ):
+        art = _art(engine, make_spec, prompt)
+        holder_at, body = _one(art, holder)
+        thing_at, held = _one(art, thing)
+        width = body[2] - body[0]
+        assert thing_at > holder_at
+        assert body[0] - width * 0.3 < (held[0] + held[2]) / 2 < body[2] + width * 0.3
+        assert held[3] - held[1] <= 0.6 * (body[3] - body[1]) + 1  # no sword taller than its mouse

@@ -237,6 +237,14 @@ def draw(frame: Frame, box: Box, ground: float, scale: float = 1.0) -> list[Shap
         and not (by_word[s.to].code and _is_sky(by_word[s.to].code))
         and (s.relation != "over" or _floats(s))
     ]
+    # "a mouse holding a sword": the held thing goes to the holder's side, at its scale
+    holders = {s.to: s.word for s in mains if s.relation == "holding" and s.to in by_word}
+    held = [
+        replace(s, relation="held", to=holders[s.word])
+        for s in mains
+        if s.word in holders and s.relation is None and s not in dependents
+    ]
+    dependents += held
     placed_words = {s.word for s in dependents}
     free = [s for s in mains if s.role == "main" and s.word not in placed_words]
     ground_things = [s for s in free if s.code is None or not _is_sky(s.code)]
@@ -493,6 +501,14 @@ def _relate_to(subject, target: _Place, ground: float, short: float, rng) -> _Pl
         target.base = ground - short * 0.06  # the one behind stands further back
         place.cx = target.cx + side * tw * 0.28
         place.order = target.order + 1
+    elif rel == "held":
+        place.size = min(size, _fit_height(subject, th * 0.5))
+        looks = library.facing(target.subject.code) if target.subject.code else 1
+        place.cx = target.cx + (-looks if target.flip else looks) * tw * 0.3  # at its front
+        place.base = bottom - th * 0.18
+        if looks == 0:  # a face looking at us: the thing beside it
+            place.cx, place.base = target.cx + side * tw * 0.58, bottom - th * 0.05
+        place.order, place.shadow = target.order + 1, False
     elif rel == "behind":
         place.base = ground - short * 0.06
         place.cx = target.cx + side * tw * 0.3

@@ -289,3 +289,19 @@ def category(code: str) -> str:
         if any(lo <= first <= hi for lo, hi in ranges):
             return name
     return "thing"
+
+
+@lru_cache(maxsize=512)
+def facing(code: str) -> int:
+    """Which way a drawing looks, unflipped: -1 left, 1 right, 0 straight at us (a face),
+    from where its upper part (an animal's head) lies against its middle."""
+    alpha = _raster(svg_text(code), 48)[..., 3] > 24
+    x0, y0, x1, y1 = (round(v * 48) for v in bounds(code))
+    upper = alpha[y0 : y0 + max(1, (y1 - y0) * 2 // 5), x0:x1]
+    cols = upper.sum(axis=0)
+    if cols.sum() == 0:
+        return 1
+    offset = (cols * range(len(cols))).sum() / cols.sum() - (x1 - x0 - 1) / 2
+    if abs(offset) < 0.012 * (x1 - x0):
+        return 0
+    return 1 if offset > 0 else -1
