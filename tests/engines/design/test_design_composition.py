@@ -319,3 +319,18 @@ def test_a_held_thing_is_at_the_holders_side_at_its_scale(engine, make_spec):
         assert thing_at > holder_at
         assert body[0] - width * 0.3 < (held[0] + held[2]) / 2 < body[2] + width * 0.3
         assert held[3] - held[1] <= 0.6 * (body[3] - body[1]) + 1  # no sword taller than its mouse
+
+
+def test_a_named_fireplace_or_lamp_furnishes_the_room_and_the_fire_shows(engine, make_spec):
+    for seed in range(3):
+        design = engine.design(make_spec("a cat in front of a fireplace", 512, 512, seed=seed))
+        [fire] = [v for v in vectors(design.scene.background) if library.name_of(v.code) == "fire"]
+        cats = [_drawn(v) for v in vectors(design.scene.art) if "cat" in library.name_of(v.code)]
+        left, _, right, _ = _drawn(fire)
+        hidden = max(0.0, min(right, cats[0][2]) - max(left, cats[0][0]))
+        assert hidden < 0.5 * (right - left), seed  # the cat does not hide the fire
+        status = {e["item"]: e["status"] for e in design.checklist if e["kind"] == "subject"}
+        assert status["fireplace"] == "drawn"
+    prompt = "a cozy reading corner with a lamp and a cat asleep on an armchair"
+    design = engine.design(make_spec(prompt, 512, 512))
+    assert any(e["item"] == "lamp" and e["status"] == "drawn" for e in design.checklist)

@@ -18,7 +18,16 @@ from pixmill.engines.design.layouts import places, stage
 from pixmill.engines.design.layouts.abstract import abstract_picture
 from pixmill.engines.design.layouts.base import Composition, Frame
 from pixmill.engines.design.palette import mix, with_alpha
-from pixmill.engines.design.scene import Box, Ellipse, Group, Line, LinearGradient, Rect, Shape
+from pixmill.engines.design.scene import (
+    Box,
+    Ellipse,
+    Group,
+    Line,
+    LinearGradient,
+    Rect,
+    Shape,
+    Vector,
+)
 from pixmill.engines.design.subjects import city, decor, library, nature, things
 
 SETTINGS = {
@@ -371,6 +380,25 @@ def _setting(frame, box, setting, horizon, time, bg) -> float:
         bg.append(decor.frame(win, mix(wall, (0, 0, 0), 0.35), min(box.w, box.h) * 0.012))
         floor = box.y + box.h * 0.78
         bg.append(Rect(box.x, floor, box.w, box.bottom - floor, mix(pal.bg2, (120, 80, 50), 0.4)))
+        short = min(box.w, box.h)
+        if frame.brief.has("lamp", "lamps"):  # a reading lamp beside the sofa
+            shade = mix(pal.accent, (240, 220, 180), 0.5)
+            bg += things.floor_lamp(box.x + box.w * 0.1, floor + box.h * 0.02, box.h * 0.6, shade)
+            frame.motifs.add("element:lamp")
+        if frame.brief.has("fireplace", "hearth", "fireside"):
+            # the fire is the room's centre: the subjects stand on the floor before it
+            width = short * 0.42
+            # on the side the subject leaves free, so the fire shows beside it
+            free = 0.24 if stage.VARIANT_PLACES[frame.variant % 3] >= 0.5 else 0.76
+            cx = box.x + box.w * free
+            stone = mix(pal.bg2, (170, 150, 135), 0.6)
+            bg += things.fireplace(cx, floor + box.h * 0.02, width, stone)
+            fire = library.lookup("fire")
+            if fire:
+                size = width * 0.42
+                bg.append(Vector(fire, cx - size / 2, floor + box.h * 0.02 - size * 1.02, size))
+            frame.motifs.add("element:fireplace")
+            return box.y + box.h * 0.92
         frame.motifs.add("sofa_room")
         bg += things.sofa(
             box.x + box.w * 0.45,

@@ -451,6 +451,11 @@ def _ground(frame, box, ground, short, slots, mount, flip) -> list[_Place]:
     if n == 1:
         centre = box.x + box.w * VARIANT_PLACES[frame.variant % 3]
         centre += frame.rng.uniform(-0.04, 0.04) * box.w
+        if "element:fireplace" in frame.motifs:  # beside the fire (scenery puts it aside)
+            fire_left = VARIANT_PLACES[frame.variant % 3] >= 0.5
+            centre = box.x + box.w * (0.7 if fire_left else 0.3)
+            for place in places:
+                place.size *= 0.85
     else:
         centre = box.x + box.w * (0.5 + frame.rng.uniform(-0.05, 0.05))
     x = centre - total / 2
