@@ -24,6 +24,7 @@ from pixmill.engines.design.scene import (
     Group,
     Line,
     LinearGradient,
+    Path,
     Rect,
     Shape,
     Vector,
@@ -234,6 +235,9 @@ def picture(
         bg += city.stars(
             box.x, box.y, box.w, horizon - box.y, 50 + 40 * detail, (255, 255, 255, 210), rng
         )
+    if time == "night" and re.search(r"\b(aurora|northern lights|southern lights|borealis)\b",
+                                     frame.brief.lowered):  # fmt: skip
+        bg += _aurora(frame, box, horizon)
     if time == "night" and not named_sky and setting != "moon":  # no moon seen from the moon
         bg += city.moon(
             box.x + box.w * rng.uniform(0.65, 0.85),
@@ -290,6 +294,34 @@ def picture(
     if not art:  # a landscape is its own subject: only the sky is background
         return [Group(tuple(bg[:1]), clip=clip)], [Group(tuple(bg[1:]), clip=clip)]
     return [Group(tuple(bg), clip=clip)], [Group(tuple(art), clip=clip)]
+
+
+def _aurora(frame: Frame, box: Box, horizon: float) -> list[Shape]:
+    """Northern lights: curtains of green and violet light hanging over the horizon."""
+    rng = random.Random(frame.rng.random())
+    out: list[Shape] = []
+    frame.motifs.add("element:northern lights")
+    for k, colour in enumerate(
+        ((80, 240, 170), (60, 200, 230), (170, 110, 240))[: 2 + rng.randint(0, 1)]
+    ):
+        top = box.y + box.h * rng.uniform(0.08, 0.2)
+        bottom = horizon - box.h * rng.uniform(0.05, 0.15)
+        waves = 4
+        cmds: list[tuple] = [("M", box.x, bottom)]
+        for i in range(waves):
+            x1 = box.x + box.w * (i + 0.5) / waves
+            x2 = box.x + box.w * (i + 1) / waves
+            cmds.append(("Q", x1, bottom - box.h * rng.uniform(-0.08, 0.12), x2, bottom))
+        for i in range(waves, 0, -1):
+            x1 = box.x + box.w * (i - 0.5) / waves
+            x0 = box.x + box.w * (i - 1) / waves
+            cmds.append(("Q", x1, top + box.h * rng.uniform(-0.06, 0.1) + k * box.h * 0.04,
+                         x0, top + k * box.h * 0.03))  # fmt: skip
+        cmds.append(("Z",))
+        fill = LinearGradient((0, top), (0, bottom), ((*colour, 0), (*colour, 90), (*colour, 150)),
+                              (0.0, 0.6, 1.0))  # fmt: skip
+        out.append(Path(tuple(cmds), fill))
+    return out
 
 
 def weather(frame: Frame, box: Box, ground_top: float) -> tuple[list[Shape], list[Shape]]:
@@ -491,6 +523,14 @@ def _setting(frame, box, setting, horizon, time, bg) -> float:
             12,
         )
     bg += nature.grass(box.x, horizon + box.h * 0.12, box.w, box.bottom - horizon, green, detail)
+    if frame.brief.has("pond", "ponds", "puddle", "pool"):  # water in the grass, under the subject
+        water = mix(mix((60, 130, 190), pal.accent2, 0.15), (10, 20, 40), dim)
+        y = ground + box.h * 0.02
+        bg.append(Ellipse(box.x + box.w / 2, y, box.w * 0.46, box.h * 0.09, mix(water, green, 0.4)))
+        bg.append(Ellipse(box.x + box.w / 2, y, box.w * 0.43, box.h * 0.075, water))
+        bg.append(Ellipse(box.x + box.w * 0.4, y - box.h * 0.03, box.w * 0.12, box.h * 0.008,
+                          mix(water, (255, 255, 255), 0.4)))  # fmt: skip
+        frame.motifs.add("element:pond")
     return ground + box.h * 0.04
 
 
