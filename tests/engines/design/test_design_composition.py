@@ -246,6 +246,7 @@ def test_a_support_the_library_lacks_is_drawn_under_the_subject(
         item
         for item in art[:first]
         if isinstance(item, (Path, Ellipse))
+        and isinstance(item.fill, tuple)
         and len(item.fill) == 3  # opaque: not the soft shadow
         and _box(item)[0] < middle < _box(item)[2]
         and _box(item)[1] - 512 * 0.03 <= feet <= _box(item)[3] + 512 * 0.03
@@ -334,3 +335,17 @@ def test_a_named_fireplace_or_lamp_furnishes_the_room_and_the_fire_shows(engine,
     prompt = "a cozy reading corner with a lamp and a cat asleep on an armchair"
     design = engine.design(make_spec(prompt, 512, 512))
     assert any(e["item"] == "lamp" and e["status"] == "drawn" for e in design.checklist)
+
+
+def test_named_scenery_a_pond_and_the_northern_lights_are_drawn(engine, make_spec):
+    from pixmill.engines.design.scene import LinearGradient
+
+    design = engine.design(make_spec("a frog sitting on a lily pad in a pond", 512, 512))
+    water = [e for e in _flat(design.scene.background) if isinstance(e, Ellipse)
+             and isinstance(e.fill, tuple) and len(e.fill) == 3
+             and e.fill[2] > e.fill[0] + 60 and e.rx > 512 * 0.3]  # fmt: skip
+    assert water  # a wide blue pool in the grass
+    design = engine.design(make_spec("two penguins under the northern lights", 512, 512))
+    curtains = [p for p in _flat(design.scene.background) if isinstance(p, Path)
+                and isinstance(p.fill, LinearGradient) and p.fill.colors[-1][1] > 150]  # fmt: skip
+    assert len(curtains) >= 2  # green light in the sky
