@@ -231,6 +231,7 @@ def picture(
     bg.append(city.sky(box.x, box.y, box.w, box.h, top, bottom, detail))
     short = min(box.w, box.h)
     named_sky = stage.sky_bodies(frame)  # a named moon or sun replaces the drawn one
+    aloft = stage.sky_things(frame)  # kites and planes take the sides: the sun the middle
     if time == "night":
         bg += city.stars(
             box.x, box.y, box.w, horizon - box.y, 50 + 40 * detail, (255, 255, 255, 210), rng
@@ -252,7 +253,11 @@ def picture(
         sun_y = box.y + box.h * (0.2 if time == "day" else 0.5)
         if not named_sky:
             bg += city.sun(
-                box.x + box.w * rng.uniform(0.2, 0.8), sun_y, short * 0.09, sun_color, detail
+                box.x + box.w * (rng.uniform(0.2, 0.8) if not aloft else rng.uniform(0.45, 0.55)),
+                sun_y,
+                short * 0.09,
+                sun_color,
+                detail,
             )
         bg += city.clouds(
             box.x,

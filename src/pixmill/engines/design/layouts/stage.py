@@ -16,7 +16,7 @@ from pixmill.engines.design import prompt
 from pixmill.engines.design.brief import Brief
 from pixmill.engines.design.layouts.base import Frame
 from pixmill.engines.design.palette import NAMED, mix, with_alpha
-from pixmill.engines.design.scene import Box, Ellipse, Path, Rect, Shape, Vector
+from pixmill.engines.design.scene import Box, Ellipse, Line, Path, Rect, Shape, Vector
 from pixmill.engines.design.subjects import library, matching, people, sizes
 
 SKY = frozenset(
@@ -109,6 +109,12 @@ def free_colours(brief: Brief) -> list[tuple[int, int, int]]:
 def sky_bodies(frame: Frame) -> bool:
     """Whether the prompt names the sun or the moon (drawn from the library)."""
     return any(library.name_of(c) in _BODIES for c in subjects_of(frame.brief).codes)
+
+
+def sky_things(frame: Frame) -> bool:
+    """Whether the prompt names things that fly (a kite, a plane), not the sun or moon."""
+    names = [library.name_of(c) for c in subjects_of(frame.brief).codes]
+    return any(name in SKY and name not in _BODIES for name in names)
 
 
 def _is_sky(code: str) -> bool:
@@ -304,6 +310,12 @@ def draw(frame: Frame, box: Box, ground: float, scale: float = 1.0) -> list[Shap
         sy = min(sy, max(box.y + size * 1.05, highest - short * 0.03))  # clear of the group
         sy = max(sy, box.y + size * 1.05)  # whole inside the box
         art.append(vector(frame, subject, sx, sy, size))
+        flier = next((p for p in places if p.person), None)
+        if flier is not None and library.name_of(subject.code or "") == "kite":
+            # the kite's string, from the flier's hand
+            hand = (flier.cx + flier.size * 0.12, flier.base - flier.size * 0.45)
+            ink = mix(frame.palette.dark, (60, 60, 60), 0.5)
+            art.append(Line(*hand, sx, sy - size * 0.2, ink, max(1.0, short * 0.003)))
     return art
 
 
