@@ -349,3 +349,18 @@ def test_named_scenery_a_pond_and_the_northern_lights_are_drawn(engine, make_spe
     curtains = [p for p in _flat(design.scene.background) if isinstance(p, Path)
                 and isinstance(p.fill, LinearGradient) and p.fill.colors[-1][1] > 150]  # fmt: skip
     assert len(curtains) >= 2  # green light in the sky
+
+
+@pytest.mark.parametrize(
+    ("prompt", "count"),
+    [("three women walking on a beach", 3), ("two children playing in a park", 2)],
+)
+def test_plural_people_draw_that_many_figures(engine, make_spec, prompt, count):
+    [subject] = [s for s in matching.match(prompt).subjects if s.code is None]
+    assert subject.count == count
+    art = _flat(engine.design(make_spec(prompt, 512, 512)).scene.art)
+    shadows = [e for e in art if isinstance(e, Ellipse) and isinstance(e.fill, tuple)
+               and e.fill[:3] == (0, 0, 0)]  # fmt: skip
+    assert len(shadows) == count  # one figure standing on each
+    xs = sorted(e.cx for e in shadows)
+    assert all(b - a > 512 * 0.08 for a, b in pairwise(xs))  # side by side, not stacked

@@ -171,7 +171,7 @@ class _Place:
     def extent(self) -> tuple[float, float, float, float]:
         """The drawn box (left, top, right, bottom) of the subject, copies included."""
         if self.person:
-            half = self.size * 0.2
+            half = self.size * 0.2 * (1 + _CROWD_STEP * (self.count - 1))
             return self.cx - half, self.base - self.size, self.cx + half, self.base
         assert self.subject.code is not None
         x0, y0, x1, y1 = library.bounds(self.subject.code)
@@ -190,6 +190,8 @@ class _Place:
         return self.extent()[1]
 
 
+_CROWD_STEP = 0.9
+"""People in a group stand this fraction of one figure's width apart."""
 _HERD_STEP = 0.72
 """A herd's copies stand this fraction of one's width apart (they overlap a little)."""
 _PLACED = frozenset({"on", "in", "under", "over", "in front of", "behind"})
@@ -441,7 +443,7 @@ def _ground(frame, box, ground, short, slots, mount, flip) -> list[_Place]:
         if subject.code is None:
             portrait = n == 1 and frame.brief.has("portrait", "headshot", "bust")
             tall = box.h * 1.2 if portrait else min(base * r * 1.45, room * 0.88)
-            place = _Place(subject, 0.0, ground, tall, shadow=not portrait)
+            place = _Place(subject, 0.0, ground, tall, shadow=not portrait, count=subject.count)
             if portrait:  # framed from the knees on purpose
                 place.base = box.y + box.h * 0.1 + tall
         else:
@@ -583,8 +585,12 @@ def _emit(frame, place: _Place, found, props, rider, mount, ground, slots) -> li
     subject = place.subject
     art: list[Shape] = []
     if place.person:
-        art += _person(frame, subject, found.person, place.cx, place.base, place.size,
-                       place.shadow)  # fmt: skip
+        step = place.size * 0.4 * _CROWD_STEP
+        for k in range(place.count):  # a group: each figure dressed by the seed
+            dx = (k - (place.count - 1) / 2) * step
+            tall = place.size * (1.0 if k % 2 == 0 else 0.94)
+            art += _person(frame, subject, found.person, place.cx + dx, place.base, tall,
+                           place.shadow, k)  # fmt: skip
         for prop in props:  # held at the hands
             hold = place.size * 0.26
             art.append(vector(frame, prop, place.cx + place.size * 0.1,
@@ -632,10 +638,15 @@ def _rider(frame, rider, found, cx, ground, mount_size, flip) -> list[Shape]:
     return [vector(frame, rider, cx + offset, back, mount_size * 0.5)]
 
 
-def _person(frame, subject, person, cx, base, height, shadow: bool = True) -> list[Shape]:
+def _person(
+    frame, subject, person, cx, base, height, shadow: bool = True, nth: int = 0
+) -> list[Shape]:
     pal, rng = frame.palette, frame.rng
     person = person or matching.Person()
     jacket = person.clothes or subject.color or pal.accent
+    if nth and not (person.clothes or subject.color):  # a group dresses differently
+        jacket = (pal.accent2, mix(pal.accent, (40, 60, 120), 0.5), mix(pal.accent2, pal.dark, 0.4),
+                  mix(pal.accent, (200, 80, 60), 0.6))[(nth - 1) % 4]  # fmt: skip
     outfit = people.random_outfit(rng, jacket, pal.light, mix(pal.dark, (30, 30, 50), 0.3))
     hair = outfit.hair
     if person.old:

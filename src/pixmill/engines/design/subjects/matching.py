@@ -27,8 +27,10 @@ from pixmill.engines.design.subjects.vocabulary import (
     EXPRESSIONS,
     GENERIC,
     GENRE_PHRASES,
+    GROUPS,
     OLD,
     PEOPLE,
+    PEOPLE_PLURALS,
     PEOPLE_PROPS,
     STOP,
     SYNONYMS,
@@ -197,18 +199,22 @@ def match(text: str, *, limit: int = 4, strict: bool = False) -> Match:
         word = words[i]
         lone = i not in blocked  # a blocked word may still open a phrase ("hot air balloon")
         after_subject = bool(used) and max(used) == i - 1
-        if lone and word in PEOPLE and after_subject:
+        who = _people_word(word)
+        if lone and who and after_subject:
             # "robot barista", "cat chef": the subject has the job; the job adds its prop
-            prop = PEOPLE_PROPS.get(word)
+            prop = PEOPLE_PROPS.get(who)
             if prop:
                 out.subjects.append(Subject(prop, library.lookup(prop), role="prop"))
             i += 1
             continue
-        if lone and word in PEOPLE:
+        if lone and who:
             out.person = out.person or _person(words)
-            prop = PEOPLE_PROPS.get(word)
+            prop = PEOPLE_PROPS.get(who)
             if not any(s.code is None for s in out.subjects):
-                out.subjects.append(Subject(word, None, _colour_before(words, i)))
+                # "two women", "a couple", "children": that many figures
+                many = GROUPS.get(word) or (3 if who != word else 1)
+                count = min(5, counts.get(i) or many)
+                out.subjects.append(Subject(word, None, _colour_before(words, i), count))
                 spans[word] = (i, i + 1)
             if prop:
                 out.subjects.append(Subject(prop, library.lookup(prop), role="prop"))
@@ -270,6 +276,14 @@ def match(text: str, *, limit: int = 4, strict: bool = False) -> Match:
     _relate(out, words)
     _hold(out, words)
     return out
+
+
+def _people_word(word: str) -> str | None:
+    """The people word a word is, plurals included ("women" -> "woman"), or None."""
+    if word in PEOPLE:
+        return word
+    base = PEOPLE_PLURALS.get(word) or singular(word)
+    return base if base in PEOPLE else None
 
 
 def variants(subject: Subject) -> tuple[str, ...]:

@@ -398,7 +398,15 @@ STOP = frozenset(
     "window windows hole ice iceberg icebergs floe".split()
 )
 OLD = ("old", "elderly", "aged", "grandfather", "grandmother", "grandpa", "grandma", "senior")
-CHILD = ("child", "kid", "kids", "girl", "boy", "baby", "toddler", "little")
+CHILD = ("child", "children", "kid", "kids", "girl", "girls", "boy", "boys", "baby", "toddler",
+         "little")  # fmt: skip
+PEOPLE_PLURALS = {
+    "women": "woman", "men": "man", "children": "child", "ladies": "lady",
+    "gentlemen": "gentleman", "grandparents": "grandma", "parents": "mother",
+    "babies": "baby", "fishermen": "fisherman", "businessmen": "businessman",
+}  # fmt: skip
+GROUPS = {"couple": 2, "pair": 2, "family": 3, "friends": 3, "people": 3, "kids": 2, "band": 3}
+"""People words that name a group: how many figures they draw."""
 EXPRESSIONS = {
     "shocked": "shocked",
     "surprised": "shocked",
