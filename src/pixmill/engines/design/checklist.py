@@ -1,6 +1,7 @@
 """What the prompt asked and whether the picture shows it, read from the drawn scene.
 
-One entry per asked element: each subject (thing or person), colour word, mood,
+One entry per asked element: each subject (thing or person), worn accessory ("a dog
+wearing sunglasses": "sunglasses on dog"), colour word, mood,
 season, weather, time of day, indoors setting and quoted string. Its `status` is
 "drawn" when the scene's layers hold it (a library vector with the subject's code, a
 drawn figure, a fill near the colour, the weather's layer, a text block that sets the
@@ -27,7 +28,7 @@ from pixmill.engines.design.scene import (
     Vector,
     vectors,
 )
-from pixmill.engines.design.subjects import matching
+from pixmill.engines.design.subjects import library, matching, worn
 
 Entry = dict[str, str]
 _NEAR = 70.0  # RGB distance at which a fill shows a colour word
@@ -54,6 +55,12 @@ def checklist(brief: Brief, scene: Scene, motifs: frozenset[str]) -> list[Entry]
                 shown = set(matching.variants(subject)) & drawn_codes
                 status = "drawn" if shown else "not drawn"
         out.append({"kind": "subject", "item": phrase.text, "status": status})
+    for item in worn.worn(brief.marked or brief.lowered):
+        code = library.lookup(item.name) if item.name not in worn.DRAWN_HERE else None
+        # drawn from shapes (a bow tie, a scarf): the stage's mark says so
+        shown = code in drawn_codes if code is not None else f"worn:{item.name}" in motifs
+        status = "drawn" if shown else "not drawn"
+        out.append({"kind": "worn", "item": f"{item.name} on {item.lemma}", "status": status})
     fills = _fills(scene)
     for word in parsed.colours:
         status = "drawn" if _near(NAMED[word], fills) else "not drawn"

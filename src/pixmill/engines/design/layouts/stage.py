@@ -17,7 +17,7 @@ from pixmill.engines.design.brief import Brief
 from pixmill.engines.design.layouts.base import Frame
 from pixmill.engines.design.palette import NAMED, mix, with_alpha
 from pixmill.engines.design.scene import Box, Ellipse, Line, Path, Rect, Shape, Vector
-from pixmill.engines.design.subjects import library, matching, people, sizes
+from pixmill.engines.design.subjects import library, matching, people, sizes, worn
 
 SKY = frozenset(
     {
@@ -293,7 +293,8 @@ def draw(frame: Frame, box: Box, ground: float, scale: float = 1.0) -> list[Shap
         kind = supports[place.subject.word]
         if kind is not None and kind != "vase":
             art += _support(frame, place, kind, box)
-        art += _emit(frame, place, found, props, rider, mount, ground, slots)
+        drawn = _emit(frame, place, found, props, rider, mount, ground, slots)
+        art += drawn + _accessories(frame, place, drawn)
         if kind == "vase":  # over the stems
             art += _vase(frame, place, found.supports.get(place.subject.word, ""))
     # sky things go to the side the ground group leaves free, above it where there is room
@@ -622,6 +623,40 @@ def _emit(frame, place: _Place, found, props, rider, mount, ground, slots) -> li
     return art
 
 
+def _accessories(frame: Frame, place: _Place, drawn: list[Shape]) -> list[Shape]:
+    """What the prompt says the subject wears, on each drawn copy's head ("a dog
+    wearing sunglasses"); the checklist reads them back from these layers."""
+    items = [w for w in _worn(frame.brief.lowered) if w.wearer == place.subject.word]
+    if not items:
+        return []
+    out: list[Shape] = []
+    for item in items:
+        if place.person:
+            if item.name == "scarf":
+                frame.motifs.add("worn:scarf")
+                continue  # the figure's own scarf, drawn by _person
+            person = subjects_of(frame.brief).person
+            child = 0.7 if person and person.child else 1.0
+            step = place.size * 0.4 * _CROWD_STEP
+            for k in range(place.count):  # the figures _emit draws, at their heads
+                dx = (k - (place.count - 1) / 2) * step
+                u = place.size * (1.0 if k % 2 == 0 else 0.94) * child / 8.0
+                top = place.base - u * 8.0
+                wide = 1.3 if item.at == "head" else 0.8  # a hat's brim outspans the hair
+                out += worn.draw_at(item, place.cx + dx, top - u * 0.05, wide * u, u, 0)
+        else:
+            for v in drawn:
+                if isinstance(v, Vector) and v.code == place.subject.code:
+                    out += worn.draw_on(item, v)
+        frame.motifs.add(f"worn:{item.name}")
+    return out
+
+
+@lru_cache(maxsize=256)
+def _worn(text: str) -> tuple[worn.Worn, ...]:
+    return tuple(worn.worn(text))
+
+
 VARIANT_PLACES = (0.5, 0.36, 0.64)
 """Where a lone subject stands across the box, by the frame's variant (n images differ)."""
 VARIANT_SCALES = (1.0, 0.86, 1.1)
@@ -647,7 +682,14 @@ def _person(
     if nth and not (person.clothes or subject.color):  # a group dresses differently
         jacket = (pal.accent2, mix(pal.accent, (40, 60, 120), 0.5), mix(pal.accent2, pal.dark, 0.4),
                   mix(pal.accent, (200, 80, 60), 0.6))[(nth - 1) % 4]  # fmt: skip
+    scarf = None
+    for item in _worn(frame.brief.lowered):
+        if item.wearer == subject.word and item.name == "scarf":
+            scarf = item.colour or pal.accent2
+            if not (person.clothes or subject.color):  # a coat the scarf stands out on
+                jacket = mix(pal.dark, (70, 80, 95), 0.5)
     outfit = people.random_outfit(rng, jacket, pal.light, mix(pal.dark, (30, 30, 50), 0.3))
+    scarf = scarf or outfit.scarf
     hair = outfit.hair
     if person.old:
         hair = (205, 205, 210)
@@ -663,8 +705,8 @@ def _person(
         (outfit.long_hair or subject.word in _LONG_HAIR)
         and not person.beard
         and subject.word not in _SHORT_HAIR,
-        glasses,
-        outfit.scarf,
+        glasses and not any(w.at == "eyes" for w in _worn(frame.brief.lowered)),
+        scarf,
         person.beard,
         person.expression,
     )
