@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pixmill.engines.design import prompt
 from pixmill.engines.design.brief import Brief
-from pixmill.engines.design.layouts import stage
+from pixmill.engines.design.layouts import stage, walls
 from pixmill.engines.design.palette import NAMED
 from pixmill.engines.design.scene import (
     Ellipse,
@@ -42,6 +42,8 @@ def checklist(brief: Brief, scene: Scene, motifs: frozenset[str]) -> list[Entry]
     for phrase in parsed.things:
         if f"element:{phrase.text}" in motifs or f"element:{phrase.head}" in motifs:
             status = "drawn"  # a named design element: a QR code, a chart
+        elif phrase.head == "wall" and "setting:wall" in motifs:
+            status = "drawn"  # "against a brick wall": the wall is the backdrop
         elif phrase.role == "person":
             status = "drawn" if "figure" in motifs else "not drawn"
         else:
@@ -76,8 +78,14 @@ def checklist(brief: Brief, scene: Scene, motifs: frozenset[str]) -> list[Entry]
         status = "drawn" if shown else ("not drawn" if brief.genre == "scene" else "not drawable")
         out.append({"kind": kind, "item": value, "status": status})
     if parsed.indoors:
-        status = "drawn" if "setting:interior" in motifs or "sofa_room" in motifs else "not drawn"
+        rooms = ("interior", "kitchen", "bathroom", "greenhouse")
+        inside = any(f"setting:{r}" in motifs for r in rooms) or "sofa_room" in motifs
+        status = "drawn" if inside else "not drawn"
         out.append({"kind": "setting", "item": "indoors", "status": status})
+    room = walls.named(brief)
+    if room is not None:  # a wall or a room drawn behind the subject
+        status = "drawn" if f"setting:{room[0]}" in motifs else "not drawn"
+        out.append({"kind": "setting", "item": room[1], "status": status})
     for mood in parsed.moods:
         out.append({"kind": "mood", "item": mood, "status": "drawn"})  # it sets the palette
     set_text = " ".join(block.text for block in scene.blocks)

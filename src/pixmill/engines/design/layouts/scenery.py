@@ -14,7 +14,7 @@ import random
 import re
 
 from pixmill.engines.design import prompt
-from pixmill.engines.design.layouts import places, stage
+from pixmill.engines.design.layouts import places, stage, walls
 from pixmill.engines.design.layouts.abstract import abstract_picture
 from pixmill.engines.design.layouts.base import Composition, Frame
 from pixmill.engines.design.palette import mix, with_alpha
@@ -170,6 +170,8 @@ def detect(frame: Frame) -> tuple[str, str | None, list[str]]:
         setting = "underwater"
     elif brief.has("cliff", "cliffs", "clifftop"):
         setting = "cliff"
+    elif walls.setting_of(brief) is not None:
+        setting = walls.setting_of(brief)  # a named wall or room: its backdrop, not a field
     elif brief.has("desert", "dunes", "dune", "sahara"):
         setting = "desert"  # named ground wins over a subject's usual place (a rocket's space)
     elif brief.has("table", "tabletop", "desk", "countertop", "vase") and setting in (
@@ -455,7 +457,9 @@ def _setting(frame, box, setting, horizon, time, bg) -> float:
         bg.append(Rect(box.x, table, box.w, box.bottom - table, mix(pal.bg2, (150, 100, 60), 0.5)))
         bg.append(Rect(box.x, table, box.w, box.h * 0.02, mix(pal.bg2, (190, 140, 90), 0.5)))
         return box.y + box.h * 0.8
-    placed = places.draw(frame, box, setting, horizon, bg, green)
+    placed = walls.draw(frame, box, setting, time, bg)
+    if placed is None:
+        placed = places.draw(frame, box, setting, horizon, bg, green)
     if placed is not None:
         return placed
     if setting == "space":
