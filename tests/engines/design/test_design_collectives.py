@@ -70,3 +70,23 @@ def test_a_couple_or_a_family_alone_is_people(engine, make_spec, text, count):
 def test_a_couple_of_people_is_two_figures_not_a_couple_object(engine, make_spec):
     art = engine.design(make_spec("a couple of children flying a kite", 512, 512)).scene.art
     assert _figures(art) == 2
+
+
+def test_a_familys_later_figures_are_children(engine, make_spec):
+    art = engine.design(make_spec("a family of four on a beach", 512, 512)).scene.art
+    faces = sorted(
+        (e.ry for e in _flat_ellipses(art) if e.ry and abs(e.rx / e.ry - 34 / 47) < 0.01),
+        reverse=True,
+    )
+    assert len(faces) == 4
+    assert faces[3] < faces[0] * 0.7  # two grown-ups and two children
+
+
+def _flat_ellipses(items) -> list[Ellipse]:
+    out: list[Ellipse] = []
+    for item in items:
+        if isinstance(item, Group):
+            out += _flat_ellipses(item.items)
+        elif isinstance(item, Ellipse):
+            out.append(item)
+    return out

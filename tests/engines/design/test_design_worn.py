@@ -103,3 +103,21 @@ def test_a_persons_hat_sits_on_their_head(engine, make_spec):
     assert hat[0] < face.cx < hat[2]
     assert face.cy - face.ry * 1.6 < hat[3] < face.cy  # its bottom on the top of the head
     assert hat[2] - hat[0] < face.rx * 6
+
+
+def test_each_of_several_wearers_wears_one(engine, make_spec):
+    design = engine.design(make_spec("three men wearing hats", 512, 512))
+    faces = [e for e in _flat(design.scene.art)
+             if isinstance(e, Ellipse) and e.ry and abs(e.rx / e.ry - 34 / 47) < 0.01]  # fmt: skip
+    hats = [_drawn(v) for v in vectors(design.scene.art) if library.name_of(v.code) == "top hat"]
+    assert len(faces) == len(hats) == 3
+    for face in faces:  # one hat over each head
+        assert sum(h[0] < face.cx < h[2] and h[3] < face.cy for h in hats) == 1
+
+
+def test_a_drawing_that_wears_its_own_adds_none(engine, make_spec):
+    design = engine.design(make_spec("a snowman with a scarf and a hat", 512, 512))
+    names = [library.name_of(v.code) for v in vectors(design.scene.art)]
+    assert "snowman" in names and "top hat" not in names  # its own hat, not a second
+    worn = [e for e in design.checklist if e["kind"] == "worn"]
+    assert worn and all(e["status"] == "drawn" for e in worn)

@@ -61,6 +61,7 @@ def checklist(brief: Brief, scene: Scene, motifs: frozenset[str]) -> list[Entry]
         code = library.lookup(item.name) if item.name not in worn.DRAWN_HERE else None
         # drawn from shapes (a bow tie, a scarf): the stage's mark says so
         shown = code in drawn_codes if code is not None else f"worn:{item.name}" in motifs
+        shown = shown or f"worn-in:{item.name}" in motifs  # the snowman's own hat
         status = "drawn" if shown else "not drawn"
         out.append({"kind": "worn", "item": f"{item.name} on {item.lemma}", "status": status})
     fills = _fills(scene)

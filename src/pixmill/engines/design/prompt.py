@@ -675,16 +675,19 @@ def _assign(tokens: list[Token], phrases: list[Phrase]) -> None:
             k > 0
             and (
                 phrases[k - 1].role == "part"
-                or (phrases[k - 1].relation in ("with", "wearing") and p.words[-1] in WORN)
+                or (
+                    phrases[k - 1].relation in ("with", "wearing")
+                    and (p.words[-1] in WORN or p.head in WORN)
+                )
             )
-            and (p.words[-1] in WORN or "clothing" in head_roles)
+            and ((p.words[-1] in WORN or p.head in WORN) or "clothing" in head_roles)
             and [t.lower for t in tokens[phrases[k - 1].end : p.start]] == ["and"]
         ):
             # "in a red scarf and a hat": both worn by the same wearer
             p.role, p.relation = "part", phrases[k - 1].relation
             p.attach = phrases[k - 1].attach
         elif (
-            p.words[-1] in WORN
+            (p.words[-1] in WORN or p.head in WORN)
             and p.relation in ("with", "wearing", "in")
             and p.attach is not None
             and phrases[p.attach].role in ("thing", "person")

@@ -589,7 +589,7 @@ def _emit(frame, place: _Place, found, props, rider, mount, ground, slots) -> li
         step = place.size * 0.4 * _CROWD_STEP
         for k in range(place.count):  # a group: each figure dressed by the seed
             dx = (k - (place.count - 1) / 2) * step
-            tall = place.size * (1.0 if k % 2 == 0 else 0.94)
+            tall = _figure_height(place, k)
             art += _person(frame, subject, found.person, place.cx + dx, place.base, tall,
                            place.shadow, k)  # fmt: skip
         for prop in props:  # held at the hands
@@ -623,6 +623,17 @@ def _emit(frame, place: _Place, found, props, rider, mount, ground, slots) -> li
     return art
 
 
+_FAMILIES = frozenset({"family", "families", "parents"})
+
+
+def _figure_height(place: _Place, k: int) -> float:
+    """The k-th figure's height in a group: alternately a little shorter; in a family,
+    the figures after the first two are children."""
+    if place.subject.word in _FAMILIES and k >= 2:
+        return place.size * (0.58 if k % 2 == 0 else 0.52)
+    return place.size * (1.0 if k % 2 == 0 else 0.94)
+
+
 def _accessories(frame: Frame, place: _Place, drawn: list[Shape]) -> list[Shape]:
     """What the prompt says the subject wears, on each drawn copy's head ("a dog
     wearing sunglasses"); the checklist reads them back from these layers."""
@@ -640,10 +651,13 @@ def _accessories(frame: Frame, place: _Place, drawn: list[Shape]) -> list[Shape]
             step = place.size * 0.4 * _CROWD_STEP
             for k in range(place.count):  # the figures _emit draws, at their heads
                 dx = (k - (place.count - 1) / 2) * step
-                u = place.size * (1.0 if k % 2 == 0 else 0.94) * child / 8.0
+                u = _figure_height(place, k) * child / 8.0
                 top = place.base - u * 8.0
                 wide = 1.3 if item.at == "head" else 0.8  # a hat's brim outspans the hair
                 out += worn.draw_at(item, place.cx + dx, top - u * 0.05, wide * u, u, 0)
+        elif item.name in worn.BUILT_IN.get(library.name_of(place.subject.code or ""), ()):
+            frame.motifs.add(f"worn-in:{item.name}")  # the drawing wears its own
+            continue
         else:
             for v in drawn:
                 if isinstance(v, Vector) and v.code == place.subject.code:

@@ -27,6 +27,10 @@ DRAWN_HERE = frozenset({"bow tie", "necktie", "scarf"})
 drape taller than a face)."""
 
 
+BUILT_IN = {"snowman": frozenset({"top hat", "scarf"})}
+"""Drawings that already wear these (the snowman's own hat and scarf): none is added."""
+
+
 @dataclass(frozen=True)
 class Worn:
     wearer: str
@@ -47,8 +51,9 @@ def worn(text: str) -> list[Worn]:
     for p in parsed.phrases:
         if p.attach is None or p.relation not in ("wearing", "with", "in"):
             continue
-        key = " ".join(p.words[-2:]) if " ".join(p.words[-2:]) in WORN else p.words[-1]
-        if key not in WORN:
+        pair = " ".join(p.words[-2:])
+        key = next((k for k in (pair, p.words[-1], p.head) if k in WORN), None)
+        if key is None:
             continue
         wearer = parsed.phrases[p.attach]
         if wearer.role not in ("thing", "person"):
