@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from pixmill.engines.design.scene import Group, Line, Path, Rect, vectors
+from pixmill.engines.design.scene import Ellipse, Group, Line, Path, Rect, vectors
 from pixmill.engines.design.subjects import library, matching
 
 
@@ -90,3 +90,17 @@ def test_a_wall_clock_is_a_clock_not_a_wall(engine, make_spec):
     assert not _pattern(design.scene.background, 40)
     assert not any(e["kind"] == "setting" and "wall" in e["item"] for e in design.checklist)
     assert isinstance(design.scene.background[0], Group | Rect)
+
+
+def test_a_kitchens_named_window_and_stove_are_drawn(engine, make_spec):
+    text = "a kitchen with a kettle on the stove and a plant by the window"
+    design = engine.design(make_spec(text, 512, 512))
+    flat = _flat(design.scene.background)
+    skies = [r for r in flat if isinstance(r, Rect) and not isinstance(r.fill, tuple)
+             and r.y < 512 * 0.1 and r.w < 512 * 0.6]  # fmt: skip
+    assert skies  # the window's glass shows the sky between the cupboards
+    rings = [e for e in flat if isinstance(e, Ellipse) and e.fill == (30, 30, 34)]
+    assert len(rings) == 2  # the hob's two rings
+    items = {e["item"]: e["status"] for e in design.checklist if e["kind"] == "subject"}
+    assert items["window"] == items["stove"] == "drawn"
+    assert items["kettle"] == "not drawable"

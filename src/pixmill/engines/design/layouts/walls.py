@@ -8,8 +8,8 @@ from __future__ import annotations
 from pixmill.engines.design import prompt
 from pixmill.engines.design.layouts.base import Frame
 from pixmill.engines.design.palette import NAMED, mix
-from pixmill.engines.design.scene import Box, Ellipse, Line, Rect, Vector
-from pixmill.engines.design.subjects import backdrops, library
+from pixmill.engines.design.scene import Box, Ellipse, Line, LinearGradient, Rect, Vector
+from pixmill.engines.design.subjects import backdrops, decor, library
 
 ROOMS = {
     "greenhouse": ("greenhouse", "glasshouse", "conservatory", "hothouse"),
@@ -88,8 +88,11 @@ def draw(frame: Frame, box: Box, setting: str | None, time: str, bg: list) -> fl
         wood = mix(mix(pal.bg2, (170, 120, 80), 0.55), shade, dim)
         doors = 4
         w = box.w / doors
-        for k in range(doors):  # wall cupboards with knobs
+        window = frame.brief.has("window", "windows")
+        for k in range(doors):  # wall cupboards with knobs; a named window between them
             x = box.x + k * w
+            if window and k in (1, 2):
+                continue
             bg.append(
                 Rect(x + w * 0.05, box.y + box.h * 0.06, w * 0.9, box.h * 0.28, wood, w * 0.03)
             )
@@ -97,8 +100,38 @@ def draw(frame: Frame, box: Box, setting: str | None, time: str, bg: list) -> fl
             bg.append(
                 Ellipse(knob, box.y + box.h * 0.3, w * 0.025, w * 0.025, mix(wood, (0, 0, 0), 0.4))
             )
+        if window:
+            glass = Box(box.x + w * 1.15, box.y + box.h * 0.06, w * 1.7, box.h * 0.3)
+            sky = (
+                ((20, 24, 60), (50, 50, 110))
+                if time == "night"
+                else ((120, 180, 230), (205, 228, 245))
+            )
+            bg.append(Rect(glass.x, glass.y, glass.w, glass.h,
+                           LinearGradient((0, glass.y), (0, glass.bottom), sky)))  # fmt: skip
+            sash = mix(wall, (255, 255, 255), 0.5)
+            bar = max(2.0, box.w * 0.01)
+            bg.append(
+                Line(glass.x + glass.w / 2, glass.y, glass.x + glass.w / 2, glass.bottom, sash, bar)
+            )
+            bg.append(decor.frame(glass, sash, bar * 1.6))
+            frame.motifs.add("element:window")
         bg.append(Rect(box.x, counter, box.w, box.bottom - counter, mix(wood, (0, 0, 0), 0.15)))
         bg.append(Rect(box.x, counter, box.w, box.h * 0.03, mix(pal.light, (200, 200, 200), 0.3)))
+        if frame.brief.has("stove", "oven", "cooker", "hob", "stovetop"):
+            # a cooker at the counter's end: a hob with two rings over an oven door
+            x0, x1 = box.x + box.w * 0.7, box.x + box.w * 0.96
+            steel = mix((70, 72, 78), shade, dim)
+            bg.append(Rect(x0, counter - box.h * 0.012, x1 - x0, box.bottom - counter, steel))
+            for cx in (x0 + (x1 - x0) * 0.3, x0 + (x1 - x0) * 0.7):
+                bg.append(
+                    Ellipse(
+                        cx, counter + box.h * 0.004, (x1 - x0) * 0.14, box.h * 0.008, (30, 30, 34)
+                    )
+                )
+            bg.append(Rect(x0 + (x1 - x0) * 0.1, counter + box.h * 0.06, (x1 - x0) * 0.8,
+                           box.h * 0.14, mix(steel, (0, 0, 0), 0.35), box.h * 0.01))  # fmt: skip
+            frame.motifs.add("element:stove")
         return counter + box.h * 0.08
     if setting == "bathroom":
         floor = box.y + box.h * 0.78
