@@ -49,6 +49,7 @@ GENRES: dict[str, str] = {
     "quote": 'a quote card "The best way to predict the future is to invent it." "Alan Kay"',
     "infographic": 'an infographic "Better Sleep" "Keep a schedule" "Dim the lights"',
     "scene": "a landscape with mountains and a lake at sunset",
+    "backdrop": "a dog wearing sunglasses against a brick wall",
     "subjects": "an astronaut riding a horse on the moon",
     "styled": "a watercolour painting of a fox in a forest",
     "painterly": "an oil painting of sunflowers in a blue vase",

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 
 from pixmill.engines.design import DesignEngine
 from pixmill.engines.design.scene import vectors
-from pixmill.engines.design.subjects import library, matching
+from pixmill.engines.design.subjects import matching
 from pixmill.request import auto_background, auto_size
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,13 +48,14 @@ def main() -> None:
         picture = engine.generate(spec)[0]
         design = engine.design(spec)
         drawn = {v.code for v in vectors(design.scene.art) + vectors(design.scene.background)}
-        for subject in row.get("subjects", [])[:1]:
-            code = matching.match(subject).codes[:1]
-            if code and library.name_of(code[0]):
+        for word in row.get("subjects", [])[:1]:
+            subject = next((s for s in matching.match(word).subjects if s.code), None)
+            if subject is not None:
                 held += 1
-                shown += code[0] in drawn
-                if code[0] not in drawn:
-                    missed.append(f"{k:02d} {subject}")
+                seen = bool(drawn & set(matching.variants(subject)))  # or the seed's variant
+                shown += seen
+                if not seen:
+                    missed.append(f"{k:02d} {word}")
         image = picture.image.convert("RGBA")
         flat = Image.new("RGB", image.size, (235, 235, 235))
         flat.paste(image, mask=image.getchannel("A"))

@@ -91,3 +91,24 @@ def test_a_certificate_sets_the_recipient_large_and_the_formula_small(engine, ma
     award = 'a certificate of achievement awarded to "Priya Natarajan" for "Outstanding Research"'
     blocks = {b.source: b for b in engine.design(make_spec(award, 768, 512)).blocks}
     assert _size(blocks["Priya Natarajan"]) > _size(blocks["Outstanding Research"])
+
+
+def test_watercolour_is_pigment_on_paper_with_no_brushed_direction():
+    rgba = np.zeros((400, 400, 4), np.uint8)
+    rgba[..., 3] = 255
+    rgba[:, :200, :3] = (40, 70, 150)  # a dark wash
+    rgba[:, 200:, :3] = (250, 250, 250)  # bare paper
+    out = styles.apply("watercolor", rgba, 5)[..., :3].astype(float)
+    dark, light = out[40:360, 30:170].mean(axis=2), out[40:360, 230:370].mean(axis=2)
+    assert dark.std() > 4 * light.std()  # pigment settles in the tooth: darker washes granulate
+    assert out[40:360, 230:370, 2].mean() < out[40:360, 230:370, 0].mean()  # warm paper, not white
+
+    def corr(a, b):
+        a, b = a - a.mean(), b - b.mean()
+        return (a * b).mean() / np.sqrt((a * a).mean() * (b * b).mean())
+
+    # the paper's grain has no direction: no fibres streaked along the rows (brushed metal)
+    for field in (dark, light):
+        along_rows = corr(field[:, :-4], field[:, 4:])
+        along_cols = corr(field[:-4], field[4:])
+        assert abs(along_rows - along_cols) < 0.15

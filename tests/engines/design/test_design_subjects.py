@@ -17,7 +17,7 @@ from pixmill.engines.design.subjects import library, matching, vocabulary
 MATCHES: list[tuple[str, list[str]]] = [
     ("a bowl of ramen", ["steaming bowl"]),
     ("a castle on a cliff above the sea", ["castle"]),
-    ("an astronaut riding a horse on the moon", ["astronaut", "horse", "crescent moon"]),
+    ("an astronaut riding a horse on the moon", ["astronaut", "horse"]),  # the moon: the ground
     ("an old fisherman in a yellow raincoat", ["person", "fishing pole"]),
     ("a dragon book cover", ["dragon"]),
     ("a wolf esports logo", ["wolf"]),
@@ -111,7 +111,8 @@ def test_recolouring_turns_the_dominant_fill_family():
 
 def _subject_pixels(engine, make_spec, prompt):
     design = engine.design(make_spec(prompt, 256, 256))
-    [vector] = [v for v in vectors(design.scene.art) if library.name_of(v.code) == "automobile"]
+    car = {"automobile", "oncoming automobile"}  # the seed picks the car's drawing
+    [vector] = [v for v in vectors(design.scene.art) if library.name_of(v.code) in car]
     alone = render.Scene(256, 256, art=[vector])
     pixels = render.rasterize(alone, transparent=True)
     return pixels[pixels[..., 3] > 250][:, :3].astype(int)

@@ -129,6 +129,8 @@ GENRES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("poster", ("poster", "placard", "announcement", "advert", "advertisement", "ad")),
 )
 DESIGN_GENRES = tuple(name for name, _ in GENRES)
+_LABEL_WORDS = r"\b(label|labels|packaging|package|brand|branding|can design|box design)\b"
+"""Words that make a bottle or a jar a label design rather than a thing in a scene."""
 
 ARRANGEMENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # How an edit lays out its further images; the first entry whose words the prompt
@@ -413,6 +415,8 @@ def parse(prompt: str) -> Brief:
     genre = _genre(lowered, words)
     if genre == "book" and not spans and not re.search(r"\b(book cover|novel|ebook)\b", lowered):
         genre = None  # "a woman reading a book" is a scene, not a cover
+    if genre == "label" and not spans and not re.search(_LABEL_WORDS, lowered):
+        genre = None  # "a glass bottle on a table" is a still life, not a product label
     if genre is None:
         genre = "poster" if quotes else "scene"
     arrangement = _named(ARRANGEMENTS, lowered, words) or ARRANGEMENT_GENRES.get(genre, "grid")

@@ -1,6 +1,7 @@
 """What the prompt asked and whether the picture shows it, read from the drawn scene.
 
-One entry per asked element: each subject (thing or person), colour word, mood,
+One entry per asked element: each subject (thing or person), worn accessory ("a dog
+wearing sunglasses": "sunglasses on dog"), colour word, mood,
 season, weather, time of day, indoors setting and quoted string. Its `status` is
 "drawn" when the scene's layers hold it (a library vector with the subject's code, a
 drawn figure, a fill near the colour, the weather's layer, a text block that sets the
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from pixmill.engines.design import prompt
 from pixmill.engines.design.brief import Brief
-from pixmill.engines.design.layouts import stage
+from pixmill.engines.design.layouts import stage, walls
 from pixmill.engines.design.palette import NAMED
 from pixmill.engines.design.scene import (
     Ellipse,
@@ -27,6 +28,7 @@ from pixmill.engines.design.scene import (
     Vector,
     vectors,
 )
+from pixmill.engines.design.subjects import library, matching, worn
 from pixmill.engines.design.typeset import plain_quotes
 
 Entry = dict[str, str]
@@ -41,16 +43,28 @@ def checklist(brief: Brief, scene: Scene, motifs: frozenset[str]) -> list[Entry]
     for phrase in parsed.things:
         if f"element:{phrase.text}" in motifs or f"element:{phrase.head}" in motifs:
             status = "drawn"  # a named design element: a QR code, a chart
+        elif phrase.head == "wall" and "setting:wall" in motifs:
+            status = "drawn"  # "against a brick wall": the wall is the backdrop
         elif phrase.role == "person":
             status = "drawn" if "figure" in motifs else "not drawn"
         else:
             words = set(phrase.words)
             subject = next((s for s in found if words & set(s.word.split())), None)
-            if subject is None or subject.code is None:
+            if phrase.head in matching.gear_of(drawn_codes):
+                status = "drawn"  # "a cyclist riding a bicycle": the cyclist's own bicycle
+            elif subject is None or subject.code is None:
                 status = "not drawable"
             else:
-                status = "drawn" if subject.code in drawn_codes else "not drawn"
+                shown = set(matching.variants(subject)) & drawn_codes
+                status = "drawn" if shown else "not drawn"
         out.append({"kind": "subject", "item": phrase.text, "status": status})
+    for item in worn.worn(brief.marked or brief.lowered):
+        code = library.lookup(item.name) if item.name not in worn.DRAWN_HERE else None
+        # drawn from shapes (a bow tie, a scarf): the stage's mark says so
+        shown = code in drawn_codes if code is not None else f"worn:{item.name}" in motifs
+        shown = shown or f"worn-in:{item.name}" in motifs  # the snowman's own hat
+        status = "drawn" if shown else "not drawn"
+        out.append({"kind": "worn", "item": f"{item.name} on {item.lemma}", "status": status})
     fills = _fills(scene)
     for word in parsed.colours:
         status = "drawn" if _near(NAMED[word], fills) else "not drawn"
@@ -66,8 +80,14 @@ def checklist(brief: Brief, scene: Scene, motifs: frozenset[str]) -> list[Entry]
         status = "drawn" if shown else ("not drawn" if brief.genre == "scene" else "not drawable")
         out.append({"kind": kind, "item": value, "status": status})
     if parsed.indoors:
-        status = "drawn" if "setting:interior" in motifs or "sofa_room" in motifs else "not drawn"
+        rooms = ("interior", "kitchen", "bathroom", "greenhouse")
+        inside = any(f"setting:{r}" in motifs for r in rooms) or "sofa_room" in motifs
+        status = "drawn" if inside else "not drawn"
         out.append({"kind": "setting", "item": "indoors", "status": status})
+    room = walls.named(brief)
+    if room is not None:  # a wall or a room drawn behind the subject
+        status = "drawn" if f"setting:{room[0]}" in motifs else "not drawn"
+        out.append({"kind": "setting", "item": room[1], "status": status})
     for mood in parsed.moods:
         out.append({"kind": "mood", "item": mood, "status": "drawn"})  # it sets the palette
     set_text = plain_quotes(" ".join(block.text for block in scene.blocks))

@@ -51,6 +51,14 @@ NUMBERS = {
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12,
     "pair": 2, "couple": 2, "several": 3, "many": 5, "few": 3, "both": 2,
 }  # fmt: skip
+COLLECTIVES = {
+    "couple": 2, "pair": 2, "trio": 3, "family": 3, "group": 4, "team": 4, "herd": 4,
+    "pack": 4, "flock": 5, "crowd": 5, "bunch": 5, "school": 4, "swarm": 5, "gaggle": 4,
+    "handful": 3, "dozen": 12,
+}  # fmt: skip
+"""Nouns that, before "of", count what follows ("a herd of cows": four cows)."""
+PEOPLE_COLLECTIVES = frozenset({"couple", "family", "group", "crowd", "team", "trio"})
+"""Collectives that, alone, name people ("a couple on a bench": two people)."""
 SHADES = frozenset({"light", "dark", "pale", "deep", "bright", "pastel", "neon", "soft", "hot"})
 PALETTE_NOUNS = frozenset(
     "colours colors colour color tones tone palette palettes scheme theme hues hue "
@@ -126,6 +134,16 @@ TEXT_NOUNS = frozenset(
     "date time price prices quote quotation motto phrase button cta url email phone "
     "address item items list steps step ingredients".split()
 )
+WORN = frozenset(
+    "hat tophat cap crown helmet sunglasses glasses spectacles goggles scarf tie necktie "
+    "bowtie".split()
+)
+"""Things worn at the head or neck: "a cat in a hat" wears it, it is not beside it."""
+PLURALIA = frozenset(
+    "sunglasses glasses spectacles goggles scissors jeans trousers pants shorts "
+    "binoculars headphones pliers tongs".split()
+)
+"""Plural nouns that name one thing: "sunglasses" are one pair."""
 QUOTE_INTRO = frozenset("called titled named saying reads reading says with".split())
 RELATIONS = {
     "on": "on", "atop": "on", "on top of": "on", "onto": "on", "upon": "on",
@@ -140,7 +158,7 @@ RELATIONS = {
     "over": "over", "above": "over", "in": "in", "inside": "in", "into": "in",
     "at": "at", "sitting": "on", "standing": "on", "perched": "on", "lying": "on",
     "sleeping": "on", "asleep": "on", "leaning": "beside", "against": "beside",
-    "flying": "over", "floating": "over", "swimming": "in",
+    "flying": "over", "floating": "over", "swimming": "in", "from": "in",
 }  # fmt: skip
 _OBJECT_GENRES = frozenset(
     # genre words that are as often things in a scene ("a woman reading a book")
@@ -247,6 +265,9 @@ class Parsed:
                     if self.tokens[k].tag == "NOUN" and not self.tokens[k].roles - {"genre"}
                 )  # fmt: skip
         for i, t in enumerate(self.tokens):
+            if t.tag == "NUM" and t.lower in COLLECTIVES:
+                out.add(i)  # "a couple of dogs": a count, never a picture of people
+                continue
             if i in in_thing and t.tag in ("NOUN", "NUM", "DET"):
                 continue
             if i in in_thing and t.tag == "ADJ" and "colour" in t.roles:
@@ -368,6 +389,32 @@ def _merge_multi(tokens: list[Token]) -> list[Token]:
         else:
             out.append(tokens[i])
             i += 1
+    return out
+
+
+def _collectives(tokens: list[Token]) -> list[Token]:
+    """Read "a couple of dogs" as a count (two dogs, "of" dropped) and "a couple" alone
+    as people; "a family of four" as four of the family."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        nxt = tokens[i + 1].lower if i + 1 < len(tokens) else ""
+        after = tokens[i + 2] if i + 2 < len(tokens) else None
+        if t.lower in COLLECTIVES and nxt == "of" and after is not None and after.tag != "QUOTE":
+            if after.lower in NUMBERS or after.lower.isdigit():
+                # "a family of four": the number counts the people the collective names
+                out.append(Token(after.text, after.lower, "NUM", after.lower))
+                out.append(Token(t.text, t.lower, "NOUN", t.lower))
+                i += 3
+                continue
+            out.append(Token(t.text, t.lower, "NUM", t.lower))
+            i += 2
+            continue
+        if t.lower in PEOPLE_COLLECTIVES and not t.tag and (i == 0 or tokens[i - 1].lower != "of"):
+            t.tag, t.lemma = "NOUN", t.lower  # "a young couple": people, not a number
+        out.append(t)
+        i += 1
     return out
 
 
@@ -509,11 +556,15 @@ def _roles(t: Token) -> frozenset[str]:
 
 def _count(tokens: list[Token], start: int, head: int) -> int:
     for t in tokens[start:head]:
+        if t.tag == "NUM" and t.lower in COLLECTIVES:
+            return COLLECTIVES[t.lower]
         if t.lower in NUMBERS:
             return NUMBERS[t.lower]
         if t.tag == "NUM" and t.lower.isdigit():
             return max(1, min(int(t.lower), 12))
     head_tok = tokens[head]
+    if head_tok.lower in PLURALIA:
+        return 1
     if head_tok.lemma and head_tok.lemma != head_tok.lower and head_tok.lower.endswith("s"):
         return 3
     return 1
@@ -620,6 +671,28 @@ def _assign(tokens: list[Token], phrases: list[Phrase]) -> None:
             and phrases[p.attach].role == "person"
         ):
             p.role = "part"
+        elif (
+            k > 0
+            and (
+                phrases[k - 1].role == "part"
+                or (
+                    phrases[k - 1].relation in ("with", "wearing")
+                    and (p.words[-1] in WORN or p.head in WORN)
+                )
+            )
+            and ((p.words[-1] in WORN or p.head in WORN) or "clothing" in head_roles)
+            and [t.lower for t in tokens[phrases[k - 1].end : p.start]] == ["and"]
+        ):
+            # "in a red scarf and a hat": both worn by the same wearer
+            p.role, p.relation = "part", phrases[k - 1].relation
+            p.attach = phrases[k - 1].attach
+        elif (
+            (p.words[-1] in WORN or p.head in WORN)
+            and p.relation in ("with", "wearing", "in")
+            and p.attach is not None
+            and phrases[p.attach].role in ("thing", "person")
+        ):
+            p.role = "part"  # "a cat in a hat": worn on the head, not a hat beside it
         elif p.relation == "wearing" and p.attach is not None:
             p.role = "part"  # "a dog wearing sunglasses": worn, not beside
         elif p.words[-1] in SEASONS or p.head in SEASONS:
@@ -650,7 +723,7 @@ def parse(prompt: str) -> Parsed:
     """Tag, chunk and assign roles; about a millisecond for a sentence. Cached: the
     result is shared, so callers must not change it."""
     tokens, quotes = _tokenize(prompt)
-    tokens = _merge_multi(tokens)
+    tokens = _collectives(_merge_multi(tokens))
     _tag(tokens)
     for t in tokens:
         t.roles = _roles(t)

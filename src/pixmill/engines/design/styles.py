@@ -86,25 +86,27 @@ def _luma(rgb: np.ndarray) -> np.ndarray:
 
 
 def _watercolor(rgb, short, rng):
-    """Washes with wobbling edges, a darker rim where the pigment pooled, granulation
-    and paper fibre: the shapes stay crisp enough to read, not blurred."""
+    """Transparent washes on cold-press paper: each colour is pigment laid over the
+    paper (paper minus what it absorbs), unevenly dense from wash to wash (blooms and
+    back-runs), settled into the paper's tooth (granulation), pooled darker along each
+    shape's wobbling edge. The shapes stay crisp enough to read, not blurred."""
     h, w = rgb.shape[:2]
     yy, xx = np.mgrid[0:h, 0:w]
     reach = short / 140
     dy = (_field((h, w), rng, short / 35) * reach).astype(np.int32)
     dx = (_field((h, w), rng, short / 35) * reach).astype(np.int32)
     wobbled = rgb[np.clip(yy + dy, 0, h - 1), np.clip(xx + dx, 0, w - 1)]
-    paper = np.array([251, 247, 238], np.float32)
-    blotch = _field((h, w), rng, short / 7)[..., None]
-    wash = wobbled * (0.8 + 0.06 * blotch) + paper * (0.2 - 0.06 * blotch)
+    paper = np.array([252, 248, 240], np.float32)
+    # how densely the pigment lies: large soft blooms, lighter where the wash ran thin
+    density = 0.8 + 0.14 * _field((h, w), rng, short / 6) + 0.07 * _field((h, w), rng, short / 20)
+    # the paper's tooth, the same in every direction: fine grain and broader dimples
+    tooth = 0.6 * _field((h, w), rng, short / 260) + 0.4 * _field((h, w), rng, short / 80)
+    pigment = np.clip(paper - wobbled, 0, 255)
+    absorbed = pigment * (density * (1 + 0.22 * tooth))[..., None]
+    wash = paper * (1 + 0.025 * tooth[..., None]) - absorbed
     luma = _luma(wobbled)
     rim = np.abs(luma - _luma(_blur(wobbled, short / 160)))[..., None]
-    wash = wash - np.clip(rim, 0, 60) * 0.7  # pigment pools along each shape's edge
-    darkness = (1 - _luma(wash) / 255)[..., None]
-    granules = rng.random((h, w, 1), dtype=np.float32) - 0.5
-    wash = wash * (1 + granules * 0.12 * darkness)
-    fibre = _streaks((h, w), rng, short / 260, short / 30, 0.0)[..., None]
-    return wash + fibre * 4
+    return wash - np.clip(rim, 0, 60) * 0.7  # pigment pools along each shape's edge
 
 
 def _streaks(shape, rng, across: float, along: float, angle: float) -> np.ndarray:

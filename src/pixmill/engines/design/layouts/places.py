@@ -22,12 +22,17 @@ def draw(
             box.y + box.h * 0.2,
             min(box.w, box.h) * 0.08,
         )
-        bg.append(Ellipse(earth[0], earth[1], earth[2], earth[2], (60, 120, 200)))
-        bg.append(
-            Ellipse(
-                earth[0] - earth[2] * 0.3, earth[1], earth[2] * 0.4, earth[2] * 0.6, (90, 170, 90)
+        if not frame.brief.has("earth", "globe", "world"):  # a named Earth is drawn large
+            bg.append(Ellipse(earth[0], earth[1], earth[2], earth[2], (60, 120, 200)))
+            bg.append(
+                Ellipse(
+                    earth[0] - earth[2] * 0.3,
+                    earth[1],
+                    earth[2] * 0.4,
+                    earth[2] * 0.6,
+                    (90, 170, 90),
+                )
             )
-        )
         surface = box.y + box.h * 0.7
         bg += nature.hills(box.x, box.w, surface, box.h * 0.05, (150, 150, 158), rng, box.bottom)
         for _ in range(4 + 2 * detail):
@@ -36,6 +41,15 @@ def draw(
             r = min(box.w, box.h) * rng.uniform(0.02, 0.05)
             bg.append(Ellipse(cx, cy, r, r * 0.35, (118, 118, 128)))
         return ground
+    if setting == "desert":  # sand dunes, lit from the low side
+        dim = 0.4 if "time:night" in frame.shown else 0.0
+        far = mix(mix((226, 180, 120), pal.accent, 0.1), (20, 20, 40), dim)
+        near = mix(mix((240, 200, 140), pal.accent, 0.1), (20, 20, 40), dim)
+        bg += nature.hills(box.x, box.w, horizon, box.h * 0.08, far, rng, box.bottom)
+        bg += nature.hills(box.x, box.w, horizon + box.h * 0.1, box.h * 0.09,
+                           mix(far, (150, 90, 50), 0.25), rng, box.bottom)  # fmt: skip
+        bg += nature.hills(box.x, box.w, horizon + box.h * 0.2, box.h * 0.06, near, rng, box.bottom)
+        return ground + box.h * 0.04
     if setting == "cliff":
         sea_color = mix((20, 90, 160), pal.accent2, 0.2)
         bg += nature.sea(

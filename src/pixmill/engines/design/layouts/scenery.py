@@ -14,11 +14,21 @@ import random
 import re
 
 from pixmill.engines.design import prompt
-from pixmill.engines.design.layouts import places, stage
+from pixmill.engines.design.layouts import places, stage, walls
 from pixmill.engines.design.layouts.abstract import abstract_picture
 from pixmill.engines.design.layouts.base import Composition, Frame
 from pixmill.engines.design.palette import mix, with_alpha
-from pixmill.engines.design.scene import Box, Ellipse, Group, Line, LinearGradient, Rect, Shape
+from pixmill.engines.design.scene import (
+    Box,
+    Ellipse,
+    Group,
+    Line,
+    LinearGradient,
+    Path,
+    Rect,
+    Shape,
+    Vector,
+)
 from pixmill.engines.design.subjects import city, decor, library, nature, things
 
 SETTINGS = {
@@ -160,6 +170,15 @@ def detect(frame: Frame) -> tuple[str, str | None, list[str]]:
         setting = "underwater"
     elif brief.has("cliff", "cliffs", "clifftop"):
         setting = "cliff"
+    elif walls.setting_of(brief) is not None:
+        setting = walls.setting_of(brief)  # a named wall or room: its backdrop, not a field
+    elif brief.has("desert", "dunes", "dune", "sahara"):
+        setting = "desert"  # named ground wins over a subject's usual place (a rocket's space)
+    elif brief.has("table", "tabletop", "desk", "countertop", "vase") and setting in (
+        None,
+        "interior",
+    ):
+        setting = "table"  # "a bottle on a marble table", flowers in a vase: a still life
     elif setting is None and asked.indoors:
         setting = "interior"
     elif setting is None:
@@ -214,11 +233,15 @@ def picture(
     bg.append(city.sky(box.x, box.y, box.w, box.h, top, bottom, detail))
     short = min(box.w, box.h)
     named_sky = stage.sky_bodies(frame)  # a named moon or sun replaces the drawn one
+    aloft = stage.sky_things(frame)  # kites and planes take the sides: the sun the middle
     if time == "night":
         bg += city.stars(
             box.x, box.y, box.w, horizon - box.y, 50 + 40 * detail, (255, 255, 255, 210), rng
         )
-    if time == "night" and not named_sky:
+    if time == "night" and re.search(r"\b(aurora|northern lights|southern lights|borealis)\b",
+                                     frame.brief.lowered):  # fmt: skip
+        bg += _aurora(frame, box, horizon)
+    if time == "night" and not named_sky and setting != "moon":  # no moon seen from the moon
         bg += city.moon(
             box.x + box.w * rng.uniform(0.65, 0.85),
             box.y + box.h * 0.18,
@@ -232,7 +255,11 @@ def picture(
         sun_y = box.y + box.h * (0.2 if time == "day" else 0.5)
         if not named_sky:
             bg += city.sun(
-                box.x + box.w * rng.uniform(0.2, 0.8), sun_y, short * 0.09, sun_color, detail
+                box.x + box.w * (rng.uniform(0.2, 0.8) if not aloft else rng.uniform(0.45, 0.55)),
+                sun_y,
+                short * 0.09,
+                sun_color,
+                detail,
             )
         bg += city.clouds(
             box.x,
@@ -274,6 +301,34 @@ def picture(
     if not art:  # a landscape is its own subject: only the sky is background
         return [Group(tuple(bg[:1]), clip=clip)], [Group(tuple(bg[1:]), clip=clip)]
     return [Group(tuple(bg), clip=clip)], [Group(tuple(art), clip=clip)]
+
+
+def _aurora(frame: Frame, box: Box, horizon: float) -> list[Shape]:
+    """Northern lights: curtains of green and violet light hanging over the horizon."""
+    rng = random.Random(frame.rng.random())
+    out: list[Shape] = []
+    frame.motifs.add("element:northern lights")
+    for k, colour in enumerate(
+        ((80, 240, 170), (60, 200, 230), (170, 110, 240))[: 2 + rng.randint(0, 1)]
+    ):
+        top = box.y + box.h * rng.uniform(0.08, 0.2)
+        bottom = horizon - box.h * rng.uniform(0.05, 0.15)
+        waves = 4
+        cmds: list[tuple] = [("M", box.x, bottom)]
+        for i in range(waves):
+            x1 = box.x + box.w * (i + 0.5) / waves
+            x2 = box.x + box.w * (i + 1) / waves
+            cmds.append(("Q", x1, bottom - box.h * rng.uniform(-0.08, 0.12), x2, bottom))
+        for i in range(waves, 0, -1):
+            x1 = box.x + box.w * (i - 0.5) / waves
+            x0 = box.x + box.w * (i - 1) / waves
+            cmds.append(("Q", x1, top + box.h * rng.uniform(-0.06, 0.1) + k * box.h * 0.04,
+                         x0, top + k * box.h * 0.03))  # fmt: skip
+        cmds.append(("Z",))
+        fill = LinearGradient((0, top), (0, bottom), ((*colour, 0), (*colour, 90), (*colour, 150)),
+                              (0.0, 0.6, 1.0))  # fmt: skip
+        out.append(Path(tuple(cmds), fill))
+    return out
 
 
 def weather(frame: Frame, box: Box, ground_top: float) -> tuple[list[Shape], list[Shape]]:
@@ -364,6 +419,25 @@ def _setting(frame, box, setting, horizon, time, bg) -> float:
         bg.append(decor.frame(win, mix(wall, (0, 0, 0), 0.35), min(box.w, box.h) * 0.012))
         floor = box.y + box.h * 0.78
         bg.append(Rect(box.x, floor, box.w, box.bottom - floor, mix(pal.bg2, (120, 80, 50), 0.4)))
+        short = min(box.w, box.h)
+        if frame.brief.has("lamp", "lamps"):  # a reading lamp beside the sofa
+            shade = mix(pal.accent, (240, 220, 180), 0.5)
+            bg += things.floor_lamp(box.x + box.w * 0.1, floor + box.h * 0.02, box.h * 0.6, shade)
+            frame.motifs.add("element:lamp")
+        if frame.brief.has("fireplace", "hearth", "fireside"):
+            # the fire is the room's centre: the subjects stand on the floor before it
+            width = short * 0.42
+            # on the side the subject leaves free, so the fire shows beside it
+            free = 0.24 if stage.VARIANT_PLACES[frame.variant % 3] >= 0.5 else 0.76
+            cx = box.x + box.w * free
+            stone = mix(pal.bg2, (170, 150, 135), 0.6)
+            bg += things.fireplace(cx, floor + box.h * 0.02, width, stone)
+            fire = library.lookup("fire")
+            if fire:
+                size = width * 0.42
+                bg.append(Vector(fire, cx - size / 2, floor + box.h * 0.02 - size * 1.02, size))
+            frame.motifs.add("element:fireplace")
+            return box.y + box.h * 0.92
         frame.motifs.add("sofa_room")
         bg += things.sofa(
             box.x + box.w * 0.45,
@@ -383,7 +457,9 @@ def _setting(frame, box, setting, horizon, time, bg) -> float:
         bg.append(Rect(box.x, table, box.w, box.bottom - table, mix(pal.bg2, (150, 100, 60), 0.5)))
         bg.append(Rect(box.x, table, box.w, box.h * 0.02, mix(pal.bg2, (190, 140, 90), 0.5)))
         return box.y + box.h * 0.8
-    placed = places.draw(frame, box, setting, horizon, bg, green)
+    placed = walls.draw(frame, box, setting, time, bg)
+    if placed is None:
+        placed = places.draw(frame, box, setting, horizon, bg, green)
     if placed is not None:
         return placed
     if setting == "space":
@@ -456,6 +532,14 @@ def _setting(frame, box, setting, horizon, time, bg) -> float:
             12,
         )
     bg += nature.grass(box.x, horizon + box.h * 0.12, box.w, box.bottom - horizon, green, detail)
+    if frame.brief.has("pond", "ponds", "puddle", "pool"):  # water in the grass, under the subject
+        water = mix(mix((60, 130, 190), pal.accent2, 0.15), (10, 20, 40), dim)
+        y = ground + box.h * 0.02
+        bg.append(Ellipse(box.x + box.w / 2, y, box.w * 0.46, box.h * 0.09, mix(water, green, 0.4)))
+        bg.append(Ellipse(box.x + box.w / 2, y, box.w * 0.43, box.h * 0.075, water))
+        bg.append(Ellipse(box.x + box.w * 0.4, y - box.h * 0.03, box.w * 0.12, box.h * 0.008,
+                          mix(water, (255, 255, 255), 0.4)))  # fmt: skip
+        frame.motifs.add("element:pond")
     return ground + box.h * 0.04
 
 

@@ -289,3 +289,47 @@ def category(code: str) -> str:
         if any(lo <= first <= hi for lo, hi in ranges):
             return name
     return "thing"
+
+
+@lru_cache(maxsize=512)
+def facing(code: str) -> int:
+    """Which way a drawing looks, unflipped: -1 left, 1 right, 0 straight at us (a face),
+    from where its upper part (an animal's head) lies against its middle."""
+    alpha = _raster(svg_text(code), 48)[..., 3] > 24
+    x0, y0, x1, y1 = (round(v * 48) for v in bounds(code))
+    upper = alpha[y0 : y0 + max(1, (y1 - y0) * 2 // 5), x0:x1]
+    cols = upper.sum(axis=0)
+    if cols.sum() == 0:
+        return 1
+    offset = (cols * range(len(cols))).sum() / cols.sum() - (x1 - x0 - 1) / 2
+    if abs(offset) < 0.012 * (x1 - x0):
+        return 0
+    return 1 if offset > 0 else -1
+
+
+@cache
+def head(code: str) -> tuple[float, float, float, float]:
+    """The drawing's head as (centre x, top, width, height) in its unit square, unflipped:
+    a round drawing looking at us (a bear's face) is all head; otherwise the upper two
+    fifths, on the side it looks to (a dog's head, not its back)."""
+    alpha = _raster(svg_text(code), 48)[..., 3] > 24
+    x0, y0, x1, y1 = (round(v * 48) for v in bounds(code))
+    looks = facing(code)
+    box = alpha[y0:y1, x0:x1]
+    if looks == 0 and (x1 - x0) >= 0.9 * (y1 - y0) and box.mean() > 0.55:
+        return (x0 + x1) / 96, y0 / 48, (x1 - x0) / 48, (y1 - y0) / 48
+    lo, hi = x0, x1
+    if looks:
+        mid = (x0 + x1) // 2
+        lo, hi = (x0, mid + (x1 - x0) // 8) if looks < 0 else (mid - (x1 - x0) // 8, x1)
+    upper = alpha[y0 : y0 + max(2, (y1 - y0) * 3 // 5), lo:hi]
+    widths = upper.sum(axis=1)
+    if widths.max() == 0:
+        return (x0 + x1) / 96, y0 / 48, (x1 - x0) / 48, (y1 - y0) * 0.4 / 48
+    # the head's top: the first row a third as wide as the widest (ears are narrower)
+    first = int((widths >= widths.max() / 3).nonzero()[0][0])
+    tall = max(2, (y1 - y0) * 2 // 5 - first // 2)
+    head_rows = upper[first : first + tall]
+    cols = head_rows.any(axis=0).nonzero()[0]
+    left, right = lo + cols[0], lo + cols[-1] + 1
+    return (left + right) / 96, (y0 + first) / 48, (right - left) / 48, len(head_rows) / 48

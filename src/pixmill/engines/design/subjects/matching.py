@@ -10,7 +10,7 @@ colour word just before a subject's word qualifies it ("a red car").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import NamedTuple
 
@@ -19,16 +19,23 @@ from pixmill.engines.design.brief import ROLE_WORDS
 from pixmill.engines.design.palette import NAMED
 from pixmill.engines.design.subjects import library
 from pixmill.engines.design.subjects.vocabulary import (
+    AGENT_GEAR,
     CATEGORY_SUFFIXES,
     CHILD,
     CLOTHES,
+    CONTAINERS,
     EXPRESSIONS,
+    GENERIC,
     GENRE_PHRASES,
+    GROUPS,
     OLD,
     PEOPLE,
+    PEOPLE_PLURALS,
     PEOPLE_PROPS,
     STOP,
     SYNONYMS,
+    VARIANTS,
+    YOUNG,
 )
 
 _WORDS = re.compile(r"[a-z][a-z'-]*")
@@ -52,8 +59,15 @@ _UNCOUNTED = frozenset(
 )
 _COMPOUNDS = frozenset(
     "shop house bar beans bean cup mug maker break farm tree juice pie cake grove orchard "
-    "garden bush bouquet petals petal sauce roastery roaster tasting bottle glass".split()
+    "garden bush bouquet petals petal sauce roastery roaster tasting bottle glass reef".split()
 )
+MATERIALS = frozenset(
+    "brick bricks stone glass wood wooden metal paper marble concrete steel iron plastic "
+    "leather crystal rock clay straw wicker tin".split()
+)
+"""What a thing is made of: "a brick wall" is no brick, "a stone bridge" no rock."""
+_PLACES = re.compile(r"\b(?:watering hole|water hole|waterhole)s?\b")
+"""Places named by compounds whose words would draw other things (a droplet, a hole)."""
 DUAL = frozenset(
     {
         "orange",
@@ -71,6 +85,7 @@ DUAL = frozenset(
         "sand",
         "sky",
         "gold",
+        "coral",
     }
 )
 
@@ -85,6 +100,13 @@ class Subject:
     count: int = 1
     role: str = "main"
     """main; rider and mount (one on the other); prop (held or beside a person)."""
+    relation: str | None = None
+    """How the prompt places it against subject `to` (prompt.RELATIONS' values: on,
+    under, over, beside, in front of, behind, in...)."""
+    to: str | None = None
+    """The `word` of the subject it relates to."""
+    scale: float = 1.0
+    """Its size against its kind's usual size (an animal's young: smaller)."""
 
 
 @dataclass
@@ -102,6 +124,9 @@ class Match:
     person: Person | None = None
     top_view: bool = False
     silhouette: bool = False
+    supports: dict[str, str] = field(default_factory=dict)
+    """What a subject stands on when the library has no picture of it: subject word ->
+    the support's noun ("owl" -> "branch", "penguins" -> "iceberg")."""
 
     @property
     def codes(self) -> list[str]:
@@ -127,7 +152,7 @@ def _resolve(phrase: str, strict: bool = False) -> str | None:
     (for words read from quotes, where "Ball" is no rice ball)."""
     if phrase in STOP or phrase in ROLE_WORDS:
         return None
-    for candidate in (phrase, singular(phrase)):
+    for candidate in dict.fromkeys((phrase, singular(phrase), phrase.replace("-", " "))):
         if candidate in STOP:  # "lights" is no light bulb
             continue
         if candidate in SYNONYMS:
@@ -160,7 +185,7 @@ def _is_colour_use(words: list[str], i: int) -> bool:
 
 def match(text: str, *, limit: int = 4, strict: bool = False) -> Match:
     """The subjects a prompt's (unquoted, lowercased) text names, in order."""
-    text = text.lower()
+    text = _PLACES.sub(" ", text.lower())
     read = _words(text)
     words, blocked, counts, loose = read.words, read.blocked, read.counts, read.loose
     out = Match(
@@ -168,25 +193,48 @@ def match(text: str, *, limit: int = 4, strict: bool = False) -> Match:
         silhouette="silhouette" in words,
     )
     used: set[int] = set()
+    spans: dict[str, tuple[int, int]] = {}
     i = 0
     while i < len(words) and len(out.subjects) < limit:
         word = words[i]
         lone = i not in blocked  # a blocked word may still open a phrase ("hot air balloon")
         after_subject = bool(used) and max(used) == i - 1
-        if lone and word in PEOPLE and after_subject:
+        who = _people_word(word)
+        if lone and who and after_subject:
             # "robot barista", "cat chef": the subject has the job; the job adds its prop
-            prop = PEOPLE_PROPS.get(word)
+            prop = PEOPLE_PROPS.get(who)
             if prop:
                 out.subjects.append(Subject(prop, library.lookup(prop), role="prop"))
             i += 1
             continue
-        if lone and word in PEOPLE:
+        if lone and who:
             out.person = out.person or _person(words)
-            prop = PEOPLE_PROPS.get(word)
+            prop = PEOPLE_PROPS.get(who)
             if not any(s.code is None for s in out.subjects):
-                out.subjects.append(Subject(word, None, _colour_before(words, i)))
+                # "two women", "a couple", "children": that many figures
+                many = GROUPS.get(word) or (3 if who != word else 1)
+                count = min(5, counts.get(i) or many)
+                out.subjects.append(Subject(word, None, _colour_before(words, i), count))
+                spans[word] = (i, i + 1)
             if prop:
                 out.subjects.append(Subject(prop, library.lookup(prop), role="prop"))
+            i += 1
+            continue
+        nxt = words[i + 2] if i + 2 < len(words) and words[i + 1] == "of" else ""
+        if word in CONTAINERS and nxt and (_resolve(nxt) or _resolve(" ".join(words[i + 2 :][:2]))):
+            i += 2  # "a cup of tea": the tea (a teacup), not a cup beside it
+            continue
+        last = out.subjects[-1] if out.subjects else None
+        if (
+            word in YOUNG
+            and last is not None
+            and last.code
+            and last.word not in YOUNG
+            and library.category(last.code) == "animal"
+        ):
+            # "an elephant and her calf": a smaller one of the animal before
+            out.subjects.append(Subject(word, last.code, last.color, scale=0.55))
+            spans[word] = (i, i + 1)
             i += 1
             continue
         found = None
@@ -198,6 +246,8 @@ def match(text: str, *, limit: int = 4, strict: bool = False) -> Match:
             phrase = " ".join(words[i : i + n])
             if words[i] in NAMED and (n > 1 or word not in DUAL or _is_colour_use(words, i)):
                 continue
+            if n == 1 and word in MATERIALS and i in read.modifies:
+                continue  # a material modifying its noun draws nothing by itself
             if n == 1 and i in read.modifies and _resolve(words[read.modifies[i]], True):
                 kind = _resolve(word)  # "pine tree": the modifier names a kind of the head
                 head = read.modifies[i]
@@ -217,12 +267,95 @@ def match(text: str, *, limit: int = 4, strict: bool = False) -> Match:
             last = words[i + n - 1]
             plural = n == 1 and singular(last) != last and last not in _UNCOUNTED
             count = counts.get(i + n - 1) or (3 if plural else 1)
-            out.subjects.append(Subject(phrase, code, _colour_before(words, i), min(count, 3)))
+            out.subjects.append(Subject(phrase, code, _colour_before(words, i), min(count, 5)))
             used.update(range(i, i + n))
+            spans[phrase] = (i, i + n)
         i += n
+    _agents(out)
+    _place(out, read, spans)
     _relate(out, words)
     _hold(out, words)
     return out
+
+
+def _people_word(word: str) -> str | None:
+    """The people word a word is, plurals included ("women" -> "woman"), or None."""
+    if word in PEOPLE:
+        return word
+    base = PEOPLE_PLURALS.get(word) or singular(word)
+    return base if base in PEOPLE else None
+
+
+def variants(subject: Subject) -> tuple[str, ...]:
+    """The codes a subject may be drawn as: its own, and for a generic word ("a car",
+    "flowers") the library's other drawings of that kind (`VARIANTS`)."""
+    if subject.code is None:
+        return ()
+    if subject.word.split()[-1] not in GENERIC:
+        return (subject.code,)
+    names = VARIANTS.get(library.name_of(subject.code), ())
+    codes = [library.lookup(name) for name in names]
+    return tuple(dict.fromkeys([subject.code, *(c for c in codes if c)]))
+
+
+def gear_of(codes) -> set[str]:
+    """Library names that agents among `codes` draw with them ("bicycle" for a cyclist)."""
+    return {g for c in codes for g in AGENT_GEAR.get(library.name_of(c), ())}
+
+
+def _agents(out: Match) -> None:
+    """An agent's drawing holds its gear: "a cyclist riding a bicycle" draws no second bike."""
+    gear = {g for s in out.subjects if s.code for g in AGENT_GEAR.get(library.name_of(s.code), ())}
+    if gear:
+        out.subjects = [s for s in out.subjects if not (s.code and library.name_of(s.code) in gear)]
+
+
+def _place(out: Match, read: _Words, spans: dict[str, tuple[int, int]]) -> None:
+    """Each subject's relation to another, from the parser's phrases ("a cup on a
+    table", "a dragon flying over a castle"); a named place one stands on ("on the
+    moon") is the setting, not a subject."""
+    phrases = read.parsed.phrases if read.parsed else []
+
+    def phrase_of(word: str) -> int | None:
+        span = spans.get(word)
+        if span is None:
+            return None
+        toks = {read.token_of[k] for k in range(*span) if k < len(read.token_of)}
+        for k, p in enumerate(phrases):
+            if any(p.start <= t < p.end for t in toks):
+                return k
+        return None
+
+    owner: dict[int, str] = {}
+    for s in out.subjects:
+        k = phrase_of(s.word)
+        if k is not None:
+            owner.setdefault(k, s.word)
+    kept: list[Subject] = []
+    # the parser hangs a relation on the later phrase ("a cup on a table": the table's
+    # relation is "on", attached to the cup); a subject reads it as "the cup is on the table"
+    relation: dict[str, tuple[str, str]] = {}
+    for s in out.subjects:
+        k = phrase_of(s.word)
+        p = phrases[k] if k is not None else None
+        if p is not None and p.role == "setting" and p.relation in ("on", "in", "at") and kept:
+            continue  # "an astronaut on the moon": the moon is the ground
+        kept.append(s)
+        if p is None or p.relation is None or p.attach is None:
+            continue
+        first = owner.get(p.attach)
+        if first is not None and first != s.word and first not in relation:
+            relation[first] = (p.relation, s.word)
+    for k, p in enumerate(phrases):
+        first = owner.get(p.attach) if p.attach is not None else None
+        if p.relation in ("on", "in") and k not in owner and first is not None:
+            out.supports.setdefault(first, " ".join((*p.colours, *p.words)))
+    out.subjects = [
+        replace(s, relation=relation[s.word][0], to=relation[s.word][1])
+        if s.word in relation and s.role == "main"
+        else s
+        for s in kept
+    ]
 
 
 class _Words(NamedTuple):
@@ -237,12 +370,15 @@ class _Words(NamedTuple):
     modifies: dict[int, int]
     """A compound's noun modifier -> its head ("fire" -> "truck"): drawn only when the
     head is not ("fire truck" is no flame beside a truck)."""
+    token_of: list[int]
+    """Each word's token index in `parsed`."""
+    parsed: prompt.Parsed | None = None
 
 
 def _words(text: str) -> _Words:
     """The prompt's words, read by the parser."""
     parsed = prompt.parse(GENRE_PHRASES.sub(" , ", text))
-    out = _Words([], set(), {}, set(), {})
+    out = _Words([], set(), {}, set(), {}, [], parsed)
     stopped = parsed.blocked()
     heads = {p.end - 1 - len(p.frames): p.count for p in parsed.phrases if p.count > 1}
     compound_of: dict[int, int] = {}
@@ -257,6 +393,7 @@ def _words(text: str) -> _Words:
             if token.tag == "PUNCT":
                 out.blocked.add(len(out.words))
                 out.words.append(",")
+                out.token_of.append(k)
             continue
         for piece in _WORDS.findall(token.lower) or [token.lower]:
             i = at[k] = len(out.words)
@@ -267,6 +404,7 @@ def _words(text: str) -> _Words:
             if k in compound_of.values():
                 out.loose.add(i)
             out.words.append(piece)
+            out.token_of.append(k)
     for k, head in compound_of.items():
         if k in at and head in at:
             out.modifies[at[k]] = at[head]

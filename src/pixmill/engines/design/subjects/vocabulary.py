@@ -11,6 +11,28 @@ from __future__ import annotations
 import re
 
 SYNONYMS: dict[str, str] = {
+    # agent nouns: the person with what they ride or do (see AGENT_GEAR)
+    "cyclist": "person biking",
+    "biker": "person biking",
+    "bicyclist": "person biking",
+    "mountain biker": "person mountain biking",
+    "surfer": "person surfing",
+    "rower": "person rowing boat",
+    "oarsman": "person rowing boat",
+    "jockey": "horse racing",
+    "swimmer": "person swimming",
+    "climber": "person climbing",
+    "rock climber": "person climbing",
+    "mountain climber": "person climbing",
+    "skiier": "skier",
+    "golfer": "person golfing",
+    "weightlifter": "person lifting weights",
+    "bottle": "glass bottle",
+    "cup": "hot beverage",
+    "mug": "hot beverage",
+    "teacup": "hot beverage",
+    "hot-air balloon": "hot air balloon",
+    "airballoon": "hot air balloon",
     "fire truck": "fire engine",
     "pumpkin": "jack-o-lantern",
     "sneaker": "running shoe",
@@ -372,10 +394,19 @@ STOP = frozenset(
     "watercolor watercolour sketch pixel neon vintage flat isometric painterly retro "
     "ocean sea lake coast beach forest woods park garden field meadow city street road "
     "kitchen counter room space sky cliff table desert landscape countryside town "
-    "kawaii cute style painting drawing bottle jar can package packaging box lamp app apps".split()
+    "kawaii cute style painting drawing jar can package packaging box lamp app apps "
+    "window windows hole ice iceberg icebergs floe".split()
 )
 OLD = ("old", "elderly", "aged", "grandfather", "grandmother", "grandpa", "grandma", "senior")
-CHILD = ("child", "kid", "kids", "girl", "boy", "baby", "toddler", "little")
+CHILD = ("child", "children", "kid", "kids", "girl", "girls", "boy", "boys", "baby", "toddler",
+         "little")  # fmt: skip
+PEOPLE_PLURALS = {
+    "women": "woman", "men": "man", "children": "child", "ladies": "lady",
+    "gentlemen": "gentleman", "grandparents": "grandma", "parents": "mother",
+    "babies": "baby", "fishermen": "fisherman", "businessmen": "businessman",
+}  # fmt: skip
+GROUPS = {"couple": 2, "pair": 2, "family": 3, "friends": 3, "people": 3, "kids": 2, "band": 3}
+"""People words that name a group: how many figures they draw."""
 EXPRESSIONS = {
     "shocked": "shocked",
     "surprised": "shocked",
@@ -409,3 +440,51 @@ GENRE_PHRASES = re.compile(
     r"social media|web banner|youtube thumbnail|video thumbnail|product label|can design|"
     r"box design|phone case|line art|pixel art|top view|from above)\b"
 )
+
+
+AGENT_GEAR: dict[str, frozenset[str]] = {
+    # an agent's drawing already holds its gear: "a cyclist riding a bicycle" is one picture
+    "person biking": frozenset({"bicycle"}),
+    "person mountain biking": frozenset({"bicycle"}),
+    "person surfing": frozenset({"water wave"}),
+    "person rowing boat": frozenset({"canoe", "rowboat"}),
+    "horse racing": frozenset({"horse"}),
+    "skier": frozenset({"skis"}),
+    "snowboarder": frozenset({"skis"}),
+    "person golfing": frozenset({"flag in hole"}),
+}
+CONTAINERS = frozenset(
+    "cup cups mug mugs glass glasses bowl bowls plate plates bottle bottles jar jars basket "
+    "baskets box boxes bunch bouquet bag bags pile stack slice piece pot pots vase".split()
+)
+"""'A cup of tea', 'a basket of apples': the contents are the picture when the library
+has them."""
+YOUNG = frozenset(
+    "calf calves cub cubs foal foals pup pups joey young baby babies offspring".split()
+)
+"""Words for an animal's young: a smaller one of the animal named before them."""
+
+VARIANTS: dict[str, tuple[str, ...]] = {
+    # a generic word's other drawings of the same thing (a pose or a kind): the seed
+    # picks one, so n images differ in the art itself. Keyed by the library name the
+    # word matched, applied only when the prompt's word is the generic one (`GENERIC`).
+    "automobile": ("automobile", "oncoming automobile"),
+    "bus": ("bus", "oncoming bus"),
+    "taxi": ("taxi", "oncoming taxi"),
+    "police car": ("police car", "oncoming police car"),
+    "cat": ("cat", "black cat"),
+    "dog": ("dog", "poodle"),
+    "house": ("house", "house with garden"),
+    "sailboat": ("sailboat", "speedboat", "canoe"),
+    "fish": ("fish", "tropical fish", "blowfish"),
+    "mountain": ("mountain", "snow-capped mountain"),
+    "tulip": ("tulip", "blossom", "hibiscus", "sunflower", "rose"),
+    "blossom": ("blossom", "tulip", "hibiscus", "sunflower", "rose"),
+    "deciduous tree": ("deciduous tree", "evergreen tree"),
+    "bird": ("bird", "dove"),
+}
+GENERIC = frozenset(
+    "car cars automobile bus buses taxi taxis cat cats dog dogs house houses boat boats fish "
+    "mountain mountains flower flowers tree trees bird birds police".split()
+)
+"""Words that name a kind, not one drawing of it ("a tree", not "an oak")."""
