@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pixmill.engines.design.layouts import LAYOUTS
 from pixmill.engines.design.scene import vectors
 from pixmill.engines.design.subjects import library, matching
 from pixmill.request import auto_background, auto_size
@@ -34,3 +35,20 @@ def test_the_named_subject_is_drawn_for_most_of_the_prompt_set(engine, make_spec
     share = (held - len(missed)) / held
     print(f"subject proxy: {held - len(missed)}/{held} = {share:.2f}; missed {missed}")
     assert held >= 60 and share >= 0.9, missed
+
+
+def test_a_named_subject_is_drawn_whichever_layout_the_seed_picks(engine, make_spec):
+    """A picture-less layout (a typographic poster or book cover) gives way to one with a
+    picture when the prompt names a subject."""
+    prompts = {
+        "poster": 'a poster for a lost cat "Have you seen Milo?"',
+        "flyer": 'a flyer for a bake sale "Cakes for Good" with a cake',
+        "event": 'an event poster for a jazz night "Blue Notes" with a saxophone',
+        "book": 'a book cover "The Glass Crown" with a crown',
+    }
+    for genre, prompt in prompts.items():
+        subject = next(s for s in matching.match(prompt).subjects if s.code)
+        for seed in range(len(LAYOUTS[genre])):
+            design = engine.design(make_spec(prompt, 256, 384, seed=seed))
+            drawn = {v.code for v in vectors(design.scene.art) + vectors(design.scene.background)}
+            assert drawn & set(matching.variants(subject)), (genre, seed, design.layout)

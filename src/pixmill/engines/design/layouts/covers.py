@@ -10,6 +10,7 @@ corner; 1, abstract art with the title on a band; 2, title on a solid foot.
 
 from __future__ import annotations
 
+from pixmill.engines.design.layouts import genre_art
 from pixmill.engines.design.layouts.base import Composition, Frame, faces, stack
 from pixmill.engines.design.layouts.poster import text_parts
 from pixmill.engines.design.layouts.scenery import abstract_picture, picture
@@ -24,6 +25,9 @@ def book(frame: Frame) -> Composition:
     if display in ("display-black", "sans-black"):
         display = "serif-black" if frame.variant % 2 else display
     variant = frame.form % 3
+    if variant == 2 and genre_art.subjects(frame, occasions=False):
+        variant = frame.variant % 2  # a named subject gets a picture, not abstract shapes
+        frame.drawn = ("book-panel", "book-bleed")[variant]
     comp = Composition()
     ground = mix(pal.dark, pal.accent2, 0.25)
     comp.background.append(Rect(0, 0, w, h, ground))

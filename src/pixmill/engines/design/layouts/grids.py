@@ -110,6 +110,12 @@ def swiss(frame: Frame) -> Composition:
 
 
 def typographic(frame: Frame) -> Composition:
+    if genre_art.subjects(frame, occasions=False):
+        # A named subject is drawn: the colour-block poster holds it beside the type.
+        from pixmill.engines.design.layouts import poster
+
+        frame.drawn = "poster-block"
+        return poster.flat_wide(frame, 1) if frame.landscape else poster.flat_poster(frame, 1)
     w, h, m = frame.width, frame.height, frame.margin
     pal = frame.palette
     display, text, label = faces(frame)
