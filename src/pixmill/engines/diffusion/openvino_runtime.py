@@ -161,7 +161,7 @@ class OpenVINODenoiser(torch.nn.Module):
         steps = torch.as_tensor(timestep, dtype=torch.float32).reshape(-1).expand(batch)
         graph = self._graphs.get(extras)
         if graph is None:
-            spec = _spec("denoiser", self.inner, chunked=_chunked(self.inner), extras=extras)
+            spec = _spec("denoiser", self.inner, extras=extras)
             path = self._folder / f"denoiser-{'-'.join(extras) or 'plain'}.xml"
             graph = _Exported(spec, path, self.inner.dtype, int8=self.int8, twins=self._twins)
             self._graphs[extras] = graph
@@ -204,7 +204,7 @@ def use_openvino_decoder(
     if getattr(vars(vae).get("decode"), "int8", None) == int8:
         return
     name = "decoder-int8" if int8 else "decoder"
-    spec = _spec("decoder", vae, chunked=False)
+    spec = _spec("decoder", vae)
     graph = _Exported(spec, folder / "decoder.xml", vae.dtype, int8=int8, twins=twins)
 
     def decode(latents: torch.Tensor, return_dict: bool = True, **_ignored: Any) -> Any:
@@ -216,24 +216,14 @@ def use_openvino_decoder(
     vae.decode = decode  # type: ignore[method-assign]
 
 
-def _spec(
-    graph: str, module: torch.nn.Module, *, chunked: bool, extras: tuple[str, ...] = ()
-) -> ExportSpec:
+def _spec(graph: str, module: torch.nn.Module, *, extras: tuple[str, ...] = ()) -> ExportSpec:
     """What the export's child loads: this module's class, from the folder it came from."""
     source = openvino_export.source_of(module)
     if source is None:
         raise ExportError(f"{type(module).__name__} was not loaded from a local folder: "
                           "the OpenVINO export reloads it from there")  # fmt: skip
     component = f"{type(module).__module__}:{type(module).__qualname__}"
-    return ExportSpec(graph, component, source, chunked, extras)
-
-
-def _chunked(module: torch.nn.Module) -> bool:
-    """Whether `module` runs pixmill's chunked attention (its export keeps it)."""
-    from pixmill.engines.diffusion.attention import ChunkedAttnProcessor
-
-    processors = getattr(module, "attn_processors", None) or {}
-    return any(isinstance(p, ChunkedAttnProcessor) for p in processors.values())
+    return ExportSpec(graph, component, source, extras)
 
 
 def drop_torch_weights(pipeline: Any) -> int:
