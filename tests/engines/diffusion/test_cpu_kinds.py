@@ -101,6 +101,31 @@ def test_int8_images_stay_within_the_tolerance_of_fp32(tiny_model_dir, tmp_path)
 
 
 @pytest.mark.timeout(900)
+def test_an_fp16_only_model_exports_and_serves_other_batches_and_sizes(tiny_model_dir, tmp_path):
+    """The export reloads fp16-only weights (`*.fp16.safetensors`, as pulled), and its IR,
+    traced at one row, serves two rows and another aspect within the tolerance of torch."""
+    pytest.importorskip("openvino")
+    from diffusers import StableDiffusionPipeline
+
+    folder = tmp_path / "fp16-only"
+    pipeline = StableDiffusionPipeline.from_pretrained(tiny_model_dir, torch_dtype=torch.float16)
+    pipeline.save_pretrained(folder, variant="fp16")
+    assert not [p for p in folder.glob("*/*.safetensors") if ".fp16." not in p.name]
+    reference = build(folder, dtype="float32", runtime="torch", channels_last=False)
+    engine = build(
+        folder, dtype="float32", runtime="openvino", int8=False, channels_last=False,
+        tuning_dir=str(tmp_path / "tuning"),
+    )  # fmt: skip
+    assert engine.info["path"] == "denoiser openvino, decoder openvino"
+    for spec in (make_spec(seed=3, n=2), make_spec(seed=5, width=512, height=256)):
+        images = engine.generate(spec)
+        assert len(images) == spec.n
+        for image, expected in zip(images, reference.generate(spec), strict=True):
+            assert image.image.size == (spec.width, spec.height)
+            assert_close(image.image, expected.image)
+
+
+@pytest.mark.timeout(900)
 def test_a_failed_export_leaves_nothing_and_torch_runs(tiny_model_dir, tmp_path):
     """The export's child reloads the modules from their folder: break the weights there
     after the engine loaded them, and the OpenVINO candidates fail in the child."""

@@ -1,10 +1,12 @@
 """The OpenVINO export of one module, in a child process: the server's memory stays its own.
 
-Tracing a full-size UNet with `openvino.convert_model` holds the float32 module, its
-traced graph and the converted model at once: many GiB for a few seconds, and the
-server's own copy of the weights on top of that when it ran in the server's process
-(22 GiB on the issue's machine). In a child, the export loads only the module it
-converts, from the model's folder, and its memory is returned when it exits.
+The child reloads only the module it converts, in float32, from the model's folder
+(`*.fp16.*` weight files with their variant), and traces it with fused attention at a
+small shape (TRACE_SIDE): the IR keeps no shape, and a small trace holds small
+activations. It saves the IR with float16 weights. For the SD-Turbo UNet that peaks at
+4.0 GiB, its int8 twin included (8.9 GiB traced at full size with the chunked attention
+unrolled; 22 GiB in the server's process before the export had a child), and its memory
+is returned when it exits.
 
 The child writes into a private temporary folder beside the IR; the parent moves the
 finished files into place, and removes that folder whatever happens, so a failed or
@@ -142,7 +144,7 @@ def _convert(spec: ExportSpec, inputs: list[torch.Tensor], names: list[str]) -> 
     cls: Any = importlib.import_module(module_name)
     for part in qualname.split("."):
         cls = getattr(cls, part)
-    variant = {"variant": "fp16"} if _only_fp16_weights(Path(spec.source)) else {}
+    variant = {"variant": "fp16"} if only_fp16_weights(Path(spec.source)) else {}
     module = cls.from_pretrained(spec.source, torch_dtype=torch.float32, **variant).eval()
     # Fused attention always: the chunked one loops in Python over heads and query chunks,
     # which tracing unrolls for the traced batch and size only.
@@ -162,9 +164,7 @@ def _convert(spec: ExportSpec, inputs: list[torch.Tensor], names: list[str]) -> 
 
 
 TRACE_SIDE = 16
-"""Latent side traced. The IR keeps no shape (each shape is compiled on its own), and a
-small trace holds small activations: the SD-Turbo UNet's export peaked at 8.9 GiB traced
-at 64x64, 4.1 GiB at 16x16 (bench/diffusion_cpu.py's export RSS)."""
+"""Latent side traced (at most): each shape is compiled from the IR on its own."""
 
 
 def _small(inputs: list[torch.Tensor]) -> list[torch.Tensor]:
@@ -173,7 +173,7 @@ def _small(inputs: list[torch.Tensor]) -> list[torch.Tensor]:
     return [sample[..., :TRACE_SIDE, :TRACE_SIDE].contiguous(), *rest]
 
 
-def _only_fp16_weights(folder: Path) -> bool:
+def only_fp16_weights(folder: Path) -> bool:
     """Whether `folder` ships its weights as `*.fp16.*` files only (from_pretrained then
     needs variant="fp16")."""
     weights = [f.name for f in folder.iterdir() if f.suffix in (".safetensors", ".bin")]
