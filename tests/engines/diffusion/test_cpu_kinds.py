@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import shutil
+import subprocess
 import sys
 import time
 
@@ -126,12 +127,46 @@ def test_an_fp16_only_model_exports_and_serves_other_batches_and_sizes(tiny_mode
 
 
 @pytest.mark.timeout(900)
+def test_weights_openvino_runs_are_freed_and_come_back_for_torch(
+    tiny_model_dir, tiny_vae_dir, tmp_path
+):
+    """The UNet's and the tiny autoencoder's torch weights are freed once OpenVINO runs
+    them, and reloaded from their folders when torch runs them again."""
+    pytest.importorskip("openvino")
+    from pixmill.engines.diffusion.openvino_runtime import use_torch_decoder
+
+    options = {"dtype": "float32", "channels_last": False, "tiny_vae": str(tiny_vae_dir)}
+    reference = build(tiny_model_dir, runtime="torch", **options)
+    engine = build(
+        tiny_model_dir, runtime="openvino", int8=False, tuning_dir=str(tmp_path), **options
+    )
+    (expected,) = reference.generate(make_spec(seed=3))
+    assert_close(engine.generate(make_spec(seed=3))[0].image, expected.image)
+    unet, vae = engine.pipeline.unet.inner, engine.pipeline.vae
+    assert all(p.numel() == 0 for p in [*unet.parameters(), *vae.decoder.parameters()])
+    assert all(p.numel() for p in vae.encoder.parameters())  # edits still encode
+    tuning._set_denoiser_runtime(engine.pipeline, "torch", None)
+    use_torch_decoder(vae)
+    assert engine.pipeline.unet is unet
+    assert all(p.numel() for p in [*unet.parameters(), *vae.decoder.parameters()])
+    assert_close(engine.generate(make_spec(seed=3))[0].image, expected.image)
+
+
+@pytest.mark.timeout(900)
 def test_a_failed_export_leaves_nothing_and_torch_runs(tiny_model_dir, tmp_path):
     """The export's child reloads the modules from their folder: break the weights there
     after the engine loaded them, and the OpenVINO candidates fail in the child."""
     pytest.importorskip("openvino")
+    from pixmill.engines.diffusion.openvino_runtime import export_dir
+
     model = shutil.copytree(tiny_model_dir, tmp_path / "model")
     (tmp_path / "tuning").mkdir()
+    # What a server killed mid-export left (the child's work folder, named by its pid).
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    orphan = export_dir(tmp_path / "tuning", model, torch.float32) / f".export-{gone}-x"
+    orphan.mkdir(parents=True)
+    (orphan / "denoiser-plain.bin").write_bytes(b"half an IR")
     with FileLock(tmp_path / "tuning" / "tuning.lock"):  # the measurement waits for this
         engine = build(model, dtype="float32", int8=False, tuning_dir=str(tmp_path / "tuning"))
         for weights in model.glob("*/*.safetensors"):

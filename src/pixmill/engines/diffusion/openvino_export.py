@@ -10,7 +10,8 @@ is returned when it exits.
 
 The child writes into a private temporary folder beside the IR; the parent moves the
 finished files into place, and removes that folder whatever happens, so a failed or
-killed export leaves nothing behind and the next start exports again.
+killed export leaves nothing behind and the next start exports again. A folder left by
+a server killed mid-export is removed by the next export (its name holds the pid).
 
 With `int8`, the child also writes the IR with NNCF's int8 weight compression
 (`nncf.compress_weights`, weights only: activations stay in the inference precision),
@@ -66,7 +67,8 @@ def export(
     """Write `ir_path` (and its int8 twin with `int8`) from a child process; raise
     ExportError, leaving no file, when the child fails."""
     ir_path.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".export-", dir=ir_path.parent))
+    _remove_orphans(ir_path.parent)
+    work = Path(tempfile.mkdtemp(prefix=f".export-{os.getpid()}-", dir=ir_path.parent))
     try:
         torch.save([tensor.detach().float().contiguous() for tensor in inputs], work / "inputs.pt")
         job = {"spec": asdict(spec), "names": names, "ir": str(ir_path), "int8": int8}
@@ -84,6 +86,25 @@ def export(
                     written.replace(Path(name).with_suffix(suffix))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _remove_orphans(folder: Path) -> None:
+    """Remove the work folders of exports whose server process is gone (killed before it
+    could clean up): a half-written UNet IR is gigabytes."""
+    for work in folder.glob(".export-*-*"):
+        pid = work.name.split("-")[1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def int8_path(ir_path: Path) -> Path:

@@ -264,9 +264,9 @@ def release_weights(module: torch.nn.Module, parts: tuple[str, ...] = ("",)) -> 
     freed = 0
     with torch.no_grad():
         for part in parts:
-            sub = module.get_submodule(part) if hasattr(module, "get_submodule") else None
-            if sub is None or part in released:
-                continue
+            if part in released or not (part == "" or hasattr(module, part)):
+                continue  # a tiny autoencoder has no post_quant_conv
+            sub = module.get_submodule(part)
             for tensor in [*sub.parameters(), *sub.buffers()]:
                 freed += tensor.numel() * tensor.element_size()
                 tensor.data = torch.empty(0, dtype=tensor.dtype, device=tensor.device)
@@ -287,9 +287,12 @@ def restore_weights(module: torch.nn.Module) -> None:
     variant = {"variant": "fp16"} if openvino_export.only_fp16_weights(Path(source)) else {}
     dtype = next(module.parameters()).dtype
     fresh = type(module).from_pretrained(source, torch_dtype=dtype, **variant)
-    for part in released:
-        module.get_submodule(part).load_state_dict(fresh.get_submodule(part).state_dict(),
-                                                   assign=True)  # fmt: skip
+    with torch.no_grad():
+        for part in released:
+            own, loaded = module.get_submodule(part), fresh.get_submodule(part)
+            tensors = {**dict(own.named_parameters()), **dict(own.named_buffers())}
+            for name, tensor in [*loaded.named_parameters(), *loaded.named_buffers()]:
+                tensors[name].data = tensor.data  # as release_weights emptied them
     module._pixmill_released = ()  # type: ignore[assignment]
 
 
@@ -302,7 +305,7 @@ def drop_torch_weights(pipeline: Any) -> int:
         freed += release_weights(denoiser.inner)
     vae = getattr(pipeline, "vae", None)
     if vae is not None and getattr(vars(vae).get("decode"), "int8", None) is not None:
-        freed += release_weights(vae, tuple(p for p in _DECODING if hasattr(vae, p)))
+        freed += release_weights(vae, _DECODING)
     return freed
 
 
