@@ -315,9 +315,15 @@ def use_torch_decoder(vae: torch.nn.Module) -> None:
     restore_weights(vae)
 
 
+EXPORT_FORMAT = 2
+"""Bumped when the export changes what an IR computes."""
+
+
 def export_dir(tuning_dir: Path, model_folder: Path, dtype: torch.dtype) -> Path:
     """Where one model's IR and compiled blobs live: per model folder and precision."""
     import openvino
 
-    tag = f"{model_folder.resolve()}|{dtype}|openvino {openvino.__version__}"
+    # EXPORT_FORMAT: IRs of an earlier export (the chunked UNet, right at one batch and
+    # size only) are not reused.
+    tag = f"{model_folder.resolve()}|{dtype}|openvino {openvino.__version__}|{EXPORT_FORMAT}"
     return tuning_dir / "openvino" / hashlib.sha256(tag.encode()).hexdigest()[:16]
