@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import shutil
+import subprocess
 import sys
 import time
 
@@ -101,12 +102,71 @@ def test_int8_images_stay_within_the_tolerance_of_fp32(tiny_model_dir, tmp_path)
 
 
 @pytest.mark.timeout(900)
+def test_an_fp16_only_model_exports_and_serves_other_batches_and_sizes(tiny_model_dir, tmp_path):
+    """The export reloads fp16-only weights (`*.fp16.safetensors`, as pulled), and its IR,
+    traced at one row, serves two rows and another aspect within the tolerance of torch."""
+    pytest.importorskip("openvino")
+    from diffusers import StableDiffusionPipeline
+
+    folder = tmp_path / "fp16-only"
+    pipeline = StableDiffusionPipeline.from_pretrained(tiny_model_dir, torch_dtype=torch.float16)
+    pipeline.save_pretrained(folder, variant="fp16")
+    assert not [p for p in folder.glob("*/*.safetensors") if ".fp16." not in p.name]
+    reference = build(folder, dtype="float32", runtime="torch", channels_last=False)
+    engine = build(
+        folder, dtype="float32", runtime="openvino", int8=False, channels_last=False,
+        tuning_dir=str(tmp_path / "tuning"),
+    )  # fmt: skip
+    assert engine.info["path"] == "denoiser openvino, decoder openvino"
+    for spec in (make_spec(seed=3, n=2), make_spec(seed=5, width=512, height=256)):
+        images = engine.generate(spec)
+        assert len(images) == spec.n
+        for image, expected in zip(images, reference.generate(spec), strict=True):
+            assert image.image.size == (spec.width, spec.height)
+            assert_close(image.image, expected.image)
+
+
+@pytest.mark.timeout(900)
+def test_weights_openvino_runs_are_freed_and_come_back_for_torch(
+    tiny_model_dir, tiny_vae_dir, tmp_path
+):
+    """The UNet's and the tiny autoencoder's torch weights are freed once OpenVINO runs
+    them, and reloaded from their folders when torch runs them again."""
+    pytest.importorskip("openvino")
+    from pixmill.engines.diffusion.openvino_runtime import use_torch_decoder
+
+    options = {"dtype": "float32", "channels_last": False, "tiny_vae": str(tiny_vae_dir)}
+    reference = build(tiny_model_dir, runtime="torch", **options)
+    engine = build(
+        tiny_model_dir, runtime="openvino", int8=False, tuning_dir=str(tmp_path), **options
+    )
+    (expected,) = reference.generate(make_spec(seed=3))
+    assert_close(engine.generate(make_spec(seed=3))[0].image, expected.image)
+    unet, vae = engine.pipeline.unet.inner, engine.pipeline.vae
+    assert all(p.numel() == 0 for p in [*unet.parameters(), *vae.decoder.parameters()])
+    assert all(p.numel() for p in vae.encoder.parameters())  # edits still encode
+    tuning._set_denoiser_runtime(engine.pipeline, "torch", None)
+    use_torch_decoder(vae)
+    assert engine.pipeline.unet is unet
+    assert all(p.numel() for p in [*unet.parameters(), *vae.decoder.parameters()])
+    assert_close(engine.generate(make_spec(seed=3))[0].image, expected.image)
+
+
+@pytest.mark.timeout(900)
 def test_a_failed_export_leaves_nothing_and_torch_runs(tiny_model_dir, tmp_path):
     """The export's child reloads the modules from their folder: break the weights there
     after the engine loaded them, and the OpenVINO candidates fail in the child."""
     pytest.importorskip("openvino")
+    from pixmill.engines.diffusion.openvino_runtime import export_dir
+
     model = shutil.copytree(tiny_model_dir, tmp_path / "model")
     (tmp_path / "tuning").mkdir()
+    # What a server killed mid-export left (the child's work folder, named by its pid).
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    orphan = export_dir(tmp_path / "tuning", model, torch.float32) / f".export-{gone}-x"
+    orphan.mkdir(parents=True)
+    (orphan / "denoiser-plain.bin").write_bytes(b"half an IR")
     with FileLock(tmp_path / "tuning" / "tuning.lock"):  # the measurement waits for this
         engine = build(model, dtype="float32", int8=False, tuning_dir=str(tmp_path / "tuning"))
         for weights in model.glob("*/*.safetensors"):

@@ -74,6 +74,32 @@ def test_a_candidate_wins_only_by_the_margin(faster, expected, monkeypatch, tmp_
     assert measured["denoiser baseline"] == pytest.approx(0.2)
 
 
+@pytest.mark.parametrize(
+    ("candidate", "runs"),
+    [("slow", 1), ("close", 3), ("faster", 2), ("openvino-slow", 2)],
+)  # fmt: skip
+def test_long_runs_are_repeated_only_where_they_could_change_the_choice(
+    candidate, runs, monkeypatch, tmp_path
+):
+    """A 15 s baseline runs twice (warm-up, one timed run); a candidate whose warm-up
+    already lost runs once, unless its warm-up compiles; one within 10% runs three times."""
+    clock = Clock()
+    monkeypatch.setattr(tuning, "time", clock)
+    chosen: list[str] = []
+    seconds = {"baseline": 15.0, "slow": 30.0, "close": 15.5, "faster": 10.0,
+               "openvino-slow": 30.0}  # fmt: skip
+    counts: dict[str, int] = {}
+
+    def run() -> None:
+        counts[chosen[-1]] = counts.get(chosen[-1], 0) + 1
+        clock.now += seconds[chosen[-1]]
+
+    tuner = Tuner(None, tuning_dir=tmp_path, key="k", run_denoiser=run, run_decoder=print)
+    best = tuner._fastest("decoder", ("baseline", candidate), chosen.append, run, {})
+    assert counts == {"baseline": 2, candidate: runs}
+    assert best == ("faster" if candidate == "faster" else "baseline")
+
+
 def test_the_measured_path_matches_eager_bf16_within_the_tolerance(tiny_model_dir):
     eager = build(tiny_model_dir, dtype="bfloat16", channels_last=False, runtime="torch")
     measured = build(tiny_model_dir, dtype="bfloat16", int8=False)  # int8: test_cpu_kinds.py

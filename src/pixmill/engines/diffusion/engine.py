@@ -276,9 +276,10 @@ class DiffusionEngine:
 
         openvino_dir = None
         if any(runtime.startswith("openvino") for runtime in runtimes):
-            from pixmill.engines.diffusion.openvino_runtime import export_dir
+            from pixmill.engines.diffusion.openvino_runtime import EXPORT_FORMAT, export_dir
 
             openvino_dir = export_dir(tuning_dir, self.folder, self.dtype)
+            key_extra = (*key_extra, f"openvino export {EXPORT_FORMAT}")  # measured anew
         if not measure_layouts and len(compile_modes) <= 1 and len(runtimes) == 1:
             layout = "channels_last" if channels_last else "nchw"
             compiled = compile_modes[0] if compile_modes else None

@@ -15,6 +15,11 @@ the family's native pixel budget, in batches of 1 to max_batch).
 
 Inputs and outputs cross as float32; inside, OpenVINO runs at the pipeline's precision
 (`INFERENCE_PRECISION_HINT` bf16 where the CPU has bf16 kernels, else f32).
+
+Once a module's IR is on disk, its torch weights are freed (release_weights) before
+OpenVINO compiles it: the two copies are never held at once, also while the tuning
+measures OpenVINO beside torch; if torch runs the module again, restore_weights reloads
+them from the module's folder.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +56,19 @@ class _Exported:
     """One exported graph: its IR on disk, and a compiled model per input shape."""
 
     def __init__(
-        self, spec: ExportSpec, ir_path: Path, dtype: torch.dtype, *, int8: bool, twins: bool
+        self,
+        spec: ExportSpec,
+        ir_path: Path,
+        dtype: torch.dtype,
+        *,
+        int8: bool,
+        twins: bool,
+        on_ir: Callable[[], None] = lambda: None,
     ):
+        """`on_ir`: called once the IR is on disk, before the first compilation."""
         import openvino as ov
 
+        self._on_ir = on_ir
         self._spec = spec
         self._int8 = int8
         self._twins = twins
@@ -65,7 +80,6 @@ class _Exported:
             "PERFORMANCE_HINT": "LATENCY",
             "INFERENCE_NUM_THREADS": torch.get_num_threads(),
         }
-        self._model: Any = None
         self._compiled: dict[tuple[tuple[int, ...], ...], Any] = {}
         self._lock = threading.Lock()
 
@@ -82,31 +96,33 @@ class _Exported:
         with self._lock:
             compiled = self._compiled.get(shapes)
             if compiled is None:
-                model = self._ir(names, inputs).clone()
+                model = self._ir(names, inputs)
                 model.reshape(dict(zip(names, [list(s) for s in shapes], strict=True)))
                 compiled = self._core.compile_model(model, "CPU", self._config)
                 self._compiled[shapes] = compiled
         return compiled.create_infer_request()
 
     def _ir(self, names: list[str], inputs: list[torch.Tensor]) -> Any:
-        """The IR: read from disk, or exported (in a child process) on its first inputs."""
-        if self._model is not None:
-            return self._model
+        """The IR, read from disk for each shape compiled (its weights are mapped from the
+        file, not held between compilations), exported first (in a child process) if it
+        is not there."""
         path = openvino_export.int8_path(self._ir_path) if self._int8 else self._ir_path
         if not path.exists():
             logger.info("openvino: exporting %s (once per machine and model)", path)
             openvino_export.export(
                 self._spec, inputs, names, self._ir_path, int8=self._int8 or self._twins
             )
-        self._model = self._core.read_model(path)
-        return self._model
+        model = self._core.read_model(path)
+        self._on_ir()
+        return model
 
 
 def use_fused_attention(module: torch.nn.Module) -> None:
-    """PyTorch's SDPA in every attention of the copy being exported, instead of pixmill's
-    chunked attention. Measured on an AMX CPU (bench/diffusion_cpu.py): the VAE decoder's
-    one 4096-token attention is faster fused and its export takes half the memory; the
-    UNet is faster with the chunks (0.5 s against 0.8 s), so it keeps them."""
+    """PyTorch's SDPA in every attention of the copy being exported (OpenVINO's own
+    attention operation), instead of pixmill's chunked attention, whose Python loops over
+    heads and query chunks tracing would unroll for the traced batch and size only. On
+    an AMX CPU the VAE decoder's one 4096-token attention was faster fused and its export
+    took half the memory."""
     from diffusers.models.attention_processor import Attention, AttnProcessor2_0
 
     for sub in module.modules():
@@ -161,9 +177,12 @@ class OpenVINODenoiser(torch.nn.Module):
         steps = torch.as_tensor(timestep, dtype=torch.float32).reshape(-1).expand(batch)
         graph = self._graphs.get(extras)
         if graph is None:
-            spec = _spec("denoiser", self.inner, chunked=_chunked(self.inner), extras=extras)
+            spec = _spec("denoiser", self.inner, extras=extras)
             path = self._folder / f"denoiser-{'-'.join(extras) or 'plain'}.xml"
-            graph = _Exported(spec, path, self.inner.dtype, int8=self.int8, twins=self._twins)
+            graph = _Exported(
+                spec, path, self.inner.dtype, int8=self.int8, twins=self._twins,
+                on_ir=lambda inner=self.inner: release_weights(inner),  # no cycle to self
+            )  # fmt: skip
             self._graphs[extras] = graph
         names = ["sample", "timestep", "encoder_hidden_states", *extras]
         inputs = [sample, steps, encoder_hidden_states, *(named[name] for name in extras)]
@@ -204,8 +223,11 @@ def use_openvino_decoder(
     if getattr(vars(vae).get("decode"), "int8", None) == int8:
         return
     name = "decoder-int8" if int8 else "decoder"
-    spec = _spec("decoder", vae, chunked=False)
-    graph = _Exported(spec, folder / "decoder.xml", vae.dtype, int8=int8, twins=twins)
+    spec = _spec("decoder", vae)
+    graph = _Exported(
+        spec, folder / "decoder.xml", vae.dtype, int8=int8, twins=twins,
+        on_ir=lambda: release_weights(vae, _DECODING),
+    )  # fmt: skip
 
     def decode(latents: torch.Tensor, return_dict: bool = True, **_ignored: Any) -> Any:
         out = graph(["latents"], [latents]).to(latents.device, latents.dtype)
@@ -216,58 +238,92 @@ def use_openvino_decoder(
     vae.decode = decode  # type: ignore[method-assign]
 
 
-def _spec(
-    graph: str, module: torch.nn.Module, *, chunked: bool, extras: tuple[str, ...] = ()
-) -> ExportSpec:
+def _spec(graph: str, module: torch.nn.Module, *, extras: tuple[str, ...] = ()) -> ExportSpec:
     """What the export's child loads: this module's class, from the folder it came from."""
     source = openvino_export.source_of(module)
     if source is None:
         raise ExportError(f"{type(module).__name__} was not loaded from a local folder: "
                           "the OpenVINO export reloads it from there")  # fmt: skip
     component = f"{type(module).__module__}:{type(module).__qualname__}"
-    return ExportSpec(graph, component, source, chunked, extras)
+    return ExportSpec(graph, component, source, extras)
 
 
-def _chunked(module: torch.nn.Module) -> bool:
-    """Whether `module` runs pixmill's chunked attention (its export keeps it)."""
-    from pixmill.engines.diffusion.attention import ChunkedAttnProcessor
-
-    processors = getattr(module, "attn_processors", None) or {}
-    return any(isinstance(p, ChunkedAttnProcessor) for p in processors.values())
+_DECODING = ("decoder", "post_quant_conv")
+"""What of a VAE its decode runs (its encoder stays for edits)."""
 
 
-def drop_torch_weights(pipeline: Any) -> int:
-    """Free the torch weights of what OpenVINO now runs (the denoiser; the VAE's decoder,
-    its encoder stays for edits): OpenVINO's compiled models hold their own copy, and a
-    new export reloads the module from its folder. Returns the bytes freed.
+def release_weights(module: torch.nn.Module, parts: tuple[str, ...] = ("",)) -> int:
+    """Free the torch weights of `module`'s `parts` (submodule names, "" for all of it):
+    OpenVINO's compiled models hold their own copy, and restore_weights reloads them from
+    the module's folder if torch runs them again. While a measurement compiles OpenVINO
+    beside torch, the two copies would otherwise be held at once. Returns the bytes freed.
 
     The modules stay, with empty tensors of their dtype: the pipelines still read their
     config, dtype and device."""
-    modules: list[torch.nn.Module] = []
-    denoiser = getattr(pipeline, "unet", None)
-    if isinstance(denoiser, OpenVINODenoiser):
-        modules.append(denoiser.inner)
-    vae = getattr(pipeline, "vae", None)
-    if vae is not None and getattr(vars(vae).get("decode"), "int8", None) is not None:
-        decoding = (getattr(vae, "decoder", None), getattr(vae, "post_quant_conv", None))
-        modules += [module for module in decoding if module is not None]
+    released = set(getattr(module, "_pixmill_released", ()))
     freed = 0
     with torch.no_grad():
-        for module in modules:
-            for tensor in [*module.parameters(), *module.buffers()]:
+        for part in parts:
+            if part in released or not (part == "" or hasattr(module, part)):
+                continue  # a tiny autoencoder has no post_quant_conv
+            sub = module.get_submodule(part)
+            for tensor in [*sub.parameters(), *sub.buffers()]:
                 freed += tensor.numel() * tensor.element_size()
                 tensor.data = torch.empty(0, dtype=tensor.dtype, device=tensor.device)
+            released.add(part)
+    module._pixmill_released = tuple(sorted(released))  # type: ignore[assignment]
+    return freed
+
+
+def restore_weights(module: torch.nn.Module) -> None:
+    """Reload what release_weights freed, from the folder `module` was loaded from."""
+    released = getattr(module, "_pixmill_released", ())
+    if not released:
+        return
+    source = openvino_export.source_of(module)
+    if source is None:
+        raise ExportError(f"{type(module).__name__}'s weights were freed and it has no "
+                          "folder to reload them from")  # fmt: skip
+    variant = {"variant": "fp16"} if openvino_export.only_fp16_weights(Path(source)) else {}
+    dtype = next(module.parameters()).dtype
+    fresh = type(module).from_pretrained(source, torch_dtype=dtype, **variant)
+    with torch.no_grad():
+        for part in released:
+            own, loaded = module.get_submodule(part), fresh.get_submodule(part)
+            tensors = {**dict(own.named_parameters()), **dict(own.named_buffers())}
+            for name, tensor in [*loaded.named_parameters(), *loaded.named_buffers()]:
+                tensors[name].data = tensor.data  # as release_weights emptied them
+    module._pixmill_released = ()  # type: ignore[assignment]
+
+
+def drop_torch_weights(pipeline: Any) -> int:
+    """Free the torch weights of what OpenVINO now runs (the denoiser; the VAE's
+    decoding): release_weights of each. Returns the bytes freed."""
+    freed = 0
+    denoiser = getattr(pipeline, "unet", None)
+    if isinstance(denoiser, OpenVINODenoiser):
+        freed += release_weights(denoiser.inner)
+    vae = getattr(pipeline, "vae", None)
+    if vae is not None and getattr(vars(vae).get("decode"), "int8", None) is not None:
+        freed += release_weights(vae, _DECODING)
     return freed
 
 
 def use_torch_decoder(vae: torch.nn.Module) -> None:
-    """Undo use_openvino_decoder."""
+    """Undo use_openvino_decoder (the decoder's weights reloaded if they were freed)."""
     vae.__dict__.pop("decode", None)
+    restore_weights(vae)
+
+
+EXPORT_FORMAT = 2
+"""Bumped when the export changes what an IR computes."""
 
 
 def export_dir(tuning_dir: Path, model_folder: Path, dtype: torch.dtype) -> Path:
     """Where one model's IR and compiled blobs live: per model folder and precision."""
     import openvino
 
-    tag = f"{model_folder.resolve()}|{dtype}|openvino {openvino.__version__}"
+    # EXPORT_FORMAT: IRs of an earlier export (the chunked UNet, right at one batch and
+    # size only) are not reused.
+    tag = f"{model_folder.resolve()}|{dtype}|openvino {openvino.__version__}|{EXPORT_FORMAT}"
     return tuning_dir / "openvino" / hashlib.sha256(tag.encode()).hexdigest()[:16]
