@@ -113,3 +113,12 @@ def test_other_senses_are_not_drawn():
     assert "graduation cap" not in _drawn("a glass bottle with a silver cap")
     assert "light bulb" not in _drawn("a lamp on a desk")
     assert "musical note" not in _drawn('a shop sign with the note "q"')
+
+
+def test_a_possessive_before_a_genre_names_the_audience_not_a_subject():
+    parsed = prompt.parse(
+        'a children\'s book cover "Pip the Brave Mouse" with a mouse holding a sword'
+    )
+    assert parsed.subject is not None and parsed.subject.head == "mouse"
+    assert "child" not in {phrase.head for phrase in parsed.phrases}
+    assert prompt.parse("the girl's kite in the sky").subject.head == "girl"

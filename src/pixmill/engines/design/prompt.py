@@ -597,9 +597,23 @@ def _chunk(tokens: list[Token]) -> list[Phrase]:
             i = max(j, i + 1)
             continue
         end = nouns[-1] + 1
-        phrases.append(_phrase(tokens, i, end, nouns))
+        if not _possessor_of_genre(tokens, end):
+            phrases.append(_phrase(tokens, i, end, nouns))
         i = end
     return phrases
+
+
+def _possessor_of_genre(tokens: list[Token], end: int) -> bool:
+    """A possessive before a genre noun names the audience, not a subject: "a children's
+    book cover", "a women's magazine"."""
+    if end + 1 >= len(tokens) or tokens[end].lower != "'s":
+        return False
+    for token in tokens[end + 1 : end + 4]:
+        if token.tag not in ("NOUN", "ADJ"):
+            return False
+        if "genre" in token.roles:
+            return True
+    return False
 
 
 def _phrase(tokens: list[Token], start: int, end: int, nouns: list[int]) -> Phrase:
