@@ -122,3 +122,6 @@ def test_a_possessive_before_a_genre_names_the_audience_not_a_subject():
     assert parsed.subject is not None and parsed.subject.head == "mouse"
     assert "child" not in {phrase.head for phrase in parsed.phrases}
     assert prompt.parse("the girl's kite in the sky").subject.head == "girl"
+    assert [s.word for s in matching.match("a children's book cover with a mouse").subjects] == [
+        "mouse"
+    ]

@@ -68,6 +68,11 @@ MATERIALS = frozenset(
 """What a thing is made of: "a brick wall" is no brick, "a stone bridge" no rock."""
 _PLACES = re.compile(r"\b(?:watering hole|water hole|waterhole)s?\b")
 """Places named by compounds whose words would draw other things (a droplet, a hole)."""
+_AUDIENCES = re.compile(
+    r"\b(?:children|kids|women|men|girls|boys|ladies|teens|babies)(?:'s|\u2019s|'|\u2019)(?=\s)"
+)
+"""A plural possessive names whom a thing is for ("a children's book", "men's shoes"),
+not people to draw."""
 DUAL = frozenset(
     {
         "orange",
@@ -185,7 +190,7 @@ def _is_colour_use(words: list[str], i: int) -> bool:
 
 def match(text: str, *, limit: int = 4, strict: bool = False) -> Match:
     """The subjects a prompt's (unquoted, lowercased) text names, in order."""
-    text = _PLACES.sub(" ", text.lower())
+    text = _AUDIENCES.sub(" ", _PLACES.sub(" ", text.lower()))
     read = _words(text)
     words, blocked, counts, loose = read.words, read.blocked, read.counts, read.loose
     out = Match(
