@@ -253,6 +253,9 @@ class Scheduler:
                 run, slot, self._run_local, on_end=lambda: self._slot_freed(queue.name)
             )
             return Submission(job, local=run)
+        # The cap for this job's account is set before the job exists: a worker may take
+        # it as soon as it is queued.
+        self.share_slots(queue.name, arriving=key.account_id)
         self.accounts.ledger.reserve(key.account_id, job_id, price)
         try:
             job = self.store.create(**fields, inputs=spec.inputs, mask=spec.mask)
@@ -274,7 +277,6 @@ class Scheduler:
         return self.local.claim(job_id, queue.name, account_id, queue.worker_concurrency)
 
     def _enqueue(self, queue: QueueConfig, job_id: str, account_id: str) -> None:
-        self.share_slots(queue.name)
         options: EnqueueOptions = {
             "workflow_name": JOB_WORKFLOW,
             "queue_name": queue.name,
@@ -295,16 +297,18 @@ class Scheduler:
                 error = EngineError("The server had an error while finishing your request.")
                 run.emit({"type": "failed", "status": FAILED, "error": error_dict(error)})
 
-    def share_slots(self, queue_name: str) -> None:
+    def share_slots(self, queue_name: str, arriving: str | None = None) -> None:
         """Work-conserving fairness, on starts only: while one account alone has jobs
         waiting, it may start them in every slot; once others wait too, an account may
         hold only its share (`account_share`) of a worker's slots, so the next free slot
         goes to one that waits. Running jobs are never stopped.
 
-        Called when a job is queued or starts; the cap is DBOS's per-account limit on
-        the queue, which every worker reads before each look."""
+        Called when a job is about to be queued (its account `arriving`) or starts; the
+        cap is DBOS's per-account limit on the queue, which every worker reads before
+        each look."""
         queue = next(config for config in self.queues.values() if config.name == queue_name)
-        contended = self.store.waiting_accounts(queue_name) > 1
+        waiting = self.store.waiting_accounts(queue_name) | ({arriving} if arriving else set())
+        contended = len(waiting) > 1
         cap = queue.account_concurrency if contended else queue.worker_concurrency
         dbos_queue = DBOS.retrieve_queue(queue_name)
         if dbos_queue is not None and dbos_queue.partition_worker_concurrency != cap:

@@ -254,16 +254,16 @@ class JobStore:
                 or 0
             )
 
-    def waiting_accounts(self, queue: str) -> int:
-        """How many accounts have jobs waiting on the queue (0, 1, or 2 meaning more)."""
+    def waiting_accounts(self, queue: str) -> set[str]:
+        """Accounts with jobs waiting on the queue: none, one, or two of them (for more)."""
         with self.db.read() as connection:
-            return len(
+            return set(
                 connection.scalars(
                     select(JobRecord.account_id)
                     .where(JobRecord.queue == queue, JobRecord.status == QUEUED)
                     .distinct()
                     .limit(2)
-                ).all()
+                )
             )
 
     def queued(self, queue: str | None = None) -> int:
