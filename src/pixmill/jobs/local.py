@@ -4,14 +4,14 @@ A sync call or a stream delivers to one connection, held by one process. If that
 process dies, nobody can receive the result, so the call is released, never charged
 (the sweep does it: `Sweeper.release_jobs_of_gone_callers`), and a durable workflow
 that would survive the crash buys nothing. Such a call skips the job engine when the
-scheduler may start it at once (`Scheduler._runs_here`): this process serves the
+scheduler may start it at once (`Scheduler._claim_slot`): this process serves the
 model's queue, one of its slots is free and nobody waits on that queue. It then costs
-a hold, a job row written at the start and at the end, and its images stored; its
-events stay in memory here, and its progress reaches the job row every
-`ROW_PROGRESS_EVERY` seconds for readers in other processes.
+a hold and a job row at its start and its images, end and settle at its end (two
+transactions); its events stay in memory here, and its progress reaches the job row
+every `ROW_PROGRESS_EVERY` seconds for readers in other processes.
 
 Such a run takes its slot in the job engine's own count of running jobs (see
-`LocalRuns.start`), so queued jobs never start beyond a worker's slots, and the
+`LocalRuns.claim`), so queued jobs never start beyond a worker's slots, and the
 account's share of them counts it, as if it had come through the queue.
 """
 
@@ -61,12 +61,12 @@ class LocalRun:
     """The account's balance as the run last left it (its hold, then its settle): the
     answer's x-remaining-credits, with no need to read it again."""
 
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = field(default_factory=list)
+
     def __post_init__(self) -> None:
         if self.hold is not None and self.balance_micro is None:
             self.balance_micro = self.hold.balance_micro
-
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = field(default_factory=list)
 
     @property
     def id(self) -> str:
