@@ -234,3 +234,16 @@ def test_list_items_never_become_the_headline(engine, make_spec, prompt):
         assert quoted and all(b.role != "title" for b in quoted), design.layout
         sizes = {round(max(line.size for line in b.lines)) for b in quoted}
         assert len(sizes) == 1, (design.layout, sizes)  # one size: items of one list
+
+
+def test_an_app_icon_draws_its_weather_pair_as_one_glyph_on_the_asked_gradient(engine, make_spec):
+    from pixmill.engines.design.scene import vectors
+
+    prompt = "an app icon for a weather app with a cloud and a sun on a purple gradient"
+    for seed in range(len(LAYOUTS["icon"])):
+        design = engine.design(make_spec(prompt, 256, 256, seed=seed))
+        drawn = {v.code for v in vectors(design.scene.art)}
+        assert "26c5" in drawn, (seed, design.layout, drawn)  # the sun behind a cloud
+    image = engine.generate(make_spec(prompt, 256, 256, seed=0))[0].image.convert("RGB")
+    r, g, b = np.asarray(image)[4, 4].astype(int)
+    assert r > g + 40 and b > g + 40, (r, g, b)  # purple, not the genre's default

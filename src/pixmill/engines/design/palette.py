@@ -146,8 +146,8 @@ def named_colors(brief: Brief) -> list[Color]:
 
 
 _BACKGROUND_RE = re.compile(
-    r"\b([a-z]+)(?:[ -]colou?red)? (?:background|backdrop)\b|\b(?:background|backdrop) "
-    r"(?:of |in )?([a-z]+)\b"
+    r"\b([a-z]+)(?:[ -]colou?red)? (?:background|backdrop|gradient)\b"
+    r"|\b(?:background|backdrop|gradient) (?:of |in )?([a-z]+)\b"
 )
 
 

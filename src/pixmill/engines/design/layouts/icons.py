@@ -23,7 +23,7 @@ from pixmill.engines.design.layouts.base import (
 )
 from pixmill.engines.design.palette import background_color, mix, with_alpha
 from pixmill.engines.design.scene import Box, Ellipse, LinearGradient, Rect, Shape
-from pixmill.engines.design.subjects import decor
+from pixmill.engines.design.subjects import decor, matching
 from pixmill.engines.design.typeset import Paragraph, TextStyle
 
 
@@ -37,7 +37,8 @@ def _glyph(frame: Frame, cx: float, cy: float, size: float) -> list[Shape]:
     """The prompt's first subject drawn large, without a disc; else an abstract mark."""
     found = [s for s in genre_art.subjects(frame, occasions=False) if s.role != "prop"]
     if found:
-        return [stage.vector(frame, found[0], cx, cy + size * 0.5, size)]
+        one = matching.combined(found) or found[0]
+        return [stage.vector(frame, one, cx, cy + size * 0.5, size)]
     return mark(frame, cx, cy, size * 0.45)
 
 

@@ -142,6 +142,25 @@ class Match:
         return [s.word for s in self.subjects]
 
 
+_WEATHER = {
+    frozenset({"cloud", "sun"}): "sun behind cloud",
+    frozenset({"cloud", "rain"}): "cloud with rain",
+    frozenset({"cloud", "lightning"}): "cloud with lightning",
+    frozenset({"cloud", "snow"}): "cloud with snow",
+}
+
+
+def combined(subjects: list[Subject]) -> Subject | None:
+    """One drawing for two weather subjects where a glyph has room for one ("a cloud and
+    a sun": the sun behind a cloud)."""
+    words = {singular(subject.word) for subject in subjects}
+    for pair, name in _WEATHER.items():
+        code = library.lookup(name) if pair <= words else None
+        if code:
+            return Subject(name, code)
+    return None
+
+
 def singular(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
