@@ -125,3 +125,8 @@ def test_a_possessive_before_a_genre_names_the_audience_not_a_subject():
     assert [s.word for s in matching.match("a children's book cover with a mouse").subjects] == [
         "mouse"
     ]
+
+
+def test_a_wave_is_the_seas_not_a_waving_hand():
+    found = matching.match("a craft beer label with a whale and waves").subjects
+    assert [library.name_of(s.code) for s in found if s.code][-1] == "water wave"

@@ -28,6 +28,9 @@ SYNONYMS: dict[str, str] = {
     "golfer": "person golfing",
     "weightlifter": "person lifting weights",
     "bottle": "glass bottle",
+    # a wave is the sea's (a waving hand is named "waving")
+    "wave": "water wave",
+    "waves": "water wave",
     "cup": "hot beverage",
     "mug": "hot beverage",
     "teacup": "hot beverage",
