@@ -107,7 +107,6 @@ class LocalRuns:
     def __init__(self) -> None:
         self._runs: dict[str, LocalRun] = {}
         self._lock = threading.Lock()
-        self._threads = _Threads()
 
     def get(self, job_id: str) -> LocalRun | None:
         with self._lock:
@@ -152,13 +151,16 @@ class LocalRuns:
                 slot.release()
                 on_end()
 
-        self._threads.submit(main)
+        _THREADS.submit(main)
 
 
 class _Threads:
-    """Threads kept for the next run: starting one per call costs the caller a hand-over
-    of the interpreter lock, milliseconds on a busy machine. Daemons, unlike a
-    ThreadPoolExecutor's: a run left at a drain's end must not hold the process."""
+    """Threads kept for the next run, one set per process: starting one per call costs
+    the caller a hand-over of the interpreter lock, milliseconds on a busy machine. An
+    idle thread ends after IDLE_SECONDS. Daemons, unlike a ThreadPoolExecutor's: a run
+    left at a drain's end must not hold the process."""
+
+    IDLE_SECONDS = 60.0
 
     def __init__(self) -> None:
         self._work: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
@@ -176,6 +178,17 @@ class _Threads:
 
     def _serve(self) -> None:
         while True:
-            self._work.get()()
+            try:
+                work = self._work.get(timeout=self.IDLE_SECONDS)
+            except queue.Empty:
+                with self._lock:
+                    if self._idle > 0:  # else a submit counted on this thread: stay
+                        self._idle -= 1
+                        return
+                continue
+            work()
             with self._lock:
                 self._idle += 1
+
+
+_THREADS = _Threads()
