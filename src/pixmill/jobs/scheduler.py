@@ -43,7 +43,7 @@ from pixmill.jobs.store import CANCELLED, FAILED, FINAL, QUEUED, Job, JobStore
 from pixmill.jobs.sweeper import Sweeper
 from pixmill.jobs.tokens import EventTokens, ImageLinks, signing_key
 from pixmill.jobs.wakeups import STREAM_POLL
-from pixmill.jobs.worker import JOB_WORKFLOW, JobRunner, error_dict, spec_to_dict
+from pixmill.jobs.worker import JOB_WORKFLOW, JobRunner, error_dict, final_event, spec_to_dict
 from pixmill.request import EditRequest, ImageRequest
 from pixmill.service import ImageService
 from pixmill.settings import Settings
@@ -349,7 +349,7 @@ class Scheduler:
             async for item in run.read(offset):
                 yield item
             return
-        if not await anyio.to_thread.run_sync(self._queued_durably, job_id):
+        if not await anyio.to_thread.run_sync(self.queued_durably, job_id):
             # A local run of another process (or one that just ended here): its row.
             async for item in self._follow_row(job_id):
                 yield item
@@ -372,9 +372,9 @@ class Scheduler:
                 if job is None or job.final:
                     break
         job = await anyio.to_thread.run_sync(self.store.get, job_id)
-        yield -1, _final_event(job)
+        yield -1, final_event(job, CANCELLED)
 
-    def _queued_durably(self, job_id: str) -> bool:
+    def queued_durably(self, job_id: str) -> bool:
         """Whether the job went through the job engine, which keeps its events."""
         return DBOS.get_workflow_status(job_id) is not None
 
@@ -384,7 +384,7 @@ class Scheduler:
         while True:
             job = await anyio.to_thread.run_sync(self.store.get, job_id)
             if job is None or job.final:
-                yield -1, _final_event(job)
+                yield -1, final_event(job, CANCELLED)
                 return
             if job.progress != shown:
                 shown = job.progress
@@ -585,15 +585,6 @@ def _queue_configs(catalog: ModelCatalog, settings: Settings) -> dict[str, Queue
             )
         queues[entry.name] = config
     return queues
-
-
-def _final_event(job: Job | None) -> dict[str, Any]:
-    """The last event of a job whose own was not read: its end as its row shows it."""
-    status = job.status if job is not None else CANCELLED
-    event: dict[str, Any] = {"type": status.lower(), "status": status}
-    if job is not None and job.status == FAILED and job.error:
-        event["error"] = job.error
-    return event
 
 
 def _caller_gone(what: str) -> dict[str, Any]:

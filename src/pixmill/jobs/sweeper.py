@@ -144,7 +144,7 @@ class Sweeper:
         for job in scheduler.store.orphaned(live):
             if job.ready:
                 scheduler.drop_ready(job)
-            elif DBOS.get_workflow_status(job.id) is None:
+            elif not scheduler.queued_durably(job.id):
                 scheduler.drop_local(job)
             else:
                 continue  # still rendering in a worker: dropped once it is ready
@@ -155,7 +155,7 @@ class Sweeper:
             if (
                 not job.ready
                 and scheduler.local.get(job.id) is None
-                and DBOS.get_workflow_status(job.id) is None
+                and not scheduler.queued_durably(job.id)
             ):
                 scheduler.drop_local(job)
                 log.info("released %s: it could not be settled", job.id)

@@ -346,7 +346,7 @@ class JobRunner:
             self.store.drop_inputs(job_id)
         final = self.store.get(job_id)
         status = final.status if final is not None else status
-        events.emit(_final_event(final, status))
+        events.emit(final_event(final, status))
         return status
 
     def finish_local(self, run: LocalRun, outcome: dict[str, Any]) -> None:
@@ -380,10 +380,11 @@ class JobRunner:
         else:
             final = store.get(job.id)  # ended meanwhile by another party (a sweep)
         run.final, run.balance_micro = final, balance
-        run.emit(_final_event(final, status))
+        run.emit(final_event(final, status))
 
 
-def _final_event(final: Any, status: str) -> dict[str, Any]:
+def final_event(final: Any, status: str) -> dict[str, Any]:
+    """A job's last event from its ended row (`status` when the row is gone)."""
     status = final.status if final is not None else status
     event: dict[str, Any] = {"type": status.lower(), "status": status}
     if status == FAILED and final is not None and final.error:
