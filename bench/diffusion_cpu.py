@@ -18,6 +18,7 @@ median run got (the CPU may be shared: compare rows of one run, and run it twice
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -257,7 +258,8 @@ def main() -> None:
         "  'of matmul': the UNet's (decoder's) FLOP/s over a square matmul's (up to 4096^2)\n"
         "  in the dtype it ran in, the median of matmuls measured right before each run in the\n"
         "  same process (n/a in a dtype without native kernels); 'export RSS': the peak of the\n"
-        "  export's child process, if any, on top of the row's own; 'cores': CPU\n"
+        "  export's child process, if any, on top of the row's own; 'together': the peak of\n"
+        "  the row's process and its children at once (sampled every 50 ms); 'cores': CPU\n"
         "  seconds per wall second of the median run (below the thread count when other work\n"
         "  shared the CPU); 'first': engine set-up (path measurement, if any) + the first image."
     )
@@ -266,7 +268,8 @@ def main() -> None:
 HEADER = (
     f"{'configuration':16} {'s/image':>8} {'speed-up':>8} {'text':>6} {'unet':>6} "
     f"{'decode':>7} {'other':>6}   {'UNet GFLOP':>10} {'GFLOP/s':>8} {'of matmul':>17} "
-    f"{'decode of mm':>12} {'peak RSS':>9} {'export RSS':>10} {'cores':>6} {'first':>6}"
+    f"{'decode of mm':>12} {'peak RSS':>9} {'export RSS':>10} {'together':>9} {'cores':>6} "
+    f"{'first':>6}"
 )
 
 
@@ -292,6 +295,7 @@ def print_row(name: str, result: dict, baseline: dict) -> None:
         f"{share:>17}  {decode_share} "
         f"{result['peak_rss'] / 2**30:6.1f} GiB "
         f"{f'{child / 2**30:.1f} GiB' if child else '-':>10} "
+        f"{result['tree_rss'] / 2**30:5.1f} GiB "
         f"{result['cores']:6.2f} {result['warmup']:6.1f}",
         flush=True,
     )
@@ -355,9 +359,41 @@ def decode_flops(vae, dtype) -> int:
     return counter.get_total_flops()
 
 
+class TreeMemory:
+    """The peak of this process's resident memory plus its children's (the export's),
+    sampled every 50 ms in a thread: what the machine must hold at once."""
+
+    def __init__(self) -> None:
+        import threading
+
+        import psutil  # accelerate's and nncf's dependency
+
+        self.peak = 0
+        self._me = psutil.Process()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        import psutil
+
+        while not self._stop.wait(0.05):
+            total = self._me.memory_info().rss
+            for process in self._me.children(recursive=True):
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    total += process.memory_info().rss
+            self.peak = max(self.peak, total)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
 def child(name: str, pipeline_dir: Path, taesd_dir: Path, reps: int) -> dict:
     import tempfile
 
+    tree = TreeMemory()
     tuning_dir = tempfile.mkdtemp(prefix="pixmill-tuning-")  # measured afresh in each run
     setup, path, path_seconds = 0.0, "", {}
     if name == "diffusers":
@@ -430,6 +466,7 @@ def child(name: str, pipeline_dir: Path, taesd_dir: Path, reps: int) -> dict:
         cores = (time.process_time() - cpu_started) / elapsed
         runs.append((elapsed, dict(timer.totals), cores, matmul))
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # before the FLOPs
+    tree_rss = tree.stop()
     if importlib.util.find_spec("openvino"):  # the FLOP count runs torch's UNet
         from pixmill.engines.diffusion.openvino_runtime import restore_weights
 
@@ -448,6 +485,7 @@ def child(name: str, pipeline_dir: Path, taesd_dir: Path, reps: int) -> dict:
         "peak_rss": peak_rss,
         # A child process (the OpenVINO export) counts on its own: its peak, not a sum.
         "child_rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024,
+        "tree_rss": tree_rss,
         "path": path,
         "path_seconds": path_seconds,
     }

@@ -16,10 +16,10 @@ the family's native pixel budget, in batches of 1 to max_batch).
 Inputs and outputs cross as float32; inside, OpenVINO runs at the pipeline's precision
 (`INFERENCE_PRECISION_HINT` bf16 where the CPU has bf16 kernels, else f32).
 
-Once a module's IR is on disk, its torch weights are freed (release_weights) before
-OpenVINO compiles it: the two copies are never held at once, also while the tuning
-measures OpenVINO beside torch; if torch runs the module again, restore_weights reloads
-them from the module's folder.
+A module's torch weights are freed (release_weights) before its export's child loads its
+own copy, and before OpenVINO compiles it: two copies are never held at once, also while
+the tuning measures OpenVINO beside torch; if torch runs the module again (torch won, or
+the export failed), restore_weights reloads them from the module's folder.
 """
 
 from __future__ import annotations
@@ -63,12 +63,13 @@ class _Exported:
         *,
         int8: bool,
         twins: bool,
-        on_ir: Callable[[], None] = lambda: None,
+        release: Callable[[], None] = lambda: None,
     ):
-        """`on_ir`: called once the IR is on disk, before the first compilation."""
+        """`release`: frees the torch module's weights; called before an export and before
+        the first compilation, so torch's copy is never held beside another."""
         import openvino as ov
 
-        self._on_ir = on_ir
+        self._release = release
         self._spec = spec
         self._int8 = int8
         self._twins = twins
@@ -108,12 +109,16 @@ class _Exported:
         is not there."""
         path = openvino_export.int8_path(self._ir_path) if self._int8 else self._ir_path
         if not path.exists():
+            # torch's copy goes before the child loads its own: the server and the child
+            # would together hold two float32 UNets (7 GB for SD's). If the export fails,
+            # the tuning puts torch back, which reloads them (restore_weights).
+            self._release()
             logger.info("openvino: exporting %s (once per machine and model)", path)
             openvino_export.export(
                 self._spec, inputs, names, self._ir_path, int8=self._int8 or self._twins
             )
         model = self._core.read_model(path)
-        self._on_ir()
+        self._release()
         return model
 
 
@@ -181,7 +186,7 @@ class OpenVINODenoiser(torch.nn.Module):
             path = self._folder / f"denoiser-{'-'.join(extras) or 'plain'}.xml"
             graph = _Exported(
                 spec, path, self.inner.dtype, int8=self.int8, twins=self._twins,
-                on_ir=lambda inner=self.inner: release_weights(inner),  # no cycle to self
+                release=lambda inner=self.inner: release_weights(inner),  # no cycle to self
             )  # fmt: skip
             self._graphs[extras] = graph
         names = ["sample", "timestep", "encoder_hidden_states", *extras]
@@ -226,7 +231,7 @@ def use_openvino_decoder(
     spec = _spec("decoder", vae)
     graph = _Exported(
         spec, folder / "decoder.xml", vae.dtype, int8=int8, twins=twins,
-        on_ir=lambda: release_weights(vae, _DECODING),
+        release=lambda: release_weights(vae, _DECODING),
     )  # fmt: skip
 
     def decode(latents: torch.Tensor, return_dict: bool = True, **_ignored: Any) -> Any:
