@@ -185,7 +185,13 @@ def matmul_throughput(dtype_name: str, budget: float = 10.0, largest: int = 4096
 
 
 SHORT = {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"}
-CAPS = ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY", "OV_CPU_MAX_ISA")
+CAPS = (
+    "ONEDNN_MAX_CPU_ISA",
+    "DNNL_MAX_CPU_ISA",
+    "ATEN_CPU_CAPABILITY",
+    "MKL_ENABLE_INSTRUCTIONS",
+    "OV_CPU_MAX_ISA",
+)
 
 
 def emulated() -> str:
@@ -257,9 +263,9 @@ def main() -> None:
     print(
         "  'of matmul': the UNet's (decoder's) FLOP/s over a square matmul's (up to 4096^2)\n"
         "  in the dtype it ran in, the median of matmuls measured right before each run in the\n"
-        "  same process (n/a in a dtype without native kernels); 'export RSS': the peak of the\n"
-        "  export's child process, if any, on top of the row's own; 'together': the peak of\n"
-        "  the row's process and its children at once (sampled every 50 ms); 'cores': CPU\n"
+        "  same process (n/a in a dtype without native kernels); 'peak RSS': the row's own\n"
+        "  process; 'export RSS': its export children's (PSS, sampled every 50 ms); 'together':\n"
+        "  the peak of the two at once (PSS, sampled every 50 ms); 'cores': CPU\n"
         "  seconds per wall second of the median run (below the thread count when other work\n"
         "  shared the CPU); 'first': engine set-up (path measurement, if any) + the first image."
     )
@@ -360,15 +366,17 @@ def decode_flops(vae, dtype) -> int:
 
 
 class TreeMemory:
-    """The peak of this process's resident memory plus its children's (the export's),
-    sampled every 50 ms in a thread: what the machine must hold at once."""
+    """The peak memory of this process and its children (the export's) together, sampled
+    every 50 ms in a thread: what the machine must hold at once. Proportional set sizes
+    (Linux's PSS): a page two processes share counts once, so a child just forked, whose
+    pages are still its parent's, is not counted twice."""
 
     def __init__(self) -> None:
         import threading
 
         import psutil  # accelerate's and nncf's dependency
 
-        self.peak = 0
+        self.peak = self.children_peak = 0
         self._me = psutil.Process()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -378,11 +386,12 @@ class TreeMemory:
         import psutil
 
         while not self._stop.wait(0.05):
-            total = self._me.memory_info().rss
+            own, children = self._me.memory_full_info().pss, 0
             for process in self._me.children(recursive=True):
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    total += process.memory_info().rss
-            self.peak = max(self.peak, total)
+                with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                    children += process.memory_full_info().pss
+            self.peak = max(self.peak, own + children)
+            self.children_peak = max(self.children_peak, children)
 
     def stop(self) -> int:
         self._stop.set()
@@ -483,8 +492,8 @@ def child(name: str, pipeline_dir: Path, taesd_dir: Path, reps: int) -> dict:
         "matmul": statistics.median(run[3] for run in runs),
         "dtype": dtype,
         "peak_rss": peak_rss,
-        # A child process (the OpenVINO export) counts on its own: its peak, not a sum.
-        "child_rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024,
+        # Sampled, not getrusage's: a child started by vfork inherits its parent's peak.
+        "child_rss": tree.children_peak,
         "tree_rss": tree_rss,
         "path": path,
         "path_seconds": path_seconds,

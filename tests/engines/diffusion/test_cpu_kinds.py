@@ -54,6 +54,16 @@ def test_capabilities_follow_the_flags_and_the_caps(flags, environ, kind, native
     assert (caps.kind, caps.native_dtypes) == (kind, native)
 
 
+@pytest.mark.parametrize(
+    ("flags", "environ", "int8_dot"),
+    [(AVX2, {}, False), (AVX2 | {"avx_vnni"}, {}, True), (AVX512_BF16, {}, True),
+     (AMX, {}, True), (AMX, {"ONEDNN_MAX_CPU_ISA": "AVX2"}, False),
+     (AVX2 | {"avx_vnni"}, {"ONEDNN_MAX_CPU_ISA": "AVX2"}, False)],
+)  # fmt: skip
+def test_int8_dot_products_follow_the_flags_and_the_caps(flags, environ, int8_dot):
+    assert cpu_capabilities(flags, environ).int8_dot is int8_dot
+
+
 def test_an_avx2_cpu_runs_fp32_by_default(tiny_model_dir, tmp_path, monkeypatch):
     """Emulated by capping oneDNN, as the bench does: no dtype the CPU lacks is chosen."""
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")

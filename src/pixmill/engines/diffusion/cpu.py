@@ -92,6 +92,9 @@ class CpuCapabilities:
     """Dtypes with native matmul kernels, fp32 first: "float32", "bfloat16", "float16"."""
     name: str = ""
     """The CPU's model name."""
+    int8_dot: bool = False
+    """Whether it has int8 dot-product instructions (VNNI, AMX): without them, int8 weights
+    can only be widened before use, so they save reading memory and no computing."""
 
     @property
     def kind(self) -> str:
@@ -123,12 +126,15 @@ def cpu_capabilities(
         if flag not in flags:
             break
         level = index
+    avx_vnni = "avx_vnni" in flags  # AVX2's VNNI, which a cap below it takes away
     for variable, table in (("ONEDNN_MAX_CPU_ISA", None), ("DNNL_MAX_CPU_ISA", None),
                             ("ATEN_CPU_CAPABILITY", _ATEN_LEVELS)):  # fmt: skip
         value = environ.get(variable, "").strip().lower()
         if value and value not in ("all", "default" if table is None else ""):
             name = table.get(value, "sse41") if table is not None else value
-            level = min(level, _level(_ISA_ALIASES.get(name, name)))
+            capped = _level(_ISA_ALIASES.get(name, name))
+            level = min(level, capped)
+            avx_vnni &= name.startswith("avx2_vnni") or capped >= _level("avx512_core_vnni")
     isa = _ISA_LEVELS[level][0] if level >= 0 else "none"
     native = ["float32"]
     if level >= _level("avx512_core_bf16"):
@@ -137,7 +143,8 @@ def cpu_capabilities(
         "avx512_fp16" in flags and level >= _level("avx512_core_bf16")
     ):
         native.append("float16")
-    return CpuCapabilities(isa, tuple(native), info.get("model name", ""))
+    int8_dot = level >= _level("avx512_core_vnni") or (avx_vnni and level >= _level("avx2"))
+    return CpuCapabilities(isa, tuple(native), info.get("model name", ""), int8_dot)
 
 
 def _level(isa: str) -> int:

@@ -5,7 +5,7 @@ graphs on oneDNN, with AMX and AVX-512 BF16 kernels, where PyTorch's eager mode 
 operator at a time. pixmill exports the loaded pipeline's own modules (local weights,
 nothing downloaded) with `openvino.convert_model` the first time they are called, in a
 child process that reloads them from their folder (openvino_export.py), saves the IR
-(and its int8 twin, NNCF's weight compression, when that is a candidate) under the
+(and, when the int8 candidate runs, its int8 twin: NNCF's weight compression) under the
 tuning directory, and compiles one static-shape model per input shape;
 OpenVINO's model cache (`CACHE_DIR`) keeps the compiled blobs across restarts. So the
 export (tens of seconds to minutes for a full-size UNet) and the compilation are paid
@@ -62,7 +62,6 @@ class _Exported:
         dtype: torch.dtype,
         *,
         int8: bool,
-        twins: bool,
         release: Callable[[], None] = lambda: None,
     ):
         """`release`: frees the torch module's weights; called before an export and before
@@ -72,7 +71,6 @@ class _Exported:
         self._release = release
         self._spec = spec
         self._int8 = int8
-        self._twins = twins
         self._ir_path = ir_path
         self._core = ov.Core()
         self._core.set_property({"CACHE_DIR": str(ir_path.parent / "cache")})
@@ -114,9 +112,7 @@ class _Exported:
             # the tuning puts torch back, which reloads them (restore_weights).
             self._release()
             logger.info("openvino: exporting %s (once per machine and model)", path)
-            openvino_export.export(
-                self._spec, inputs, names, self._ir_path, int8=self._int8 or self._twins
-            )
+            openvino_export.export(self._spec, inputs, names, self._ir_path, int8=self._int8)
         model = self._core.read_model(path)
         self._release()
         return model
@@ -155,14 +151,11 @@ class DenoiserGraph(torch.nn.Module):
 class OpenVINODenoiser(torch.nn.Module):
     """Stands in for the pipeline's UNet: same call, same attributes, run by OpenVINO."""
 
-    def __init__(
-        self, denoiser: torch.nn.Module, folder: Path, *, int8: bool = False, twins: bool = False
-    ):
-        """`int8`: run the int8 IR; `twins`: export both IRs at once (both are measured)."""
+    def __init__(self, denoiser: torch.nn.Module, folder: Path, *, int8: bool = False):
+        """`int8`: run the int8 IR (exported from the full one, which is exported first)."""
         super().__init__()
         self.inner = denoiser
         self.int8 = int8
-        self._twins = twins
         self._folder = folder
         self._graphs: dict[tuple[str, ...], _Exported] = {}
 
@@ -185,7 +178,7 @@ class OpenVINODenoiser(torch.nn.Module):
             spec = _spec("denoiser", self.inner, extras=extras)
             path = self._folder / f"denoiser-{'-'.join(extras) or 'plain'}.xml"
             graph = _Exported(
-                spec, path, self.inner.dtype, int8=self.int8, twins=self._twins,
+                spec, path, self.inner.dtype, int8=self.int8,
                 release=lambda inner=self.inner: release_weights(inner),  # no cycle to self
             )  # fmt: skip
             self._graphs[extras] = graph
@@ -217,12 +210,10 @@ class DecoderGraph(torch.nn.Module):
         return type(self.vae).decode(self.vae, latents, return_dict=False)[0]
 
 
-def use_openvino_decoder(
-    vae: torch.nn.Module, folder: Path, *, int8: bool = False, twins: bool = False
-) -> None:
+def use_openvino_decoder(vae: torch.nn.Module, folder: Path, *, int8: bool = False) -> None:
     """Route `vae.decode` through OpenVINO (the pipelines call only that); a VAE already
-    routed the same way keeps its stand-in and so its compiled models. `int8` and
-    `twins` as for OpenVINODenoiser."""
+    routed the same way keeps its stand-in and so its compiled models. `int8` as for
+    OpenVINODenoiser."""
     from diffusers.models.autoencoders.vae import DecoderOutput
 
     if getattr(vars(vae).get("decode"), "int8", None) == int8:
@@ -230,8 +221,8 @@ def use_openvino_decoder(
     name = "decoder-int8" if int8 else "decoder"
     spec = _spec("decoder", vae)
     graph = _Exported(
-        spec, folder / "decoder.xml", vae.dtype, int8=int8, twins=twins,
-        release=lambda: release_weights(vae, _DECODING),
+        spec, folder / "decoder.xml", vae.dtype, int8=int8,
+        release=lambda: release_weights(vae, DECODING),
     )  # fmt: skip
 
     def decode(latents: torch.Tensor, return_dict: bool = True, **_ignored: Any) -> Any:
@@ -253,7 +244,7 @@ def _spec(graph: str, module: torch.nn.Module, *, extras: tuple[str, ...] = ()) 
     return ExportSpec(graph, component, source, extras)
 
 
-_DECODING = ("decoder", "post_quant_conv")
+DECODING = ("decoder", "post_quant_conv")
 """What of a VAE its decode runs (its encoder stays for edits)."""
 
 
@@ -310,7 +301,7 @@ def drop_torch_weights(pipeline: Any) -> int:
         freed += release_weights(denoiser.inner)
     vae = getattr(pipeline, "vae", None)
     if vae is not None and getattr(vars(vae).get("decode"), "int8", None) is not None:
-        freed += release_weights(vae, _DECODING)
+        freed += release_weights(vae, DECODING)
     return freed
 
 

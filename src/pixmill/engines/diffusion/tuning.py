@@ -32,6 +32,7 @@ import torch
 
 from pixmill.engines.diffusion.cpu import cpu_capabilities
 from pixmill.engines.diffusion.openvino_export import ExportError
+from pixmill.engines.diffusion.openvino_runtime import DECODING
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +42,9 @@ REPEATS = 2
 """Timed runs per candidate after one warm-up run; the fastest counts (a shared CPU only
 ever makes a run slower)."""
 LONG_RUN = 2.0
-"""Seconds from which one timed run decides (its noise is a small share of it): a second
-one only when it comes within 10% of the best. The full VAE decoder in fp32 takes 15 s a
+"""Seconds from which one run decides (its noise is a small share of it): the warm-up
+counts as a timed run where it compiles nothing, and a second timed run is made only
+when the first came within 10% of the best. The full VAE decoder in fp32 takes 15 s a
 run on a 2-core AVX2 CPU, and every run saved shortens the first image."""
 LAYOUTS = ("nchw", "channels_last")
 COMPILE_MODES = ("default", "max-autotune-no-cudagraphs")
@@ -159,10 +161,20 @@ class Tuner:
         self.openvino_dir = openvino_dir
         self.cache_file = tuning_dir / "tuning.json"
         self.key = key
-        self._run_denoiser = run_denoiser
+        self._run_denoiser = self._keeping_latents(run_denoiser)
+        self._latents: Any = None
+        """The latest denoiser run's output: what the decoder's candidates decode."""
         self._run_decoder = run_decoder
         self._progress = progress or (lambda _: None)
         self._measured = 0
+        self._bandwidth: float | None = None
+
+    def _keeping_latents(self, run: Callable[[], Any]) -> Callable[[], Any]:
+        def keeping() -> Any:
+            self._latents = run()
+            return self._latents
+
+        return keeping
 
     def cached(self) -> Choice | None:
         """The choice measured before on this machine, applied; None when there is none."""
@@ -207,16 +219,18 @@ class Tuner:
         self, layouts: tuple[str, ...], compile_modes: tuple[str, ...], runtimes: tuple[str, ...]
     ) -> Choice:
         choice = Choice(source="measured")
-        twins = "openvino-int8" in runtimes  # one export writes both IRs
         folder = self.openvino_dir
         denoiser, decoder = _denoiser(self.pipeline), getattr(self.pipeline, "vae", None)
+        # Counted now: an export frees torch's weights.
+        denoiser_floor = self._int8_floor("denoiser runtime", _weights(denoiser))
+        decoder_floor = self._int8_floor("decoder runtime", _weights(decoder, DECODING))
         # 1. The denoiser's runtime; then, if torch runs it, its layout and compilation
         # (through a 1-step pipeline call, so it is generic).
         if runtimes != ("torch",):
             choice.denoiser_runtime = self._fastest(
                 "denoiser runtime", runtimes,
-                lambda runtime: _set_denoiser_runtime(self.pipeline, runtime, folder, twins),
-                self._run_denoiser, choice.seconds,
+                lambda runtime: _set_denoiser_runtime(self.pipeline, runtime, folder),
+                self._run_denoiser, choice.seconds, denoiser_floor,
             )  # fmt: skip
         if choice.denoiser_runtime == "torch":
             if getattr(self.pipeline, "unet", None) is not None:
@@ -236,12 +250,12 @@ class Tuner:
                 choice.compile = None if best == "eager" else best
         # 2. The decoder's runtime, then its layout if torch runs it, on those latents.
         if decoder is not None:
-            latents = self._run_denoiser()
+            latents = self._latents if self._latents is not None else self._run_denoiser()
             if runtimes != ("torch",):
                 choice.decoder_runtime = self._fastest(
                     "decoder runtime", runtimes,
-                    lambda runtime: _set_decoder_runtime(decoder, runtime, folder, twins),
-                    lambda: self._run_decoder(latents), choice.seconds,
+                    lambda runtime: _set_decoder_runtime(decoder, runtime, folder),
+                    lambda: self._run_decoder(latents), choice.seconds, decoder_floor,
                 )  # fmt: skip
             if choice.decoder_runtime == "torch":
                 choice.decoder_layout = self._fastest(
@@ -251,6 +265,23 @@ class Tuner:
         self._store(choice)
         return choice
 
+    def _int8_floor(self, what: str, weights: tuple[int, int]) -> Floor:
+        """The least time "openvino-int8" can take where the CPU has no int8 dot products
+        (then OpenVINO widens int8 weights before computing with them, so all they can
+        save is reading the weights' other bytes from memory): OpenVINO's measured time
+        less that reading time. `weights`: the stage's weight bytes and count."""
+
+        def floor(candidate: str, seconds: dict[str, float]) -> float | None:
+            full = seconds.get(f"{what} openvino")
+            if candidate != "openvino-int8" or full is None or cpu_capabilities().int8_dot:
+                return None
+            size, count = weights
+            if self._bandwidth is None:
+                self._bandwidth = memory_bandwidth()
+            return full - (size - count) / self._bandwidth
+
+        return floor
+
     def _fastest(
         self,
         what: str,
@@ -258,17 +289,28 @@ class Tuner:
         use: Callable[[str], None],
         run: Callable[[], Any],
         seconds: dict[str, float],
+        floor: Floor | None = None,
     ) -> str:
         """The first candidate is the baseline; another wins only by MARGIN. The winner is
-        left in use. A candidate whose export fails is left out (logged). One already
-        slower than the best by half after its warm-up (where the warm-up compiles
-        nothing) or its first timed run is not run again, nor one of LONG_RUN seconds or
-        more that is not within 10% of the best."""
+        left in use. A candidate whose export fails is left out (logged). Where the
+        warm-up compiles nothing and takes LONG_RUN seconds or more, it is the first timed
+        run. One already slower than the best by half after its warm-up or its first timed
+        run is not run again, nor one of LONG_RUN seconds or more that is not within 10%
+        of the best."""
         if len(candidates) == 1:
             use(candidates[0])
             return candidates[0]
         measured: list[str] = []
         for candidate in candidates:
+            least = floor(candidate, seconds) if floor else None
+            if least is not None and measured:
+                to_beat = seconds[f"{what} {_leader(what, measured, seconds)}"] * (1 - MARGIN)
+                if least >= to_beat:
+                    seconds[f"{what} {candidate} floor"] = least
+                    logger.info("diffusion tuning: %s %s left out: it takes at least %.2f s "
+                                "here, and %.2f s is the time to beat", what, candidate, least,
+                                to_beat)  # fmt: skip
+                    continue
             self._measured += 1
             self._progress(f"measuring {what} {candidate} (candidate {self._measured})")
             try:
@@ -281,8 +323,10 @@ class Tuner:
             first = seconds[f"{what} {candidate} first"] = time.perf_counter() - started
             best = min((seconds[f"{what} {c}"] for c in measured), default=float("inf"))
             times: list[float] = []
-            if first > 1.5 * best and not _compiles(candidate):
-                times.append(first)  # its warm-up already lost: no timed run can win
+            if not _compiles(candidate) and (first > 1.5 * best or first >= LONG_RUN):
+                # Its warm-up already lost, or is long enough that what it set up (oneDNN's
+                # primitives) is a small share of it: it counts as a timed run.
+                times.append(first)
             while len(times) < REPEATS and not _decided(times, best):
                 started = time.perf_counter()
                 run()
@@ -291,10 +335,7 @@ class Tuner:
             measured.append(candidate)
         if candidates[0] not in measured:
             raise RuntimeError(f"the baseline {what} {candidates[0]} could not run")
-        baseline = seconds[f"{what} {candidates[0]}"]
-        best_name = min(measured, key=lambda c: seconds[f"{what} {c}"])
-        if seconds[f"{what} {best_name}"] > baseline * (1 - MARGIN):
-            best_name = candidates[0]
+        best_name = _leader(what, measured, seconds)
         use(best_name)
         logger.info(
             "diffusion tuning: %s %s (%s)",
@@ -321,6 +362,49 @@ class Tuner:
         temporary.replace(self.cache_file)  # atomic: a reader never sees half a file
 
 
+def _leader(what: str, measured: list[str], seconds: dict[str, float]) -> str:
+    """The candidate chosen among `measured` (in the order measured): a later one takes the
+    lead only when it is faster than the leader by MARGIN. So the baseline stays unless
+    beaten by more than a measurement's noise, and so does a runtime that computes exactly
+    (OpenVINO in full precision) against one that changes the weights (int8)."""
+    leader = measured[0]
+    for candidate in measured[1:]:
+        if seconds[f"{what} {candidate}"] < seconds[f"{what} {leader}"] * (1 - MARGIN):
+            leader = candidate
+    return leader
+
+
+Floor = Callable[[str, dict[str, float]], "float | None"]
+"""The least time a candidate can take, given the times measured so far (None: unknown)."""
+
+
+def memory_bandwidth(megabytes: int = 256) -> float:
+    """Bytes per second this machine reads from memory: a sum over a buffer larger than its
+    caches, best of three (a shared machine only ever makes it slower, and a slower
+    reading makes the int8 floor lower, so int8 is measured rather than left out)."""
+    buffer = torch.ones(megabytes * 2**20 // 4)
+    fastest = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        buffer.sum()
+        fastest = min(fastest, time.perf_counter() - started)
+    return buffer.numel() * buffer.element_size() / fastest
+
+
+def _weights(module: Any, parts: tuple[str, ...] = ("",)) -> tuple[int, int]:
+    """Bytes and number of the weights in `module`'s `parts` ("" for all of it)."""
+    if module is None:
+        return 0, 0
+    module = getattr(module, "_orig_mod", module)
+    tensors = [
+        tensor
+        for part in parts
+        if part == "" or hasattr(module, part)
+        for tensor in module.get_submodule(part).parameters()
+    ]
+    return sum(t.numel() * t.element_size() for t in tensors), sum(t.numel() for t in tensors)
+
+
 def _compiles(candidate: str) -> bool:
     """Whether a candidate's first run compiles (or exports), so its warm-up says little."""
     return candidate.startswith("openvino") or candidate in COMPILE_MODES
@@ -345,9 +429,7 @@ def apply(pipeline: Any, choice: Choice, openvino_dir: Path | None = None) -> No
     _set_denoiser_runtime(pipeline, choice.denoiser_runtime, openvino_dir)
 
 
-def _set_denoiser_runtime(
-    pipeline: Any, runtime: str, openvino_dir: Path | None, twins: bool = False
-) -> None:
+def _set_denoiser_runtime(pipeline: Any, runtime: str, openvino_dir: Path | None) -> None:
     from pixmill.engines.diffusion.openvino_runtime import OpenVINODenoiser
 
     current = _denoiser(pipeline)
@@ -357,7 +439,7 @@ def _set_denoiser_runtime(
             raise ValueError("the openvino runtime needs a directory for its exports")
         int8 = runtime == "openvino-int8"
         if not (isinstance(current, OpenVINODenoiser) and current.int8 == int8):
-            stand_in = OpenVINODenoiser(torch_module, openvino_dir, int8=int8, twins=twins)
+            stand_in = OpenVINODenoiser(torch_module, openvino_dir, int8=int8)
             _set_denoiser(pipeline, stand_in)
     else:
         if isinstance(current, OpenVINODenoiser):
@@ -367,9 +449,7 @@ def _set_denoiser_runtime(
         _set_denoiser(pipeline, torch_module)
 
 
-def _set_decoder_runtime(
-    vae: Any, runtime: str, openvino_dir: Path | None, twins: bool = False
-) -> None:
+def _set_decoder_runtime(vae: Any, runtime: str, openvino_dir: Path | None) -> None:
     from pixmill.engines.diffusion import openvino_runtime
 
     if runtime.startswith("openvino"):
