@@ -1,4 +1,5 @@
 """The OpenVINO export of one module, in a child process: the server's memory stays its own.
+(A small module, up to IN_PROCESS_BYTES, is exported in the server's process instead.)
 
 The child reloads only the module it converts, in float32, from the model's folder
 (`*.fp16.*` weight files with their variant), and traces it with fused attention at a
@@ -52,6 +53,15 @@ class ExportSpec:
     """The module's local folder (its config's `_name_or_path`)."""
     extras: tuple[str, ...] = ()
     """The denoiser's optional inputs (openvino_runtime._DENOISER_EXTRAS)."""
+    weight_bytes: int = 2**62
+    """The module's size as loaded: one of at most IN_PROCESS_BYTES is exported in-process."""
+
+
+IN_PROCESS_BYTES = 128 * 2**20
+"""Modules up to this size (a tiny autoencoder: 10 MB) are exported in the server's own
+process: their export holds little memory, and a child's start (Python, torch, diffusers,
+OpenVINO: about 6 s) would be most of its time. Larger ones (a UNet, a full VAE) and
+every int8 export (NNCF is imported only there) run in a child."""
 
 
 def source_of(module: torch.nn.Module) -> str | None:
@@ -64,8 +74,8 @@ def source_of(module: torch.nn.Module) -> str | None:
 def export(
     spec: ExportSpec, inputs: list[torch.Tensor], names: list[str], ir_path: Path, *, int8: bool
 ) -> None:
-    """Write `ir_path` (and its int8 twin with `int8`) from a child process; raise
-    ExportError, leaving no file, when the child fails."""
+    """Write `ir_path` (and its int8 twin with `int8`) from a child process (in-process for
+    a small module); raise ExportError, leaving no file, when the export fails."""
     ir_path.parent.mkdir(parents=True, exist_ok=True)
     _remove_orphans(ir_path.parent)
     work = Path(tempfile.mkdtemp(prefix=f".export-{os.getpid()}-", dir=ir_path.parent))
@@ -73,12 +83,14 @@ def export(
         torch.save([tensor.detach().float().contiguous() for tensor in inputs], work / "inputs.pt")
         job = {"spec": asdict(spec), "names": names, "ir": str(ir_path), "int8": int8}
         (work / "job.json").write_text(json.dumps(job))
-        command = [sys.executable, "-m", __name__, str(work)]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode:
-            tail = (done.stderr or done.stdout)[-2000:]
-            raise ExportError(f"the OpenVINO export of {ir_path.name} failed "
-                              f"(exit {done.returncode}): {tail}")  # fmt: skip
+        if spec.weight_bytes <= IN_PROCESS_BYTES and not int8:
+            try:
+                _main(work)
+            except Exception as exc:
+                raise ExportError(f"the OpenVINO export of {ir_path.name} failed: "
+                                  f"{type(exc).__name__}: {exc}") from exc  # fmt: skip
+        else:
+            _in_child(work, ir_path)
         for name in outputs(ir_path, int8):
             for suffix in (".bin", ".xml"):  # the .xml last: it marks a complete export
                 written = work / Path(name).with_suffix(suffix).name
@@ -86,6 +98,15 @@ def export(
                     written.replace(Path(name).with_suffix(suffix))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _in_child(work: Path, ir_path: Path) -> None:
+    command = [sys.executable, "-m", __name__, str(work)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode:
+        tail = (done.stderr or done.stdout)[-2000:]
+        raise ExportError(f"the OpenVINO export of {ir_path.name} failed "
+                          f"(exit {done.returncode}): {tail}")  # fmt: skip
 
 
 def _remove_orphans(folder: Path) -> None:

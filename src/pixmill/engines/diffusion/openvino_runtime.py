@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,21 @@ def available() -> bool:
     except ImportError:
         return False
     return True
+
+
+_setup = [0.0]
+_setup_lock = threading.Lock()
+
+
+def _count_setup(seconds: float) -> None:
+    with _setup_lock:
+        _setup[0] += seconds
+
+
+def setup_seconds() -> float:
+    """Seconds this process has spent exporting and compiling graphs: what a run that
+    compiled took beyond running (the tuning times a candidate's first run without it)."""
+    return _setup[0]
 
 
 class _Exported:
@@ -78,6 +94,11 @@ class _Exported:
             "INFERENCE_PRECISION_HINT": "bf16" if dtype == torch.bfloat16 else "f32",
             "PERFORMANCE_HINT": "LATENCY",
             "INFERENCE_NUM_THREADS": torch.get_num_threads(),
+            # The cache keeps the compiled graph and maps the weights from the IR's .bin:
+            # for SD's UNet a first compilation of 7.5 s instead of 13 s (no 1.7 GB blob
+            # written), a cached one of 3.9 s instead of 2.6 s, and 1.6 GiB less memory
+            # at a restart (the blob's weights are not read beside the IR's).
+            "CACHE_MODE": "OPTIMIZE_SIZE",
         }
         self._compiled: dict[tuple[tuple[int, ...], ...], Any] = {}
         self._lock = threading.Lock()
@@ -95,10 +116,12 @@ class _Exported:
         with self._lock:
             compiled = self._compiled.get(shapes)
             if compiled is None:
+                started = time.perf_counter()
                 model = self._ir(names, inputs)
                 model.reshape(dict(zip(names, [list(s) for s in shapes], strict=True)))
                 compiled = self._core.compile_model(model, "CPU", self._config)
                 self._compiled[shapes] = compiled
+                _count_setup(time.perf_counter() - started)
         return compiled.create_infer_request()
 
     def _ir(self, names: list[str], inputs: list[torch.Tensor]) -> Any:
@@ -241,7 +264,13 @@ def _spec(graph: str, module: torch.nn.Module, *, extras: tuple[str, ...] = ()) 
         raise ExportError(f"{type(module).__name__} was not loaded from a local folder: "
                           "the OpenVINO export reloads it from there")  # fmt: skip
     component = f"{type(module).__module__}:{type(module).__qualname__}"
-    return ExportSpec(graph, component, source, extras)
+    # A module whose weights were freed counts as large: it is exported in a child.
+    size = 2**62 if getattr(module, "_pixmill_released", ()) else _bytes(module)
+    return ExportSpec(graph, component, source, extras, size)
+
+
+def _bytes(module: torch.nn.Module) -> int:
+    return sum(t.numel() * t.element_size() for t in [*module.parameters(), *module.buffers()])
 
 
 DECODING = ("decoder", "post_quant_conv")

@@ -30,6 +30,7 @@ from typing import Any
 
 import torch
 
+from pixmill.engines.diffusion import openvino_runtime
 from pixmill.engines.diffusion.cpu import cpu_capabilities
 from pixmill.engines.diffusion.openvino_export import ExportError
 from pixmill.engines.diffusion.openvino_runtime import DECODING
@@ -43,8 +44,9 @@ REPEATS = 2
 ever makes a run slower)."""
 LONG_RUN = 2.0
 """Seconds from which one run decides (its noise is a small share of it): the warm-up
-counts as a timed run where it compiles nothing, and a second timed run is made only
-when the first came within 10% of the best. The full VAE decoder in fp32 takes 15 s a
+counts as a timed run (less OpenVINO's export and compilation, timed on their own; not
+where torch.compile compiles in it), and a second timed run is made only when the first
+came within 10% of the best. The full VAE decoder in fp32 takes 15 s a
 run on a 2-core AVX2 CPU, and every run saved shortens the first image."""
 LAYOUTS = ("nchw", "channels_last")
 COMPILE_MODES = ("default", "max-autotune-no-cudagraphs")
@@ -291,12 +293,13 @@ class Tuner:
         seconds: dict[str, float],
         floor: Floor | None = None,
     ) -> str:
-        """The first candidate is the baseline; another wins only by MARGIN. The winner is
-        left in use. A candidate whose export fails is left out (logged). Where the
-        warm-up compiles nothing and takes LONG_RUN seconds or more, it is the first timed
-        run. One already slower than the best by half after its warm-up or its first timed
-        run is not run again, nor one of LONG_RUN seconds or more that is not within 10%
-        of the best."""
+        """The first candidate is the baseline; another leads only by MARGIN (_leader).
+        The winner is left in use. A candidate whose export fails is left out (logged), so
+        is one whose `floor` shows it cannot win. Where the warm-up, less OpenVINO's export
+        and compilation, takes LONG_RUN seconds or more, it is the first timed run (not
+        where torch.compile compiles in it). One already slower than the best by half
+        after its warm-up or its first timed run is not run again, nor one of LONG_RUN
+        seconds or more that is not within 10% of the best."""
         if len(candidates) == 1:
             use(candidates[0])
             return candidates[0]
@@ -315,18 +318,21 @@ class Tuner:
             self._progress(f"measuring {what} {candidate} (candidate {self._measured})")
             try:
                 use(candidate)
+                setup = openvino_runtime.setup_seconds()
                 started = time.perf_counter()
                 run()  # warm-up: oneDNN primitives, compilation, an export
             except ExportError as exc:
                 logger.warning("diffusion tuning: %s %s left out: %s", what, candidate, exc)
                 continue
             first = seconds[f"{what} {candidate} first"] = time.perf_counter() - started
+            # OpenVINO's export and compilation are timed on their own: the run without them.
+            ran = first - (openvino_runtime.setup_seconds() - setup)
             best = min((seconds[f"{what} {c}"] for c in measured), default=float("inf"))
             times: list[float] = []
-            if not _compiles(candidate) and (first > 1.5 * best or first >= LONG_RUN):
-                # Its warm-up already lost, or is long enough that what it set up (oneDNN's
-                # primitives) is a small share of it: it counts as a timed run.
-                times.append(first)
+            if candidate not in COMPILE_MODES and (ran > 1.5 * best or ran >= LONG_RUN):
+                # Its warm-up already lost, or is long enough that what else it set up
+                # (oneDNN's primitives) is a small share of it: it counts as a timed run.
+                times.append(ran)
             while len(times) < REPEATS and not _decided(times, best):
                 started = time.perf_counter()
                 run()
@@ -403,11 +409,6 @@ def _weights(module: Any, parts: tuple[str, ...] = ("",)) -> tuple[int, int]:
         for tensor in module.get_submodule(part).parameters()
     ]
     return sum(t.numel() * t.element_size() for t in tensors), sum(t.numel() for t in tensors)
-
-
-def _compiles(candidate: str) -> bool:
-    """Whether a candidate's first run compiles (or exports), so its warm-up says little."""
-    return candidate.startswith("openvino") or candidate in COMPILE_MODES
 
 
 def _decided(times: list[float], best: float) -> bool:
