@@ -259,13 +259,18 @@ def main() -> None:
                 times = ", ".join(f"{what} {s:.1f}" for what, s in measured.items())
                 print(f"  {'':16} measured (s): {times}")
     for name in names:
+        own, children = results[name]["tree_at_peak"]
+        if children:
+            print(f"  {name:16} together at its peak: {own / 2**30:.1f} GiB of its own, "
+                  f"{children / 2**30:.1f} GiB of its export's")  # fmt: skip
+    for name in names:
         print(f"  {name:16} {CONFIGS[name]}")
     print(
         "  'of matmul': the UNet's (decoder's) FLOP/s over a square matmul's (up to 4096^2)\n"
         "  in the dtype it ran in, the median of matmuls measured right before each run in the\n"
         "  same process (n/a in a dtype without native kernels); 'peak RSS': the row's own\n"
-        "  process; 'export RSS': its export children's (PSS, sampled every 50 ms); 'together':\n"
-        "  the peak of the two at once (PSS, sampled every 50 ms); 'cores': CPU\n"
+        "  process; 'export RSS': its export children's (PSS, sampled every 0.5 s); 'together':\n"
+        "  the peak of the two at once (PSS, sampled every 0.5 s); 'cores': CPU\n"
         "  seconds per wall second of the median run (below the thread count when other work\n"
         "  shared the CPU); 'first': engine set-up (path measurement, if any) + the first image."
     )
@@ -367,9 +372,9 @@ def decode_flops(vae, dtype) -> int:
 
 class TreeMemory:
     """The peak memory of this process and its children (the export's) together, sampled
-    every 50 ms in a thread: what the machine must hold at once. Proportional set sizes
-    (Linux's PSS): a page two processes share counts once, so a child just forked, whose
-    pages are still its parent's, is not counted twice."""
+    every half second in a thread: what the machine must hold at once. Proportional set
+    sizes (Linux's PSS): a page two processes share counts once. Reading them walks the
+    page tables (40 ms for a 4 GB process), so more often would take CPU from the row."""
 
     def __init__(self) -> None:
         import threading
@@ -377,6 +382,7 @@ class TreeMemory:
         import psutil  # accelerate's and nncf's dependency
 
         self.peak = self.children_peak = 0
+        self.at_peak = (0, 0)
         self._me = psutil.Process()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -385,12 +391,17 @@ class TreeMemory:
     def _sample(self) -> None:
         import psutil
 
-        while not self._stop.wait(0.05):
+        mine = self._me.cmdline()
+        while not self._stop.wait(0.5):
             own, children = self._me.memory_full_info().pss, 0
             for process in self._me.children(recursive=True):
                 with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-                    children += process.memory_full_info().pss
-            self.peak = max(self.peak, own + children)
+                    # A child between vfork and exec still runs in this process's memory:
+                    # counted, it would count this process twice.
+                    if process.cmdline() != mine:
+                        children += process.memory_full_info().pss
+            if own + children > self.peak:
+                self.peak, self.at_peak = own + children, (own, children)
             self.children_peak = max(self.children_peak, children)
 
     def stop(self) -> int:
@@ -495,6 +506,7 @@ def child(name: str, pipeline_dir: Path, taesd_dir: Path, reps: int) -> dict:
         # Sampled, not getrusage's: a child started by vfork inherits its parent's peak.
         "child_rss": tree.children_peak,
         "tree_rss": tree_rss,
+        "tree_at_peak": tree.at_peak,
         "path": path,
         "path_seconds": path_seconds,
     }
