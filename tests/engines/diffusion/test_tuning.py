@@ -26,14 +26,28 @@ def build(tiny_model_dir, **options):
 def test_measures_once_then_reads_the_cache(tiny_model_dir, tmp_path):
     first = build(tiny_model_dir, tuning_dir=str(tmp_path), runtime="torch")
     assert first.info["path_source"] == "measured"
-    assert {"denoiser nchw", "denoiser channels_last", "decoder nchw"} <= set(
-        first.info["path_seconds"]
-    )
+    assert {"attention chunked", "attention fused", "denoiser nchw", "denoiser channels_last",
+            "decoder nchw"} <= set(first.info["path_seconds"])  # fmt: skip
     (entry,) = json.loads((tmp_path / "tuning.json").read_text()).values()
     assert entry["denoiser_layout"] == first.choice.denoiser_layout
+    assert entry["attention"] == first.choice.attention
     again = build(tiny_model_dir, tuning_dir=str(tmp_path), runtime="torch")
     assert again.info["path_source"] == "cached"
     assert again.info["path"] == first.info["path"]
+    # The measured attention is the one the cached start runs.
+    chunked = {type(p).__name__ == "ChunkedAttnProcessor"
+               for p in again.pipeline.unet.attn_processors.values()}  # fmt: skip
+    assert chunked == {first.choice.attention == "chunked"}
+
+
+def test_fused_attention_matches_the_chunked_within_the_tolerance(tiny_model_dir):
+    engine = build(tiny_model_dir, dtype="float32", channels_last=False, runtime="torch")
+    (chunked,) = engine.generate(make_spec(seed=3))
+    assert tuning._set_attention(engine.pipeline.unet, "fused") is None
+    assert not any(type(p).__name__ == "ChunkedAttnProcessor"
+                   for p in engine.pipeline.unet.attn_processors.values())  # fmt: skip
+    (fused,) = engine.generate(make_spec(seed=3))
+    assert_close(fused.image, chunked.image)
 
 
 def test_options_that_fix_the_path_skip_the_measurement(tiny_model_dir, tmp_path):

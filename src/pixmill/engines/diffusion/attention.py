@@ -109,3 +109,18 @@ def use_chunked_attention(model: Any) -> int:
     count = sum(1 for processor in swapped.values() if processor is chunked)
     model.set_attn_processor(swapped)  # consumes the dict
     return count
+
+
+def use_fused_attention(model: Any) -> int:
+    """Undo use_chunked_attention: PyTorch's fused kernel (SDPA) again; count them."""
+    processors = getattr(model, "attn_processors", None)
+    if not processors:
+        return 0
+    fused = AttnProcessor2_0()
+    swapped = {
+        name: fused if isinstance(processor, ChunkedAttnProcessor) else processor
+        for name, processor in processors.items()
+    }
+    count = sum(1 for processor in swapped.values() if processor is fused)
+    model.set_attn_processor(swapped)
+    return count

@@ -171,6 +171,9 @@ class DiffusionEngine:
             compile_modes=compile_modes,
             # OpenVINO's stand-ins speak the UNet's call and its 4-D latents only.
             runtimes=runtimes if getattr(self.pipeline, "unet", None) is not None else ("torch",),
+            # Chunked attention is 2.5x faster than the fused kernel in bf16 on one CPU
+            # kind and slower on others (fp32 on AVX2, bf16 on AMX): measured, unless set.
+            attentions=("chunked", "fused") if on_cpu and chunked_attention is None else (),
             key_extra=(tiny_vae, chunked_attention),
         )
         # 5. Edits: image-to-image and inpainting on the same modules (no weights loaded),
@@ -233,9 +236,10 @@ class DiffusionEngine:
         if "openvino" in choice.denoiser_runtime + choice.decoder_runtime:
             from pixmill.engines.diffusion.openvino_runtime import drop_torch_weights
 
-            freed = drop_torch_weights(self.pipeline)
-            logger.info("diffusion: %.1f GiB of torch weights freed (OpenVINO runs them)",
-                        freed / 2**30)  # fmt: skip
+            freed = drop_torch_weights(self.pipeline)  # the tuning's export freed most
+            if freed:
+                logger.info("diffusion: %.1f GiB of torch weights freed (OpenVINO runs them)",
+                            freed / 2**30)  # fmt: skip
         self._readiness = "ok"
         self._ready.set()
         logger.info(
@@ -268,6 +272,7 @@ class DiffusionEngine:
         channels_last: bool,
         compile_modes: tuple[str, ...],
         runtimes: tuple[str, ...],
+        attentions: tuple[str, ...],
         key_extra: tuple[Any, ...],
     ) -> Choice | Callable[[Callable[[str], None]], Choice]:
         """The fixed path the options name or the one measured before on this machine, or
@@ -280,6 +285,8 @@ class DiffusionEngine:
 
             openvino_dir = export_dir(tuning_dir, self.folder, self.dtype)
             key_extra = (*key_extra, f"openvino export {EXPORT_FORMAT}")  # measured anew
+        # The attention alone never calls for a measurement: with a fixed layout and
+        # runtime the path is fixed, chunked on CPUs unless the options say otherwise.
         if not measure_layouts and len(compile_modes) <= 1 and len(runtimes) == 1:
             layout = "channels_last" if channels_last else "nchw"
             compiled = compile_modes[0] if compile_modes else None
@@ -294,7 +301,7 @@ class DiffusionEngine:
         key = " | ".join(
             str(part)
             for part in (tuning.machine_key(self.device), self.folder, self.dtype, width, height,
-                         layouts, compile_modes, runtimes, *key_extra)
+                         layouts, compile_modes, runtimes, attentions, *key_extra)
         )  # fmt: skip
 
         def denoise() -> Any:
@@ -325,7 +332,8 @@ class DiffusionEngine:
                 self.pipeline, tuning_dir=tuning_dir, key=key, run_denoiser=denoise,
                 run_decoder=decode, openvino_dir=openvino_dir, progress=progress,
             )  # fmt: skip
-            return tuner.choose(layouts=layouts, compile_modes=compile_modes, runtimes=runtimes)
+            return tuner.choose(layouts=layouts, compile_modes=compile_modes, runtimes=runtimes,
+                                attentions=attentions)  # fmt: skip
 
         cached = tuning.Tuner(
             self.pipeline, tuning_dir=tuning_dir, key=key, run_denoiser=denoise,

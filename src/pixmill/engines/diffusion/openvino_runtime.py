@@ -53,19 +53,17 @@ def available() -> bool:
     return True
 
 
-_setup = [0.0]
-_setup_lock = threading.Lock()
+_setup = threading.local()
 
 
 def _count_setup(seconds: float) -> None:
-    with _setup_lock:
-        _setup[0] += seconds
+    _setup.seconds = setup_seconds() + seconds
 
 
 def setup_seconds() -> float:
-    """Seconds this process has spent exporting and compiling graphs: what a run that
+    """Seconds this thread has spent exporting and compiling graphs: what a run that
     compiled took beyond running (the tuning times a candidate's first run without it)."""
-    return _setup[0]
+    return getattr(_setup, "seconds", 0.0)
 
 
 class _Exported:

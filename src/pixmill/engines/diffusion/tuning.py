@@ -8,7 +8,9 @@ a candidate replaces it only when it is faster by MARGIN, so tuning can never ma
 machine slower than the baseline by more than the noise of one measurement.
 
 Candidates, each stage (denoiser, decoder) on its own: first the runtimes (torch,
-OpenVINO, OpenVINO with int8 weights); then, only where torch won, channels_last and,
+OpenVINO, and OpenVINO with int8 weights where the measurements so far leave it a chance
+to win); then, only where torch won, the denoiser's attention (chunked or PyTorch's
+fused kernel, each faster on some CPU kinds and dtypes), channels_last and,
 with `compile` set, torch.compile of the denoiser (inductor; "max-autotune" also tries
 inductor's C++ GEMM templates). The result is cached in `<tuning_dir>/tuning.json`
 under a key naming the CPU (model name, oneDNN ISA level, threads), torch's version, the
@@ -46,8 +48,8 @@ LONG_RUN = 2.0
 """Seconds from which one run decides (its noise is a small share of it): the warm-up
 counts as a timed run (less OpenVINO's export and compilation, timed on their own; not
 where torch.compile compiles in it), and a second timed run is made only when the first
-came within 10% of the best. The full VAE decoder in fp32 takes 15 s a
-run on a 2-core AVX2 CPU, and every run saved shortens the first image."""
+came within 10% of the best. The full VAE decoder in fp32 takes 15 s a run on a 2-core
+AVX2 CPU, and every run saved shortens the first image."""
 LAYOUTS = ("nchw", "channels_last")
 COMPILE_MODES = ("default", "max-autotune-no-cudagraphs")
 """torch.compile modes `compile: auto` measures against eager."""
@@ -80,6 +82,9 @@ class Choice:
     denoiser_runtime: str = "torch"
     decoder_runtime: str = "torch"
     """"torch", or "openvino" (openvino_runtime.py)."""
+    attention: str | None = None
+    """The torch denoiser's attention where it was measured: "chunked" (attention.py) or
+    "fused" (PyTorch's SDPA kernel); None: as the engine's options set it."""
     seconds: dict[str, float] = field(default_factory=dict)
     """Fastest time of each candidate measured, e.g. {"denoiser nchw": 1.4}."""
     source: str = "fixed"
@@ -89,6 +94,8 @@ class Choice:
     def name(self) -> str:
         """Short name of the path, e.g. "unet channels_last+compile, decoder nchw"."""
         denoiser = self.denoiser_layout + (f"+compile({self.compile})" if self.compile else "")
+        if self.attention:
+            denoiser += f", {self.attention} attention"
         if self.denoiser_runtime != "torch":
             denoiser = self.denoiser_runtime
         decoder = self.decoder_layout if self.decoder_runtime == "torch" else self.decoder_runtime
@@ -192,8 +199,10 @@ class Tuner:
         layouts: tuple[str, ...],
         compile_modes: tuple[str, ...],
         runtimes: tuple[str, ...] = ("torch",),
+        attentions: tuple[str, ...] = (),
     ) -> Choice:
         """`layouts`: candidates, the baseline first; `compile_modes`: those to try, if any;
+        `attentions`: the torch denoiser's attentions to measure, the one in use first;
         `runtimes`: as `runtimes()` gives them: "torch" first and others to try, or the
         one asked for, used as it is (openvino needs `openvino_dir`).
 
@@ -213,12 +222,18 @@ class Tuner:
             lock.acquire()
         try:
             cached = self.cached()  # that other process may have measured this very key
-            return cached if cached is not None else self._measure(layouts, compile_modes, runtimes)
+            if cached is not None:
+                return cached
+            return self._measure(layouts, compile_modes, runtimes, attentions)
         finally:
             lock.release()
 
     def _measure(
-        self, layouts: tuple[str, ...], compile_modes: tuple[str, ...], runtimes: tuple[str, ...]
+        self,
+        layouts: tuple[str, ...],
+        compile_modes: tuple[str, ...],
+        runtimes: tuple[str, ...],
+        attentions: tuple[str, ...],
     ) -> Choice:
         choice = Choice(source="measured")
         folder = self.openvino_dir
@@ -235,6 +250,11 @@ class Tuner:
                 self._run_denoiser, choice.seconds, denoiser_floor,
             )  # fmt: skip
         if choice.denoiser_runtime == "torch":
+            if len(attentions) > 1:
+                choice.attention = self._fastest(
+                    "attention", attentions, lambda kind: _set_attention(denoiser, kind),
+                    self._run_denoiser, choice.seconds,
+                )  # fmt: skip
             if getattr(self.pipeline, "unet", None) is not None:
                 choice.denoiser_layout = self._fastest(
                     "denoiser", layouts, lambda layout: _set_layout(denoiser, layout),
@@ -421,6 +441,8 @@ def _decided(times: list[float], best: float) -> bool:
 
 def apply(pipeline: Any, choice: Choice, openvino_dir: Path | None = None) -> None:
     """Put the pipeline's denoiser and decoder on the chosen path."""
+    if choice.attention:
+        _set_attention(_denoiser(pipeline), choice.attention)
     _set_layout(_denoiser(pipeline), choice.denoiser_layout)
     if getattr(pipeline, "vae", None) is not None:
         _set_layout(pipeline.vae, choice.decoder_layout)
@@ -477,6 +499,16 @@ def _denoiser(pipeline: Any) -> Any:
 def _set_denoiser(pipeline: Any, module: Any) -> None:
     name = "unet" if getattr(pipeline, "unet", None) is not None else "transformer"
     setattr(pipeline, name, module)
+
+
+def _set_attention(module: Any, kind: str) -> None:
+    from pixmill.engines.diffusion import attention
+
+    module = getattr(module, "_orig_mod", module)
+    if kind == "chunked":
+        attention.use_chunked_attention(module)
+    else:
+        attention.use_fused_attention(module)
 
 
 def _set_layout(module: Any, layout: str) -> None:
