@@ -9,10 +9,10 @@ in the same process.
 
     HF_HUB_OFFLINE=1 python bench/diffusion_onnxruntime.py --reps 3
 
-ONNX Runtime's rows need the `onnx` package (torch.onnx's exporter writes through it);
-without it they are left out and the output says so. The UNet is not measured: its ONNX
-export is a 3.5 GB fp32 graph past protobuf's 2 GB limit (external data) and a third
-copy of its weights in memory.
+ONNX Runtime's rows need the `onnx` package (torch.onnx's exporter writes through it), a
+base dependency since the design engine's saliency model; without it they are left out
+and the output says so. The UNet is not measured: its ONNX export is a 3.5 GB fp32 graph
+past protobuf's 2 GB limit (external data) and a third copy of its weights in memory.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ kernel too. Masked attention keeps the fused kernel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -98,29 +99,19 @@ class ChunkedAttnProcessor(AttnProcessor2_0):
 
 def use_chunked_attention(model: Any) -> int:
     """Swap every default attention processor of `model` for the chunked one; count them."""
-    processors = getattr(model, "attn_processors", None)
-    if not processors:
-        return 0
-    chunked = ChunkedAttnProcessor()
-    swapped = {
-        name: chunked if type(processor) is AttnProcessor2_0 else processor
-        for name, processor in processors.items()
-    }
-    count = sum(1 for processor in swapped.values() if processor is chunked)
-    model.set_attn_processor(swapped)  # consumes the dict
-    return count
+    return _swap(model, ChunkedAttnProcessor(), lambda p: type(p) is AttnProcessor2_0)
 
 
 def use_fused_attention(model: Any) -> int:
     """Undo use_chunked_attention: PyTorch's fused kernel (SDPA) again; count them."""
+    return _swap(model, AttnProcessor2_0(), lambda p: isinstance(p, ChunkedAttnProcessor))
+
+
+def _swap(model: Any, new: Any, replaces: Callable[[Any], bool]) -> int:
     processors = getattr(model, "attn_processors", None)
     if not processors:
         return 0
-    fused = AttnProcessor2_0()
-    swapped = {
-        name: fused if isinstance(processor, ChunkedAttnProcessor) else processor
-        for name, processor in processors.items()
-    }
-    count = sum(1 for processor in swapped.values() if processor is fused)
-    model.set_attn_processor(swapped)
+    swapped = {name: new if replaces(old) else old for name, old in processors.items()}
+    count = sum(1 for processor in swapped.values() if processor is new)
+    model.set_attn_processor(swapped)  # consumes the dict
     return count

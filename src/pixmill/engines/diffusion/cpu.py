@@ -13,6 +13,8 @@ CPU (measured on a 2-core AVX512-BF16 server, the SD-Turbo architecture at 512x5
   decoder each run 2x faster.
 - Attention one head and 512 queries at a time (attention.py) instead of PyTorch's
   fused CPU kernel: about 2.5x faster attention, more than a quarter off the bf16 UNet.
+  Not on every CPU kind (slower in bf16 on AMX, in fp32 on AVX2), so where the tuning
+  runs torch's UNet it measures the two (tuning.py).
 - channels_last for the UNet and the VAE where it pays: oneDNN's bf16 convolutions are
   faster in NHWC at high resolution on some CPUs (the full VAE decoder 1.2-1.3x on the
   first benchmark machine) and not on others, so tuning.py measures it per machine.

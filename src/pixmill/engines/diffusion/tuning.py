@@ -32,7 +32,7 @@ from typing import Any
 
 import torch
 
-from pixmill.engines.diffusion import openvino_runtime
+from pixmill.engines.diffusion import openvino_export, openvino_runtime
 from pixmill.engines.diffusion.cpu import cpu_capabilities
 from pixmill.engines.diffusion.openvino_export import ExportError
 from pixmill.engines.diffusion.openvino_runtime import DECODING
@@ -108,7 +108,6 @@ def runtimes(option: str, device: str | None, int8: bool | str = "auto") -> tupl
     "openvino-int8" is OpenVINO with NNCF's int8 weight compression: a candidate beside
     "openvino" when `int8` is "auto" (the default) and NNCF is installed, the only
     OpenVINO candidate with `int8` True, never with False."""
-    from pixmill.engines.diffusion import openvino_export, openvino_runtime
     from pixmill.engines.diffusion.errors import MissingExtraError
 
     if int8 not in (True, False, "auto"):
@@ -285,6 +284,7 @@ class Tuner:
                     lambda: self._run_decoder(latents), choice.seconds,
                 )  # fmt: skip
         self._store(choice)
+        _return_freed_memory()
         return choice
 
     def _int8_floor(self, what: str, weights: tuple[int, int]) -> Floor:
@@ -336,6 +336,7 @@ class Tuner:
                     continue
             self._measured += 1
             self._progress(f"measuring {what} {candidate} (candidate {self._measured})")
+            _return_freed_memory()  # the last candidate's, before this one compiles
             try:
                 use(candidate)
                 setup = openvino_runtime.setup_seconds()
@@ -386,6 +387,19 @@ class Tuner:
         temporary = self.cache_file.with_suffix(f".{os.getpid()}.tmp")
         temporary.write_text(json.dumps(table, indent=1, sort_keys=True))
         temporary.replace(self.cache_file)  # atomic: a reader never sees half a file
+
+
+def _return_freed_memory() -> None:
+    """Give the heap that freed tensors left back to the system (glibc keeps it otherwise):
+    a full-size decode leaves hundreds of MB of it, which the next candidate's compilation
+    would otherwise add to."""
+    import contextlib
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _leader(what: str, measured: list[str], seconds: dict[str, float]) -> str:
@@ -473,8 +487,6 @@ def _set_denoiser_runtime(pipeline: Any, runtime: str, openvino_dir: Path | None
 
 
 def _set_decoder_runtime(vae: Any, runtime: str, openvino_dir: Path | None) -> None:
-    from pixmill.engines.diffusion import openvino_runtime
-
     if runtime.startswith("openvino"):
         if openvino_dir is None:
             raise ValueError("the openvino runtime needs a directory for its exports")
