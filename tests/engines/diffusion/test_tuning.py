@@ -116,6 +116,26 @@ def test_long_runs_are_repeated_only_where_they_could_change_the_choice(
     assert best == ("faster" if candidate == "faster" else "baseline")
 
 
+def test_a_baseline_measured_by_an_earlier_stage_is_not_run_again(monkeypatch, tmp_path):
+    clock = Clock()
+    monkeypatch.setattr(tuning, "time", clock)
+    chosen: list[str] = []
+    counts: dict[str, int] = {}
+
+    def run() -> None:
+        counts[chosen[-1]] = counts.get(chosen[-1], 0) + 1
+        clock.now += {"chunked": 9.0, "fused": 6.0}[chosen[-1]]
+
+    tuner = Tuner(None, tuning_dir=tmp_path, key="k", run_denoiser=run, run_decoder=print)
+    seconds: dict[str, float] = {}
+    best = tuner._fastest("attention", ("chunked", "fused"), chosen.append, run, seconds,
+                          known=9.0)  # fmt: skip
+    assert counts == {"fused": 1}
+    assert (best, chosen[-1]) == ("fused", "fused")
+    assert seconds == {"attention chunked": 9.0, "attention fused": 6.0,
+                       "attention fused first": 6.0}  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("int8_dot", "bandwidth", "measured"),
     [(False, 1e10, False), (False, 1e9, True), (True, 1e10, True)],

@@ -249,16 +249,22 @@ class Tuner:
                 self._run_denoiser, choice.seconds, denoiser_floor,
             )  # fmt: skip
         if choice.denoiser_runtime == "torch":
+            # Each stage's baseline is the path the stage before left in place: its time is
+            # known, and it is not run again (chunked attention and NCHW as loaded).
+            now = choice.seconds.get("denoiser runtime torch")
             if len(attentions) > 1:
                 choice.attention = self._fastest(
                     "attention", attentions, lambda kind: _set_attention(denoiser, kind),
-                    self._run_denoiser, choice.seconds,
+                    self._run_denoiser, choice.seconds, known=now,
                 )  # fmt: skip
+                now = choice.seconds[f"attention {choice.attention}"]
             if getattr(self.pipeline, "unet", None) is not None:
                 choice.denoiser_layout = self._fastest(
                     "denoiser", layouts, lambda layout: _set_layout(denoiser, layout),
                     self._run_denoiser, choice.seconds,
+                    known=now if layouts[0] == "nchw" else None,
                 )  # fmt: skip
+                now = choice.seconds.get(f"denoiser {choice.denoiser_layout}")
             if compile_modes:
                 eager = denoiser
                 modes = ("eager", *compile_modes)
@@ -267,7 +273,9 @@ class Tuner:
                     module = eager if mode == "eager" else _compiled(eager, mode)
                     _set_denoiser(self.pipeline, module)
 
-                best = self._fastest("compile", modes, use, self._run_denoiser, choice.seconds)
+                best = self._fastest(
+                    "compile", modes, use, self._run_denoiser, choice.seconds, known=now
+                )
                 choice.compile = None if best == "eager" else best
         # 2. The decoder's runtime, then its layout if torch runs it, on those latents.
         if decoder is not None:
@@ -279,9 +287,11 @@ class Tuner:
                     lambda: self._run_decoder(latents), choice.seconds, decoder_floor,
                 )  # fmt: skip
             if choice.decoder_runtime == "torch":
+                now = choice.seconds.get("decoder runtime torch")
                 choice.decoder_layout = self._fastest(
                     "decoder", layouts, lambda layout: _set_layout(decoder, layout),
                     lambda: self._run_decoder(latents), choice.seconds,
+                    known=now if layouts[0] == "nchw" else None,
                 )  # fmt: skip
         self._store(choice)
         _return_freed_memory()
@@ -312,6 +322,8 @@ class Tuner:
         run: Callable[[], Any],
         seconds: dict[str, float],
         floor: Floor | None = None,
+        *,
+        known: float | None = None,
     ) -> str:
         """The first candidate is the baseline; another leads only by MARGIN (_leader).
         The winner is left in use. A candidate whose export fails is left out (logged), so
@@ -319,12 +331,18 @@ class Tuner:
         and compilation, takes LONG_RUN seconds or more, it is the first timed run (not
         where torch.compile compiles in it). One already slower than the best by half
         after its warm-up or its first timed run is not run again, nor one of LONG_RUN
-        seconds or more that is not within 10% of the best."""
+        seconds or more that is not within 10% of the best. `known`: the baseline's time,
+        where an earlier stage measured the very path it is (it is not run again)."""
         if len(candidates) == 1:
             use(candidates[0])
             return candidates[0]
         measured: list[str] = []
         for candidate in candidates:
+            if candidate == candidates[0] and known is not None:
+                use(candidate)
+                seconds[f"{what} {candidate}"] = known
+                measured.append(candidate)
+                continue
             least = floor(candidate, seconds) if floor else None
             if least is not None and measured:
                 to_beat = seconds[f"{what} {_leader(what, measured, seconds)}"] * (1 - MARGIN)
