@@ -263,12 +263,22 @@ def _spec(graph: str, module: torch.nn.Module, *, extras: tuple[str, ...] = ()) 
                           "the OpenVINO export reloads it from there")  # fmt: skip
     component = f"{type(module).__module__}:{type(module).__qualname__}"
     # A module whose weights were freed counts as large: it is exported in a child.
-    size = 2**62 if getattr(module, "_pixmill_released", ()) else _bytes(module)
+    size = 2**62 if getattr(module, "_pixmill_released", ()) else weights(module)[0]
     return ExportSpec(graph, component, source, extras, size)
 
 
-def _bytes(module: torch.nn.Module) -> int:
-    return sum(t.numel() * t.element_size() for t in [*module.parameters(), *module.buffers()])
+def weights(module: Any, parts: tuple[str, ...] = ("",)) -> tuple[int, int]:
+    """Bytes and number of the weights in `module`'s `parts` ("" for all of it)."""
+    if module is None:
+        return 0, 0
+    module = getattr(module, "_orig_mod", module)
+    tensors = [
+        tensor
+        for part in parts
+        if part == "" or hasattr(module, part)
+        for tensor in module.get_submodule(part).parameters()
+    ]
+    return sum(t.numel() * t.element_size() for t in tensors), sum(t.numel() for t in tensors)
 
 
 DECODING = ("decoder", "post_quant_conv")

@@ -169,7 +169,7 @@ class Tuner:
         self.openvino_dir = openvino_dir
         self.cache_file = tuning_dir / "tuning.json"
         self.key = key
-        self._run_denoiser = self._keeping_latents(run_denoiser)
+        self._denoise = run_denoiser
         self._latents: Any = None
         """The latest denoiser run's output: what the decoder's candidates decode."""
         self._run_decoder = run_decoder
@@ -177,12 +177,9 @@ class Tuner:
         self._measured = 0
         self._bandwidth: float | None = None
 
-    def _keeping_latents(self, run: Callable[[], Any]) -> Callable[[], Any]:
-        def keeping() -> Any:
-            self._latents = run()
-            return self._latents
-
-        return keeping
+    def _run_denoiser(self) -> Any:
+        self._latents = self._denoise()
+        return self._latents
 
     def cached(self) -> Choice | None:
         """The choice measured before on this machine, applied; None when there is none."""
@@ -238,8 +235,10 @@ class Tuner:
         folder = self.openvino_dir
         denoiser, decoder = _denoiser(self.pipeline), getattr(self.pipeline, "vae", None)
         # Counted now: an export frees torch's weights.
-        denoiser_floor = self._int8_floor("denoiser runtime", _weights(denoiser))
-        decoder_floor = self._int8_floor("decoder runtime", _weights(decoder, DECODING))
+        denoiser_floor = self._int8_floor("denoiser runtime", openvino_runtime.weights(denoiser))
+        decoder_floor = self._int8_floor(
+            "decoder runtime", openvino_runtime.weights(decoder, DECODING)
+        )
         # 1. The denoiser's runtime; then, if torch runs it, its layout and compilation
         # (through a 1-step pipeline call, so it is generic).
         if runtimes != ("torch",):
@@ -447,20 +446,6 @@ def memory_bandwidth(megabytes: int = 256) -> float:
         buffer.sum()
         fastest = min(fastest, time.perf_counter() - started)
     return buffer.numel() * buffer.element_size() / fastest
-
-
-def _weights(module: Any, parts: tuple[str, ...] = ("",)) -> tuple[int, int]:
-    """Bytes and number of the weights in `module`'s `parts` ("" for all of it)."""
-    if module is None:
-        return 0, 0
-    module = getattr(module, "_orig_mod", module)
-    tensors = [
-        tensor
-        for part in parts
-        if part == "" or hasattr(module, part)
-        for tensor in module.get_submodule(part).parameters()
-    ]
-    return sum(t.numel() * t.element_size() for t in tensors), sum(t.numel() for t in tensors)
 
 
 def _decided(times: list[float], best: float) -> bool:
