@@ -101,6 +101,10 @@ def running(*processes: Process) -> Iterator[None]:
 
 
 def main() -> None:
+    import faulthandler
+
+    # `kill -USR1` prints every thread's stack to the log: how a stuck process is read.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     from pixmill.cli import app
     from pixmill.engines import register_engine
 

@@ -43,32 +43,50 @@ AFTER_END_LOOKS = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
 class WakeableEvent(threading.Event):
     """A stop event whose wait() can also end early, unset, when woken: DBOS's queue
     threads wait on their stop event between polls, and poll again when it returns
-    unset."""
+    unset.
+
+    A wake-up notifies a condition of its own (`_wakes`), never the event's: a wait
+    begun before the class was swapped is the plain Event.wait, which returns True when
+    its condition is notified, and DBOS's queue manager would take that for "stop" and
+    end for good."""
+
+    _wakes: threading.Condition
+
+    @classmethod
+    def swap(cls, event: threading.Event) -> WakeableEvent:
+        """Make `event` wakeable in place, so the threads already holding it see it."""
+        event._wakes = threading.Condition(threading.Lock())  # type: ignore[attr-defined]
+        event.__class__ = cls
+        return event  # type: ignore[return-value]
 
     def wait(self, timeout: float | None = None) -> bool:
-        with self._cond:  # type: ignore[attr-defined]
-            if not self._flag:  # type: ignore[attr-defined]
-                self._cond.wait(timeout)  # type: ignore[attr-defined]
-            return self._flag  # type: ignore[attr-defined]
+        with self._wakes:
+            if not self.is_set():
+                self._wakes.wait(timeout)
+        return self.is_set()
+
+    def set(self) -> None:
+        super().set()
+        with self._wakes:
+            self._wakes.notify_all()
 
     def wake(self) -> None:
-        with self._cond:  # type: ignore[attr-defined]
-            self._cond.notify_all()  # type: ignore[attr-defined]
+        with self._wakes:
+            self._wakes.notify_all()
 
 
 class QueueWaker:
     """Wakes this process's DBOS queue threads."""
 
     def __init__(self) -> None:
-        self._event = _queue_stop_event()
-        if self._event is not None:
-            self._event.__class__ = WakeableEvent
+        event = _queue_stop_event()
+        self._event = None if event is None else WakeableEvent.swap(event)
         self._ended: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._after_ends, name="job-waker", daemon=True)
         self._thread.start()
 
     def wake(self) -> None:
-        if isinstance(self._event, WakeableEvent):
+        if self._event is not None:
             self._event.wake()
 
     def wake_when_done(self, workflow_id: str) -> None:

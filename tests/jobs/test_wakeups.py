@@ -1,0 +1,60 @@
+"""The wakeable stop event DBOS's queue threads wait on: a wake-up starts a poll, and
+never reads as "stop" to a thread that began waiting before the event was made
+wakeable (DBOS's queue manager ended for good when it did, and its worker took no job).
+
+Whether a thread is blocked is read from the condition's waiters: the order these tests
+need, with no clock.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from pixmill.jobs.wakeups import WakeableEvent
+
+
+def _waiting(condition: threading.Condition, count: int) -> None:
+    while len(condition._waiters) != count:  # type: ignore[attr-defined]
+        threading.Event().wait(0.001)
+
+
+def _waiter(event: threading.Event, results: list[bool], times: int) -> threading.Thread:
+    def run() -> None:
+        for _ in range(times):
+            results.append(event.wait(60))
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_wait_begun_before_the_swap_is_not_ended_by_a_wake_up():
+    event = threading.Event()
+    results: list[bool] = []
+    thread = _waiter(event, results, 1)
+    _waiting(event._cond, 1)  # type: ignore[attr-defined]
+
+    wakeable = WakeableEvent.swap(event)
+    wakeable.wake()
+    assert len(event._cond._waiters) == 1  # type: ignore[attr-defined]
+    assert results == []
+
+    wakeable.set()  # a real stop still reaches it
+    thread.join(10)
+    assert results == [True]
+
+
+def test_a_wait_after_the_swap_ends_unset_on_a_wake_up_and_set_on_a_stop():
+    event = WakeableEvent.swap(threading.Event())
+    results: list[bool] = []
+    thread = _waiter(event, results, 2)
+
+    _waiting(event._wakes, 1)
+    event.wake()
+    _waiting(event._wakes, 1)  # the thread polled, and waits again
+    assert results == [False]
+
+    event.set()
+    thread.join(10)
+    assert results == [False, True]
+    assert event.wait(0) is True
