@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +40,33 @@ def test_measures_once_then_reads_the_cache(tiny_model_dir, tmp_path):
     chunked = {type(p).__name__ == "ChunkedAttnProcessor"
                for p in again.pipeline.unet.attn_processors.values()}  # fmt: skip
     assert chunked == {first.choice.attention == "chunked"}
+
+
+def test_images_are_served_before_the_decoder_is_measured(tiny_model_dir, tmp_path, monkeypatch):
+    # The tuning's denoiser runs wait until the call is counted: the order, not a race.
+    counted = threading.Event()
+    original = Tuner._run_denoiser
+    monkeypatch.setattr(Tuner, "_run_denoiser", lambda self: counted.wait() and original(self))
+    engine = build(tiny_model_dir, tuning_dir=str(tmp_path), runtime="torch")
+    seen: list[tuple[str, set[str]]] = []
+
+    def progress(done, total, partial=None):
+        seen.append((engine.choice.source, set(engine.choice.seconds)))
+
+    with ThreadPoolExecutor(1) as pool:
+        call = pool.submit(engine.generate, make_spec(seed=3), progress)
+        while engine._calls == 0:
+            counted.wait(0.001)
+        counted.set()
+        (image,) = call.result()
+    assert image.image.size == (256, 256)
+    # It was rendered on the denoiser's measured path, the decoder not yet measured.
+    assert seen and {source for source, _ in seen} == {"measuring"}
+    assert all("denoiser nchw" in keys and "decoder nchw" not in keys for _, keys in seen)
+    # Then the decoder's turn came, and the path is final.
+    assert engine.info["path_source"] == "measured"
+    assert {"decoder nchw", "decoder channels_last"} <= set(engine.info["path_seconds"])
+    assert engine.readiness == "ok"
 
 
 def test_fused_attention_matches_the_chunked_within_the_tolerance(tiny_model_dir):

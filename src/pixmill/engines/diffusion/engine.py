@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ from pixmill.errors import EngineError
 from pixmill.request import MAX_N, RenderSpec
 
 if TYPE_CHECKING:
-    from pixmill.engines.diffusion.tuning import Choice
+    from pixmill.engines.diffusion.tuning import Choice, Measurement
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,11 @@ class DiffusionEngine:
     - `native_side`: side of the square pixel budget to render at (default: the family's
       or the model config's, see `families.py`).
     - `chunked_attention`: attention over chunks of queries instead of the fused kernel;
-      default on for CPUs, where it is 2.3x faster (see attention.py).
+      default on for CPUs, and measured against the fused kernel where the tuning runs
+      torch's UNet (see attention.py).
+    - `half_text_encoder`: keep the text encoders' linear weights in float16, widened to
+      float32 as each layer runs (weight_storage.py): half their memory; default on where
+      the engine computes in float32 on a CPU.
     - `channels_last`: NHWC layout for the UNet and the VAE; default: measured on CPUs
       (tuning.py), on for CUDA.
     - `compile`: torch.compile of the denoiser: False (default), True or a mode
@@ -108,6 +113,7 @@ class DiffusionEngine:
         batch_window_ms: float = 25.0,
         native_side: int | None = None,
         chunked_attention: bool | None = None,
+        half_text_encoder: bool | None = None,
         channels_last: bool | None = None,
         compile: bool | str = False,
         runtime: str = "auto",
@@ -119,7 +125,7 @@ class DiffusionEngine:
         models_dir: str | None = None,
     ):
         _require_extra()
-        from pixmill.engines.diffusion import cpu, loading, tuning
+        from pixmill.engines.diffusion import cpu, loading, tuning, weight_storage
         from pixmill.engines.diffusion.families import detect_family, model_geometry
         from pixmill.engines.diffusion.previews import Previewer
 
@@ -147,18 +153,31 @@ class DiffusionEngine:
                 tiny_vae, dtype=self.dtype, cache_dir=cache_dir
             )
         self.pipeline.to(self.device)
+        on_cpu = self.device.type == "cpu"
+        if half_text_encoder is None:
+            half_text_encoder = on_cpu and str(self.dtype) == "torch.float32"
+        if half_text_encoder:
+            saved = weight_storage.store_text_encoders_in_half(self.pipeline)
+            logger.info("diffusion: text encoders' linear weights in float16: %.2f GiB saved",
+                        saved / 2**30)  # fmt: skip
         if vae_tiling and hasattr(self.pipeline.vae, "enable_tiling"):
             self.pipeline.vae.enable_tiling()  # large sizes: decoder memory bounded by a tile
         self.model = model
         self.folder = Path(folder)
-        on_cpu = self.device.type == "cpu"
         if on_cpu if chunked_attention is None else chunked_attention:
             cpu.use_chunked_attention_in(self.pipeline)
         # 4. The fastest path on this machine: measured once, cached in the tuning dir. A
         # measurement runs in the background (minutes for a full-size model on a small
         # CPU): the server answers meanwhile, `readiness` and the log show its progress, and
-        # images wait for it.
+        # images wait for the denoiser's path; the decoder's candidates are measured at the
+        # first moment no call waits (_decoder_turn).
         self._ready = threading.Event()
+        self._final = threading.Event()
+        """Set once the path is final: after `_ready` where the decoder is measured later."""
+        self._calls = 0
+        self._calls_changed = threading.Condition()
+        self._renders = threading.Lock()
+        """Held by each batch, and by the decoder's measurement: one at a time."""
         self._readiness = "loading"
         self._failure: BaseException | None = None
         tuning_path = Path(tuning_dir) if tuning_dir else tuning.default_tuning_dir()
@@ -183,7 +202,7 @@ class DiffusionEngine:
         # 6. Batching: one worker per pipeline coalesces concurrent calls.
         self.max_batch = max_batch or self._default_batch()
         self._batches = Coalescer(
-            self._run_batch, max_batch=self.max_batch, window=batch_window_ms / 1000
+            self._run_batch_alone, max_batch=self.max_batch, window=batch_window_ms / 1000
         )
         self.capabilities = EngineCapabilities(
             native_alpha=False,
@@ -212,7 +231,7 @@ class DiffusionEngine:
             self.choice = tuning.Choice(source="measuring")
             threading.Thread(target=self._measure, args=(plan,), name="tuning", daemon=True).start()
 
-    def _measure(self, measure: Callable[[Callable[[str], None]], Choice]) -> None:
+    def _measure(self, measure: Measurement) -> None:
         """The path measurement, in its own thread; progress to `readiness` and the log."""
         started = time.monotonic()
 
@@ -221,17 +240,49 @@ class DiffusionEngine:
             logger.info("diffusion: %s: %s", self.model, self._readiness)
 
         try:
-            choice = measure(progress)
+            choice = measure(progress, self._decoder_turn)
             self.edits = edits.edit_pipelines(self.pipeline, self._class_name)
         except BaseException as exc:  # reported by readiness and by every request
             logger.exception("diffusion: measuring the path of %s failed", self.model)
             self._failure = exc
             self._readiness = f"failed: {type(exc).__name__}: {exc}"
             self._ready.set()
+            self._final.set()
             return
         self._ready_with(choice)
 
+    @contextlib.contextmanager
+    def _decoder_turn(self, denoising: Choice) -> Iterator[None]:
+        """Serve with the denoiser's path chosen and the decoder as loaded (torch, the
+        baseline: a full VAE decoder's torch weights are small beside a UNet's); then, once
+        no call waits, hold renders off while the decoder's candidates are measured. A full
+        VAE decode takes 15 to 25 s a run on a 2-core AVX2 CPU: the first image need not
+        wait for two of them."""
+        self.edits = edits.edit_pipelines(self.pipeline, self._class_name)
+        self._ready_with(denoising)
+        with self._calls_changed:
+            self._calls_changed.wait_for(lambda: self._calls == 0)
+            self._renders.acquire()
+        try:
+            yield
+        finally:
+            self._renders.release()
+
+    @contextlib.contextmanager
+    def _call(self) -> Iterator[None]:
+        """Count a call from its start, waiting included: the decoder waits for none."""
+        with self._calls_changed:
+            self._calls += 1
+        try:
+            yield
+        finally:
+            with self._calls_changed:
+                self._calls -= 1
+                self._calls_changed.notify_all()
+
     def _ready_with(self, choice: Choice) -> None:
+        """Serve on `choice`: the final path, or the denoiser's while the decoder is
+        measured (source "measuring")."""
         self.choice = choice
         if "openvino" in choice.denoiser_runtime + choice.decoder_runtime:
             from pixmill.engines.diffusion.openvino_runtime import drop_torch_weights
@@ -242,6 +293,8 @@ class DiffusionEngine:
                             freed / 2**30)  # fmt: skip
         self._readiness = "ok"
         self._ready.set()
+        if choice.source != "measuring":
+            self._final.set()
         logger.info(
             "diffusion: %s from %s as %s on %s in %s, native %dpx, batches of %d; path: %s (%s)",
             type(self.pipeline).__name__, self.folder, self.family.name, self.device,
@@ -274,7 +327,7 @@ class DiffusionEngine:
         runtimes: tuple[str, ...],
         attentions: tuple[str, ...],
         key_extra: tuple[Any, ...],
-    ) -> Choice | Callable[[Callable[[str], None]], Choice]:
+    ) -> Choice | Measurement:
         """The fixed path the options name or the one measured before on this machine, or
         the measurement to run (given a progress callback)."""
         from pixmill.engines.diffusion import tuning
@@ -327,13 +380,13 @@ class DiffusionEngine:
             with torch.inference_mode():
                 return vae.decode(latents / vae.config.scaling_factor, return_dict=False)[0]
 
-        def measure(progress: Callable[[str], None]) -> Choice:
+        def measure(progress: Callable[[str], None], decoder_turn: tuning.Turn) -> Choice:
             tuner = tuning.Tuner(
                 self.pipeline, tuning_dir=tuning_dir, key=key, run_denoiser=denoise,
                 run_decoder=decode, openvino_dir=openvino_dir, progress=progress,
             )  # fmt: skip
             return tuner.choose(layouts=layouts, compile_modes=compile_modes, runtimes=runtimes,
-                                attentions=attentions)  # fmt: skip
+                                attentions=attentions, decoder_turn=decoder_turn)  # fmt: skip
 
         cached = tuning.Tuner(
             self.pipeline, tuning_dir=tuning_dir, key=key, run_denoiser=denoise,
@@ -356,9 +409,15 @@ class DiffusionEngine:
         An edit (spec.inputs) runs on the edit pipelines; its images never share a batch
         with another call's.
         """
-        self.wait_ready()
-        if spec.is_edit:
-            return self._edit(spec, progress)
+        with self._call():
+            self.wait_ready()
+            if spec.is_edit:
+                return self._edit(spec, progress)
+            return self._generate(spec, progress)
+
+    def _generate(
+        self, spec: RenderSpec, progress: ProgressCallback | None
+    ) -> list[GeneratedImage]:
         # 1. Quality to steps and guidance; size to the model's native budget.
         steps, guidance = self.steps_and_guidance(spec)
         width, height = self.geometry.render_size(spec.width, spec.height)
@@ -447,6 +506,10 @@ class DiffusionEngine:
                 job.cancelled.set()
             raise
         return pictures
+
+    def _run_batch_alone(self, jobs: list[Job]) -> None:
+        with self._renders:
+            self._run_batch(jobs)
 
     def _run_batch(self, jobs: list[Job]) -> None:
         """Run one batch (called by the batching worker only) and post each job's picture."""
@@ -544,7 +607,8 @@ class DiffusionEngine:
     @property
     def info(self) -> dict[str, Any]:
         """What this engine runs and how: the path chosen for this machine (once measured),
-        batching."""
+        batching. Waits for the path to be final."""
+        self._final.wait()
         self.wait_ready()
         return {
             "pipeline": type(self.pipeline).__name__,

@@ -21,11 +21,14 @@ cached in `<tuning_dir>/inductor` across restarts.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import logging
 import os
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -196,11 +199,14 @@ class Tuner:
         compile_modes: tuple[str, ...],
         runtimes: tuple[str, ...] = ("torch",),
         attentions: tuple[str, ...] = (),
+        decoder_turn: Turn | None = None,
     ) -> Choice:
         """`layouts`: candidates, the baseline first; `compile_modes`: those to try, if any;
         `attentions`: the torch denoiser's attentions to measure, the one in use first;
         `runtimes`: as `runtimes()` gives them: "torch" first and others to try, or the
-        one asked for, used as it is (openvino needs `openvino_dir`).
+        one asked for, used as it is (openvino needs `openvino_dir`); `decoder_turn`:
+        given the denoiser's choice (source "measuring") once it is made, where the
+        decoder has candidates; they are measured within the context it returns.
 
         The runtimes are measured first, each against torch's baseline path: where another
         runtime wins a stage, torch's layouts and compilation no longer matter for it and
@@ -220,7 +226,7 @@ class Tuner:
             cached = self.cached()  # that other process may have measured this very key
             if cached is not None:
                 return cached
-            return self._measure(layouts, compile_modes, runtimes, attentions)
+            return self._measure(layouts, compile_modes, runtimes, attentions, decoder_turn)
         finally:
             lock.release()
 
@@ -230,6 +236,7 @@ class Tuner:
         compile_modes: tuple[str, ...],
         runtimes: tuple[str, ...],
         attentions: tuple[str, ...],
+        decoder_turn: Turn | None,
     ) -> Choice:
         choice = Choice(source="measured")
         folder = self.openvino_dir
@@ -276,22 +283,29 @@ class Tuner:
                     "compile", modes, use, self._run_denoiser, choice.seconds, known=now
                 )
                 choice.compile = None if best == "eager" else best
-        # 2. The decoder's runtime, then its layout if torch runs it, on those latents.
+        # 2. The decoder's runtime, then its layout if torch runs it, on those latents;
+        # where it has candidates, in its turn: images may be served on torch's meanwhile.
         if decoder is not None:
             latents = self._latents if self._latents is not None else self._run_denoiser()
-            if runtimes != ("torch",):
-                choice.decoder_runtime = self._fastest(
-                    "decoder runtime", runtimes,
-                    lambda runtime: _set_decoder_runtime(decoder, runtime, folder),
-                    lambda: self._run_decoder(latents), choice.seconds, decoder_floor,
-                )  # fmt: skip
-            if choice.decoder_runtime == "torch":
-                now = choice.seconds.get("decoder runtime torch")
-                choice.decoder_layout = self._fastest(
-                    "decoder", layouts, lambda layout: _set_layout(decoder, layout),
-                    lambda: self._run_decoder(latents), choice.seconds,
-                    known=now if layouts[0] == "nchw" else None,
-                )  # fmt: skip
+            turn: AbstractContextManager[Any] = contextlib.nullcontext()
+            if decoder_turn is not None and (runtimes != ("torch",) or len(layouts) > 1):
+                turn = decoder_turn(
+                    dataclasses.replace(choice, seconds=dict(choice.seconds), source="measuring")
+                )
+            with turn:
+                if runtimes != ("torch",):
+                    choice.decoder_runtime = self._fastest(
+                        "decoder runtime", runtimes,
+                        lambda runtime: _set_decoder_runtime(decoder, runtime, folder),
+                        lambda: self._run_decoder(latents), choice.seconds, decoder_floor,
+                    )  # fmt: skip
+                if choice.decoder_runtime == "torch":
+                    now = choice.seconds.get("decoder runtime torch")
+                    choice.decoder_layout = self._fastest(
+                        "decoder", layouts, lambda layout: _set_layout(decoder, layout),
+                        lambda: self._run_decoder(latents), choice.seconds,
+                        known=now if layouts[0] == "nchw" else None,
+                    )  # fmt: skip
         self._store(choice)
         _return_freed_memory()
         return choice
@@ -433,6 +447,10 @@ def _leader(what: str, measured: list[str], seconds: dict[str, float]) -> str:
 
 Floor = Callable[[str, dict[str, float]], "float | None"]
 """The least time a candidate can take, given the times measured so far (None: unknown)."""
+Turn = Callable[[Choice], AbstractContextManager[Any]]
+"""The decoder's turn to be measured (Tuner.choose)."""
+Measurement = Callable[[Callable[[str], None], Turn], Choice]
+"""A path measurement to run, given a progress callback and the decoder's turn."""
 
 
 def memory_bandwidth(megabytes: int = 256) -> float:
