@@ -42,11 +42,18 @@ def test_measures_once_then_reads_the_cache(tiny_model_dir, tmp_path):
     assert chunked == {first.choice.attention == "chunked"}
 
 
-def test_images_are_served_before_the_decoder_is_measured(tiny_model_dir, tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    ("late_bytes", "first_image_on"),
+    [(0, "measuring"), (tuning.LATE_DECODER_BYTES, "measured")],  # the tiny VAE: 0.1 MB
+)
+def test_a_large_decoder_is_measured_after_the_first_image(
+    late_bytes, first_image_on, tiny_model_dir, tmp_path, monkeypatch
+):
     # The tuning's denoiser runs wait until the call is counted: the order, not a race.
     counted = threading.Event()
     original = Tuner._run_denoiser
     monkeypatch.setattr(Tuner, "_run_denoiser", lambda self: counted.wait() and original(self))
+    monkeypatch.setattr(tuning, "LATE_DECODER_BYTES", late_bytes)
     engine = build(tiny_model_dir, tuning_dir=str(tmp_path), runtime="torch")
     seen: list[tuple[str, set[str]]] = []
 
@@ -60,10 +67,12 @@ def test_images_are_served_before_the_decoder_is_measured(tiny_model_dir, tmp_pa
         counted.set()
         (image,) = call.result()
     assert image.image.size == (256, 256)
-    # It was rendered on the denoiser's measured path, the decoder not yet measured.
-    assert seen and {source for source, _ in seen} == {"measuring"}
-    assert all("denoiser nchw" in keys and "decoder nchw" not in keys for _, keys in seen)
-    # Then the decoder's turn came, and the path is final.
+    # A large decoder: the image was rendered on the denoiser's measured path, the decoder
+    # not yet measured; a small one was measured before serving.
+    assert seen and {source for source, _ in seen} == {first_image_on}
+    assert all("denoiser nchw" in keys for _, keys in seen)
+    assert all(("decoder nchw" in keys) == (first_image_on == "measured") for _, keys in seen)
+    # Either way the path is final by now, the decoder measured.
     assert engine.info["path_source"] == "measured"
     assert {"decoder nchw", "decoder channels_last"} <= set(engine.info["path_seconds"])
     assert engine.readiness == "ok"

@@ -53,6 +53,11 @@ counts as a timed run (less OpenVINO's export and compilation, timed on their ow
 where torch.compile compiles in it), and a second timed run is made only when the first
 came within 10% of the best. The full VAE decoder in fp32 takes 15 s a run on a 2-core
 AVX2 CPU, and every run saved shortens the first image."""
+LATE_DECODER_BYTES = 32 * 2**20
+"""A decoder with at least this many bytes of weights (SD's full VAE decoder: 190 MB in
+fp32, 95 MB in bf16; a tiny autoencoder's: 5 MB) is measured in its turn, after the
+first images where the engine gives it one: each of its full-size runs takes 15 to 25 s
+on a 2-core AVX2 CPU. A smaller one is measured before serving, in seconds."""
 LAYOUTS = ("nchw", "channels_last")
 COMPILE_MODES = ("default", "max-autotune-no-cudagraphs")
 """torch.compile modes `compile: auto` measures against eager."""
@@ -206,7 +211,8 @@ class Tuner:
         `runtimes`: as `runtimes()` gives them: "torch" first and others to try, or the
         one asked for, used as it is (openvino needs `openvino_dir`); `decoder_turn`:
         given the denoiser's choice (source "measuring") once it is made, where the
-        decoder has candidates; they are measured within the context it returns.
+        decoder has candidates and LATE_DECODER_BYTES; they are measured within the
+        context it returns.
 
         The runtimes are measured first, each against torch's baseline path: where another
         runtime wins a stage, torch's layouts and compilation no longer matter for it and
@@ -243,9 +249,8 @@ class Tuner:
         denoiser, decoder = _denoiser(self.pipeline), getattr(self.pipeline, "vae", None)
         # Counted now: an export frees torch's weights.
         denoiser_floor = self._int8_floor("denoiser runtime", openvino_runtime.weights(denoiser))
-        decoder_floor = self._int8_floor(
-            "decoder runtime", openvino_runtime.weights(decoder, DECODING)
-        )
+        decoder_weights = openvino_runtime.weights(decoder, DECODING)
+        decoder_floor = self._int8_floor("decoder runtime", decoder_weights)
         # 1. The denoiser's runtime; then, if torch runs it, its layout and compilation
         # (through a 1-step pipeline call, so it is generic).
         if runtimes != ("torch",):
@@ -283,12 +288,13 @@ class Tuner:
                     "compile", modes, use, self._run_denoiser, choice.seconds, known=now
                 )
                 choice.compile = None if best == "eager" else best
-        # 2. The decoder's runtime, then its layout if torch runs it, on those latents;
-        # where it has candidates, in its turn: images may be served on torch's meanwhile.
+        # 2. The decoder's runtime, then its layout if torch runs it, on those latents; a
+        # large one in its turn, with images served on torch's meanwhile.
         if decoder is not None:
             latents = self._latents if self._latents is not None else self._run_denoiser()
             turn: AbstractContextManager[Any] = contextlib.nullcontext()
-            if decoder_turn is not None and (runtimes != ("torch",) or len(layouts) > 1):
+            candidates = runtimes != ("torch",) or len(layouts) > 1
+            if decoder_turn and candidates and decoder_weights[0] >= LATE_DECODER_BYTES:
                 turn = decoder_turn(
                     dataclasses.replace(choice, seconds=dict(choice.seconds), source="measuring")
                 )
