@@ -55,6 +55,12 @@ def test_a_large_decoder_is_measured_after_the_first_image(
     monkeypatch.setattr(Tuner, "_run_denoiser", lambda self: counted.wait() and original(self))
     monkeypatch.setattr(tuning, "LATE_DECODER_BYTES", late_bytes)
     engine = build(tiny_model_dir, tuning_dir=str(tmp_path), runtime="torch")
+    readiness: list[str] = []  # at each layout measured once the engine serves
+    set_layout = tuning._set_layout
+    monkeypatch.setattr(tuning, "_set_layout", lambda module, layout: (
+        engine._ready.is_set() and readiness.append(engine.readiness),
+        set_layout(module, layout),
+    ))  # fmt: skip
     seen: list[tuple[str, set[str]]] = []
 
     def progress(done, total, partial=None):
@@ -72,10 +78,13 @@ def test_a_large_decoder_is_measured_after_the_first_image(
     assert seen and {source for source, _ in seen} == {first_image_on}
     assert all("denoiser nchw" in keys for _, keys in seen)
     assert all(("decoder nchw" in keys) == (first_image_on == "measured") for _, keys in seen)
-    # Either way the path is final by now, the decoder measured.
+    # Either way the path becomes final, the decoder measured (info waits for it)...
     assert engine.info["path_source"] == "measured"
     assert {"decoder nchw", "decoder channels_last"} <= set(engine.info["path_seconds"])
     assert engine.readiness == "ok"
+    # ... and an engine serving stays ready while its decoder is measured.
+    assert set(readiness) <= {"ok"}
+    assert len(readiness) >= 2 or first_image_on == "measured"
 
 
 def test_fused_attention_matches_the_chunked_within_the_tolerance(tiny_model_dir):

@@ -236,8 +236,10 @@ class DiffusionEngine:
         started = time.monotonic()
 
         def progress(step: str) -> None:
-            self._readiness = f"tuning: {step}, {time.monotonic() - started:.0f} s so far"
-            logger.info("diffusion: %s: %s", self.model, self._readiness)
+            status = f"tuning: {step}, {time.monotonic() - started:.0f} s so far"
+            if not self._ready.is_set():  # serving already: a late decoder's only logs
+                self._readiness = status
+            logger.info("diffusion: %s: %s", self.model, status)
 
         try:
             choice = measure(progress, self._decoder_turn)
