@@ -16,7 +16,8 @@ inductor's C++ GEMM templates). The result is cached in `<tuning_dir>/tuning.jso
 under a key naming the CPU (model name, oneDNN ISA level, threads), torch's version, the
 model, the dtype and the size, so it is measured once per machine, model and shape; a
 file lock beside it lets one process measure at a time. Inductor's compiled kernels are
-cached in `<tuning_dir>/inductor` across restarts.
+cached in `<tuning_dir>/inductor` across restarts. A large decoder is measured in a turn
+the engine gives it (`decoder_turn`), after its first images.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -292,7 +292,7 @@ class Tuner:
         # large one in its turn, with images served on torch's meanwhile.
         if decoder is not None:
             latents = self._latents if self._latents is not None else self._run_denoiser()
-            turn: AbstractContextManager[Any] = contextlib.nullcontext()
+            turn: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
             candidates = runtimes != ("torch",) or len(layouts) > 1
             if decoder_turn and candidates and decoder_weights[0] >= LATE_DECODER_BYTES:
                 turn = decoder_turn(
@@ -453,7 +453,7 @@ def _leader(what: str, measured: list[str], seconds: dict[str, float]) -> str:
 
 Floor = Callable[[str, dict[str, float]], "float | None"]
 """The least time a candidate can take, given the times measured so far (None: unknown)."""
-Turn = Callable[[Choice], AbstractContextManager[Any]]
+Turn = Callable[[Choice], contextlib.AbstractContextManager[Any]]
 """The decoder's turn to be measured (Tuner.choose)."""
 Measurement = Callable[[Callable[[str], None], Turn], Choice]
 """A path measurement to run, given a progress callback and the decoder's turn."""
