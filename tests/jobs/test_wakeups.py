@@ -58,3 +58,25 @@ def test_a_wait_after_the_swap_ends_unset_on_a_wake_up_and_set_on_a_stop():
     thread.join(10)
     assert results == [False, True]
     assert event.wait(0) is True
+
+
+def test_a_wake_up_while_a_thread_polls_ends_its_next_wait():
+    event = WakeableEvent.swap(threading.Event())
+    results: list[bool] = []
+    polling, go = threading.Event(), threading.Event()
+
+    def run() -> None:
+        results.append(event.wait(60))
+        polling.set()
+        go.wait()  # "polling": not waiting on the event when the next wake-up comes
+        results.append(event.wait(60))
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    _waiting(event._wakes, 1)
+    event.wake()
+    polling.wait()
+    event.wake()
+    go.set()
+    thread.join(30)  # a lost wake-up would leave it waiting its whole 60 s
+    assert results == [False, False]

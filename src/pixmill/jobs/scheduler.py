@@ -220,9 +220,6 @@ class Scheduler:
                 retry_after=30,
             )
         job_id = new_job_id()
-        slot = None
-        if not durable and form != "async" and webhook_url is None and waiting == 0:
-            slot = self._claim_slot(queue, job_id, key.account_id)
         price = self.accounts.prices.call_price(spec, spec.n)
         fields: dict[str, Any] = {
             "job_id": job_id,
@@ -237,6 +234,11 @@ class Scheduler:
             "base_url": base_url,
             "caller": None if form == "async" else self.caller_id,
         }
+        slot = None
+        if not durable and form != "async" and webhook_url is None and waiting == 0:
+            # Claimed last: from here on every way out releases it (a slot left taken
+            # would cost this process one of its renders for good).
+            slot = self._claim_slot(queue, job_id, key.account_id)
         if slot is not None:
             try:
                 # The hold and the job in one transaction; an edit's images stay in memory.

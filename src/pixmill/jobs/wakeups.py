@@ -48,21 +48,32 @@ class WakeableEvent(threading.Event):
     A wake-up notifies a condition of its own (`_wakes`), never the event's: a wait
     begun before the class was swapped is the plain Event.wait, which returns True when
     its condition is notified, and DBOS's queue manager would take that for "stop" and
-    end for good."""
+    end for good.
+
+    A wake-up is counted (`_woken`), and each thread remembers the count it last saw: a
+    thread that was polling when it came, not waiting, polls again at its next wait
+    instead of sleeping a whole poll interval (which DBOS doubles, up to 120 s, after
+    contention on the queue)."""
 
     _wakes: threading.Condition
+    _woken: int
+    _seen: threading.local
 
     @classmethod
     def swap(cls, event: threading.Event) -> WakeableEvent:
         """Make `event` wakeable in place, so the threads already holding it see it."""
         event._wakes = threading.Condition(threading.Lock())  # type: ignore[attr-defined]
+        event._woken = 0  # type: ignore[attr-defined]
+        event._seen = threading.local()  # type: ignore[attr-defined]
         event.__class__ = cls
         return event  # type: ignore[return-value]
 
     def wait(self, timeout: float | None = None) -> bool:
         with self._wakes:
-            if not self.is_set():
+            seen = getattr(self._seen, "woken", self._woken)
+            if not self.is_set() and seen == self._woken:
                 self._wakes.wait(timeout)
+            self._seen.woken = self._woken
         return self.is_set()
 
     def set(self) -> None:
@@ -72,6 +83,7 @@ class WakeableEvent(threading.Event):
 
     def wake(self) -> None:
         with self._wakes:
+            self._woken += 1
             self._wakes.notify_all()
 
 
