@@ -211,8 +211,8 @@ class Tuner:
         `runtimes`: as `runtimes()` gives them: "torch" first and others to try, or the
         one asked for, used as it is (openvino needs `openvino_dir`); `decoder_turn`:
         given the denoiser's choice (source "measuring") once it is made, where the
-        decoder has candidates and LATE_DECODER_BYTES; they are measured within the
-        context it returns.
+        decoder has candidates and at least LATE_DECODER_BYTES of weights; they are
+        measured within the context it returns.
 
         The runtimes are measured first, each against torch's baseline path: where another
         runtime wins a stage, torch's layouts and compilation no longer matter for it and
@@ -430,7 +430,6 @@ def _return_freed_memory() -> None:
     """Give the heap that freed tensors left back to the system (glibc keeps it otherwise):
     a full-size decode leaves hundreds of MB of it, which the next candidate's compilation
     would otherwise add to."""
-    import contextlib
     import ctypes
     import gc
 
